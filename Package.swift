@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ChartWarden",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "chartwarden", targets: ["chartwarden"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries from Debian: thin system-library targets, nothing else.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CGPGME", pkgConfig: "gpgme", providers: [.apt(["libgpgme-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        // Function wrappers for C macros Swift cannot import.
+        .target(name: "CShims", dependencies: ["COpenSSL", "CArchive"]),
+
+        .target(name: "OpenSSLSupport", dependencies: ["COpenSSL", "CShims"]),
+        .target(name: "ChartModel", dependencies: [
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "ChartArchive", dependencies: ["CArchive", "CShims", "ChartModel", "OpenSSLSupport"]),
+        .target(name: "ChartIndex", dependencies: ["ChartModel", "ChartArchive", "OpenSSLSupport"]),
+        .target(name: "Storage", dependencies: [
+            "ChartModel", "OpenSSLSupport",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .executableTarget(name: "chartwarden", dependencies: [
+            "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "OpenSSLSupportTests", dependencies: ["OpenSSLSupport"]),
+        .testTarget(name: "ChartModelTests", dependencies: ["ChartModel"]),
+        .testTarget(name: "ChartArchiveTests", dependencies: ["ChartArchive", "ChartModel"]),
+        .testTarget(name: "ChartIndexTests", dependencies: ["ChartIndex", "ChartModel", "ChartArchive"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "ChartModel", "OpenSSLSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

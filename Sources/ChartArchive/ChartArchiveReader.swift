@@ -1,0 +1,172 @@
+import ChartModel
+
+/// Reads a packaged chart (`.tgz`) through libarchive and returns it only if every check passes.
+///
+/// The archive is streamed entry by entry: nothing but Chart.yaml is kept in memory, and every
+/// limit is enforced while decompressing, so a bomb is stopped after at most `maxTotalBytes`.
+public struct ChartArchiveReader: Sendable {
+    public var limits: ChartArchiveLimits
+
+    public init(limits: ChartArchiveLimits = .default) {
+        self.limits = limits
+    }
+
+    public func read(bytes: [UInt8]) throws(ChartArchiveError) -> ChartPackage {
+        do {
+            return try bytes.withUnsafeBytes { buffer in
+                let handle = ArchiveReadHandle()
+                try handle.open(memory: buffer)
+                return try read(from: handle)
+            }
+        } catch let error as ChartArchiveError {
+            throw error
+        } catch {
+            fatalError("unreachable: only ChartArchiveError is thrown")
+        }
+    }
+
+    public func read(path: String) throws(ChartArchiveError) -> ChartPackage {
+        let handle = ArchiveReadHandle()
+        try handle.open(path: path)
+        return try read(from: handle)
+    }
+
+    private func read(from handle: ArchiveReadHandle) throws(ChartArchiveError) -> ChartPackage {
+        var topLevel: String?
+        var seenPaths = Set<String>()
+        var files: [ChartPackage.File] = []
+        var chartYAML: [UInt8]?
+        var hasValues = false
+        var entryCount = 0
+        var totalBytes: Int64 = 0
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
+        defer { chunk.deallocate() }
+
+        while case .header(let header) = try handle.nextHeader() {
+            if entryCount == 0, !handle.isGzipCompressed {
+                throw ChartArchiveError(.notGzipTar, "the upload is a tar archive without gzip compression; Helm charts are .tgz files")
+            }
+            entryCount += 1
+            if entryCount > limits.maxEntries {
+                throw ChartArchiveError(.tooManyEntries, "the archive has more than \(limits.maxEntries) entries")
+            }
+            let components = try Self.safeComponents(of: header.path)
+            try Self.checkKind(header)
+
+            let root = components[0]
+            if let topLevel, topLevel != root {
+                throw ChartArchiveError(.multipleTopLevelDirectories,
+                                        "the archive has more than one top-level directory ('\(topLevel)' and '\(root)')")
+            }
+            topLevel = root
+            if components.count == 1 && header.kind != .directory {
+                throw ChartArchiveError(.multipleTopLevelDirectories,
+                                        "'\(header.path)' is a file at the top level; a chart archive holds one directory named after the chart")
+            }
+            let innerPath = components.dropFirst().joined(separator: "/")
+            if header.kind == .directory { continue }
+            guard seenPaths.insert(innerPath).inserted else {
+                throw ChartArchiveError(.duplicateEntry, "'\(header.path)' appears more than once in the archive")
+            }
+            if let declared = header.declaredSize, declared > limits.maxFileBytes {
+                throw fileTooLarge(header.path)
+            }
+
+            let keep = innerPath == "Chart.yaml"
+            var kept: [UInt8] = []
+            var fileBytes: Int64 = 0
+            while true {
+                let count = try handle.readData(into: chunk)
+                if count == 0 { break }
+                fileBytes += Int64(count)
+                totalBytes += Int64(count)
+                if fileBytes > limits.maxFileBytes { throw fileTooLarge(header.path) }
+                if totalBytes > limits.maxTotalBytes {
+                    throw ChartArchiveError(.totalTooLarge, "the chart unpacks to more than \(limits.maxTotalBytes) bytes")
+                }
+                try checkCompressionRatio(handle)
+                if keep { kept.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<count])) }
+            }
+            try checkCompressionRatio(handle)
+            files.append(ChartPackage.File(path: innerPath, size: fileBytes))
+            if keep { chartYAML = kept }
+            if innerPath == "values.yaml" { hasValues = true }
+        }
+
+        guard let topLevel, entryCount > 0 else {
+            throw ChartArchiveError(.empty, "the archive contains no files")
+        }
+        guard let chartYAML else {
+            throw ChartArchiveError(.missingChartYAML, "the archive has no '\(topLevel)/Chart.yaml'")
+        }
+        guard let text = String(validating: chartYAML, as: UTF8.self) else {
+            throw ChartArchiveError(.invalidChartYAML, "Chart.yaml is not UTF-8 text")
+        }
+        let metadata: ChartMetadata
+        do {
+            metadata = try ChartMetadata.parse(chartYAML: text)
+        } catch {
+            throw ChartArchiveError(.invalidChartYAML, error.message)
+        }
+        guard metadata.name == topLevel else {
+            throw ChartArchiveError(.topLevelNameMismatch,
+                                    "the top-level directory '\(topLevel)' does not match the chart name '\(metadata.name)'")
+        }
+        return ChartPackage(metadata: metadata, chartYAML: text, hasValues: hasValues, files: files,
+                            uncompressedBytes: handle.uncompressedBytesRead)
+    }
+
+    private func fileTooLarge(_ path: String) -> ChartArchiveError {
+        ChartArchiveError(.fileTooLarge, "'\(path)' is larger than \(limits.maxFileBytes) bytes")
+    }
+
+    private func checkCompressionRatio(_ handle: ArchiveReadHandle) throws(ChartArchiveError) {
+        let uncompressed = handle.uncompressedBytesRead
+        guard uncompressed > limits.compressionRatioGraceBytes else { return }
+        let compressed = max(handle.compressedBytesRead, 1)
+        if uncompressed > compressed * limits.maxCompressionRatio {
+            throw ChartArchiveError(.compressionRatio,
+                                    "the archive expands more than \(limits.maxCompressionRatio):1 (a decompression bomb?)")
+        }
+    }
+
+    /// Splits an entry path into components, refusing anything that could escape the chart directory.
+    static func safeComponents(of path: String) throws(ChartArchiveError) -> [String] {
+        guard !path.isEmpty else { throw ChartArchiveError(.unsafePath, "an entry has an empty path") }
+        if path.hasPrefix("/") {
+            throw ChartArchiveError(.unsafePath, "'\(path)' is an absolute path")
+        }
+        if path.contains("\\") || path.utf8.contains(0) {
+            throw ChartArchiveError(.unsafePath, "'\(path)' contains a backslash or NUL")
+        }
+        var trimmed = Substring(path)
+        if trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        let components = trimmed.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        for component in components {
+            if component == ".." {
+                throw ChartArchiveError(.unsafePath, "'\(path)' contains a '..' segment")
+            }
+            if component.isEmpty || component == "." {
+                throw ChartArchiveError(.unsafePath, "'\(path)' contains an empty or '.' segment")
+            }
+        }
+        return components
+    }
+
+    static func checkKind(_ header: ArchiveEntryHeader) throws(ChartArchiveError) {
+        switch header.kind {
+        case .regular, .directory:
+            return
+        case .symlink:
+            throw ChartArchiveError(.link, "'\(header.path)' is a symbolic link (to '\(header.linkTarget ?? "")'); links are not allowed in charts")
+        case .hardlink:
+            throw ChartArchiveError(.link, "'\(header.path)' is a hard link (to '\(header.linkTarget ?? "")'); links are not allowed in charts")
+        case .characterDevice, .blockDevice:
+            throw ChartArchiveError(.specialFile, "'\(header.path)' is a device file")
+        case .fifo:
+            throw ChartArchiveError(.specialFile, "'\(header.path)' is a FIFO")
+        case .socket, .unknown:
+            throw ChartArchiveError(.specialFile, "'\(header.path)' is not a regular file or directory")
+        }
+    }
+}

@@ -1,0 +1,126 @@
+/// Writes index values as block YAML or as JSON.
+///
+/// A general YAML library would build a node tree and re-check every scalar; index.yaml has a fixed
+/// shape and is rewritten on every upload, so it is written directly. Every string is emitted as a
+/// double-quoted scalar escaped the JSON way, which both YAML and JSON read identically: no value can
+/// be mistaken for a number, a bool or null, and no text in a chart can break the structure.
+enum IndexWriter {
+    static func appendQuoted(_ string: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case "\\": out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case "\n": out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case "\r": out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case "\t": out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            default:
+                // Control characters, DEL, the C1 range and the YAML line/paragraph separators are
+                // escaped; YAML forbids some of them raw and Helm's parser would reject the file.
+                if scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value)
+                    || scalar.value == 0x2028 || scalar.value == 0x2029 || scalar.value == 0xfeff {
+                    let hex = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: Array("\\u".utf8))
+                    for shift in stride(from: 12, through: 0, by: -4) {
+                        out.append(hex[Int((scalar.value >> UInt32(shift)) & 0xf)])
+                    }
+                } else {
+                    out.append(contentsOf: String(scalar).utf8)
+                }
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    // MARK: JSON
+
+    static func appendJSON(_ value: IndexValue, to out: inout [UInt8]) {
+        switch value {
+        case .string(let string):
+            appendQuoted(string, to: &out)
+        case .bool(let bool):
+            out.append(contentsOf: (bool ? "true" : "false").utf8)
+        case .list(let items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                appendJSON(item, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .map(let fields):
+            out.append(UInt8(ascii: "{"))
+            for (index, field) in fields.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                appendQuoted(field.0, to: &out)
+                out.append(UInt8(ascii: ":"))
+                appendJSON(field.1, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    // MARK: YAML
+
+    /// Writes `value` as a sequence item (`- key: ...`) whose dash sits at `indent` spaces.
+    static func appendYAMLListItem(_ value: IndexValue, indent: Int, to out: inout [UInt8]) {
+        appendSpaces(indent, to: &out)
+        out.append(contentsOf: [UInt8(ascii: "-"), UInt8(ascii: " ")])
+        switch value {
+        case .map(let fields) where !fields.isEmpty:
+            appendYAMLMapping(fields, indent: indent + 2, firstLineIndented: true, to: &out)
+        default:
+            appendYAMLInline(value, to: &out)
+            out.append(UInt8(ascii: "\n"))
+        }
+    }
+
+    /// Writes mapping fields at `indent`; the first key follows text already on the line when
+    /// `firstLineIndented` is true (the `- ` of a list item).
+    static func appendYAMLMapping(_ fields: [(String, IndexValue)], indent: Int, firstLineIndented: Bool, to out: inout [UInt8]) {
+        for (index, (key, value)) in fields.enumerated() {
+            if !(index == 0 && firstLineIndented) { appendSpaces(indent, to: &out) }
+            appendKey(key, to: &out)
+            switch value {
+            case .list(let items) where !items.isEmpty:
+                out.append(UInt8(ascii: "\n"))
+                // Sequences inside a mapping sit at the mapping's own indentation, as Helm writes them.
+                for item in items { appendYAMLListItem(item, indent: indent, to: &out) }
+            case .map(let nested) where !nested.isEmpty:
+                out.append(UInt8(ascii: "\n"))
+                appendYAMLMapping(nested, indent: indent + 2, firstLineIndented: false, to: &out)
+            default:
+                out.append(UInt8(ascii: " "))
+                appendYAMLInline(value, to: &out)
+                out.append(UInt8(ascii: "\n"))
+            }
+        }
+    }
+
+    /// Scalars and empty collections, which fit on one line in flow style.
+    private static func appendYAMLInline(_ value: IndexValue, to out: inout [UInt8]) {
+        switch value {
+        case .list(let items) where items.isEmpty: out.append(contentsOf: "[]".utf8)
+        case .map(let fields) where fields.isEmpty: out.append(contentsOf: "{}".utf8)
+        default: appendJSON(value, to: &out)
+        }
+    }
+
+    /// Keys Helm defines are plain words; anything else (annotation keys) is quoted.
+    static func appendKey(_ key: String, to out: inout [UInt8]) {
+        let plain = !key.isEmpty && key.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
+        } && key.utf8.first.map { !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) && $0 != UInt8(ascii: "-") } == true
+            && !["y", "n", "yes", "no", "on", "off", "true", "false", "null"].contains(key.lowercased())
+        if plain {
+            out.append(contentsOf: key.utf8)
+        } else {
+            appendQuoted(key, to: &out)
+        }
+        out.append(UInt8(ascii: ":"))
+    }
+
+    private static func appendSpaces(_ count: Int, to out: inout [UInt8]) {
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count))
+    }
+}

@@ -1,0 +1,92 @@
+import Yams
+
+extension ChartMetadata {
+    /// Chart names end up in URLs (`charts/N-V.tgz`) and file names, so they are held to the
+    /// characters Helm's own tooling produces; `.`/`..`, slashes and `+` can never pass.
+    public static func isValidName(_ name: String) -> Bool {
+        guard (1...250).contains(name.utf8.count), name != ".", name != ".." else { return false }
+        var first = true
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"):
+                break
+            case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
+                if first { return false }
+            default:
+                return false
+            }
+            first = false
+        }
+        return true
+    }
+
+    /// Parses and validates Chart.yaml text. Unknown fields are dropped, as Helm drops them.
+    public static func parse(chartYAML text: String) throws(ChartMetadataError) -> ChartMetadata {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw ChartMetadataError(.invalidYAML, "Chart.yaml is not valid YAML: \(error)")
+        }
+        guard let node, let mapping = node.mapping else {
+            throw ChartMetadataError(.invalidYAML, "Chart.yaml must be a YAML mapping")
+        }
+        for field in ["apiVersion", "name", "version"] {
+            guard let value = mapping[field]?.scalar?.string, !value.isEmpty else {
+                throw ChartMetadataError(.missingField, "Chart.yaml is missing the required field '\(field)'")
+            }
+        }
+        let metadata: ChartMetadata
+        do {
+            metadata = try YAMLDecoder().decode(ChartMetadata.self, from: node)
+        } catch let error as DecodingError {
+            throw ChartMetadataError(.invalidYAML, "Chart.yaml has a field of the wrong type: \(Self.describe(error))")
+        } catch {
+            throw ChartMetadataError(.invalidYAML, "Chart.yaml could not be read: \(error)")
+        }
+        try metadata.validate()
+        return metadata
+    }
+
+    public func validate() throws(ChartMetadataError) {
+        guard apiVersion == "v1" || apiVersion == "v2" else {
+            throw ChartMetadataError(.unsupportedAPIVersion, "Chart.yaml apiVersion '\(apiVersion)' is not supported (v1 or v2)")
+        }
+        guard Self.isValidName(name) else {
+            throw ChartMetadataError(.invalidName, "chart name '\(name)' is invalid: use letters, digits, '-', '_' or '.', starting with a letter or digit")
+        }
+        guard SemanticVersion(version) != nil else {
+            throw ChartMetadataError(.invalidVersion, "chart version '\(version)' is not a SemVer 2 version (MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD])")
+        }
+        if let type, type != "application", type != "library" {
+            throw ChartMetadataError(.invalidType, "chart type '\(type)' must be application or library")
+        }
+        var dependencyKeys = Set<String>()
+        for dependency in dependencies ?? [] {
+            guard !dependency.name.isEmpty else {
+                throw ChartMetadataError(.invalidDependency, "a dependency has no name")
+            }
+            let key = dependency.alias ?? dependency.name
+            guard dependencyKeys.insert(key).inserted else {
+                throw ChartMetadataError(.invalidDependency, "more than one dependency with name or alias '\(key)'")
+            }
+        }
+    }
+
+    public var semanticVersion: SemanticVersion {
+        // validate() guarantees the version parses for every metadata that reached the store.
+        SemanticVersion(version)!
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case let .typeMismatch(_, context), let .valueNotFound(_, context),
+             let .keyNotFound(_, context), let .dataCorrupted(context):
+            let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import GRDB
+
+/// The embedded metadata store: one SQLite file in WAL mode, schema managed by versioned migrations.
+public final class SQLiteMetadataStore: MetadataStore {
+    let database: DatabasePool
+
+    public init(path: String) throws(StorageError) {
+        do {
+            var configuration = Configuration()
+            configuration.foreignKeysEnabled = true
+            configuration.prepareDatabase { db in
+                // WAL (set by DatabasePool) plus FULL sync: a commit that returned is on disk.
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            database = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(database)
+        } catch {
+            throw StorageError(.io, "cannot open metadata database \(path): \(error)")
+        }
+    }
+
+    /// Journal mode as SQLite reports it (tests check for "wal").
+    public func journalMode() throws -> String {
+        try database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "repositories") { table in
+                table.primaryKey("name", .text)
+                table.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "chart_versions") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("repository", .text).notNull().references("repositories", onDelete: .restrict)
+                table.column("name", .text).notNull()
+                table.column("version", .text).notNull()
+                table.column("digest", .text).notNull()
+                table.column("size", .integer).notNull()
+                table.column("created", .datetime).notNull()
+                table.column("uploader", .text).notNull()
+                table.column("status", .text).notNull()
+                    .check(sql: "status IN ('active', 'pending', 'quarantined', 'deleted')")
+                table.column("statusReason", .text)
+                table.column("metadata", .text).notNull()
+                table.column("provenanceDigest", .text)
+                table.uniqueKey(["repository", "name", "version"])
+            }
+            try db.create(index: "chart_versions_by_status", on: "chart_versions", columns: ["repository", "status"])
+            try db.create(table: "signers") { table in
+                table.primaryKey("fingerprint", .text)
+                table.column("userIDs", .text).notNull()
+                table.column("algorithm", .text).notNull()
+                table.column("created", .datetime)
+                table.column("expires", .datetime)
+                table.column("revokedAt", .datetime)
+                table.column("revocationKind", .text).check(sql: "revocationKind IN ('hard', 'soft')")
+                table.column("importedAt", .datetime).notNull()
+            }
+            try db.create(table: "repository_trust") { table in
+                table.column("repository", .text).notNull().references("repositories", onDelete: .cascade)
+                table.column("fingerprint", .text).notNull().references("signers", onDelete: .cascade)
+                table.column("addedAt", .datetime).notNull()
+                table.column("addedBy", .text).notNull()
+                table.primaryKey(["repository", "fingerprint"])
+            }
+            try db.create(table: "provenance_verdicts") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("chartVersionID", .integer).references("chart_versions", onDelete: .cascade)
+                table.column("repository", .text).notNull()
+                table.column("name", .text).notNull()
+                table.column("version", .text).notNull()
+                table.column("signerFingerprint", .text)
+                table.column("signedAt", .datetime)
+                table.column("passed", .boolean).notNull()
+                table.column("checks", .text).notNull()
+                table.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "audit_events") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("at", .datetime).notNull().indexed()
+                table.column("repository", .text)
+                table.column("actor", .text).notNull()
+                table.column("action", .text).notNull()
+                table.column("outcome", .text).notNull()
+                table.column("subject", .text)
+                table.column("detail", .text)
+            }
+        }
+        return migrator
+    }
+
+    public func ensureRepository(_ name: String) throws(StorageError) {
+        try write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO repositories (name, createdAt) VALUES (?, ?)",
+                           arguments: [name, Date()])
+        }
+    }
+
+    public func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?) throws(StorageError) -> ChartVersionRecord {
+        try write { db in
+            var record = record
+            do {
+                try record.insert(db)
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw StorageError(.conflict, "\(record.name) \(record.version) already exists in repository '\(record.repository)'")
+            }
+            if var audit {
+                try audit.insert(db)
+            }
+            return record
+        }
+    }
+
+    public func chart(repository: String, name: String, version: String) throws(StorageError) -> ChartVersionRecord? {
+        try read { db in
+            try ChartVersionRecord
+                .filter(Column("repository") == repository && Column("name") == name && Column("version") == version)
+                .fetchOne(db)
+        }
+    }
+
+    public func charts(repository: String, statuses: Set<ChartStatus>) throws(StorageError) -> [ChartVersionRecord] {
+        try read { db in
+            try ChartVersionRecord
+                .filter(Column("repository") == repository && statuses.map(\.rawValue).contains(Column("status")))
+                .order(Column("name"), Column("id"))
+                .fetchAll(db)
+        }
+    }
+
+    public func updateStatus(id: Int64, to status: ChartStatus, reason: String?) throws(StorageError) {
+        try write { db in
+            try db.execute(sql: "UPDATE chart_versions SET status = ?, statusReason = ? WHERE id = ?",
+                           arguments: [status.rawValue, reason, id])
+            if db.changesCount == 0 { throw StorageError(.notFound, "chart version \(id) does not exist") }
+        }
+    }
+
+    public func appendAudit(_ event: AuditEvent) throws(StorageError) {
+        try write { db in
+            var event = event
+            try event.insert(db)
+        }
+    }
+
+    public func auditEvents(repository: String?, limit: Int) throws(StorageError) -> [AuditEvent] {
+        try read { db in
+            var request = AuditEvent.order(Column("id").desc).limit(limit)
+            if let repository { request = request.filter(Column("repository") == repository) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws(StorageError) -> T {
+        do {
+            return try database.write(body)
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw StorageError(.io, "metadata write failed: \(error)")
+        }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws(StorageError) -> T {
+        do {
+            return try database.read(body)
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw StorageError(.io, "metadata read failed: \(error)")
+        }
+    }
+}

@@ -1,0 +1,20 @@
+/// A storage failure with a stable code; the HTTP layer maps `conflict` to 409, `notFound` to 404
+/// and the rest to 500.
+public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case conflict
+        case notFound
+        case io
+        case corrupt
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,69 @@
+"""The index ChartWarden renders is accepted by the real Helm client, in YAML and in JSON."""
+import os
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from conftest import FIXTURES
+
+# Written out by hand from SemVer 2 precedence, independently of ChartWarden's own ordering code.
+EXPECTED_NEWEST_FIRST = {
+    "batch-jobs": ["3.0.0"],
+    "cert-operator": ["2.3.1"],
+    "common-lib": ["1.4.0"],
+    "legacy-ingress": ["0.9.7"],
+    "node-agent": ["0.3.0-alpha.10", "0.3.0-alpha.2", "0.3.0-alpha.1"],
+    "redis-lite": ["0.8.2", "0.8.1"],
+    "webapp": ["2.0.0-beta.2+build.7", "1.2.0", "1.2.0-rc.1", "1.1.1+hotfix.3", "1.1.0", "1.0.0"],
+}
+# What `helm show chart repo/name` picks: the newest version that is not a pre-release.
+EXPECTED_STABLE = {"batch-jobs": "3.0.0", "cert-operator": "2.3.1", "common-lib": "1.4.0",
+                   "legacy-ingress": "0.9.7", "redis-lite": "0.8.2", "webapp": "1.2.0"}
+
+
+@pytest.mark.parametrize("index_format", ["yaml", "json"])
+def test_helm_accepts_rendered_index(tmp_path, chartwarden_bin, helm, static_server, index_format):
+    site = tmp_path / "site"
+    shutil.copytree(os.path.join(FIXTURES, "packaged"), site / "charts")
+    subprocess.run([chartwarden_bin, "index", str(site / "charts"), "--format", index_format,
+                    "--output", str(site / "index.yaml")], check=True)
+    document = yaml.safe_load((site / "index.yaml").read_text())
+    assert {name: [v["version"] for v in versions] for name, versions in document["entries"].items()} \
+        == EXPECTED_NEWEST_FIRST
+
+    url = static_server(site)
+    helm.run("repo-add", "fixtures", url)
+    for name, version in EXPECTED_STABLE.items():
+        shown = yaml.safe_load(helm.run("show-chart", f"fixtures/{name}").stdout)
+        assert (shown["name"], shown["version"]) == (name, version)
+    # Every version, pre-releases and build metadata included, is found through the index,
+    # downloaded, digest-checked and loaded by Helm.
+    for name, versions in EXPECTED_NEWEST_FIRST.items():
+        for version in versions:
+            result = helm.run("locate", f"fixtures/{name}", version, check=False)
+            assert result.returncode == 0, f"{name} {version}: {result.stderr}"
+
+
+def test_helm_refuses_a_version_the_index_does_not_have(tmp_path, chartwarden_bin, helm, static_server):
+    site = tmp_path / "site"
+    shutil.copytree(os.path.join(FIXTURES, "packaged"), site / "charts")
+    subprocess.run([chartwarden_bin, "index", str(site / "charts"), "--output", str(site / "index.yaml")],
+                   check=True)
+    helm.run("repo-add", "fixtures", static_server(site))
+    result = helm.run("locate", "fixtures/webapp", "9.9.9", check=False)
+    assert result.returncode != 0 and "9.9.9" in result.stderr
+
+
+def test_harness_detects_an_index_helm_rejects(tmp_path, chartwarden_bin, helm, static_server):
+    """Helm parses index.yaml strictly: one unknown field fails the whole file. This is why the
+    renderer writes only Helm's fields, and it shows the harness above can fail."""
+    site = tmp_path / "site"
+    shutil.copytree(os.path.join(FIXTURES, "packaged"), site / "charts")
+    subprocess.run([chartwarden_bin, "index", str(site / "charts"), "--output", str(site / "index.yaml")],
+                   check=True)
+    text = (site / "index.yaml").read_text().replace("    digest:", '    unknownField: "x"\n    digest:', 1)
+    (site / "index.yaml").write_text(text)
+    result = helm.run("repo-add", "fixtures", static_server(site), check=False)
+    assert result.returncode != 0 and "unknownField" in result.stderr
