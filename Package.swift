@@ -38,7 +38,9 @@ let package = Package(
         .testTarget(name: "OpenSSLSupportTests", dependencies: ["OpenSSLSupport"]),
         .testTarget(name: "ChartModelTests", dependencies: ["ChartModel"]),
         .testTarget(name: "ChartArchiveTests", dependencies: ["ChartArchive", "ChartModel"]),
-        .testTarget(name: "ChartIndexTests", dependencies: ["ChartIndex", "ChartModel", "ChartArchive"]),
+        .testTarget(name: "ChartIndexTests", dependencies: [
+            "ChartIndex", "ChartModel", "ChartArchive", .product(name: "Yams", package: "Yams"),
+        ]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "ChartModel", "OpenSSLSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -67,9 +67,8 @@ final class ArchiveReadHandle {
     }
 
     private func check(_ status: Int32, code: ChartArchiveError.Code) throws(ChartArchiveError) {
-        if status < ARCHIVE_WARN {
-            throw ChartArchiveError(code, "the upload is not a gzip-compressed tar archive: \(errorString)")
-        }
+        guard status < ARCHIVE_WARN else { return }
+        throw ChartArchiveError(code, "the upload is not a gzip-compressed tar archive: \(errorString)")
     }
 }
 

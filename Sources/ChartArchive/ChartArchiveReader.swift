@@ -84,10 +84,9 @@ public struct ChartArchiveReader: Sendable {
                 if totalBytes > limits.maxTotalBytes {
                     throw ChartArchiveError(.totalTooLarge, "the chart unpacks to more than \(limits.maxTotalBytes) bytes")
                 }
-                try checkCompressionRatio(handle)
+                try checkCompressionRatio(handle, contentBytes: totalBytes)
                 if keep { kept.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<count])) }
             }
-            try checkCompressionRatio(handle)
             files.append(ChartPackage.File(path: innerPath, size: fileBytes))
             if keep { chartYAML = kept }
             if innerPath == "values.yaml" { hasValues = true }
@@ -120,8 +119,9 @@ public struct ChartArchiveReader: Sendable {
         ChartArchiveError(.fileTooLarge, "'\(path)' is larger than \(limits.maxFileBytes) bytes")
     }
 
-    private func checkCompressionRatio(_ handle: ArchiveReadHandle) throws(ChartArchiveError) {
-        let uncompressed = handle.uncompressedBytesRead
+    /// Compares file content (not tar headers, which compress very well in charts made of many
+    /// small files) with the compressed bytes consumed so far.
+    private func checkCompressionRatio(_ handle: ArchiveReadHandle, contentBytes uncompressed: Int64) throws(ChartArchiveError) {
         guard uncompressed > limits.compressionRatioGraceBytes else { return }
         let compressed = max(handle.compressedBytesRead, 1)
         if uncompressed > compressed * limits.maxCompressionRatio {
