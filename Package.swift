@@ -35,6 +35,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Benchmarks (bench/): built in release mode by the bench scripts, never by the tests.
+        .executableTarget(name: "chartwarden-bench", dependencies: [
+            "ChartIndex", "ChartModel", "ChartArchive", .product(name: "Yams", package: "Yams"),
+        ]),
+
         .testTarget(name: "OpenSSLSupportTests", dependencies: ["OpenSSLSupport"]),
         .testTarget(name: "ChartModelTests", dependencies: ["ChartModel"]),
         .testTarget(name: "ChartArchiveTests", dependencies: ["ChartArchive", "ChartModel"]),

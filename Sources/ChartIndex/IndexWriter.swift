@@ -7,29 +7,51 @@
 enum IndexWriter {
     static func appendQuoted(_ string: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case "\\": out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case "\n": out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case "\r": out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case "\t": out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            default:
-                // Control characters, DEL, the C1 range and the YAML line/paragraph separators are
-                // escaped; YAML forbids some of them raw and Helm's parser would reject the file.
-                if scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value)
-                    || scalar.value == 0x2028 || scalar.value == 0x2029 || scalar.value == 0xfeff {
-                    let hex = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: Array("\\u".utf8))
-                    for shift in stride(from: 12, through: 0, by: -4) {
-                        out.append(hex[Int((scalar.value >> UInt32(shift)) & 0xf)])
-                    }
-                } else {
-                    out.append(contentsOf: String(scalar).utf8)
+        var string = string
+        string.withUTF8 { bytes in
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                    out.append(UInt8(ascii: "\\"))
+                    out.append(byte)
+                case UInt8(ascii: "\n"):
+                    out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+                case UInt8(ascii: "\r"):
+                    out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+                case UInt8(ascii: "\t"):
+                    out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+                case 0..<0x20, 0x7f:
+                    appendUnicodeEscape(UInt32(byte), to: &out)
+                // Control characters, DEL, the C1 range (U+0080–U+009F), the line and paragraph
+                // separators and the BOM are escaped: YAML forbids some of them raw, and Helm's
+                // parser would reject the whole file.
+                case 0xc2 where index + 1 < bytes.count && (0x80...0x9f).contains(bytes[index + 1]):
+                    appendUnicodeEscape(UInt32(bytes[index + 1]), to: &out)
+                    index += 1
+                case 0xe2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xa8 || bytes[index + 2] == 0xa9):
+                    appendUnicodeEscape(bytes[index + 2] == 0xa8 ? 0x2028 : 0x2029, to: &out)
+                    index += 2
+                case 0xef where index + 2 < bytes.count && bytes[index + 1] == 0xbb && bytes[index + 2] == 0xbf:
+                    appendUnicodeEscape(0xfeff, to: &out)
+                    index += 2
+                default:
+                    out.append(byte)
                 }
+                index += 1
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    private static func appendUnicodeEscape(_ value: UInt32, to out: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        out.append(UInt8(ascii: "\\"))
+        out.append(UInt8(ascii: "u"))
+        for shift in stride(from: 12, through: 0, by: -4) {
+            out.append(hex[Int((value >> UInt32(shift)) & 0xf)])
+        }
     }
 
     // MARK: JSON

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what ChartWarden needs on a fresh Debian machine: the C libraries it links, gnupg,
+# and the Python tools of the end-to-end tests. Skips apt when everything is already there.
+set -euo pipefail
+packages=(libssl-dev libgpgme-dev libarchive-dev libsqlite3-dev gnupg gpg-agent pkg-config gzip python3-pip)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+python3 -c "import pytest, yaml" 2>/dev/null || python3 -m pip install --quiet pytest pyyaml

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole suite: set up, regenerate the hostile archives, build, run the Swift tests
+# (swift-testing), then the end-to-end tests with the real Helm client (pytest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+python3 charts-fixtures/make_hostile.py
+swift build --build-tests
+swift test --skip-build
+scripts/helm-sdk.sh >/dev/null
+CHARTWARDEN_BIN="$PWD/.build/debug/chartwarden" python3 -m pytest -q Tests/integration
