@@ -12,17 +12,14 @@ public struct ChartArchiveReader: Sendable {
     }
 
     public func read(bytes: [UInt8]) throws(ChartArchiveError) -> ChartPackage {
-        do {
-            return try bytes.withUnsafeBytes { buffer in
+        // The buffer is only valid inside the closure, so the whole read happens there.
+        try bytes.withUnsafeBytes { buffer in
+            Result { () throws(ChartArchiveError) in
                 let handle = ArchiveReadHandle()
                 try handle.open(memory: buffer)
                 return try read(from: handle)
             }
-        } catch let error as ChartArchiveError {
-            throw error
-        } catch {
-            fatalError("unreachable: only ChartArchiveError is thrown")
-        }
+        }.get()
     }
 
     public func read(path: String) throws(ChartArchiveError) -> ChartPackage {

@@ -29,12 +29,8 @@ public protocol BlobWriter: AnyObject {
 
 extension BlobWriter {
     public func append(_ bytes: [UInt8]) throws(StorageError) {
-        do {
-            try bytes.withUnsafeBytes { buffer in try append(buffer) }
-        } catch let error as StorageError {
-            throw error
-        } catch {
-            fatalError("unreachable: only StorageError is thrown")
-        }
+        try bytes.withUnsafeBytes { buffer in
+            Result { () throws(StorageError) in try append(buffer) }
+        }.get()
     }
 }
