@@ -60,7 +60,6 @@ final class ArchiveReadHandle {
     }
 
     var compressedBytesRead: Int64 { archive_filter_bytes(archive, -1) }
-    var uncompressedBytesRead: Int64 { archive_filter_bytes(archive, 0) }
 
     private var errorString: String {
         archive_error_string(archive).map { String(cString: $0) } ?? "unknown error"

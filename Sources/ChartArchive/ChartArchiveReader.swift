@@ -108,8 +108,7 @@ public struct ChartArchiveReader: Sendable {
             throw ChartArchiveError(.topLevelNameMismatch,
                                     "the top-level directory '\(topLevel)' does not match the chart name '\(metadata.name)'")
         }
-        return ChartPackage(metadata: metadata, chartYAML: text, hasValues: hasValues, files: files,
-                            uncompressedBytes: handle.uncompressedBytesRead)
+        return ChartPackage(metadata: metadata, chartYAML: text, hasValues: hasValues, files: files)
     }
 
     private func fileTooLarge(_ path: String) -> ChartArchiveError {

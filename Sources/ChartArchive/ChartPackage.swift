@@ -13,8 +13,6 @@ public struct ChartPackage: Sendable, Equatable {
     public let chartYAML: String
     public let hasValues: Bool
     public let files: [File]
-    /// Bytes decompressed while reading (tar headers included).
-    public let uncompressedBytes: Int64
 
     /// The file name Helm gives this package.
     public var fileName: String { "\(metadata.name)-\(metadata.version).tgz" }

@@ -10,10 +10,10 @@ public final class FileBlobStore: BlobStore {
         self.root = root
         do {
             try FileManager.default.createDirectory(atPath: root + "/sha256", withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(atPath: root + "/tmp", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: tempDirectory, withIntermediateDirectories: true)
             // Temp files are only ever left behind by a crash mid-write; none of them is a blob.
-            for leftover in try FileManager.default.contentsOfDirectory(atPath: root + "/tmp") {
-                try? FileManager.default.removeItem(atPath: root + "/tmp/" + leftover)
+            for leftover in try FileManager.default.contentsOfDirectory(atPath: tempDirectory) {
+                try? FileManager.default.removeItem(atPath: tempDirectory + "/" + leftover)
             }
         } catch {
             throw StorageError(.io, "cannot prepare blob directory \(root): \(error)")
@@ -98,7 +98,8 @@ public final class FileBlobStore: BlobStore {
         try FileDescriptor.syncDirectory(shard)
     }
 
-    fileprivate var tempDirectory: String { root + "/tmp" }
+    /// Where writes happen before their rename; anything found here at open is crash debris.
+    var tempDirectory: String { root + "/tmp" }
 }
 
 /// A streamed write into `tmp/`, hashed as it goes.
