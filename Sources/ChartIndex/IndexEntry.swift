@@ -29,3 +29,13 @@ public struct IndexEntry: Sendable, Equatable {
         return baseURL.hasSuffix("/") ? baseURL + relative : baseURL + "/" + relative
     }
 }
+
+extension IndexEntry {
+    /// The entry as one JSON object with exactly the index's fields (the ChartMuseum API's
+    /// "chartVersion").
+    public func renderJSON() -> [UInt8] {
+        var out: [UInt8] = []
+        IndexWriter.appendJSON(IndexValue(entry: self), to: &out)
+        return out
+    }
+}

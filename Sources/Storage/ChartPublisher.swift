@@ -2,9 +2,9 @@ import ChartModel
 import Foundation
 import OpenSSLSupport
 
-/// Stores a chart in the order that makes crashes harmless: the blob is made durable first, then
-/// the metadata row is committed in one transaction. A crash between the two leaves an
-/// unreferenced blob (invisible, reclaimable), never a row pointing at missing bytes.
+/// Stores a chart in the order that makes crashes harmless: the blobs (chart, then prov) are made
+/// durable first, then the metadata row is committed in one transaction. A crash between the two
+/// leaves unreferenced blobs (invisible, reclaimable), never a row pointing at missing bytes.
 public struct ChartPublisher: Sendable {
     public let blobs: any BlobStore
     public let metadata: any MetadataStore
@@ -17,9 +17,13 @@ public struct ChartPublisher: Sendable {
         self.metadata = metadata
     }
 
-    public func publish(archive: [UInt8], chart: ChartMetadata, repository: String, uploader: String,
-                        status: ChartStatus = .active, created: Date = Date()) throws -> ChartVersionRecord {
+    /// Publishes a new version, or replaces `replacing` (forced overwrite, or a version that was
+    /// deleted). Conflicts with an existing row surface as `StorageError.conflict`.
+    public func publish(archive: [UInt8], provenance: [UInt8]? = nil, chart: ChartMetadata, repository: String,
+                        uploader: String, status: ChartStatus = .active, replacing: ChartVersionRecord? = nil,
+                        created: Date = Date()) throws -> ChartVersionRecord {
         let digest = try blobs.write(archive)
+        let provenanceDigest = try provenance.map { bytes throws(StorageError) in try blobs.write(bytes) }
         try afterBlobDurable()
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -27,9 +31,14 @@ public struct ChartPublisher: Sendable {
         let record = ChartVersionRecord(
             repository: repository, name: chart.name, version: chart.version, digest: digest.hex,
             size: Int64(archive.count), created: created, uploader: uploader, status: status,
-            metadata: metadataJSON)
-        let audit = AuditEvent(at: created, repository: repository, actor: uploader, action: "upload",
-                               outcome: status.rawValue, subject: "\(chart.name)-\(chart.version)")
+            metadata: metadataJSON, provenanceDigest: provenanceDigest?.hex)
+        let audit = AuditEvent(at: created, repository: repository, actor: uploader,
+                               action: replacing?.status == .active ? "overwrite" : "upload",
+                               outcome: status.rawValue, subject: "\(chart.name)-\(chart.version)",
+                               detail: provenanceDigest == nil ? nil : "{\"provenance\":true}")
+        if let replacing, let id = replacing.id {
+            return try metadata.replaceChart(id: id, with: record, audit: audit)
+        }
         return try metadata.insertChart(record, audit: audit)
     }
 }

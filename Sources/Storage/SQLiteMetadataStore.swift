@@ -131,11 +131,43 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
+    public func replaceChart(id: Int64, with record: ChartVersionRecord, audit: AuditEvent?) throws(StorageError) -> ChartVersionRecord {
+        try write { db in
+            var record = record
+            record.id = id
+            try record.update(db)
+            if var audit { try audit.insert(db) }
+            return record
+        }
+    }
+
+    public func setProvenance(id: Int64, digest: String, audit: AuditEvent?) throws(StorageError) {
+        try write { db in
+            try db.execute(sql: "UPDATE chart_versions SET provenanceDigest = ? WHERE id = ?", arguments: [digest, id])
+            if db.changesCount == 0 { throw StorageError(.notFound, "chart version \(id) does not exist") }
+            if var audit { try audit.insert(db) }
+        }
+    }
+
     public func updateStatus(id: Int64, to status: ChartStatus, reason: String?) throws(StorageError) {
+        try updateStatus(id: id, to: status, reason: reason, audit: nil)
+    }
+
+    public func updateStatus(id: Int64, to status: ChartStatus, reason: String?, audit: AuditEvent?) throws(StorageError) {
         try write { db in
             try db.execute(sql: "UPDATE chart_versions SET status = ?, statusReason = ? WHERE id = ?",
                            arguments: [status.rawValue, reason, id])
             if db.changesCount == 0 { throw StorageError(.notFound, "chart version \(id) does not exist") }
+            if var audit { try audit.insert(db) }
+        }
+    }
+
+    public func allCharts(statuses: Set<ChartStatus>) throws(StorageError) -> [ChartVersionRecord] {
+        try read { db in
+            try ChartVersionRecord
+                .filter(statuses.map(\.rawValue).contains(Column("status")))
+                .order(Column("repository"), Column("name"), Column("id"))
+                .fetchAll(db)
         }
     }
 

@@ -1,10 +1,10 @@
 import ArgumentParser
 
 @main
-struct ChartWarden: ParsableCommand {
+struct ChartWarden: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chartwarden",
         abstract: "A Helm chart repository that refuses charts it cannot prove.",
-        subcommands: [IndexCommand.self]
+        subcommands: [ServeCommand.self, IndexCommand.self]
     )
 }

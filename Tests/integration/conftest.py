@@ -59,3 +59,190 @@ def static_server():
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
+
+
+# --- A real ChartWarden server process -------------------------------------------------------
+
+import signal  # noqa: E402
+import tempfile  # noqa: E402
+
+import yaml  # noqa: E402
+
+TLS_DIR = os.path.join(TOP, "keys-test", "tls")
+PACKAGED = os.path.join(FIXTURES, "packaged")
+
+
+def tls_file(name):
+    return os.path.join(TLS_DIR, name)
+
+
+def client_cert(name):
+    """(certificate, key) of a test client: ci-pusher, admin, reader or intruder."""
+    return tls_file(f"client-{name}.crt"), tls_file(f"client-{name}.key")
+
+
+def base_config(data_dir, client_auth="optional"):
+    return {
+        "server": {
+            "listen": "127.0.0.1:0",
+            "tls": {"certificate": tls_file("server.crt"), "privateKey": tls_file("server.key"),
+                    "clientCA": tls_file("ca.crt"), "clientAuth": client_auth},
+            "maxUploadBytes": 2 * 1024 * 1024,
+            "readTimeoutSeconds": 3,
+        },
+        "storage": {"dataDir": str(data_dir)},
+        "auth": {"groups": {"ci": ["cert:ci-pusher"], "admins": ["cert:admin"]}, "admins": ["group:admins"]},
+        "repositories": [
+            {"name": "stable", "read": ["anonymous"], "write": ["group:ci"], "delete": ["group:admins"]},
+            {"name": "", "read": ["anonymous"], "write": ["group:ci"], "delete": ["group:admins"],
+             "allowOverwrite": True},
+            {"name": "private", "read": ["cert:reader", "group:ci"], "write": ["group:ci"]},
+        ],
+    }
+
+
+class CurlResult:
+    def __init__(self, status, headers, body, stderr):
+        self.status, self.headers, self.body, self.stderr = status, headers, body, stderr
+
+    def json(self):
+        import json
+        return json.loads(self.body)
+
+    def __repr__(self):
+        return f"<{self.status} {self.body[:200]!r} {self.stderr.strip()}>"
+
+
+class RunningServer:
+    """`chartwarden serve` in a subprocess; the port is read from its 'listening' line."""
+
+    def __init__(self, binary, workdir, config):
+        self.binary, self.workdir, self.config = binary, str(workdir), config
+        self.process = None
+        self.ports = {}
+
+    def start(self):
+        path = os.path.join(self.workdir, "chartwarden.yaml")
+        with open(path, "w") as handle:
+            yaml.safe_dump(self.config, handle)
+        self.stderr = open(os.path.join(self.workdir, "server.log"), "ab")
+        self.process = subprocess.Popen([self.binary, "serve", "--config", path], stdout=subprocess.PIPE,
+                                        stderr=self.stderr, cwd=TOP)
+        expected = 2 if self.config["server"].get("plaintextListen") else 1
+        while len(self.ports) < expected:
+            line = self.process.stdout.readline().decode()
+            if not line:
+                raise AssertionError(f"server exited ({self.process.wait()}): {self.log()[-2000:]}")
+            if "listening on" in line:
+                words = line.split()
+                self.ports[words[3]] = int(words[5])
+        return self
+
+    def log(self):
+        with open(os.path.join(self.workdir, "server.log"), errors="replace") as handle:
+            return handle.read()
+
+    @property
+    def port(self):
+        return self.ports["https"]
+
+    @property
+    def url(self):
+        return f"https://localhost:{self.port}"
+
+    def stop(self, sig=signal.SIGTERM, timeout=60):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise AssertionError("server did not stop after SIGTERM")
+        return self.process.returncode
+
+    def curl(self, path, *args, cert=None, ca=True, timeout=60):
+        with tempfile.TemporaryDirectory() as scratch:
+            body_file, header_file = os.path.join(scratch, "body"), os.path.join(scratch, "headers")
+            command = ["curl", "-sS", "-o", body_file, "-D", header_file, "-w", "%{http_code}",
+                       "--max-time", str(timeout)]
+            if ca:
+                command += ["--cacert", tls_file("ca.crt")]
+            if cert:
+                certificate, key = client_cert(cert)
+                command += ["--cert", certificate, "--key", key]
+            url = path if path.startswith("http") else self.url + path
+            result = subprocess.run(command + list(args) + [url], capture_output=True, text=True, timeout=timeout + 10)
+            status = int(result.stdout.strip() or 0)
+            headers = {}
+            if os.path.exists(header_file):
+                for line in open(header_file, errors="replace").read().splitlines():
+                    if ":" in line:
+                        name, value = line.split(":", 1)
+                        headers[name.strip().lower()] = value.strip()
+            body = open(body_file, "rb").read() if os.path.exists(body_file) else b""
+            return CurlResult(status, headers, body, result.stderr)
+
+
+@pytest.fixture
+def server_factory(chartwarden_bin, tmp_path):
+    """Starts servers with a config derived from base_config; stops them after the test."""
+    servers = []
+
+    def start(mutate=None, data_dir=None, client_auth="optional"):
+        workdir = tmp_path / f"server{len(servers)}"
+        workdir.mkdir()
+        config = base_config(data_dir or (tmp_path / "data"), client_auth=client_auth)
+        if mutate:
+            mutate(config)
+        server = RunningServer(chartwarden_bin, workdir, config).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop(sig=signal.SIGKILL) if server.process.poll() is None else None
+
+
+@pytest.fixture
+def server(server_factory):
+    return server_factory()
+
+
+def packaged(name):
+    return os.path.join(PACKAGED, name)
+
+
+# --- Provenance files signed at run time ---------------------------------------------------------
+
+import hashlib  # noqa: E402
+import tarfile  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def signing_home(tmp_path_factory):
+    """A throwaway GnuPG home with one passphrase-less Ed25519 key (test only)."""
+    home = tmp_path_factory.mktemp("gnupg")
+    os.chmod(home, 0o700)
+    subprocess.run(["gpg", "--batch", "--homedir", str(home), "--pinentry-mode", "loopback", "--passphrase", "",
+                    "--quick-generate-key", "Ephemeral Test Signer <signer@test.invalid>", "ed25519", "sign", "1d"],
+                   check=True, capture_output=True)
+    return str(home)
+
+
+def chart_yaml_of(tgz_path):
+    with tarfile.open(tgz_path) as archive:
+        member = next(m for m in archive.getmembers() if m.name.count("/") == 1 and m.name.endswith("/Chart.yaml"))
+        return archive.extractfile(member).read().decode()
+
+
+def make_prov(signing_home, tgz_path, file_name=None):
+    """Helm's provenance layout (pkg/provenance): Chart.yaml, '...', files: {N-V.tgz: sha256:…},
+    clear-signed with SHA-512."""
+    digest = hashlib.sha256(open(tgz_path, "rb").read()).hexdigest()
+    name = file_name or os.path.basename(tgz_path)
+    body = chart_yaml_of(tgz_path).rstrip("\n") + "\n...\nfiles:\n  " + f"{name}: sha256:{digest}\n"
+    result = subprocess.run(["gpg", "--batch", "--homedir", signing_home, "--pinentry-mode", "loopback",
+                             "--passphrase", "", "--digest-algo", "SHA512", "--clearsign"],
+                            input=body.encode(), capture_output=True, check=True)
+    return result.stdout

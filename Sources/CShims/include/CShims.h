@@ -3,6 +3,8 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 /// The kind of a tar entry, decoded from libarchive's AE_IF* macros (casts Swift cannot import).
 typedef enum {
@@ -17,5 +19,18 @@ typedef enum {
 } cw_entry_kind;
 
 cw_entry_kind cw_archive_entry_kind(struct archive_entry *entry);
+
+/// Applies ChartWarden's fixed server policy to a fresh SSL_CTX: TLS 1.2–1.3 only, ECDHE + AEAD
+/// suites for 1.2, no compression, no renegotiation, server cipher preference, server-side
+/// session cache and tickets on, partial writes allowed. Returns 1 on success.
+int cw_ssl_ctx_apply_server_policy(SSL_CTX *ctx);
+
+/// Selects ALPN "http/1.1" when the client offers it and no protocol otherwise (never fails the
+/// handshake over ALPN).
+void cw_ssl_ctx_enable_alpn_http11(SSL_CTX *ctx);
+
+/// Subject alternative names of a certificate, one call per entry. Returns the GEN_* type of
+/// entry `index` and copies its bytes (truncated to `capacity`) into `buffer`, or -1 past the end.
+int cw_x509_subject_alt_name(X509 *cert, int index, unsigned char *buffer, int capacity, int *length);
 
 #endif

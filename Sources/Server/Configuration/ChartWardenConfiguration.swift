@@ -1,0 +1,256 @@
+import Foundation
+import TLS
+import Yams
+
+/// The parsed configuration file (DESIGN.md §3). Parsing is strict: unknown keys and invalid
+/// values are errors naming the key, because a typo in a security setting must not be ignored.
+public struct ChartWardenConfiguration: Sendable, Equatable {
+    public struct Server: Sendable, Equatable {
+        public struct TLS: Sendable, Equatable {
+            public var certificate: String
+            public var privateKey: String
+            public var clientCA: String?
+            public var clientAuth: TLSConfiguration.ClientAuthentication
+        }
+
+        public var listen: ListenAddress
+        /// Absolute base for chart URLs in index.yaml; relative URLs otherwise.
+        public var publicURL: String?
+        public var tls: TLS
+        /// Plaintext HTTP for loopback development only.
+        public var plaintextListen: ListenAddress?
+        public var maxUploadBytes: Int
+        /// Handshake, header and body stalls longer than this close the connection.
+        public var readTimeoutSeconds: Int
+        /// Request line plus headers.
+        public var maxHeaderBytes: Int
+        /// Multipart field names, as ChartMuseum's `--chart-post-form-field-name`.
+        public var chartFormField: String
+        public var provFormField: String
+    }
+
+    public struct Storage: Sendable, Equatable {
+        public var dataDirectory: String
+    }
+
+    public struct Auth: Sendable, Equatable {
+        public var groups: [String: Set<Principal>]
+        public var admins: Set<Principal>
+    }
+
+    public struct Repository: Sendable, Equatable {
+        public enum ProvenanceMode: String, Sendable, Equatable, CaseIterable {
+            case enforce
+            case warn
+            case off
+        }
+
+        public var name: String
+        public var read: Set<Principal>
+        public var write: Set<Principal>
+        public var delete: Set<Principal>
+        public var allowOverwrite: Bool
+        public var provenanceMode: ProvenanceMode
+        public var trustedKeys: [String]
+        public var stagingTTLSeconds: Int
+
+        /// URL path prefix: "" for the root repository, "/NAME" otherwise.
+        public var pathPrefix: String { name.isEmpty ? "" : "/" + name }
+    }
+
+    public var server: Server
+    public var storage: Storage
+    public var auth: Auth
+    public var repositories: [Repository]
+
+    /// Names that would collide with fixed routes.
+    static let reservedRepositoryNames: Set<String> = ["api", "charts", "health", "ready", "info", "metrics", "index.yaml"]
+
+    public static func load(path: String) throws(ConfigurationError) -> ChartWardenConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(key: "", "cannot read configuration file \(path): \(error.localizedDescription)")
+        }
+        return try parse(yaml: text)
+    }
+
+    public static func parse(yaml: String) throws(ConfigurationError) -> ChartWardenConfiguration {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw ConfigurationError(key: "", "the configuration is empty")
+            }
+            root = node
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError(key: "", "invalid YAML: \(error)")
+        }
+        let top = try YAMLMappingReader(root, path: "", allowedKeys: ["server", "storage", "auth", "repositories"])
+        let auth = try parseAuth(top)
+        let configuration = ChartWardenConfiguration(
+            server: try parseServer(top),
+            storage: try parseStorage(top),
+            auth: auth,
+            repositories: try parseRepositories(top, auth: auth))
+        return configuration
+    }
+
+    private static func parseServer(_ top: YAMLMappingReader) throws(ConfigurationError) -> Server {
+        guard let server = try top.mapping("server", allowedKeys: [
+            "listen", "publicURL", "tls", "plaintextListen", "adminListen", "maxUploadBytes", "readTimeoutSeconds",
+            "maxHeaderBytes", "chartFormField", "provFormField",
+        ]) else {
+            throw ConfigurationError(key: "server", "is required")
+        }
+        func address(_ key: String) throws(ConfigurationError) -> ListenAddress? {
+            guard let text = try server.string(key) else { return nil }
+            guard let address = ListenAddress(text) else {
+                throw ConfigurationError(key: server.key(key), "expected host:port, got \"\(text)\"")
+            }
+            return address
+        }
+        let listen = try address("listen") ?? ListenAddress(host: "0.0.0.0", port: 8443)
+        let plaintext = try address("plaintextListen")
+        if let plaintext, !plaintext.isLoopback {
+            throw ConfigurationError(key: server.key("plaintextListen"),
+                                     "plaintext HTTP is only allowed on a loopback address, not \(plaintext)")
+        }
+        if try address("adminListen") != nil {
+            throw ConfigurationError(key: server.key("adminListen"),
+                                     "the admin listener arrives with the admin API; this build has no admin routes")
+        }
+        var publicURL = try server.string("publicURL")
+        if let url = publicURL {
+            guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
+                throw ConfigurationError(key: server.key("publicURL"), "must be an http(s) URL")
+            }
+            while publicURL?.hasSuffix("/") == true { publicURL?.removeLast() }
+        }
+        guard let tls = try server.mapping("tls", allowedKeys: ["certificate", "privateKey", "clientCA", "clientAuth"]) else {
+            throw ConfigurationError(key: server.key("tls"), "is required: ChartWarden serves HTTPS")
+        }
+        guard let certificate = try tls.string("certificate") else {
+            throw ConfigurationError(key: tls.key("certificate"), "is required")
+        }
+        guard let privateKey = try tls.string("privateKey") else {
+            throw ConfigurationError(key: tls.key("privateKey"), "is required")
+        }
+        let clientCA = try tls.string("clientCA")
+        let clientAuthText = try tls.string("clientAuth") ?? (clientCA == nil ? "none" : "optional")
+        guard let clientAuth = TLSConfiguration.ClientAuthentication(rawValue: clientAuthText) else {
+            throw ConfigurationError(key: tls.key("clientAuth"), "must be none, optional or required")
+        }
+        if clientAuth != .none, clientCA == nil {
+            throw ConfigurationError(key: tls.key("clientCA"), "is required when clientAuth is \(clientAuth.rawValue)")
+        }
+        return Server(
+            listen: listen, publicURL: publicURL,
+            tls: .init(certificate: certificate, privateKey: privateKey, clientCA: clientCA, clientAuth: clientAuth),
+            plaintextListen: plaintext,
+            maxUploadBytes: try server.int("maxUploadBytes", range: 1_024...(4 << 30)) ?? 20 * 1_024 * 1_024,
+            readTimeoutSeconds: try server.int("readTimeoutSeconds", range: 1...3_600) ?? 30,
+            maxHeaderBytes: try server.int("maxHeaderBytes", range: 1_024...(1 << 20)) ?? 32 * 1_024,
+            chartFormField: try server.string("chartFormField") ?? "chart",
+            provFormField: try server.string("provFormField") ?? "prov")
+    }
+
+    private static func parseStorage(_ top: YAMLMappingReader) throws(ConfigurationError) -> Storage {
+        let storage = try top.mapping("storage", allowedKeys: ["dataDir"])
+        return Storage(dataDirectory: try storage?.string("dataDir") ?? "./data")
+    }
+
+    private static func principals(_ texts: [String], key: String, groups: [String: Set<Principal>]?)
+        throws(ConfigurationError) -> Set<Principal> {
+        var result: Set<Principal> = []
+        for (index, text) in texts.enumerated() {
+            guard let principal = Principal(text) else {
+                throw ConfigurationError(key: "\(key)[\(index)]",
+                                         "\"\(text)\" is not a principal (anonymous, user:NAME, cert:CN, group:NAME)")
+            }
+            if case .group(let name) = principal, let groups, groups[name] == nil {
+                throw ConfigurationError(key: "\(key)[\(index)]", "group \"\(name)\" is not defined in auth.groups")
+            }
+            result.insert(principal)
+        }
+        return result
+    }
+
+    private static func parseAuth(_ top: YAMLMappingReader) throws(ConfigurationError) -> Auth {
+        guard let auth = try top.mapping("auth", allowedKeys: ["htpasswd", "groups", "admins"]) else {
+            return Auth(groups: [:], admins: [])
+        }
+        if try auth.string("htpasswd") != nil {
+            throw ConfigurationError(key: auth.key("htpasswd"),
+                                     "password authentication arrives with htpasswd support; use client certificates (cert:CN) for now")
+        }
+        var groups: [String: Set<Principal>] = [:]
+        for (name, members) in try auth.stringListMapping("groups") ?? [:] {
+            let set = try principals(members, key: auth.key("groups") + "." + name, groups: nil)
+            if set.contains(where: { if case .group = $0 { true } else { false } }) {
+                throw ConfigurationError(key: auth.key("groups") + "." + name, "groups cannot contain groups")
+            }
+            groups[name] = set
+        }
+        let admins = try principals(try auth.stringList("admins") ?? [], key: auth.key("admins"), groups: groups)
+        return Auth(groups: groups, admins: admins)
+    }
+
+    private static func parseRepositories(_ top: YAMLMappingReader, auth: Auth) throws(ConfigurationError) -> [Repository] {
+        guard let nodes = try top.sequence("repositories"), !nodes.isEmpty else {
+            throw ConfigurationError(key: "repositories", "at least one repository is required")
+        }
+        var repositories: [Repository] = []
+        for (index, node) in nodes.enumerated() {
+            let path = "repositories[\(index)]"
+            let reader = try YAMLMappingReader(node, path: path, allowedKeys: [
+                "name", "read", "write", "delete", "allowOverwrite", "provenance",
+            ])
+            guard let name = try reader.string("name") else { throw ConfigurationError(key: reader.key("name"), "is required") }
+            if !name.isEmpty {
+                let valid = name.utf8.first.map { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) } == true
+                    && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+                guard valid, name.count <= 63 else {
+                    throw ConfigurationError(key: reader.key("name"), "\"\(name)\" must match [a-z0-9][a-z0-9-]* (at most 63 characters)")
+                }
+                guard !reservedRepositoryNames.contains(name) else {
+                    throw ConfigurationError(key: reader.key("name"), "\"\(name)\" is reserved for fixed routes")
+                }
+            }
+            guard !repositories.contains(where: { $0.name == name }) else {
+                throw ConfigurationError(key: reader.key("name"), "repository \"\(name)\" is defined twice")
+            }
+            let read = try principals(try reader.stringList("read") ?? [], key: reader.key("read"), groups: auth.groups)
+            let write = try principals(try reader.stringList("write") ?? [], key: reader.key("write"), groups: auth.groups)
+            let delete = try principals(try reader.stringList("delete") ?? [], key: reader.key("delete"), groups: auth.groups)
+            for (key, set) in [("write", write), ("delete", delete)] where set.contains(.anonymous) {
+                throw ConfigurationError(key: reader.key(key), "anonymous may never write or delete")
+            }
+            var mode = Repository.ProvenanceMode.off
+            var trustedKeys: [String] = []
+            var ttl = 3_600
+            if let provenance = try reader.mapping("provenance", allowedKeys: ["mode", "trustedKeys", "stagingTTLSeconds"]) {
+                let modeText = try provenance.string("mode") ?? "off"
+                guard let parsed = Repository.ProvenanceMode(rawValue: modeText) else {
+                    throw ConfigurationError(key: provenance.key("mode"), "must be enforce, warn or off")
+                }
+                guard parsed == .off else {
+                    // Refuse rather than pretend: a repository configured to enforce must not
+                    // silently accept unverified charts.
+                    throw ConfigurationError(key: provenance.key("mode"),
+                                             "\(modeText) needs provenance verification, which this build does not have yet; use off")
+                }
+                mode = parsed
+                trustedKeys = try provenance.stringList("trustedKeys") ?? []
+                ttl = try provenance.int("stagingTTLSeconds", range: 1...(7 * 86_400)) ?? 3_600
+            }
+            repositories.append(Repository(
+                name: name, read: read, write: write, delete: delete,
+                allowOverwrite: try reader.bool("allowOverwrite") ?? false,
+                provenanceMode: mode, trustedKeys: trustedKeys, stagingTTLSeconds: ttl))
+        }
+        return repositories
+    }
+}

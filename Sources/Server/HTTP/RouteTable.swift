@@ -1,0 +1,57 @@
+import Hummingbird
+
+/// Every route ChartWarden serves, declared in one table (DESIGN.md §4). Repository routes are
+/// registered twice: under `/{repo}` and at the root for the repository named "".
+enum RouteTable {
+    enum Scope {
+        /// `/PATH`, independent of repositories.
+        case global
+        /// `/{repo}/PATH` and `/PATH` — the Helm repository protocol.
+        case repository
+        /// `/api/{repo}/PATH` and `/api/PATH` — the ChartMuseum API.
+        case api
+    }
+
+    typealias Handler = @Sendable (Request, ChartWardenRequestContext, ServerEnvironment) async throws -> Response
+
+    struct Route: Sendable {
+        let method: HTTPRequest.Method
+        let path: String
+        let scope: Scope
+        let handler: Handler
+    }
+
+    static let routes: [Route] = [
+        // Helm repository protocol (HEAD is derived from GET by the router).
+        Route(method: .get, path: "index.yaml", scope: .repository, handler: HelmRepositoryHandlers.index),
+        Route(method: .get, path: "charts/{file}", scope: .repository, handler: HelmRepositoryHandlers.file),
+        // ChartMuseum-compatible API.
+        Route(method: .post, path: "charts", scope: .api, handler: ChartAPIHandlers.upload),
+        Route(method: .post, path: "prov", scope: .api, handler: ChartAPIHandlers.uploadProvenance),
+        Route(method: .get, path: "charts", scope: .api, handler: ChartAPIHandlers.list),
+        Route(method: .get, path: "charts/{name}", scope: .api, handler: ChartAPIHandlers.versions),
+        Route(method: .get, path: "charts/{name}/{version}", scope: .api, handler: ChartAPIHandlers.version),
+        Route(method: .delete, path: "charts/{name}/{version}", scope: .api, handler: ChartAPIHandlers.delete),
+        // Operations.
+        Route(method: .get, path: "health", scope: .global, handler: SystemHandlers.health),
+        Route(method: .get, path: "ready", scope: .global, handler: SystemHandlers.ready),
+        Route(method: .get, path: "info", scope: .global, handler: SystemHandlers.info),
+        Route(method: .get, path: "metrics", scope: .global, handler: SystemHandlers.metrics),
+    ]
+
+    static func register(on router: Router<ChartWardenRequestContext>, environment: ServerEnvironment) {
+        for route in routes {
+            let paths: [String]
+            switch route.scope {
+            case .global: paths = ["/" + route.path]
+            case .repository: paths = ["/{repo}/" + route.path, "/" + route.path]
+            case .api: paths = ["/api/{repo}/" + route.path, "/api/" + route.path]
+            }
+            for path in paths {
+                router.on(RouterPath(path), method: route.method) { request, context in
+                    try await route.handler(request, context, environment)
+                }
+            }
+        }
+    }
+}

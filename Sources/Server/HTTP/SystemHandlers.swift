@@ -1,0 +1,39 @@
+import Foundation
+import Hummingbird
+
+/// Liveness, readiness, version and metrics.
+enum SystemHandlers {
+    static let version = "0.3.0"
+
+    static func health(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
+        async throws -> Response {
+        JSONResponse.make(.ok, ["healthy": true])
+    }
+
+    /// Listeners open only after the store is open and every index is warm, so a request that
+    /// reaches this handler is served by a ready server.
+    static func ready(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
+        async throws -> Response {
+        JSONResponse.make(.ok, ["ready": true])
+    }
+
+    struct Info: Encodable {
+        let name = "chartwarden"
+        let version: String
+        let repositories: [String]
+    }
+
+    static func info(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
+        async throws -> Response {
+        JSONResponse.make(.ok, Info(version: version, repositories: environment.configuration.repositories.map(\.name)))
+    }
+
+    static func metrics(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
+        async throws -> Response {
+        try await environment.requireAdmin(context: context)
+        let bytes = environment.metrics.render()
+        return Response(status: .ok, headers: [
+            .contentType: "text/plain; version=0.0.4; charset=utf-8", .contentLength: String(bytes.count),
+        ], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

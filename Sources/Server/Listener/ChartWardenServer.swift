@@ -1,0 +1,105 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Storage
+import TLS
+
+/// Wires configuration, storage, the repository service and the listeners into one runnable
+/// service group: the TLS listener, the optional loopback plaintext listener, and SIGHUP reload.
+public struct ChartWardenServer: Sendable {
+    public let configuration: ChartWardenConfiguration
+    public let service: ChartService
+    public let metrics: ServerMetrics
+    let contexts: TLSContextProvider
+    let logger: Logger
+
+    /// Opens the data directory (SQLite + blobs) and loads the TLS context; fails early on any
+    /// misconfiguration so `serve` exits before listening.
+    public init(configuration: ChartWardenConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let dataDirectory = configuration.storage.dataDirectory
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let metadata = try SQLiteMetadataStore(path: dataDirectory + "/chartwarden.sqlite")
+        let blobs = try FileBlobStore(root: dataDirectory + "/blobs")
+        service = ChartService(configuration: configuration, metadata: metadata, blobs: blobs)
+        metrics = ServerMetrics()
+        let tls = configuration.server.tls
+        contexts = try TLSContextProvider(configuration: TLSConfiguration(
+            certificateChainPath: tls.certificate, privateKeyPath: tls.privateKey, clientCAPath: tls.clientCA,
+            clientAuthentication: tls.clientAuth,
+            handshakeTimeout: .seconds(configuration.server.readTimeoutSeconds)))
+    }
+
+    func makeRouter() -> Router<ChartWardenRequestContext> {
+        let router = Router(context: ChartWardenRequestContext.self, options: .autoGenerateHeadEndpoints)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: AccessLogMiddleware(level: .info))
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: ErrorMiddleware())
+        let server = configuration.server
+        let environment = ServerEnvironment(
+            service: service, policy: AccessPolicy(auth: configuration.auth), metrics: metrics,
+            configuration: configuration,
+            uploadReader: UploadReader(maxBytes: server.maxUploadBytes, chartField: server.chartFormField,
+                                       provenanceField: server.provFormField),
+            startedAt: Date())
+        RouteTable.register(on: router, environment: environment)
+        return router
+    }
+
+    private var http1Configuration: HTTP1Channel.Configuration {
+        let server = configuration.server
+        return HTTP1Channel.Configuration(
+            idleTimeout: .seconds(Int64(server.readTimeoutSeconds)),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: server.maxHeaderBytes,
+                                            maxHeaderListSize: server.maxHeaderBytes, maxHeaderFieldCount: 200))
+    }
+
+    /// Every service to run: listeners and the reload handler. `onListening` reports each bound
+    /// address (tests and scripts wait for it instead of sleeping).
+    public func services(onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in })
+        async throws -> [any Service] {
+        try await service.warm()
+        let router = makeRouter()
+        let http1 = http1Configuration
+        let contexts = self.contexts
+        let tlsServer = HTTPServerBuilder { responder in
+            OpenSSLChildChannel(base: HTTP1Channel(responder: responder, configuration: http1), contexts: contexts)
+        }
+        let listen = configuration.server.listen
+        var services: [any Service] = [
+            Application(router: router, server: tlsServer,
+                        configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
+                        onServerRunning: { channel in
+                            await onListening("https", channel.localAddress?.port ?? listen.port)
+                        },
+                        logger: logger),
+            TLSReloadService(contexts: contexts, logger: logger),
+        ]
+        if let plaintext = configuration.server.plaintextListen {
+            services.append(Application(
+                router: router, server: .http1(configuration: http1),
+                configuration: .init(address: .hostname(plaintext.host, port: plaintext.port)),
+                onServerRunning: { channel in
+                    await onListening("http", channel.localAddress?.port ?? plaintext.port)
+                },
+                logger: logger))
+        }
+        return services
+    }
+
+    /// Runs until SIGTERM/SIGINT, then stops accepting, finishes in-flight requests and returns.
+    public func run(onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) async throws {
+        let group = ServiceGroup(configuration: .init(
+            services: try await services(onListening: onListening),
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}

@@ -1,0 +1,32 @@
+import Hummingbird
+
+/// Turns every error into a JSON response with the right status, so no route ever answers with
+/// an empty or HTML body. Unexpected errors are logged and answered with a generic 500.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = ChartWardenRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as ServiceError {
+            return JSONResponse.error(error.status, error.message)
+        } catch let error as HTTPError {
+            let message = error.body ?? Self.defaultMessage(error.status)
+            return JSONResponse.error(error.status, message)
+        } catch let error as any HTTPResponseError {
+            return JSONResponse.error(error.status, Self.defaultMessage(error.status))
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(error)"])
+            return JSONResponse.error(.internalServerError, "internal server error")
+        }
+    }
+
+    static func defaultMessage(_ status: HTTPResponse.Status) -> String {
+        switch status {
+        case .notFound: "not found"
+        case .methodNotAllowed: "method not allowed"
+        case .contentTooLarge: "request body too large"
+        default: status.reasonPhrase.lowercased()
+        }
+    }
+}

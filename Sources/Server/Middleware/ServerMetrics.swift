@@ -1,0 +1,58 @@
+import Metrics
+import Prometheus
+import Synchronization
+
+/// The server's Prometheus metrics, on a registry of its own (not the process-global metrics
+/// system), so each server instance — and each test — counts only its own requests.
+public final class ServerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let counters = Mutex<[String: Metrics.Counter]>([:])
+    private let timers = Mutex<[String: Metrics.Timer]>([:])
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50),
+            .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5), .seconds(30),
+        ]
+        self.factory = factory
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Metrics.Counter {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return counters.withLock { cache in
+            if let counter = cache[key] { return counter }
+            let counter = Metrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            cache[key] = counter
+            return counter
+        }
+    }
+
+    func requestCompleted(route: String, method: String, status: Int, duration: Duration) {
+        counter("chartwarden_http_requests_total", [("route", route), ("method", method), ("status", String(status))])
+            .increment()
+        let timer = timers.withLock { cache in
+            if let timer = cache[route] { return timer }
+            let timer = Metrics.Timer(label: "chartwarden_http_request_duration_seconds", dimensions: [("route", route)],
+                                      factory: factory)
+            cache[route] = timer
+            return timer
+        }
+        timer.record(duration: duration)
+    }
+
+    func chartServed(repository: String, kind: String) {
+        counter("chartwarden_downloads_total", [("repository", repository), ("kind", kind)]).increment()
+    }
+
+    func upload(repository: String, outcome: String) {
+        counter("chartwarden_uploads_total", [("repository", repository), ("outcome", outcome)]).increment()
+    }
+
+    /// Prometheus text exposition format.
+    public func render() -> [UInt8] {
+        registry.emitToBuffer()
+    }
+}

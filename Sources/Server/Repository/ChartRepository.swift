@@ -1,0 +1,114 @@
+import ChartIndex
+import ChartModel
+import Foundation
+import OpenSSLSupport
+import Storage
+import Synchronization
+
+/// One configured repository: its settings and its index kept rendered in memory.
+///
+/// Writers (uploads, deletes) serialize on `index`, re-render only the fragment of the chart they
+/// touched, and swap in a new `IndexSnapshot`; readers take the snapshot under a short lock.
+/// Rendering and gzip run on the caller's thread, which is never an event loop.
+public final class ChartRepository: Sendable {
+    public let configuration: ChartWardenConfiguration.Repository
+    let publicURL: String?
+
+    private struct WriterState {
+        var index = RepositoryIndex()
+        var files: [String: ServedFile] = [:]
+        var generated = Date()
+    }
+
+    private let writer = Mutex(WriterState())
+    private let current: Mutex<IndexSnapshot>
+
+    public var name: String { configuration.name }
+
+    init(configuration: ChartWardenConfiguration.Repository, publicURL: String?) {
+        self.configuration = configuration
+        self.publicURL = publicURL
+        let empty = RenderedIndex(RepositoryIndex(), format: .yaml, generated: IndexTimestamp.format(Date()))
+        current = Mutex(IndexSnapshot(rendered: empty, files: [:]))
+    }
+
+    var snapshot: IndexSnapshot { current.withLock { $0 } }
+
+    /// The base URL chart links use: `publicURL/R` when configured, relative otherwise.
+    private var baseURL: String? {
+        guard let publicURL else { return nil }
+        return publicURL + configuration.pathPrefix
+    }
+
+    func entry(for record: ChartVersionRecord) throws -> IndexEntry {
+        let metadata = try JSONDecoder().decode(ChartMetadata.self, from: Data(record.metadata.utf8))
+        return IndexEntry(metadata: metadata, digest: record.digest, created: IndexTimestamp.format(record.created),
+                          urls: [IndexEntry.chartURL(name: record.name, version: record.version, baseURL: baseURL)])
+    }
+
+    private static func files(for record: ChartVersionRecord) -> [(String, ServedFile)] {
+        var files: [(String, ServedFile)] = []
+        let fileName = IndexEntry.fileName(name: record.name, version: record.version)
+        if let digest = SHA256Digest(hex: record.digest) {
+            files.append((fileName, ServedFile(kind: .chart, digest: digest, size: record.size)))
+        }
+        if let hex = record.provenanceDigest, let digest = SHA256Digest(hex: hex) {
+            files.append((fileName + ".prov", ServedFile(kind: .provenance, digest: digest, size: -1)))
+        }
+        return files
+    }
+
+    /// Replaces the whole index with the active records (startup warm-up).
+    func load(_ records: [ChartVersionRecord]) throws {
+        let entries = try records.map(entry(for:))
+        writer.withLock { state in
+            state.index = RepositoryIndex(entries: entries)
+            state.files = [:]
+            for record in records {
+                for (name, file) in Self.files(for: record) { state.files[name] = file }
+            }
+            state.generated = records.map(\.created).max() ?? Date()
+            publish(state)
+        }
+    }
+
+    /// Adds or replaces one version in the index.
+    func didPublish(_ record: ChartVersionRecord) throws {
+        let entry = try entry(for: record)
+        writer.withLock { state in
+            state.index.insert(entry)
+            let fileName = IndexEntry.fileName(name: record.name, version: record.version)
+            state.files[fileName + ".prov"] = nil
+            for (name, file) in Self.files(for: record) { state.files[name] = file }
+            state.generated = Date()
+            publish(state)
+        }
+    }
+
+    /// Removes one version from the index and its files from downloads.
+    func didRemove(name: String, version: String) {
+        writer.withLock { state in
+            state.index.remove(name: name, version: version)
+            let fileName = IndexEntry.fileName(name: name, version: version)
+            state.files[fileName] = nil
+            state.files[fileName + ".prov"] = nil
+            state.generated = Date()
+            publish(state)
+        }
+    }
+
+    private func publish(_ state: WriterState) {
+        let rendered = RenderedIndex(state.index, format: .yaml, generated: IndexTimestamp.format(state.generated))
+        let snapshot = IndexSnapshot(rendered: rendered, files: state.files)
+        current.withLock { $0 = snapshot }
+    }
+
+    // MARK: queries (served from memory)
+
+    var chartNames: [String] { writer.withLock { $0.index.chartNames } }
+
+    /// Versions of one chart, newest first.
+    func entries(named name: String) -> [IndexEntry] {
+        writer.withLock { $0.index.entries(named: name) }
+    }
+}

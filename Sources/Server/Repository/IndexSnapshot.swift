@@ -1,0 +1,21 @@
+import ChartIndex
+import NIOCore
+
+/// What GETs read: the rendered index (plain and gzip) with their ETags, and the map of
+/// downloadable files. Replaced whole on every change, so a reader never sees half an update and
+/// never touches SQLite or renders YAML. ByteBuffers share storage with each response.
+struct IndexSnapshot: Sendable {
+    let yaml: ByteBuffer
+    let yamlGzip: ByteBuffer
+    let etag: String
+    let gzipETag: String
+    let files: [String: ServedFile]
+
+    init(rendered: RenderedIndex, files: [String: ServedFile]) {
+        yaml = ByteBuffer(bytes: rendered.bytes)
+        yamlGzip = ByteBuffer(bytes: rendered.gzipped)
+        etag = rendered.etag
+        gzipETag = rendered.gzipETag
+        self.files = files
+    }
+}

@@ -1,0 +1,45 @@
+import Hummingbird
+
+/// An error a handler returns to the client: a code that maps to one HTTP status and a message
+/// that goes into `{"error": ...}`. Anything else that escapes a handler becomes a 500 with a
+/// generic message (details go to the log, not to the client).
+public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case badRequest
+        case unauthorized
+        case forbidden
+        case notFound
+        case methodNotAllowed
+        case conflict
+        case payloadTooLarge
+        case unsupportedMediaType
+        case unavailable
+        case internalError
+
+        var status: HTTPResponse.Status {
+            switch self {
+            case .badRequest: .badRequest
+            case .unauthorized: .unauthorized
+            case .forbidden: .forbidden
+            case .notFound: .notFound
+            case .methodNotAllowed: .methodNotAllowed
+            case .conflict: .conflict
+            case .payloadTooLarge: .contentTooLarge
+            case .unsupportedMediaType: .unsupportedMediaType
+            case .unavailable: .serviceUnavailable
+            case .internalError: .internalServerError
+            }
+        }
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var status: HTTPResponse.Status { code.status }
+    public var description: String { "\(code.rawValue): \(message)" }
+}

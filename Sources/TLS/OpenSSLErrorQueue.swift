@@ -1,0 +1,22 @@
+import COpenSSL
+
+/// OpenSSL's thread-local error queue. Cleared before each operation and drained after a failure,
+/// so an error is never attributed to the wrong connection.
+enum OpenSSLErrorQueue {
+    static func clear() {
+        ERR_clear_error()
+    }
+
+    /// Every queued error as OpenSSL's text, joined; `fallback` when the queue is empty.
+    static func drain(fallback: String) -> String {
+        var messages: [String] = []
+        while true {
+            let code = ERR_get_error()
+            if code == 0 { break }
+            var buffer = [CChar](repeating: 0, count: 256)
+            ERR_error_string_n(code, &buffer, buffer.count)
+            messages.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return messages.isEmpty ? fallback : messages.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,232 @@
+import NIOCore
+import NIOTLS
+
+/// Server-side TLS on system OpenSSL as a NIO channel handler: ciphertext below, plaintext above.
+///
+/// `TLSStateMachine` decides; this class only performs the decisions — OpenSSL calls through
+/// `TLSConnection` and reads/writes on the channel. It lives on one event loop.
+public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias InboundOut = ByteBuffer
+    public typealias OutboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
+
+    private var stateMachine = TLSStateMachine()
+    private let connection: TLSConnection
+    private let handshakeTimeout: Duration
+    private var handshakeTimer: Scheduled<Void>?
+    private var bufferedWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
+    /// A flush arrived during the handshake; honoured once it completes.
+    private var flushPending = false
+    private var plaintext: ByteBuffer?
+
+    /// The verified client certificate, set when the handshake completes.
+    public private(set) var peerIdentity: PeerIdentity?
+    /// "TLSv1.3" / cipher name once negotiated, for logs.
+    public private(set) var negotiatedVersion: String?
+    public private(set) var negotiatedCipher: String?
+
+    public init(context: TLSContext) throws(TLSError) {
+        connection = try context.makeConnection()
+        handshakeTimeout = context.configuration.handshakeTimeout
+    }
+
+    public var state: TLSStateMachine.State { stateMachine.state }
+
+    // MARK: inbound
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { start(context: context) }
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        handshakeTimer?.cancel()
+        failBufferedWrites(TLSError(.connectionClosing, "TLS handler removed"))
+    }
+
+    public func channelActive(context: ChannelHandlerContext) {
+        start(context: context)
+        context.fireChannelActive()
+    }
+
+    private func start(context: ChannelHandlerContext) {
+        let action = stateMachine.channelActive()
+        guard action != .none else { return }
+        let nanoseconds = handshakeTimeout.components.seconds * 1_000_000_000
+            + handshakeTimeout.components.attoseconds / 1_000_000_000
+        handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { [self] in
+            perform(stateMachine.handshakeTimedOut(), context: context)
+        }
+        perform(action, context: context)
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        connection.receive(unwrapInboundIn(data))
+        perform(stateMachine.ciphertextReceived(), context: context)
+    }
+
+    public func channelReadComplete(context: ChannelHandlerContext) {
+        deliverPlaintext(context: context)
+        sendCiphertext(context: context, promise: nil)
+        context.fireChannelReadComplete()
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        handshakeTimer?.cancel()
+        let action = stateMachine.channelInactive()
+        deliverPlaintext(context: context)
+        failBufferedWrites(TLSError(.connectionClosing, "the connection closed"))
+        if action == .reportUncleanShutdown {
+            context.fireErrorCaught(TLSError(.uncleanShutdown, "peer closed the connection without close_notify"))
+        }
+        context.fireChannelInactive()
+    }
+
+    // MARK: outbound
+
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch stateMachine.writeRequested() {
+        case .failWrite(let error):
+            promise?.fail(error)
+        default:
+            bufferedWrites.append((unwrapOutboundIn(data), promise))
+        }
+    }
+
+    public func flush(context: ChannelHandlerContext) {
+        let action = stateMachine.flushRequested()
+        if action == .none { flushPending = true }
+        perform(action, context: context)
+    }
+
+    public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        guard mode != .input else {
+            context.close(mode: mode, promise: promise)
+            return
+        }
+        switch stateMachine.closeRequested() {
+        case .sendCloseNotifyAndClose:
+            encryptBufferedWrites(context: context)
+            connection.sendCloseNotify()
+            sendCiphertext(context: context, promise: nil)
+            context.flush()
+            context.close(mode: mode, promise: promise)
+        default:
+            failBufferedWrites(TLSError(.connectionClosing, "the TLS connection is closing"))
+            context.close(mode: mode, promise: promise)
+        }
+    }
+
+    // MARK: actions
+
+    private func perform(_ action: TLSStateMachine.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .none, .bufferWrite, .discardInput, .reportUncleanShutdown:
+            break
+        case .continueHandshake:
+            let outcome = connection.handshake()
+            perform(stateMachine.handshakeStepped(outcome), context: context)
+        case .sendCiphertext:
+            sendCiphertext(context: context, promise: nil)
+            context.flush()
+        case .handshakeCompleted:
+            handshakeTimer?.cancel()
+            handshakeTimer = nil
+            peerIdentity = connection.verifiedPeerIdentity()
+            negotiatedVersion = connection.protocolVersion
+            negotiatedCipher = connection.cipherName
+            sendCiphertext(context: context, promise: nil)
+            context.flush()
+            context.fireUserInboundEventTriggered(
+                TLSUserEvent.handshakeCompleted(negotiatedProtocol: connection.negotiatedProtocol))
+            if flushPending {
+                flushPending = false
+                perform(stateMachine.flushRequested(), context: context)
+            }
+            perform(stateMachine.ciphertextReceived(), context: context)
+        case .readPlaintext:
+            var buffer = plaintext ?? context.channel.allocator.buffer(capacity: 16_384)
+            let outcome = connection.readPlaintext(into: &buffer)
+            plaintext = buffer
+            perform(stateMachine.plaintextRead(outcome), context: context)
+        case .encryptWrites:
+            encryptBufferedWrites(context: context)
+            context.flush()
+        case .failWrite(let error):
+            failBufferedWrites(error)
+        case .sendCloseNotifyAndClose:
+            deliverPlaintext(context: context)
+            encryptBufferedWrites(context: context)
+            connection.sendCloseNotify()
+            sendCiphertext(context: context, promise: nil)
+            context.flush()
+            context.close(promise: nil)
+        case .closeSocket:
+            deliverPlaintext(context: context)
+            context.close(promise: nil)
+        case .failConnection(let error):
+            handshakeTimer?.cancel()
+            handshakeTimer = nil
+            // Send the alert OpenSSL queued so the client learns why.
+            sendCiphertext(context: context, promise: nil)
+            context.flush()
+            failBufferedWrites(error)
+            context.fireErrorCaught(error)
+            context.close(promise: nil)
+        }
+    }
+
+    private func deliverPlaintext(context: ChannelHandlerContext) {
+        guard let buffer = plaintext, buffer.readableBytes > 0 else { return }
+        plaintext = nil
+        context.fireChannelRead(wrapInboundOut(buffer))
+    }
+
+    /// Encrypts every buffered write; the last socket write carries their promises.
+    private func encryptBufferedWrites(context: ChannelHandlerContext) {
+        guard !bufferedWrites.isEmpty else { return }
+        let writes = bufferedWrites
+        bufferedWrites.removeAll(keepingCapacity: true)
+        var promises: [EventLoopPromise<Void>] = []
+        for (buffer, promise) in writes {
+            if let promise { promises.append(promise) }
+            let error = connection.write(buffer, emit: { ciphertext in
+                context.write(wrapOutboundOut(ciphertext), promise: nil)
+            }, allocator: context.channel.allocator)
+            if let error {
+                promises.forEach { $0.fail(error) }
+                perform(stateMachine.plaintextRead(.failed(error)), context: context)
+                return
+            }
+        }
+        let combined: EventLoopPromise<Void>?
+        switch promises.count {
+        case 0: combined = nil
+        case 1: combined = promises[0]
+        default:
+            let promise = context.eventLoop.makePromise(of: Void.self)
+            for each in promises { promise.futureResult.cascade(to: each) }
+            combined = promise
+        }
+        if !sendCiphertext(context: context, promise: combined) {
+            combined?.succeed()
+        }
+    }
+
+    /// Writes what OpenSSL produced; returns false when there was nothing.
+    @discardableResult
+    private func sendCiphertext(context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) -> Bool {
+        guard let ciphertext = connection.takeCiphertext(allocator: context.channel.allocator) else { return false }
+        context.write(wrapOutboundOut(ciphertext), promise: promise)
+        return true
+    }
+
+    private func failBufferedWrites(_ error: TLSError) {
+        let writes = bufferedWrites
+        bufferedWrites.removeAll()
+        for (_, promise) in writes { promise?.fail(error) }
+    }
+}
+
+@available(*, unavailable)
+extension OpenSSLServerHandler: Sendable {}

@@ -1,0 +1,196 @@
+import COpenSSL
+import CShims
+import NIOCore
+
+/// One server-side `SSL` over a pair of memory BIOs: ciphertext from the network is written into
+/// `networkToTLS`, ciphertext for the network is read out of `tlsToNetwork`. No I/O happens here;
+/// the channel handler moves the bytes. Owns the `SSL` (which owns both BIOs).
+final class TLSConnection {
+    private let ssl: OpaquePointer
+    private let networkToTLS: OpaquePointer
+    private let tlsToNetwork: OpaquePointer
+    /// Kept alive for the lifetime of the connection (the SSL also holds a reference).
+    private let context: TLSContext
+
+    /// Largest plaintext handed to one `SSL_write`: one TLS record's worth keeps the output BIO small.
+    static let writeChunk = 16_384 * 4
+
+    init(context: TLSContext) throws(TLSError) {
+        self.context = context
+        OpenSSLErrorQueue.clear()
+        guard let ssl = SSL_new(context.pointer) else {
+            throw TLSError(.configuration, OpenSSLErrorQueue.drain(fallback: "SSL_new failed"))
+        }
+        guard let input = BIO_new(BIO_s_mem()), let output = BIO_new(BIO_s_mem()) else {
+            SSL_free(ssl)
+            throw TLSError(.configuration, "cannot allocate memory BIOs")
+        }
+        SSL_set_bio(ssl, input, output)
+        SSL_set_accept_state(ssl)
+        self.ssl = ssl
+        self.networkToTLS = input
+        self.tlsToNetwork = output
+    }
+
+    deinit {
+        SSL_free(ssl)
+    }
+
+    /// Hands ciphertext from the network to OpenSSL.
+    func receive(_ ciphertext: ByteBuffer) {
+        ciphertext.withUnsafeReadableBytes { bytes in
+            guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+            // A memory BIO grows as needed: the write always takes every byte.
+            _ = BIO_write(networkToTLS, base, Int32(bytes.count))
+        }
+    }
+
+    func handshake() -> TLSStateMachine.HandshakeOutcome {
+        OpenSSLErrorQueue.clear()
+        let result = SSL_do_handshake(ssl)
+        if result == 1 { return .complete }
+        switch SSL_get_error(ssl, result) {
+        case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+            return .wantsMoreData
+        default:
+            var message = OpenSSLErrorQueue.drain(fallback: "handshake failed")
+            let verify = SSL_get_verify_result(ssl)
+            if verify != X509_V_OK, let text = X509_verify_cert_error_string(verify) {
+                message += " (certificate verification: \(String(cString: text)))"
+            }
+            return .failed(TLSError(.handshakeFailed, message))
+        }
+    }
+
+    /// Decrypts as much as is available into `buffer`.
+    func readPlaintext(into buffer: inout ByteBuffer) -> TLSStateMachine.ReadOutcome {
+        while true {
+            OpenSSLErrorQueue.clear()
+            var status: Int32 = 0
+            let read = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16_384) { space in
+                status = SSL_read(ssl, space.baseAddress, Int32(clamping: space.count))
+                return status > 0 ? Int(status) : 0
+            }
+            if read > 0 { continue }
+            switch SSL_get_error(ssl, status) {
+            case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+                return .wantsMoreData
+            case SSL_ERROR_ZERO_RETURN:
+                return .closeNotify
+            default:
+                return .failed(TLSError(.protocolFailure, OpenSSLErrorQueue.drain(fallback: "TLS read failed")))
+            }
+        }
+    }
+
+    /// Encrypts all of `plaintext`, chunk by chunk, calling `emit` whenever the output BIO holds
+    /// enough ciphertext to be worth a socket write. Partial `SSL_write` results are resumed.
+    func write(_ plaintext: ByteBuffer, emit: (ByteBuffer) -> Void, allocator: ByteBufferAllocator) -> TLSError? {
+        var remaining = plaintext
+        while remaining.readableBytes > 0 {
+            OpenSSLErrorQueue.clear()
+            let chunk = min(remaining.readableBytes, Self.writeChunk)
+            let written = remaining.withUnsafeReadableBytes { bytes in
+                SSL_write(ssl, bytes.baseAddress, Int32(chunk))
+            }
+            if written > 0 {
+                remaining.moveReaderIndex(forwardBy: Int(written))
+            } else {
+                switch SSL_get_error(ssl, written) {
+                case SSL_ERROR_WANT_WRITE, SSL_ERROR_WANT_READ:
+                    // Cannot happen with a growing memory BIO; treat as a stall rather than spin.
+                    return TLSError(.protocolFailure, "TLS write stalled")
+                default:
+                    return TLSError(.protocolFailure, OpenSSLErrorQueue.drain(fallback: "TLS write failed"))
+                }
+            }
+            if pendingCiphertext >= 256 * 1024, let ciphertext = takeCiphertext(allocator: allocator) {
+                emit(ciphertext)
+            }
+        }
+        return nil
+    }
+
+    /// Queues close_notify in the output BIO.
+    func sendCloseNotify() {
+        OpenSSLErrorQueue.clear()
+        _ = SSL_shutdown(ssl)
+        OpenSSLErrorQueue.clear()
+    }
+
+    var pendingCiphertext: Int { Int(BIO_ctrl_pending(tlsToNetwork)) }
+
+    /// Everything OpenSSL produced for the network since the last call, or nil.
+    func takeCiphertext(allocator: ByteBufferAllocator) -> ByteBuffer? {
+        let pending = pendingCiphertext
+        guard pending > 0 else { return nil }
+        var buffer = allocator.buffer(capacity: pending)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: pending) { space in
+            Int(max(0, BIO_read(tlsToNetwork, space.baseAddress, Int32(pending))))
+        }
+        return buffer
+    }
+
+    /// The protocol chosen by ALPN, if any.
+    var negotiatedProtocol: String? {
+        var data: UnsafePointer<UInt8>?
+        var length: UInt32 = 0
+        SSL_get0_alpn_selected(ssl, &data, &length)
+        guard let data, length > 0 else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
+    }
+
+    var protocolVersion: String { String(cString: SSL_get_version(ssl)) }
+
+    var cipherName: String {
+        guard let cipher = SSL_get_current_cipher(ssl) else { return "" }
+        return String(cString: SSL_CIPHER_get_name(cipher))
+    }
+
+    /// The client's certificate, only when OpenSSL verified it against the configured CA.
+    func verifiedPeerIdentity() -> PeerIdentity? {
+        guard let certificate = SSL_get1_peer_certificate(ssl) else { return nil }
+        defer { X509_free(certificate) }
+        guard SSL_get_verify_result(ssl) == X509_V_OK else { return nil }
+        return PeerIdentity(certificate: certificate)
+    }
+}
+
+extension PeerIdentity {
+    init(certificate: OpaquePointer) {
+        var commonName: String?
+        if let subject = X509_get_subject_name(certificate) {
+            let index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1)
+            if index >= 0, let entry = X509_NAME_get_entry(subject, index), let data = X509_NAME_ENTRY_get_data(entry) {
+                let bytes = UnsafeBufferPointer(start: ASN1_STRING_get0_data(data), count: Int(ASN1_STRING_length(data)))
+                commonName = String(decoding: bytes, as: UTF8.self)
+            }
+        }
+        var dnsNames: [String] = []
+        var uris: [String] = []
+        var emails: [String] = []
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        var index: Int32 = 0
+        while true {
+            var length: Int32 = 0
+            let type = cw_x509_subject_alt_name(certificate, index, &buffer, Int32(buffer.count), &length)
+            if type < 0 { break }
+            let text = String(decoding: buffer.prefix(Int(length)), as: UTF8.self)
+            switch type {
+            case GEN_DNS: dnsNames.append(text)
+            case GEN_URI: uris.append(text)
+            case GEN_EMAIL: emails.append(text)
+            default: break
+            }
+            index += 1
+        }
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var digestLength: UInt32 = 0
+        X509_digest(certificate, EVP_sha256(), &digest, &digestLength)
+        let hex = digest.prefix(Int(digestLength)).map { byte in
+            let text = String(byte, radix: 16)
+            return byte < 16 ? "0" + text : text
+        }.joined()
+        self.init(commonName: commonName, dnsNames: dnsNames, uris: uris, emailAddresses: emails, fingerprintSHA256: hex)
+    }
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Generates the TEST-ONLY TLS material under keys-test/tls/: a test CA, a server certificate for
+# localhost / 127.0.0.1 / ::1, client certificates (CN = principal name) signed by that CA, and a
+# second, untrusted CA with a client certificate of its own. Never use these keys anywhere else.
+# Re-running replaces everything (10-year validity, so the committed files stay usable).
+set -euo pipefail
+cd "$(dirname "$0")"
+days=3650
+ec() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+
+make_ca() { # name subject
+    ec "$1.key"
+    openssl req -x509 -new -key "$1.key" -sha256 -days $days -subj "$2" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+        -out "$1.crt"
+}
+
+issue() { # name subject ca extfile-lines...
+    local name=$1 subject=$2 ca=$3; shift 3
+    ec "$name.key"
+    openssl req -new -key "$name.key" -subj "$subject" -out "$name.csr"
+    printf '%s\n' "$@" > "$name.ext"
+    openssl x509 -req -in "$name.csr" -CA "$ca.crt" -CAkey "$ca.key" -CAcreateserial -sha256 -days $days \
+        -extfile "$name.ext" -out "$name.crt" 2>/dev/null
+    rm -f "$name.csr" "$name.ext"
+}
+
+make_ca ca "/CN=ChartWarden Test CA"
+issue server "/CN=localhost" ca \
+    "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" "extendedKeyUsage=serverAuth" \
+    "keyUsage=critical,digitalSignature"
+for client in ci-pusher admin reader; do
+    issue "client-$client" "/CN=$client" ca \
+        "subjectAltName=DNS:$client.clients.chartwarden.test,URI:spiffe://chartwarden.test/$client" \
+        "extendedKeyUsage=clientAuth" "keyUsage=critical,digitalSignature"
+done
+make_ca other-ca "/CN=Untrusted Test CA"
+issue client-intruder "/CN=ci-pusher" other-ca "extendedKeyUsage=clientAuth" "keyUsage=critical,digitalSignature"
+rm -f ./*.srl
+chmod 600 ./*.key
+echo "test TLS material written to $(pwd)"
