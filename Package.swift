@@ -76,9 +76,9 @@ let package = Package(
         ]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "ChartModel", "OpenSSLSupport"]),
         .testTarget(name: "TLSTests", dependencies: [
-            "TLS",
+            "TLS", "COpenSSL",
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "TLS", "Storage", "ChartModel",

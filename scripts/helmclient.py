@@ -50,6 +50,10 @@ def main():
         if not os.path.exists(repositories):
             open(repositories, "w").close()
         env = dict(os.environ, **wanted, HELM_SDKPY_LIB=library_path(), KUBECONFIG=f"{home}/no-cluster")
+        if options.command == "locate" and options.ca_file:
+            # The library's install path downloads without the repository's caFile; Go's TLS
+            # then falls back to the system roots, which SSL_CERT_FILE replaces.
+            env["SSL_CERT_FILE"] = os.path.abspath(options.ca_file)
         os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
     lib = ctypes.CDLL(os.environ["HELM_SDKPY_LIB"])

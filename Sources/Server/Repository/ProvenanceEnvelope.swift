@@ -12,6 +12,11 @@ struct ProvenanceEnvelope: Sendable, Equatable {
     /// Limits what a prov may be: a clear-signed text of reasonable size.
     static let maxBytes = 1 << 20
 
+    init(name: String, version: String) {
+        self.name = name
+        self.version = version
+    }
+
     init(bytes: [UInt8]) throws(ServiceError) {
         guard bytes.count <= Self.maxBytes else {
             throw ServiceError(.payloadTooLarge, "provenance file is larger than \(Self.maxBytes) bytes")

@@ -1,0 +1,99 @@
+import Testing
+@testable import Server
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    static let minimal = """
+    server:
+      listen: "127.0.0.1:8443"
+      tls:
+        certificate: server.crt
+        privateKey: server.key
+    repositories:
+      - name: stable
+        read: ["anonymous"]
+    """
+
+    func error(_ yaml: String) -> ConfigurationError? {
+        do {
+            _ = try ChartWardenConfiguration.parse(yaml: yaml)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func minimalConfigurationGetsDefaults() throws {
+        let configuration = try ChartWardenConfiguration.parse(yaml: Self.minimal)
+        #expect(configuration.server.listen == ListenAddress(host: "127.0.0.1", port: 8443))
+        #expect(configuration.server.maxUploadBytes == 20 * 1_024 * 1_024)
+        #expect(configuration.server.readTimeoutSeconds == 30)
+        #expect(configuration.server.tls.clientAuth == .none)
+        #expect(configuration.storage.dataDirectory == "./data")
+        #expect(configuration.repositories.map(\.name) == ["stable"])
+        #expect(configuration.repositories[0].read == [.anonymous])
+        #expect(configuration.repositories[0].provenanceMode == .off)
+    }
+
+    @Test func theSampleConfigurationLoads() throws {
+        let configuration = try ChartWardenConfiguration.load(path: TestPaths.top + "/config/chartwarden.yaml")
+        #expect(configuration.server.tls.clientAuth == .optional)
+        #expect(configuration.repositories.contains { $0.name == "stable" })
+    }
+
+    @Test func unknownKeysAreNamed() {
+        #expect(error(Self.minimal + "\nextra: 1")?.key == "extra")
+        #expect(error(Self.minimal.replacingOccurrences(of: "    privateKey", with: "    privatekey"))?.key
+            == "server.tls.privatekey")
+        #expect(error(Self.minimal + "\n    alowOverwrite: true")?.key == "repositories[0].alowOverwrite")
+    }
+
+    @Test func invalidValuesAreNamed() {
+        #expect(error(Self.minimal.replacingOccurrences(of: "127.0.0.1:8443", with: "nowhere"))?.key == "server.listen")
+        #expect(error(Self.minimal + "\n    write: [\"anonymous\"]")?.key == "repositories[0].write")
+        #expect(error(Self.minimal + "\n    delete: [\"group:nobody\"]")?.key == "repositories[0].delete[0]")
+        #expect(error(Self.minimal.replacingOccurrences(of: "[\"anonymous\"]", with: "[\"everyone\"]"))?.key
+            == "repositories[0].read[0]")
+        #expect(error(Self.minimal.replacingOccurrences(of: "name: stable", with: "name: api"))?.key
+            == "repositories[0].name")
+        #expect(error(Self.minimal.replacingOccurrences(of: "name: stable", with: "name: Stable"))?.key
+            == "repositories[0].name")
+        #expect(error(Self.minimal + "\n  - name: stable")?.key == "repositories[1].name")
+        #expect(error(Self.minimal.replacingOccurrences(of: "  tls:", with: "  maxUploadBytes: -5\n  tls:"))?.key
+            == "server.maxUploadBytes")
+    }
+
+    @Test func plaintextOnlyOnLoopback() throws {
+        let loopback = Self.minimal.replacingOccurrences(of: "  tls:", with: "  plaintextListen: \"127.0.0.1:8080\"\n  tls:")
+        #expect(try ChartWardenConfiguration.parse(yaml: loopback).server.plaintextListen?.port == 8080)
+        let open = Self.minimal.replacingOccurrences(of: "  tls:", with: "  plaintextListen: \"0.0.0.0:8080\"\n  tls:")
+        #expect(error(open)?.key == "server.plaintextListen")
+    }
+
+    @Test func clientAuthNeedsACA() {
+        let yaml = Self.minimal.replacingOccurrences(of: "    privateKey: server.key",
+                                                     with: "    privateKey: server.key\n    clientAuth: required")
+        #expect(error(yaml)?.key == "server.tls.clientCA")
+    }
+
+    @Test func enforcementIsNotSilentlyIgnored() {
+        #expect(error(Self.minimal + "\n    provenance:\n      mode: enforce")?.key == "repositories[0].provenance.mode")
+    }
+
+    @Test func listenAddresses() {
+        #expect(ListenAddress("[::1]:8443") == ListenAddress(host: "::1", port: 8443))
+        #expect(ListenAddress("[::1]:8443")?.isLoopback == true)
+        #expect(ListenAddress("localhost:1")?.isLoopback == true)
+        #expect(ListenAddress("10.0.0.1:1")?.isLoopback == false)
+        #expect(ListenAddress("host:99999") == nil)
+        #expect(ListenAddress(":80") == nil)
+    }
+}
+
+enum TestPaths {
+    static let top: String = {
+        var components = #filePath.split(separator: "/").map(String.init)
+        components.removeLast(3)
+        return "/" + components.joined(separator: "/")
+    }()
+}
