@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job: set up, build, and print the index of the packaged fixture charts.
-# (The HTTPS server replaces this once it lands.)
+# The main job: set up, build, and serve the repositories of config/chartwarden.yaml over HTTPS
+# (SQLite + blobs under ./data, TEST-ONLY TLS material from keys-test/tls). Extra arguments go
+# to `chartwarden serve`, e.g. --config FILE or --log-level debug. Stops on Ctrl-C / SIGTERM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --product chartwarden
-.build/debug/chartwarden index charts-fixtures/packaged "$@"
+exec .build/debug/chartwarden serve "$@"

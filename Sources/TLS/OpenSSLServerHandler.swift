@@ -19,6 +19,8 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
     /// A flush arrived during the handshake; honoured once it completes.
     private var flushPending = false
     private var plaintext: ByteBuffer?
+    /// Writes smaller than one TLS record in total are merged before encryption.
+    static let coalesceLimit = 16_384
 
     /// The verified client certificate, set when the handshake completes.
     public private(set) var peerIdentity: PeerIdentity?
@@ -188,8 +190,16 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
         let writes = bufferedWrites
         bufferedWrites.removeAll(keepingCapacity: true)
         var promises: [EventLoopPromise<Void>] = []
-        for (buffer, promise) in writes {
-            if let promise { promises.append(promise) }
+        for (_, promise) in writes { if let promise { promises.append(promise) } }
+        // A response head and a small body become one TLS record instead of two or three.
+        let total = writes.reduce(0) { $0 + $1.0.readableBytes }
+        var plaintexts = writes.map(\.0)
+        if writes.count > 1, total <= Self.coalesceLimit {
+            var merged = context.channel.allocator.buffer(capacity: total)
+            for var buffer in plaintexts { merged.writeBuffer(&buffer) }
+            plaintexts = [merged]
+        }
+        for buffer in plaintexts {
             let error = connection.write(buffer, emit: { ciphertext in
                 context.write(wrapOutboundOut(ciphertext), promise: nil)
             }, allocator: context.channel.allocator)

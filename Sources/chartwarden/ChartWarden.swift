@@ -1,6 +1,5 @@
 import ArgumentParser
 
-@main
 struct ChartWarden: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chartwarden",

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import Synchronization
 
 /// Gives every request an id: the client's `X-Request-Id` when it is a sane token, a random one
 /// otherwise. It is echoed in the response and attached to every log line of the request.
@@ -25,12 +26,19 @@ struct RequestIDMiddleware: RouterMiddleware {
         return value
     }
 
+    /// A random per-process prefix plus a counter: unique, unguessable across restarts, and free
+    /// of a getrandom call per request.
     static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt64
-        return String(high, radix: 16).leftPadded(16) + String(low, radix: 16).leftPadded(16)
+        let sequence = counter.wrappingAdd(1, ordering: .relaxed).oldValue
+        return prefix + String(sequence, radix: 16).leftPadded(12)
     }
+
+    private static let prefix: String = {
+        var generator = SystemRandomNumberGenerator()
+        return String(generator.next() as UInt64, radix: 16).leftPadded(16) + "-"
+    }()
+
+    private static let counter = Atomic<UInt64>(0)
 }
 
 extension String {

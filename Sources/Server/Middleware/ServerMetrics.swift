@@ -9,6 +9,12 @@ public final class ServerMetrics: Sendable {
     private let factory: PrometheusMetricsFactory
     private let counters = Mutex<[String: Metrics.Counter]>([:])
     private let timers = Mutex<[String: Metrics.Timer]>([:])
+    private struct RequestKey: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
+    private let requestCounters = Mutex<[RequestKey: Metrics.Counter]>([:])
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -31,8 +37,15 @@ public final class ServerMetrics: Sendable {
     }
 
     func requestCompleted(route: String, method: String, status: Int, duration: Duration) {
-        counter("chartwarden_http_requests_total", [("route", route), ("method", method), ("status", String(status))])
-            .increment()
+        let key = RequestKey(route: route, method: method, status: status)
+        let requests = requestCounters.withLock { cache in
+            if let counter = cache[key] { return counter }
+            let counter = counter("chartwarden_http_requests_total",
+                                  [("route", route), ("method", method), ("status", String(status))])
+            cache[key] = counter
+            return counter
+        }
+        requests.increment()
         let timer = timers.withLock { cache in
             if let timer = cache[route] { return timer }
             let timer = Metrics.Timer(label: "chartwarden_http_request_duration_seconds", dimensions: [("route", route)],

@@ -29,7 +29,7 @@ public final class ChartRepository: Sendable {
         self.configuration = configuration
         self.publicURL = publicURL
         let empty = RenderedIndex(RepositoryIndex(), format: .yaml, generated: IndexTimestamp.format(Date()))
-        current = Mutex(IndexSnapshot(rendered: empty, files: [:]))
+        current = Mutex(IndexSnapshot(rendered: empty, files: [:], index: RepositoryIndex()))
     }
 
     var snapshot: IndexSnapshot { current.withLock { $0 } }
@@ -99,16 +99,16 @@ public final class ChartRepository: Sendable {
 
     private func publish(_ state: WriterState) {
         let rendered = RenderedIndex(state.index, format: .yaml, generated: IndexTimestamp.format(state.generated))
-        let snapshot = IndexSnapshot(rendered: rendered, files: state.files)
+        let snapshot = IndexSnapshot(rendered: rendered, files: state.files, index: state.index)
         current.withLock { $0 = snapshot }
     }
 
     // MARK: queries (served from memory)
 
-    var chartNames: [String] { writer.withLock { $0.index.chartNames } }
+    var chartNames: [String] { snapshot.index.chartNames }
 
     /// Versions of one chart, newest first.
     func entries(named name: String) -> [IndexEntry] {
-        writer.withLock { $0.index.entries(named: name) }
+        snapshot.index.entries(named: name)
     }
 }

@@ -10,12 +10,15 @@ struct IndexSnapshot: Sendable {
     let etag: String
     let gzipETag: String
     let files: [String: ServedFile]
+    /// The entries behind the document, for the list and describe APIs.
+    let index: RepositoryIndex
 
-    init(rendered: RenderedIndex, files: [String: ServedFile]) {
+    init(rendered: RenderedIndex, files: [String: ServedFile], index: RepositoryIndex) {
         yaml = ByteBuffer(bytes: rendered.bytes)
         yamlGzip = ByteBuffer(bytes: rendered.gzipped)
         etag = rendered.etag
         gzipETag = rendered.gzipETag
         self.files = files
+        self.index = index
     }
 }
