@@ -47,13 +47,13 @@ struct UploadParsingTests {
     }
 
     @Test func gzipNegotiation() {
-        #expect(HelmRepositoryHandlers.acceptsGzip("gzip, deflate"))
-        #expect(HelmRepositoryHandlers.acceptsGzip("br;q=1, gzip;q=0.5"))
-        #expect(!HelmRepositoryHandlers.acceptsGzip("gzip;q=0"))
-        #expect(!HelmRepositoryHandlers.acceptsGzip("identity"))
-        #expect(!HelmRepositoryHandlers.acceptsGzip(nil))
-        #expect(HelmRepositoryHandlers.matches("\"a\", \"b\"", "\"b\""))
-        #expect(HelmRepositoryHandlers.matches("*", "\"b\""))
-        #expect(!HelmRepositoryHandlers.matches("\"a\"", "\"b\""))
+        #expect(HelmResponses.acceptsGzip("gzip, deflate"))
+        #expect(HelmResponses.acceptsGzip("br;q=1, gzip;q=0.5"))
+        #expect(!HelmResponses.acceptsGzip("gzip;q=0"))
+        #expect(!HelmResponses.acceptsGzip("identity"))
+        #expect(!HelmResponses.acceptsGzip(nil))
+        #expect(HelmResponses.matches("\"a\", \"b\"", "\"b\""))
+        #expect(HelmResponses.matches("*", "\"b\""))
+        #expect(!HelmResponses.matches("\"a\"", "\"b\""))
     }
 }

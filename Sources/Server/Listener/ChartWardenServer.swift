@@ -69,8 +69,10 @@ public struct ChartWardenServer: Sendable {
         let router = makeRouter()
         let http1 = http1Configuration
         let contexts = self.contexts
+        let fastPath = HelmFastPathHandler.Dependencies(service: service, metrics: metrics, logger: logger)
         let tlsServer = HTTPServerBuilder { responder in
-            OpenSSLChildChannel(base: HTTP1Channel(responder: responder, configuration: http1), contexts: contexts)
+            OpenSSLChildChannel(base: HTTP1Channel(responder: responder, configuration: http1), contexts: contexts,
+                                fastPath: fastPath)
         }
         let listen = configuration.server.listen
         var services: [any Service] = [

@@ -11,12 +11,21 @@ struct OpenSSLChildChannel<Base: ServerChildChannel>: ServerChildChannel {
 
     let base: Base
     let contexts: TLSContextProvider
+    /// When set, public index and chart GETs are answered on the event loop (`HelmFastPathHandler`).
+    let fastPath: HelmFastPathHandler.Dependencies?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(OpenSSLServerHandler(context: contexts.context))
         }.flatMap {
             base.setup(channel: channel, logger: logger)
+        }.flatMapThrowing { value in
+            if let fastPath {
+                let operations = channel.pipeline.syncOperations
+                let state = try operations.handler(type: HTTPConnectionStateHandler.self)
+                try operations.addHandler(HelmFastPathHandler(fastPath), position: .after(state))
+            }
+            return value
         }
     }
 
