@@ -147,7 +147,7 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
             }
             perform(stateMachine.ciphertextReceived(), context: context)
         case .readPlaintext:
-            var buffer = plaintext ?? context.channel.allocator.buffer(capacity: 16_384)
+            var buffer = plaintext ?? context.channel.allocator.buffer(capacity: 0)
             let outcome = connection.readPlaintext(into: &buffer)
             plaintext = buffer
             perform(stateMachine.plaintextRead(outcome), context: context)

@@ -67,7 +67,10 @@ final class TLSConnection {
         while true {
             OpenSSLErrorQueue.clear()
             var status: Int32 = 0
-            let read = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16_384) { space in
+            // Plaintext is never larger than the ciphertext it came from: size the space by what
+            // is pending instead of a full record, so small requests do not allocate 16 KiB.
+            let wanted = min(16_384, max(512, Int(BIO_ctrl_pending(networkToTLS)) + Int(SSL_pending(ssl))))
+            let read = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: wanted) { space in
                 status = SSL_read(ssl, space.baseAddress, Int32(clamping: space.count))
                 return status > 0 ? Int(status) : 0
             }

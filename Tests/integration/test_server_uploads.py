@@ -220,3 +220,18 @@ def test_system_routes(server):
     assert 'chartwarden_downloads_total{repository="stable",kind="chart"} 1' in text
     assert "chartwarden_http_request_duration_seconds_bucket" in text
     assert 'route="/{repo}/index.yaml"' in text or "chartwarden_http_requests_total" in text
+
+
+def test_oversized_headers_are_refused_and_the_server_keeps_serving(server):
+    connection = open_tls(server)
+    connection.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\nX-Filler: " + b"a" * (64 * 1024) + b"\r\n\r\n")
+    reply = b""
+    try:
+        while chunk := connection.recv(65536):
+            reply += chunk
+    except (ConnectionResetError, ssl.SSLError):
+        pass
+    connection.close()
+    # The decoder's limit (32 KiB by default) ends the request with a 4xx and closes.
+    assert reply == b"" or reply.split()[1] in (b"400", b"431"), reply[:100]
+    assert server.curl("/health").status == 200

@@ -27,7 +27,13 @@ public final class ServerMetrics: Sendable {
     }
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Metrics.Counter {
-        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        var key = label
+        for (name, value) in dimensions {
+            key += "|"
+            key += name
+            key += "="
+            key += value
+        }
         return counters.withLock { cache in
             if let counter = cache[key] { return counter }
             let counter = Metrics.Counter(label: label, dimensions: dimensions, factory: factory)
