@@ -8,7 +8,6 @@ struct ServerEnvironment: Sendable {
     let metrics: ServerMetrics
     let configuration: ChartWardenConfiguration
     let uploadReader: UploadReader
-    let startedAt: Date
 
     /// Resolves the repository a request addresses and checks `permission` on it.
     /// Public reads skip the certificate lookup: anonymous is enough.

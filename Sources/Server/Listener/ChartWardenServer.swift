@@ -47,8 +47,7 @@ public struct ChartWardenServer: Sendable {
             service: service, policy: AccessPolicy(auth: configuration.auth), metrics: metrics,
             configuration: configuration,
             uploadReader: UploadReader(maxBytes: server.maxUploadBytes, chartField: server.chartFormField,
-                                       provenanceField: server.provFormField),
-            startedAt: Date())
+                                       provenanceField: server.provFormField))
         RouteTable.register(on: router, environment: environment)
         return router
     }

@@ -9,10 +9,8 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
         case unauthorized
         case forbidden
         case notFound
-        case methodNotAllowed
         case conflict
         case payloadTooLarge
-        case unsupportedMediaType
         case unavailable
         case internalError
 
@@ -22,10 +20,8 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
             case .unauthorized: .unauthorized
             case .forbidden: .forbidden
             case .notFound: .notFound
-            case .methodNotAllowed: .methodNotAllowed
             case .conflict: .conflict
             case .payloadTooLarge: .contentTooLarge
-            case .unsupportedMediaType: .unsupportedMediaType
             case .unavailable: .serviceUnavailable
             case .internalError: .internalServerError
             }
