@@ -63,6 +63,7 @@ def test_sigterm_during_upload_then_restart(server_factory, tmp_path):
     connection.close()
     assert server.process.wait(timeout=60) == 0, server.log()[-3000:]
     status = int(response.split()[1]) if response else None
+    print(f"upload during SIGTERM ended with {status}")
     # Finished (201) or cleanly failed (no acknowledgement); never a 5xx half-state.
     assert status in (201, None), response[:300]
 
