@@ -32,13 +32,14 @@ public struct AccessPolicy: Sendable {
 
     func granted(_ permission: Permission, in repository: ChartWardenConfiguration.Repository,
                  to principals: Set<Principal>) -> Bool {
-        let allowed: Set<Principal>
         switch permission {
-        case .read: allowed = repository.read.union(repository.write).union(repository.delete)
-        case .write: allowed = repository.write
-        case .delete: allowed = repository.delete
+        // Writers and deleters may read too; checked set by set, without building a union per request.
+        case .read:
+            !repository.read.isDisjoint(with: principals) || !repository.write.isDisjoint(with: principals)
+                || !repository.delete.isDisjoint(with: principals)
+        case .write: !repository.write.isDisjoint(with: principals)
+        case .delete: !repository.delete.isDisjoint(with: principals)
         }
-        return !allowed.isDisjoint(with: principals)
     }
 
     /// Resolves the repository a request names, or throws the status the caller should see.

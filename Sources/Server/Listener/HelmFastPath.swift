@@ -123,15 +123,12 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         let logger = dependencies.logger
         if logger.logLevel <= .info {
-            logger.info("request", metadata: [
-                "method": .string(request.method.rawValue),
-                "path": .string(String(request.path?.split(separator: "?").first ?? "")),
-                "status": .stringConvertible(answer.response.status.code),
-                "bytes": .stringConvertible(answer.response.body?.readableBytes ?? 0),
-                "request_id": .string(requestID),
-                "client": .string(context.channel.remoteAddress?.ipAddress ?? "-"),
-                "path_kind": "fast",
-            ])
+            AccessLogMiddleware.record(
+                logger, level: .info, method: request.method.rawValue,
+                path: String(request.path?.split(separator: "?").first ?? ""), status: answer.response.status.code,
+                bytes: answer.response.body?.readableBytes ?? 0, duration: duration,
+                client: context.channel.remoteAddress?.ipAddress,
+                extra: ["request_id": .string(requestID), "path_kind": "fast"])
         }
     }
 }

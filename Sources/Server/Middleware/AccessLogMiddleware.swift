@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -12,16 +13,25 @@ struct AccessLogMiddleware: RouterMiddleware {
         guard context.logger.logLevel <= level else { return try await next(request, context) }
         let start = ContinuousClock.now
         let response = try await next(request, context)
-        let elapsed = ContinuousClock.now - start
-        let milliseconds = Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15
-        context.logger.log(level: level, "request", metadata: [
-            "method": .string(request.method.rawValue),
-            "path": .string(request.uri.path),
-            "status": .stringConvertible(response.status.code),
-            "bytes": .stringConvertible(response.body.contentLength ?? -1),
-            "duration_ms": .string(String(format: "%.2f", milliseconds)),
-            "client": .string(context.channel.remoteAddress?.ipAddress ?? "-"),
-        ])
+        Self.record(context.logger, level: level, method: request.method.rawValue, path: request.uri.path,
+                    status: response.status.code, bytes: response.body.contentLength ?? -1,
+                    duration: ContinuousClock.now - start, client: context.channel.remoteAddress?.ipAddress)
         return response
+    }
+
+    /// The access log line, shared with the event-loop fast path so both log alike.
+    static func record(_ logger: Logger, level: Logger.Level, method: String, path: String, status: Int, bytes: Int,
+                       duration: Duration, client: String?, extra: Logger.Metadata = [:]) {
+        let milliseconds = Double(duration.components.seconds) * 1_000 + Double(duration.components.attoseconds) / 1e15
+        var metadata: Logger.Metadata = [
+            "method": .string(method),
+            "path": .string(path),
+            "status": .stringConvertible(status),
+            "bytes": .stringConvertible(bytes),
+            "duration_ms": .string(String(format: "%.2f", milliseconds)),
+            "client": .string(client ?? "-"),
+        ]
+        metadata.merge(extra) { current, _ in current }
+        logger.log(level: level, "request", metadata: metadata)
     }
 }

@@ -7,14 +7,13 @@ import Synchronization
 public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
-    private let counters = Mutex<[String: Metrics.Counter]>([:])
-    private let timers = Mutex<[String: Metrics.Timer]>([:])
-    private struct RequestKey: Hashable {
-        let route: String
-        let method: String
-        let status: Int
+    /// Counters by label and dimension values: built once, then found by a hash lookup.
+    private struct CounterKey: Hashable {
+        let label: String
+        let values: [String]
     }
-    private let requestCounters = Mutex<[RequestKey: Metrics.Counter]>([:])
+    private let counters = Mutex<[CounterKey: Metrics.Counter]>([:])
+    private let timers = Mutex<[String: Metrics.Timer]>([:])
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -27,13 +26,7 @@ public final class ServerMetrics: Sendable {
     }
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Metrics.Counter {
-        var key = label
-        for (name, value) in dimensions {
-            key += "|"
-            key += name
-            key += "="
-            key += value
-        }
+        let key = CounterKey(label: label, values: dimensions.map(\.1))
         return counters.withLock { cache in
             if let counter = cache[key] { return counter }
             let counter = Metrics.Counter(label: label, dimensions: dimensions, factory: factory)
@@ -43,15 +36,8 @@ public final class ServerMetrics: Sendable {
     }
 
     func requestCompleted(route: String, method: String, status: Int, duration: Duration) {
-        let key = RequestKey(route: route, method: method, status: status)
-        let requests = requestCounters.withLock { cache in
-            if let counter = cache[key] { return counter }
-            let counter = counter("chartwarden_http_requests_total",
-                                  [("route", route), ("method", method), ("status", String(status))])
-            cache[key] = counter
-            return counter
-        }
-        requests.increment()
+        counter("chartwarden_http_requests_total", [("route", route), ("method", method), ("status", String(status))])
+            .increment()
         let timer = timers.withLock { cache in
             if let timer = cache[route] { return timer }
             let timer = Metrics.Timer(label: "chartwarden_http_request_duration_seconds", dimensions: [("route", route)],
