@@ -26,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CGPGME", pkgConfig: "gpgme", providers: [.apt(["libgpgme-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
         // Function wrappers for C macros Swift cannot import.
         .target(name: "CShims", dependencies: ["COpenSSL", "CArchive"]),
 
@@ -35,6 +36,7 @@ let package = Package(
         ]),
         .target(name: "ChartArchive", dependencies: ["CArchive", "CShims", "ChartModel", "OpenSSLSupport"]),
         .target(name: "ChartIndex", dependencies: ["ChartModel", "ChartArchive", "OpenSSLSupport"]),
+        .target(name: "Credentials", dependencies: ["CCrypt"]),
         .target(name: "Storage", dependencies: [
             "ChartModel", "OpenSSLSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -45,7 +47,7 @@ let package = Package(
             .product(name: "NIOTLS", package: "swift-nio"),
         ]),
         .target(name: "Server", dependencies: [
-            "TLS", "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport",
+            "TLS", "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport", "Credentials",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -60,7 +62,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "chartwarden", dependencies: [
-            "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport", "Server",
+            "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport", "Server", "Credentials",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -72,6 +74,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "OpenSSLSupportTests", dependencies: ["OpenSSLSupport"]),
+        .testTarget(name: "CredentialsTests", dependencies: ["Credentials"]),
         .testTarget(name: "ChartModelTests", dependencies: ["ChartModel"]),
         .testTarget(name: "ChartArchiveTests", dependencies: ["ChartArchive", "ChartModel"]),
         .testTarget(name: "ChartIndexTests", dependencies: [

@@ -2,7 +2,7 @@
 # Installs what ChartWarden needs on a fresh Debian machine: the C libraries it links, gnupg,
 # curl and the openssl CLI (TLS tests), and the Python tools of the end-to-end tests. Skips apt when everything is already there.
 set -euo pipefail
-packages=(libssl-dev libgpgme-dev libarchive-dev libsqlite3-dev gnupg gpg-agent pkg-config gzip python3-pip
+packages=(libssl-dev libgpgme-dev libarchive-dev libsqlite3-dev libcrypt-dev gnupg gpg-agent pkg-config gzip python3-pip
           openssl curl ca-certificates iproute2)
 missing=()
 for package in "${packages[@]}"; do

@@ -178,10 +178,14 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    public func auditEvents(repository: String?, limit: Int) throws(StorageError) -> [AuditEvent] {
+    public func auditEvents(_ query: AuditQuery) throws(StorageError) -> [AuditEvent] {
         try read { db in
-            var request = AuditEvent.order(Column("id").desc).limit(limit)
-            if let repository { request = request.filter(Column("repository") == repository) }
+            var request = AuditEvent.order(Column("id").desc).limit(query.limit)
+            if let repository = query.repository { request = request.filter(Column("repository") == repository) }
+            if let outcome = query.outcome { request = request.filter(Column("outcome") == outcome) }
+            if let action = query.action { request = request.filter(Column("action") == action) }
+            if let since = query.since { request = request.filter(Column("at") >= since) }
+            if let beforeID = query.beforeID { request = request.filter(Column("id") < beforeID) }
             return try request.fetchAll(db)
         }
     }

@@ -53,12 +53,15 @@ final class TLSConnection {
         case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
             return .wantsMoreData
         default:
-            var message = OpenSSLErrorQueue.drain(fallback: "handshake failed")
+            var (message, reasons) = OpenSSLErrorQueue.drainWithReasons(fallback: "handshake failed")
             let verify = SSL_get_verify_result(ssl)
             if verify != X509_V_OK, let text = X509_verify_cert_error_string(verify) {
                 message += " (certificate verification: \(String(cString: text)))"
             }
-            return .failed(TLSError(.handshakeFailed, message))
+            // A client certificate that failed verification, or none where one is required, is an
+            // authentication failure (audited), not just a broken handshake.
+            let rejectedClient = verify != X509_V_OK || reasons.contains(SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)
+            return .failed(TLSError(rejectedClient ? .clientCertificateRejected : .handshakeFailed, message))
         }
     }
 

@@ -6,6 +6,9 @@ public struct TLSError: Error, Sendable, Equatable, CustomStringConvertible {
         case configuration
         /// The handshake failed: protocol, cipher, certificate verification, or garbage input.
         case handshakeFailed
+        /// The handshake failed because the client certificate did not verify (unknown CA,
+        /// expired, ...) or was missing where one is required.
+        case clientCertificateRejected
         /// The handshake did not finish within the configured time.
         case handshakeTimeout
         /// A record could not be decrypted or the peer sent a fatal alert after the handshake.

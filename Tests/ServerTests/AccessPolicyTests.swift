@@ -62,4 +62,42 @@ struct AccessPolicyTests {
         #expect(outcome(.write, "private", as: "reader") == .forbidden)
         #expect(outcome(.read, "private", as: "ci-pusher") == nil)
     }
+
+    @Test func usersAndCertificatesTogether() {
+        let both = policy.principals(for: PeerIdentity(commonName: "reader", fingerprintSHA256: "00"), user: "alice")
+        #expect(both == [.anonymous, .certificate("reader"), .user("alice")])
+        #expect(AccessPolicy.actor(both) == "user:alice")
+        #expect(AccessPolicy.actor(principals("reader")) == "cert:reader")
+        #expect(AccessPolicy.actor([.anonymous]) == "anonymous")
+    }
+
+    @Test func certificateNameFromAConfiguredSANType() {
+        let identity = PeerIdentity(commonName: "ignored", dnsNames: ["ci.example.com", "ci2.example.com"],
+                                    uris: ["spiffe://example/ci"], emailAddresses: ["ci@example.com"], fingerprintSHA256: "00")
+        func names(_ source: ChartWardenConfiguration.Auth.CertificatePrincipal) -> Set<Principal> {
+            AccessPolicy(auth: .init(certificatePrincipal: source)).principals(for: identity)
+        }
+        #expect(names(.commonName) == [.anonymous, .certificate("ignored")])
+        #expect(names(.dnsName) == [.anonymous, .certificate("ci.example.com"), .certificate("ci2.example.com")])
+        #expect(names(.uri) == [.anonymous, .certificate("spiffe://example/ci")])
+        #expect(names(.email) == [.anonymous, .certificate("ci@example.com")])
+    }
+
+    @Test func adminRoutes() {
+        func outcome(_ repository: String?, as commonName: String?) -> ServiceError.Code? {
+            do {
+                try policy.authorizeAdmin(for: repository.flatMap(self.repository), principals: principals(commonName))
+                return nil
+            } catch {
+                return error.code
+            }
+        }
+        // admins is empty in this configuration: delete holders administer their repository only.
+        #expect(outcome(nil, as: nil) == .unauthorized)
+        #expect(outcome(nil, as: "admin") == .forbidden)
+        #expect(outcome("public", as: "admin") == nil)
+        #expect(outcome("public", as: "ci-pusher") == .forbidden)
+        let withAdmins = AccessPolicy(auth: .init(groups: configuration.auth.groups, admins: [.group("admins")]))
+        #expect((try? withAdmins.authorizeAdmin(for: nil, principals: principals("admin"))) != nil)
+    }
 }

@@ -80,6 +80,54 @@ struct ConfigurationTests {
         #expect(error(Self.minimal + "\n    provenance:\n      mode: enforce")?.key == "repositories[0].provenance.mode")
     }
 
+    @Test func authDefaultsAndKeys() throws {
+        let defaults = try ChartWardenConfiguration.parse(yaml: Self.minimal).auth
+        #expect(defaults.htpasswd == nil)
+        #expect(defaults.certificatePrincipal == .commonName)
+        #expect(defaults.failureLimit == .default)
+        let yaml = Self.minimal.replacingOccurrences(of: "repositories:", with: """
+        auth:
+          htpasswd: config/htpasswd
+          certificatePrincipal: dnsName
+          groups: {admins: ["user:root"], ops: ["user:ops"]}
+          admins: ["group:admins"]
+          metrics: ["group:ops", "anonymous"]
+          failureLimit: {perAddress: 5, perUser: 7, refillSeconds: 2}
+        repositories:
+        """)
+        let auth = try ChartWardenConfiguration.parse(yaml: yaml).auth
+        #expect(auth.htpasswd == "config/htpasswd")
+        #expect(auth.certificatePrincipal == .dnsName)
+        #expect(auth.metrics == [.group("ops"), .anonymous])
+        #expect(auth.failureLimit == .init(perAddress: 5, perUser: 7, refill: .seconds(2)))
+        // Metrics default to the admins.
+        let adminsOnly = yaml.replacingOccurrences(of: "  metrics: [\"group:ops\", \"anonymous\"]\n", with: "")
+        #expect(try ChartWardenConfiguration.parse(yaml: adminsOnly).auth.metrics == [.group("admins")])
+        #expect(error(yaml.replacingOccurrences(of: "dnsName", with: "serial"))?.key == "auth.certificatePrincipal")
+        #expect(error(yaml.replacingOccurrences(of: "perUser: 7", with: "perUser: 0"))?.key == "auth.failureLimit.perUser")
+    }
+
+    @Test func anonymousCanNeverWriteDeleteOrAdminister() {
+        let withGroup = Self.minimal.replacingOccurrences(of: "repositories:", with: """
+        auth:
+          groups: {everyone: ["anonymous", "user:ci"]}
+        repositories:
+        """)
+        #expect(error(withGroup + "\n    write: [\"group:everyone\"]")?.key == "repositories[0].write")
+        #expect(error(withGroup + "\n    delete: [\"group:everyone\"]")?.key == "repositories[0].delete")
+        let admins = withGroup.replacingOccurrences(of: "repositories:", with: "  admins: [\"group:everyone\"]\nrepositories:")
+        #expect(error(admins)?.key == "auth.admins")
+        #expect(error(Self.minimal.replacingOccurrences(of: "name: stable", with: "name: admin"))?.key
+            == "repositories[0].name")
+    }
+
+    @Test func adminListener() throws {
+        let yaml = Self.minimal.replacingOccurrences(of: "  tls:", with: "  adminListen: \"127.0.0.1:9443\"\n  tls:")
+        #expect(try ChartWardenConfiguration.parse(yaml: yaml).server.adminListen == ListenAddress(host: "127.0.0.1", port: 9443))
+        let clash = Self.minimal.replacingOccurrences(of: "  tls:", with: "  adminListen: \"127.0.0.1:8443\"\n  tls:")
+        #expect(error(clash)?.key == "server.adminListen")
+    }
+
     @Test func listenAddresses() {
         #expect(ListenAddress("[::1]:8443") == ListenAddress(host: "::1", port: 8443))
         #expect(ListenAddress("[::1]:8443")?.isLoopback == true)

@@ -131,7 +131,8 @@ struct OpenSSLServerHandlerTests {
     }
 
     @Test func requiredClientAuthRefusesMissingOrForeignCertificates() throws {
-        for certificate in [nil, (Self.tls + "/client-intruder.crt", Self.tls + "/client-intruder.key")] {
+        for certificate in [nil, (Self.tls + "/client-intruder.crt", Self.tls + "/client-intruder.key"),
+                            (Self.tls + "/client-expired.crt", Self.tls + "/client-expired.key")] {
             let (channel, handler) = try makeChannel(clientAuth: .required)
             let client = MemoryTLSClient(caPath: Self.tls + "/ca.crt", certificate: certificate)
             do {
@@ -139,7 +140,7 @@ struct OpenSSLServerHandlerTests {
                 client.write("x")
                 try pump(channel, client)
             } catch let error as TLSError {
-                #expect(error.code == .handshakeFailed)
+                #expect(error.code == .clientCertificateRejected, "\(error)")
             }
             #expect(handler.state == .closed)
             #expect(handler.peerIdentity == nil)

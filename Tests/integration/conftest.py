@@ -128,7 +128,7 @@ class RunningServer:
         self.stderr = open(os.path.join(self.workdir, "server.log"), "ab")
         self.process = subprocess.Popen([self.binary, "serve", "--config", path], stdout=subprocess.PIPE,
                                         stderr=self.stderr, cwd=TOP)
-        expected = 2 if self.config["server"].get("plaintextListen") else 1
+        expected = 1 + bool(self.config["server"].get("plaintextListen")) + bool(self.config["server"].get("adminListen"))
         while len(self.ports) < expected:
             line = self.process.stdout.readline().decode()
             if not line:
@@ -161,7 +161,11 @@ class RunningServer:
                 raise AssertionError("server did not stop after SIGTERM")
         return self.process.returncode
 
-    def curl(self, path, *args, cert=None, ca=True, timeout=60):
+    @property
+    def admin_url(self):
+        return f"https://localhost:{self.ports['admin']}"
+
+    def curl(self, path, *args, cert=None, ca=True, timeout=60, user=None, interface=None):
         with tempfile.TemporaryDirectory() as scratch:
             body_file, header_file = os.path.join(scratch, "body"), os.path.join(scratch, "headers")
             command = ["curl", "-sS", "-o", body_file, "-D", header_file, "-w", "%{http_code}",
@@ -171,6 +175,10 @@ class RunningServer:
             if cert:
                 certificate, key = client_cert(cert)
                 command += ["--cert", certificate, "--key", key]
+            if user:
+                command += ["-u", user]
+            if interface:
+                command += ["--interface", interface]
             url = path if path.startswith("http") else self.url + path
             result = subprocess.run(command + list(args) + [url], capture_output=True, text=True, timeout=timeout + 10)
             status = int(result.stdout.strip() or 0)
@@ -207,6 +215,18 @@ def server_factory(chartwarden_bin, tmp_path):
 @pytest.fixture
 def server(server_factory):
     return server_factory()
+
+
+def make_htpasswd(binary, path, users):
+    """Writes an htpasswd file with a bcrypt line per user, made by `chartwarden passwd`."""
+    lines = []
+    for name, password in users.items():
+        result = subprocess.run([binary, "passwd", name, "--cost", "10"], input=password + "\n",
+                                capture_output=True, text=True, check=True)
+        lines.append(result.stdout.strip())
+    with open(path, "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return str(path)
 
 
 def packaged(name):

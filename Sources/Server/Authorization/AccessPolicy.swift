@@ -4,18 +4,28 @@ import TLS
 /// set: a repository the caller may not read answers exactly like a missing one (404) so names do
 /// not leak; an unauthenticated caller gets 401; an authenticated one without the grant, 403.
 public struct AccessPolicy: Sendable {
-    let groups: [String: Set<Principal>]
+    let auth: ChartWardenConfiguration.Auth
 
     public init(auth: ChartWardenConfiguration.Auth) {
-        groups = auth.groups
+        self.auth = auth
     }
 
-    /// `anonymous`, `cert:CN` for a verified certificate, and every group containing either.
-    public func principals(for identity: PeerIdentity?) -> Set<Principal> {
+    /// `anonymous`; `cert:NAME` for each name the configured certificate field yields;
+    /// `user:NAME` for a verified password; and every group containing any of them.
+    public func principals(for identity: PeerIdentity?, user: String? = nil) -> Set<Principal> {
         var direct: Set<Principal> = [.anonymous]
-        if let commonName = identity?.commonName { direct.insert(.certificate(commonName)) }
+        if let identity {
+            let names: [String] = switch auth.certificatePrincipal {
+            case .commonName: identity.commonName.map { [$0] } ?? []
+            case .dnsName: identity.dnsNames
+            case .uri: identity.uris
+            case .email: identity.emailAddresses
+            }
+            for name in names { direct.insert(.certificate(name)) }
+        }
+        if let user { direct.insert(.user(user)) }
         var all = direct
-        for (name, members) in groups where !members.isDisjoint(with: direct) {
+        for (name, members) in auth.groups where !members.isDisjoint(with: direct) {
             all.insert(.group(name))
         }
         return all
@@ -25,9 +35,14 @@ public struct AccessPolicy: Sendable {
         principals.contains { $0 != .anonymous }
     }
 
-    /// The actor name recorded in audit events.
+    /// The actor name recorded in audit events: the user, else the certificate, else anonymous.
     static func actor(_ principals: Set<Principal>) -> String {
-        principals.first { if case .certificate = $0 { true } else { false } }?.description ?? "anonymous"
+        if let user = principals.first(where: { if case .user = $0 { true } else { false } }) { return user.description }
+        return principals.first { if case .certificate = $0 { true } else { false } }?.description ?? "anonymous"
+    }
+
+    func isAdmin(_ principals: Set<Principal>) -> Bool {
+        !auth.admins.isDisjoint(with: principals)
     }
 
     func granted(_ permission: Permission, in repository: ChartWardenConfiguration.Repository,
@@ -55,5 +70,15 @@ public struct AccessPolicy: Sendable {
             throw ServiceError(.notFound, "repository not found")
         }
         throw ServiceError(.forbidden, "\(Self.actor(principals)) may not \(permission.rawValue) in repository '\(repository.name)'")
+    }
+
+    /// Admin routes: `auth.admins` everywhere, or a repository's delete holders for that
+    /// repository (`repository` nil means every repository, admins only).
+    func authorizeAdmin(for repository: ChartRepository?, principals: Set<Principal>) throws(ServiceError) {
+        if isAdmin(principals) { return }
+        if let repository, granted(.delete, in: repository.configuration, to: principals) { return }
+        guard Self.isAuthenticated(principals) else { throw ServiceError(.unauthorized, "authentication required") }
+        throw ServiceError(.forbidden, "\(Self.actor(principals)) may not use the admin API"
+            + (repository.map { " for repository '\($0.name)'" } ?? ""))
     }
 }

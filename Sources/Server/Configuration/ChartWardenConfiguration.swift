@@ -19,6 +19,8 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         public var tls: TLS
         /// Plaintext HTTP for loopback development only.
         public var plaintextListen: ListenAddress?
+        /// A second TLS listener that alone serves `/api/admin`; the main listener then answers 404 there.
+        public var adminListen: ListenAddress?
         public var maxUploadBytes: Int
         /// Handshake, header and body stalls longer than this close the connection.
         public var readTimeoutSeconds: Int
@@ -34,8 +36,42 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
     }
 
     public struct Auth: Sendable, Equatable {
+        /// Which verified certificate field becomes the `cert:NAME` principal.
+        public enum CertificatePrincipal: String, Sendable, Equatable, CaseIterable {
+            case commonName
+            case dnsName
+            case uri
+            case email
+        }
+
+        /// htpasswd file for `user:NAME` principals (bcrypt and SHA-crypt only).
+        public var htpasswd: String?
         public var groups: [String: Set<Principal>]
         public var admins: Set<Principal>
+        /// Who may read `/metrics`; the admins unless configured.
+        public var metrics: Set<Principal>
+        public var certificatePrincipal: CertificatePrincipal
+        public var failureLimit: AuthFailureLimiter.Configuration
+
+        public init(htpasswd: String? = nil, groups: [String: Set<Principal>] = [:], admins: Set<Principal> = [],
+                    metrics: Set<Principal>? = nil, certificatePrincipal: CertificatePrincipal = .commonName,
+                    failureLimit: AuthFailureLimiter.Configuration = .default) {
+            self.htpasswd = htpasswd
+            self.groups = groups
+            self.admins = admins
+            self.metrics = metrics ?? admins
+            self.certificatePrincipal = certificatePrincipal
+            self.failureLimit = failureLimit
+        }
+
+        /// The principals in `set`, with groups replaced by their members: what a grant really reaches.
+        func expanded(_ set: Set<Principal>) -> Set<Principal> {
+            var result: Set<Principal> = []
+            for principal in set {
+                if case .group(let name) = principal { result.formUnion(groups[name] ?? []) } else { result.insert(principal) }
+            }
+            return result
+        }
     }
 
     public struct Repository: Sendable, Equatable {
@@ -64,7 +100,7 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
     public var repositories: [Repository]
 
     /// Names that would collide with fixed routes.
-    static let reservedRepositoryNames: Set<String> = ["api", "charts", "health", "ready", "info", "metrics", "index.yaml"]
+    static let reservedRepositoryNames: Set<String> = ["api", "admin", "charts", "health", "ready", "info", "metrics", "index.yaml"]
 
     public static func load(path: String) throws(ConfigurationError) -> ChartWardenConfiguration {
         let text: String
@@ -118,9 +154,9 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
             throw ConfigurationError(key: server.key("plaintextListen"),
                                      "plaintext HTTP is only allowed on a loopback address, not \(plaintext)")
         }
-        if try address("adminListen") != nil {
-            throw ConfigurationError(key: server.key("adminListen"),
-                                     "the admin listener arrives with the admin API; this build has no admin routes")
+        let admin = try address("adminListen")
+        if let admin, admin.port != 0, admin == listen || admin == plaintext {
+            throw ConfigurationError(key: server.key("adminListen"), "must differ from the other listeners")
         }
         var publicURL = try server.string("publicURL")
         if let url = publicURL {
@@ -150,6 +186,7 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
             listen: listen, publicURL: publicURL,
             tls: .init(certificate: certificate, privateKey: privateKey, clientCA: clientCA, clientAuth: clientAuth),
             plaintextListen: plaintext,
+            adminListen: admin,
             maxUploadBytes: try server.int("maxUploadBytes", range: 1_024...(4 << 30)) ?? 20 * 1_024 * 1_024,
             readTimeoutSeconds: try server.int("readTimeoutSeconds", range: 1...3_600) ?? 30,
             maxHeaderBytes: try server.int("maxHeaderBytes", range: 1_024...(1 << 20)) ?? 32 * 1_024,
@@ -179,12 +216,10 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
     }
 
     private static func parseAuth(_ top: YAMLMappingReader) throws(ConfigurationError) -> Auth {
-        guard let auth = try top.mapping("auth", allowedKeys: ["htpasswd", "groups", "admins"]) else {
-            return Auth(groups: [:], admins: [])
-        }
-        if try auth.string("htpasswd") != nil {
-            throw ConfigurationError(key: auth.key("htpasswd"),
-                                     "password authentication arrives with htpasswd support; use client certificates (cert:CN) for now")
+        guard let auth = try top.mapping("auth", allowedKeys: [
+            "htpasswd", "groups", "admins", "metrics", "certificatePrincipal", "failureLimit",
+        ]) else {
+            return Auth()
         }
         var groups: [String: Set<Principal>] = [:]
         for (name, members) in try auth.stringListMapping("groups") ?? [:] {
@@ -195,7 +230,26 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
             groups[name] = set
         }
         let admins = try principals(try auth.stringList("admins") ?? [], key: auth.key("admins"), groups: groups)
-        return Auth(groups: groups, admins: admins)
+        let metrics = try auth.stringList("metrics").map { list throws(ConfigurationError) in
+            try principals(list, key: auth.key("metrics"), groups: groups)
+        }
+        let sourceText = try auth.string("certificatePrincipal") ?? Auth.CertificatePrincipal.commonName.rawValue
+        guard let source = Auth.CertificatePrincipal(rawValue: sourceText) else {
+            throw ConfigurationError(key: auth.key("certificatePrincipal"),
+                                     "must be one of \(Auth.CertificatePrincipal.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var limits = AuthFailureLimiter.Configuration.default
+        if let failureLimit = try auth.mapping("failureLimit", allowedKeys: ["perAddress", "perUser", "refillSeconds"]) {
+            limits.perAddress = try failureLimit.int("perAddress", range: 1...100_000) ?? limits.perAddress
+            limits.perUser = try failureLimit.int("perUser", range: 1...100_000) ?? limits.perUser
+            limits.refill = .seconds(try failureLimit.int("refillSeconds", range: 1...86_400) ?? 30)
+        }
+        let result = Auth(htpasswd: try auth.string("htpasswd"), groups: groups, admins: admins, metrics: metrics,
+                          certificatePrincipal: source, failureLimit: limits)
+        if result.expanded(admins).contains(.anonymous) {
+            throw ConfigurationError(key: auth.key("admins"), "anonymous may never administer (directly or through a group)")
+        }
+        return result
     }
 
     private static func parseRepositories(_ top: YAMLMappingReader, auth: Auth) throws(ConfigurationError) -> [Repository] {
@@ -225,8 +279,9 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
             let read = try principals(try reader.stringList("read") ?? [], key: reader.key("read"), groups: auth.groups)
             let write = try principals(try reader.stringList("write") ?? [], key: reader.key("write"), groups: auth.groups)
             let delete = try principals(try reader.stringList("delete") ?? [], key: reader.key("delete"), groups: auth.groups)
-            for (key, set) in [("write", write), ("delete", delete)] where set.contains(.anonymous) {
-                throw ConfigurationError(key: reader.key(key), "anonymous may never write or delete")
+            // Anonymous writes are impossible by construction, also when hidden in a group.
+            for (key, set) in [("write", write), ("delete", delete)] where auth.expanded(set).contains(.anonymous) {
+                throw ConfigurationError(key: reader.key(key), "anonymous may never write or delete (directly or through a group)")
             }
             var mode = Repository.ProvenanceMode.off
             var trustedKeys: [String] = []

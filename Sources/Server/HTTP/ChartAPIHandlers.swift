@@ -7,7 +7,7 @@ import Hummingbird
 enum ChartAPIHandlers {
     static func upload(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
-        let (repository, principals) = try await environment.resolve(.write, context: context)
+        let (repository, principals) = try await environment.resolve(.write, request, context: context)
         let uploader = AccessPolicy.actor(principals)
         let force = isTrue(request.uri.queryParameters["force"])
         let reader = environment.uploadReader
@@ -55,7 +55,7 @@ enum ChartAPIHandlers {
 
     static func uploadProvenance(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
-        let (repository, principals) = try await environment.resolve(.write, context: context)
+        let (repository, principals) = try await environment.resolve(.write, request, context: context)
         let provenance = try await environment.uploadReader.readRaw(request)
         guard !provenance.isEmpty else { throw ServiceError(.badRequest, "the provenance body is empty") }
         try await environment.service.attachProvenance(provenance, to: repository, uploader: AccessPolicy.actor(principals))
@@ -64,7 +64,7 @@ enum ChartAPIHandlers {
 
     static func list(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
-        let (repository, _) = try await environment.resolve(.read, context: context)
+        let (repository, _) = try await environment.resolve(.read, request, context: context)
         let offset = try integer(request.uri.queryParameters["offset"], name: "offset") ?? 0
         let limit = try integer(request.uri.queryParameters["limit"], name: "limit")
         var names = repository.chartNames.dropFirst(offset)
@@ -82,7 +82,7 @@ enum ChartAPIHandlers {
 
     static func versions(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
-        let (repository, _) = try await environment.resolve(.read, context: context)
+        let (repository, _) = try await environment.resolve(.read, request, context: context)
         let name = context.parameters.get("name") ?? ""
         let entries = repository.entries(named: name)
         guard !entries.isEmpty else { throw ServiceError(.notFound, "chart \(name) not found") }
@@ -93,7 +93,7 @@ enum ChartAPIHandlers {
 
     static func version(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
-        let (repository, _) = try await environment.resolve(.read, context: context)
+        let (repository, _) = try await environment.resolve(.read, request, context: context)
         let name = context.parameters.get("name") ?? ""
         let version = context.parameters.get("version") ?? ""
         let entries = repository.entries(named: name)
@@ -110,7 +110,7 @@ enum ChartAPIHandlers {
 
     static func delete(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
-        let (repository, principals) = try await environment.resolve(.delete, context: context)
+        let (repository, principals) = try await environment.resolve(.delete, request, context: context)
         let name = context.parameters.get("name") ?? ""
         let version = context.parameters.get("version") ?? ""
         try await environment.service.delete(name: name, version: version, from: repository,

@@ -6,14 +6,14 @@ import Hummingbird
 enum HelmRepositoryHandlers {
     static func index(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
-        let (repository, _) = try await environment.resolve(.read, context: context)
+        let (repository, _) = try await environment.resolve(.read, request, context: context)
         return response(HelmResponses.index(repository.snapshot, acceptEncoding: request.headers[.acceptEncoding],
                                             ifNoneMatch: request.headers[.ifNoneMatch]))
     }
 
     static func file(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
-        let (repository, _) = try await environment.resolve(.read, context: context)
+        let (repository, _) = try await environment.resolve(.read, request, context: context)
         let fileName = context.parameters.get("file") ?? ""
         guard HelmResponses.isServedFileName(fileName) else { throw ServiceError(.notFound, "\(fileName) not found") }
         let (file, bytes) = try await environment.service.file(named: fileName, in: repository)

@@ -17,8 +17,8 @@ enum JSONResponse {
         return Response(status: status, headers: headers, body: .init(byteBuffer: bytes))
     }
 
-    static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        var headers: HTTPFields = [:]
+    static func error(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
         if status == .unauthorized {
             headers[.wwwAuthenticate] = "Basic realm=\"chartwarden\""
         }

@@ -10,6 +10,18 @@ enum RouteTable {
         case repository
         /// `/api/{repo}/PATH` and `/api/PATH` — the ChartMuseum API.
         case api
+        /// `/api/admin/PATH` — on the admin listener when one is configured.
+        case admin
+    }
+
+    /// Which routes a listener serves.
+    enum Listener {
+        /// Everything, the admin API included (no admin listener configured).
+        case all
+        /// Everything but the admin API, which answers 404 (an admin listener is configured).
+        case withoutAdmin
+        /// Only the admin API.
+        case admin
     }
 
     typealias Handler = @Sendable (Request, ChartWardenRequestContext, ServerEnvironment) async throws -> Response
@@ -37,15 +49,26 @@ enum RouteTable {
         Route(method: .get, path: "ready", scope: .global, handler: SystemHandlers.ready),
         Route(method: .get, path: "info", scope: .global, handler: SystemHandlers.info),
         Route(method: .get, path: "metrics", scope: .global, handler: SystemHandlers.metrics),
+        // Admin API.
+        Route(method: .get, path: "audit", scope: .admin, handler: AdminHandlers.audit),
     ]
 
-    static func register(on router: Router<ChartWardenRequestContext>, environment: ServerEnvironment) {
-        for route in routes {
+    static func register(on router: Router<ChartWardenRequestContext>, environment: ServerEnvironment,
+                         listener: Listener) {
+        if listener == .withoutAdmin {
+            for method: HTTPRequest.Method in [.get, .head, .post, .put, .patch, .delete] {
+                router.on("/api/admin/**", method: method) { request, context in
+                    try await AdminHandlers.hidden(request, context, environment)
+                }
+            }
+        }
+        for route in routes where (route.scope == .admin) == (listener == .admin) || listener == .all {
             let paths: [String]
             switch route.scope {
             case .global: paths = ["/" + route.path]
             case .repository: paths = ["/{repo}/" + route.path, "/" + route.path]
             case .api: paths = ["/api/{repo}/" + route.path, "/api/" + route.path]
+            case .admin: paths = ["/api/admin/" + route.path]
             }
             for path in paths {
                 router.on(RouterPath(path), method: route.method) { request, context in

@@ -1,37 +1,50 @@
 import Foundation
 import Hummingbird
 
-/// What route handlers share: the repository service, the access policy, metrics and limits.
+/// What route handlers share: the repository service, authentication and access policy,
+/// metrics and limits.
 struct ServerEnvironment: Sendable {
     let service: ChartService
+    let authenticator: Authenticator
     let policy: AccessPolicy
     let metrics: ServerMetrics
     let configuration: ChartWardenConfiguration
     let uploadReader: UploadReader
 
+    /// Who the request acts as: the verified client certificate and, when an `Authorization`
+    /// header is sent, the user it proves — a wrong password is a 401 even where anonymous would
+    /// do, so credentials are never silently ignored.
+    func principals(_ request: Request, context: ChartWardenRequestContext) async throws(ServiceError) -> Set<Principal> {
+        var user: String?
+        if let authorization = request.headers[.authorization] {
+            let repository = context.parameters.get("repo").flatMap { service.repository(named: $0)?.name }
+            user = try await authenticator.authenticate(
+                authorization: authorization, client: context.channel.remoteAddress?.ipAddress ?? "unknown",
+                repository: repository)
+        }
+        return policy.principals(for: await context.peerIdentity(), user: user)
+    }
+
     /// Resolves the repository a request addresses and checks `permission` on it.
-    /// Public reads skip the certificate lookup: anonymous is enough.
-    func resolve(_ permission: Permission, context: ChartWardenRequestContext) async throws(ServiceError)
-        -> (ChartRepository, Set<Principal>) {
+    /// Public reads without credentials skip the certificate lookup: anonymous is enough.
+    func resolve(_ permission: Permission, _ request: Request, context: ChartWardenRequestContext)
+        async throws(ServiceError) -> (ChartRepository, Set<Principal>) {
         let name = context.parameters.get("repo") ?? ""
         let repository = service.repository(named: name)
         let anonymous: Set<Principal> = [.anonymous]
-        if let repository, policy.granted(permission, in: repository.configuration, to: anonymous),
-           permission == .read {
+        if permission == .read, request.headers[.authorization] == nil, let repository,
+           policy.granted(.read, in: repository.configuration, to: anonymous) {
             return (repository, anonymous)
         }
-        let principals = policy.principals(for: await context.peerIdentity())
+        let principals = try await principals(request, context: context)
         return (try policy.authorize(permission, in: repository, principals: principals), principals)
     }
 
-    /// Admin-only endpoints (`/metrics` for now).
-    func requireAdmin(context: ChartWardenRequestContext) async throws(ServiceError) {
-        let principals = policy.principals(for: await context.peerIdentity())
-        guard !configuration.auth.admins.isDisjoint(with: principals) else {
-            guard AccessPolicy.isAuthenticated(principals) else {
-                throw ServiceError(.unauthorized, "authentication required")
-            }
-            throw ServiceError(.forbidden, "only administrators may read this")
-        }
+    /// `/metrics`: the principals of `auth.metrics` (the admins unless configured).
+    func requireMetricsAccess(_ request: Request, context: ChartWardenRequestContext) async throws(ServiceError) {
+        let principals = try await principals(request, context: context)
+        guard configuration.auth.metrics.isDisjoint(with: principals) else { return }
+        guard AccessPolicy.isAuthenticated(principals) else { throw ServiceError(.unauthorized, "authentication required") }
+        throw ServiceError(.forbidden, "\(AccessPolicy.actor(principals)) may not read metrics")
     }
 }

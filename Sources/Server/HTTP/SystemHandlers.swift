@@ -3,7 +3,7 @@ import Hummingbird
 
 /// Liveness, readiness, version and metrics.
 enum SystemHandlers {
-    static let version = "0.3.0"
+    static let version = "0.4.0"
 
     static func health(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
@@ -23,14 +23,19 @@ enum SystemHandlers {
         let repositories: [String]
     }
 
+    /// Lists only the repositories the caller may read, so private names do not leak.
     static func info(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
-        JSONResponse.make(.ok, Info(version: version, repositories: environment.configuration.repositories.map(\.name)))
+        let principals = try await environment.principals(request, context: context)
+        let readable = environment.configuration.repositories.filter {
+            environment.policy.granted(.read, in: $0, to: principals)
+        }
+        return JSONResponse.make(.ok, Info(version: version, repositories: readable.map(\.name)))
     }
 
     static func metrics(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
-        try await environment.requireAdmin(context: context)
+        try await environment.requireMetricsAccess(request, context: context)
         let bytes = environment.metrics.render()
         return Response(status: .ok, headers: [
             .contentType: "text/plain; version=0.0.4; charset=utf-8", .contentLength: String(bytes.count),

@@ -14,6 +14,7 @@ public struct ChartWardenServer: Sendable {
     public let configuration: ChartWardenConfiguration
     public let service: ChartService
     public let metrics: ServerMetrics
+    let authenticator: Authenticator
     let contexts: TLSContextProvider
     let logger: Logger
 
@@ -29,6 +30,9 @@ public struct ChartWardenServer: Sendable {
         let blobs = try FileBlobStore(root: dataDirectory + "/blobs")
         service = ChartService(configuration: configuration, metadata: metadata, blobs: blobs)
         metrics = ServerMetrics()
+        authenticator = try Authenticator(
+            configuration: .init(htpasswdPath: configuration.auth.htpasswd, limits: configuration.auth.failureLimit),
+            metadata: metadata, metrics: metrics, logger: logger)
         let tls = configuration.server.tls
         contexts = try TLSContextProvider(configuration: TLSConfiguration(
             certificateChainPath: tls.certificate, privateKeyPath: tls.privateKey, clientCAPath: tls.clientCA,
@@ -36,7 +40,7 @@ public struct ChartWardenServer: Sendable {
             handshakeTimeout: .seconds(configuration.server.readTimeoutSeconds)))
     }
 
-    func makeRouter() -> Router<ChartWardenRequestContext> {
+    func makeRouter(for listener: RouteTable.Listener) -> Router<ChartWardenRequestContext> {
         let router = Router(context: ChartWardenRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AccessLogMiddleware(level: .info))
@@ -44,11 +48,11 @@ public struct ChartWardenServer: Sendable {
         router.add(middleware: ErrorMiddleware())
         let server = configuration.server
         let environment = ServerEnvironment(
-            service: service, policy: AccessPolicy(auth: configuration.auth), metrics: metrics,
+            service: service, authenticator: authenticator, policy: AccessPolicy(auth: configuration.auth), metrics: metrics,
             configuration: configuration,
             uploadReader: UploadReader(maxBytes: server.maxUploadBytes, chartField: server.chartFormField,
                                        provenanceField: server.provFormField))
-        RouteTable.register(on: router, environment: environment)
+        RouteTable.register(on: router, environment: environment, listener: listener)
         return router
     }
 
@@ -65,13 +69,15 @@ public struct ChartWardenServer: Sendable {
     public func services(onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in })
         async throws -> [any Service] {
         try await service.warm()
-        let router = makeRouter()
+        let adminListen = configuration.server.adminListen
+        let router = makeRouter(for: adminListen == nil ? .all : .withoutAdmin)
         let http1 = http1Configuration
         let contexts = self.contexts
+        let authenticator = self.authenticator
         let fastPath = HelmFastPathHandler.Dependencies(service: service, metrics: metrics, logger: logger)
         let tlsServer = HTTPServerBuilder { responder in
             OpenSSLChildChannel(base: HTTP1Channel(responder: responder, configuration: http1), contexts: contexts,
-                                fastPath: fastPath)
+                                fastPath: fastPath, authenticator: authenticator)
         }
         let listen = configuration.server.listen
         var services: [any Service] = [
@@ -83,6 +89,19 @@ public struct ChartWardenServer: Sendable {
                         logger: logger),
             TLSReloadService(contexts: contexts, logger: logger),
         ]
+        if let adminListen {
+            let adminServer = HTTPServerBuilder { responder in
+                OpenSSLChildChannel(base: HTTP1Channel(responder: responder, configuration: http1), contexts: contexts,
+                                    fastPath: nil, authenticator: authenticator)
+            }
+            services.append(Application(
+                router: makeRouter(for: .admin), server: adminServer,
+                configuration: .init(address: .hostname(adminListen.host, port: adminListen.port), serverName: nil),
+                onServerRunning: { channel in
+                    await onListening("admin", channel.localAddress?.port ?? adminListen.port)
+                },
+                logger: logger))
+        }
         if let plaintext = configuration.server.plaintextListen {
             services.append(Application(
                 router: router, server: .http1(configuration: http1),

@@ -5,7 +5,7 @@ import NIOHTTPTypes
 
 /// Answers the hottest requests — GET/HEAD of index.yaml and of cached chart files in
 /// repositories anonymous may read — on the event loop, without the async router. Everything
-/// else (writes, authenticated reads, misses, errors) goes to the router untouched, so the
+/// else (writes, requests with credentials, misses, errors) goes to the router untouched, so the
 /// access rules live in one place. Responses are built by the same `HelmResponses` as the
 /// router's handlers, with request id, metrics and access log like any other request.
 ///
@@ -69,6 +69,8 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func answer(_ request: HTTPRequest, context: ChannelHandlerContext) -> Answer? {
         guard request.method == .get || request.method == .head,
               request.headerFields[.contentLength] == nil, request.headerFields[.transferEncoding] == nil,
+              // Credentials must be checked (a wrong password is a 401 even on a public repository).
+              request.headerFields[.authorization] == nil,
               let fullPath = request.path else { return nil }
         let path = fullPath.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()

@@ -13,10 +13,15 @@ struct OpenSSLChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     let contexts: TLSContextProvider
     /// When set, public index and chart GETs are answered on the event loop (`HelmFastPathHandler`).
     let fastPath: HelmFastPathHandler.Dependencies?
+    /// Receives handshakes refused on the client certificate, for the audit log.
+    let authenticator: Authenticator?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(OpenSSLServerHandler(context: contexts.context))
+            if let authenticator {
+                try channel.pipeline.syncOperations.addHandler(CertificateRejectionHandler(authenticator: authenticator))
+            }
         }.flatMap {
             base.setup(channel: channel, logger: logger)
         }.flatMapThrowing { value in

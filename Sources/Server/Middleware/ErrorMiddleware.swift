@@ -9,7 +9,9 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as ServiceError {
-            return JSONResponse.error(error.status, error.message)
+            var headers: HTTPFields = [:]
+            if let seconds = error.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
+            return JSONResponse.error(error.status, error.message, headers: headers)
         } catch let error as HTTPError {
             let message = error.body ?? Self.defaultMessage(error.status)
             return JSONResponse.error(error.status, message)

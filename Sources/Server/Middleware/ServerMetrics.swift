@@ -25,7 +25,7 @@ public final class ServerMetrics: Sendable {
         self.factory = factory
     }
 
-    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Metrics.Counter {
+    fileprivate func counter(_ label: String, _ dimensions: [(String, String)]) -> Metrics.Counter {
         let key = CounterKey(label: label, values: dimensions.map(\.1))
         return counters.withLock { cache in
             if let counter = cache[key] { return counter }
@@ -59,5 +59,17 @@ public final class ServerMetrics: Sendable {
     /// Prometheus text exposition format.
     public func render() -> [UInt8] {
         registry.emitToBuffer()
+    }
+}
+
+extension ServerMetrics {
+    /// Password authentications by outcome: `success`, `failure`, `rate_limited`.
+    func authentication(outcome: String) {
+        counter("chartwarden_auth_attempts_total", [("outcome", outcome)]).increment()
+    }
+
+    /// Password hashes actually computed (cache misses); rate-limited attempts never get here.
+    func passwordHashComputed() {
+        counter("chartwarden_password_hashes_total", []).increment()
     }
 }

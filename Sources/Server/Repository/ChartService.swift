@@ -197,6 +197,18 @@ public final class ChartService: Sendable {
         return (file, buffer)
     }
 
+    // MARK: audit
+
+    func auditEvents(_ query: AuditQuery) async throws(ServiceError) -> [AuditEvent] {
+        try await offloadMapping { [metadata] () throws(ServiceError) in
+            do {
+                return try metadata.auditEvents(query)
+            } catch {
+                throw ServiceError(.internalError, "cannot read the audit log")
+            }
+        }
+    }
+
     // MARK: thread pool
 
     private func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {

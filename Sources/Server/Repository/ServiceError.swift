@@ -11,6 +11,7 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
         case notFound
         case conflict
         case payloadTooLarge
+        case tooManyRequests
         case unavailable
         case internalError
 
@@ -22,6 +23,7 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
             case .notFound: .notFound
             case .conflict: .conflict
             case .payloadTooLarge: .contentTooLarge
+            case .tooManyRequests: .tooManyRequests
             case .unavailable: .serviceUnavailable
             case .internalError: .internalServerError
             }
@@ -30,10 +32,13 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public let code: Code
     public let message: String
+    /// Sent as `Retry-After` (429).
+    public let retryAfterSeconds: Int?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, retryAfterSeconds: Int? = nil) {
         self.code = code
         self.message = message
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     public var status: HTTPResponse.Status { code.status }

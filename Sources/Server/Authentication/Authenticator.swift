@@ -1,0 +1,126 @@
+import Foundation
+import Logging
+import NIOPosix
+import Storage
+import Synchronization
+
+/// Turns an `Authorization` header into a user name, or a 401/429. Failed attempts are counted
+/// per client address and per user name (`AuthFailureLimiter`); a limited caller is answered 429
+/// before any hash runs. Every failure is written to the audit log before the answer goes out.
+final class Authenticator: Sendable {
+    struct Configuration: Sendable, Equatable {
+        var htpasswdPath: String?
+        var limits: AuthFailureLimiter.Configuration
+    }
+
+    let credentials: CredentialStore?
+    private let limiter: Mutex<AuthFailureLimiter>
+    private let metadata: any MetadataStore
+    private let metrics: ServerMetrics
+    private let threadPool: NIOThreadPool
+    private let logger: Logger
+
+    init(configuration: Configuration, metadata: any MetadataStore, metrics: ServerMetrics,
+         threadPool: NIOThreadPool = .singleton, logger: Logger) throws(ConfigurationError) {
+        credentials = try configuration.htpasswdPath.map { path throws(ConfigurationError) in try CredentialStore(path: path) }
+        limiter = Mutex(AuthFailureLimiter(configuration: configuration.limits))
+        self.metadata = metadata
+        self.metrics = metrics
+        self.threadPool = threadPool
+        self.logger = logger
+    }
+
+    /// The authenticated user name. `repository` only labels the audit event.
+    func authenticate(authorization: String, client: String, repository: String?) async throws(ServiceError) -> String {
+        let credentials: BasicCredentials
+        do {
+            credentials = try BasicCredentials(authorization: authorization)
+        } catch {
+            try await reject(error, user: nil, client: client, repository: repository)
+        }
+        let now = ContinuousClock.now
+        if let wait = limiter.withLock({ $0.retryAfter(address: client, user: credentials.user, now: now) }) {
+            metrics.authentication(outcome: "rate_limited")
+            throw ServiceError(.tooManyRequests, "too many failed authentications; retry later", retryAfterSeconds: wait)
+        }
+        guard let store = self.credentials else {
+            try await reject(AuthenticationFailure(.notConfigured, "password authentication is not configured"),
+                             user: credentials.user, client: client, repository: repository)
+        }
+        let logger = self.logger
+        let result: (verdict: CredentialStore.Verdict, hashed: Bool)
+        do {
+            result = try await threadPool.runIfActive {
+                store.reloadIfChanged(logger: logger)
+                return store.verify(user: credentials.user, password: credentials.password)
+            }
+        } catch {
+            throw ServiceError(.unavailable, "the server is shutting down")
+        }
+        if result.hashed { metrics.passwordHashComputed() }
+        switch result.verdict {
+        case .valid:
+            metrics.authentication(outcome: "success")
+            return credentials.user
+        case .unknownUser:
+            try await reject(AuthenticationFailure(.unknownUser, "invalid user name or password"),
+                             user: credentials.user, client: client, repository: repository)
+        case .wrongPassword:
+            try await reject(AuthenticationFailure(.wrongPassword, "invalid user name or password"),
+                             user: credentials.user, client: client, repository: repository)
+        }
+    }
+
+    /// Counts the failure, audits it (and the start of a lockout), then throws the 401.
+    private func reject(_ failure: AuthenticationFailure, user: String?, client: String, repository: String?)
+        async throws(ServiceError) -> Never {
+        metrics.authentication(outcome: "failure")
+        let now = ContinuousClock.now
+        let engaged = limiter.withLock { $0.recordFailure(address: client, user: user, now: now) }
+        let actor = user.map { "user:\($0)" } ?? "anonymous"
+        var events = [AuditEvent(at: Date(), repository: repository, actor: actor, action: "authenticate",
+                                 outcome: "denied", subject: client,
+                                 detail: Self.detail(["reason": failure.reason.rawValue, "address": client]))]
+        for key in engaged {
+            let keyText = switch key {
+            case .address(let address): "address \(address)"
+            case .user(let name): "user \(name)"
+            }
+            events.append(AuditEvent(at: Date(), repository: repository, actor: actor, action: "authenticate",
+                                     outcome: "rate-limited", subject: client,
+                                     detail: Self.detail(["reason": "too many failures for \(keyText)", "address": client])))
+        }
+        let metadata = self.metadata
+        let recorded = events
+        do {
+            try await threadPool.runIfActive {
+                for event in recorded { try metadata.appendAudit(event) }
+            }
+        } catch {
+            logger.error("cannot record authentication failure", metadata: ["error": "\(error)"])
+        }
+        throw ServiceError(.unauthorized, failure.message)
+    }
+
+    /// A client certificate refused in the TLS handshake (unknown CA, expired, missing where
+    /// required): audited like a wrong password. Not counted against the address, since no
+    /// password hash was spent on it.
+    func recordCertificateRejection(client: String, reason: String) async {
+        metrics.authentication(outcome: "certificate_rejected")
+        let event = AuditEvent(at: Date(), repository: nil, actor: "anonymous", action: "authenticate",
+                               outcome: "denied", subject: client,
+                               detail: Self.detail(["reason": "client-certificate", "tls": reason, "address": client]))
+        let metadata = self.metadata
+        do {
+            try await threadPool.runIfActive { try metadata.appendAudit(event) }
+        } catch {
+            logger.error("cannot record a refused client certificate", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private static func detail(_ fields: [String: String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(fields)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}

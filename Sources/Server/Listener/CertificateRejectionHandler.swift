@@ -1,0 +1,24 @@
+import NIOCore
+import TLS
+
+/// Sits right after the TLS handler and reports handshakes that failed on the client
+/// certificate, so they reach the audit log like any other authentication failure. The error
+/// continues down the pipeline unchanged.
+final class CertificateRejectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    private let authenticator: Authenticator
+
+    init(authenticator: Authenticator) {
+        self.authenticator = authenticator
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? TLSError, error.code == .clientCertificateRejected {
+            let client = context.channel.remoteAddress?.ipAddress ?? "unknown"
+            let authenticator = self.authenticator
+            Task { await authenticator.recordCertificateRejection(client: client, reason: error.message) }
+        }
+        context.fireErrorCaught(error)
+    }
+}
