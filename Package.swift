@@ -37,6 +37,7 @@ let package = Package(
         .target(name: "ChartArchive", dependencies: ["CArchive", "CShims", "ChartModel", "OpenSSLSupport"]),
         .target(name: "ChartIndex", dependencies: ["ChartModel", "ChartArchive", "OpenSSLSupport"]),
         .target(name: "Credentials", dependencies: ["CCrypt"]),
+        .target(name: "OpenPGP", dependencies: ["CGPGME"]),
         .target(name: "Storage", dependencies: [
             "ChartModel", "OpenSSLSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -75,6 +76,7 @@ let package = Package(
 
         .testTarget(name: "OpenSSLSupportTests", dependencies: ["OpenSSLSupport"]),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials"]),
+        .testTarget(name: "OpenPGPTests", dependencies: ["OpenPGP"]),
         .testTarget(name: "ChartModelTests", dependencies: ["ChartModel"]),
         .testTarget(name: "ChartArchiveTests", dependencies: ["ChartArchive", "ChartModel"]),
         .testTarget(name: "ChartIndexTests", dependencies: [

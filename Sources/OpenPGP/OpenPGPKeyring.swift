@@ -1,0 +1,146 @@
+import CGPGME
+import Foundation
+
+/// A GnuPG home directory driven only through GPGME: import keys, read them back, verify
+/// clear-signed messages. Trust decisions are not GnuPG's (no ownertrust, no web of trust):
+/// callers get facts — who signed, when, with which hash — and decide.
+///
+/// Every method blocks on a gpg process: call them off the event loop.
+public final class OpenPGPKeyring: Sendable {
+    public let homeDirectory: String
+
+    /// Creates the home directory (0700) when missing.
+    public init(homeDirectory: String) throws(OpenPGPError) {
+        self.homeDirectory = homeDirectory
+        do {
+            try FileManager.default.createDirectory(atPath: homeDirectory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw OpenPGPError(.engine, "cannot create GnuPG home \(homeDirectory): \(error.localizedDescription)")
+        }
+        _ = try GPGMEContext(homeDirectory: homeDirectory)
+    }
+
+    public static var gpgmeVersion: String { GPGMELibrary.version }
+
+    /// Imports armored or binary key material (public keys, revocation certificates).
+    public func importKeys(_ bytes: [UInt8]) throws(OpenPGPError) -> ImportResult {
+        let context = try GPGMEContext(homeDirectory: homeDirectory)
+        let data = try GPGMEData(bytes: bytes)
+        try GPGMELibrary.check(gpgme_op_import(context.pointer, data.pointer), .importFailed, "import failed")
+        guard let result = gpgme_op_import_result(context.pointer) else {
+            throw OpenPGPError(.importFailed, "import produced no result")
+        }
+        var imported: [ImportedKey] = []
+        var status = result.pointee.imports
+        while let current = status {
+            if GPGMELibrary.isSuccess(current.pointee.result), let fingerprint = GPGMELibrary.string(current.pointee.fpr) {
+                imported.append(ImportedKey(fingerprint: fingerprint.uppercased(), changed: current.pointee.status != 0))
+            }
+            status = current.pointee.next
+        }
+        let revocations = Int(result.pointee.new_revocations)
+        guard !imported.isEmpty || revocations > 0 else {
+            throw OpenPGPError(.importFailed, "no usable OpenPGP key or revocation in the data "
+                + "(\(result.pointee.considered) considered, \(result.pointee.not_imported) not imported)")
+        }
+        return ImportResult(keys: imported, newRevocations: revocations)
+    }
+
+    /// The key that has `fingerprint` as its primary or as a subkey fingerprint (or key id).
+    public func key(_ fingerprint: String) throws(OpenPGPError) -> OpenPGPKey? {
+        let context = try GPGMEContext(homeDirectory: homeDirectory)
+        var key: gpgme_key_t?
+        let status = gpgme_get_key(context.pointer, fingerprint, &key, 0)
+        guard GPGMELibrary.isSuccess(status), let key else { return nil }
+        defer { gpgme_key_unref(key) }
+        return Self.copy(key)
+    }
+
+    /// Every public key in the home directory.
+    public func keys() throws(OpenPGPError) -> [OpenPGPKey] {
+        let context = try GPGMEContext(homeDirectory: homeDirectory)
+        try GPGMELibrary.check(gpgme_op_keylist_start(context.pointer, nil, 0), .engine, "cannot list keys")
+        var keys: [OpenPGPKey] = []
+        while true {
+            var key: gpgme_key_t?
+            guard GPGMELibrary.isSuccess(gpgme_op_keylist_next(context.pointer, &key)), let key else { break }
+            keys.append(Self.copy(key))
+            gpgme_key_unref(key)
+        }
+        gpgme_op_keylist_end(context.pointer)
+        return keys
+    }
+
+    /// Verifies a clear-signed message and returns the signed text with every signature found.
+    /// A bad signature is a result (status `.bad`), not an error; input GPGME cannot read as a
+    /// signed message throws.
+    public func verifyClearsigned(_ message: [UInt8]) throws(OpenPGPError) -> ClearsignedVerification {
+        let context = try GPGMEContext(homeDirectory: homeDirectory)
+        let signed = try GPGMEData(bytes: message)
+        let plaintext = try GPGMEData()
+        let status = gpgme_op_verify(context.pointer, signed.pointer, nil, plaintext.pointer)
+        guard let result = gpgme_op_verify_result(context.pointer) else {
+            throw OpenPGPError(.verificationFailed, "verification produced no result: \(GPGMELibrary.message(status))")
+        }
+        var signatures: [OpenPGPSignature] = []
+        var current = result.pointee.signatures
+        while let signature = current {
+            signatures.append(Self.copy(signature))
+            current = signature.pointee.next
+        }
+        guard GPGMELibrary.isSuccess(status) || !signatures.isEmpty else {
+            throw OpenPGPError(.invalidInput, "not a signed OpenPGP message: \(GPGMELibrary.message(status))")
+        }
+        return ClearsignedVerification(plaintext: plaintext.contents(), signatures: signatures)
+    }
+
+    private static func copy(_ key: gpgme_key_t) -> OpenPGPKey {
+        var subkeys: [OpenPGPKey.Subkey] = []
+        var subkey = key.pointee.subkeys
+        while let current = subkey {
+            let algorithm = gpgme_pubkey_algo_string(current)
+            defer { gpgme_free(algorithm) }
+            subkeys.append(.init(
+                fingerprint: (GPGMELibrary.string(current.pointee.fpr) ?? "").uppercased(),
+                algorithm: GPGMELibrary.string(algorithm) ?? "unknown",
+                created: GPGMELibrary.date(current.pointee.timestamp),
+                expires: GPGMELibrary.date(current.pointee.expires),
+                isRevoked: current.pointee.revoked != 0, isExpired: current.pointee.expired != 0,
+                canSign: current.pointee.can_sign != 0))
+            subkey = current.pointee.next
+        }
+        var userIDs: [String] = []
+        var uid = key.pointee.uids
+        while let current = uid {
+            if let text = GPGMELibrary.string(current.pointee.uid) { userIDs.append(text) }
+            uid = current.pointee.next
+        }
+        return OpenPGPKey(fingerprint: subkeys.first?.fingerprint ?? "", userIDs: userIDs, subkeys: subkeys,
+                          isRevoked: key.pointee.revoked != 0, isExpired: key.pointee.expired != 0)
+    }
+
+    private static func copy(_ signature: gpgme_signature_t) -> OpenPGPSignature {
+        let code = gpgme_err_code(signature.pointee.status)
+        let status: OpenPGPSignature.Status = switch code {
+        case GPG_ERR_NO_ERROR: .good
+        case GPG_ERR_BAD_SIGNATURE: .bad
+        case GPG_ERR_NO_PUBKEY: .missingKey
+        // GPGME reports good signatures by expired or revoked keys with these codes; the
+        // cryptography held, and ChartWarden judges key state by time itself.
+        case GPG_ERR_KEY_EXPIRED, GPG_ERR_CERT_REVOKED, GPG_ERR_SIG_EXPIRED:
+            (signature.pointee.summary.rawValue & GPGME_SIGSUM_RED.rawValue) == 0 ? .good : .bad
+        default: .error(GPGMELibrary.message(signature.pointee.status))
+        }
+        let summary = signature.pointee.summary.rawValue
+        return OpenPGPSignature(
+            status: status,
+            signingKey: (GPGMELibrary.string(signature.pointee.fpr) ?? "").uppercased(),
+            created: GPGMELibrary.date(Int(signature.pointee.timestamp)),
+            expires: GPGMELibrary.date(Int(signature.pointee.exp_timestamp)),
+            hashAlgorithm: GPGMELibrary.string(gpgme_hash_algo_name(signature.pointee.hash_algo)) ?? "unknown",
+            publicKeyAlgorithm: GPGMELibrary.string(gpgme_pubkey_algo_name(signature.pointee.pubkey_algo)) ?? "unknown",
+            keyRevokedFlag: summary & GPGME_SIGSUM_KEY_REVOKED.rawValue != 0,
+            keyExpiredFlag: summary & GPGME_SIGSUM_KEY_EXPIRED.rawValue != 0)
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+
+/// A key or subkey revocation signature read from a revocation certificate (or from a key
+/// export carrying one). GnuPG applies revocations on import but GPGME does not expose their
+/// reason or time, and ChartWarden needs both: a soft revocation (superseded, retired) keeps
+/// earlier signatures valid, a hard one (compromised, or no reason) does not.
+///
+/// Only the packet framing and the signature's subpackets are read here; whether the
+/// signature is genuine is GnuPG's call, made when the certificate is imported (the caller
+/// checks that the key then shows as revoked).
+public struct RevocationSignature: Sendable, Equatable {
+    public enum Target: Sendable, Equatable {
+        case key
+        case subkey
+    }
+
+    public enum Reason: UInt8, Sendable {
+        case unspecified = 0x00
+        case superseded = 0x01
+        case compromised = 0x02
+        case retired = 0x03
+        case userIDInvalid = 0x20
+    }
+
+    public var target: Target
+    /// From the hashed area: the signer cannot be tricked into another time.
+    public var created: Date
+    /// Nil when the signature states no reason, which counts as hard.
+    public var reason: Reason?
+    public var reasonText: String
+    /// Issuer fingerprint (subpacket 33), uppercase hex, when present.
+    public var issuerFingerprint: String?
+    /// Issuer key id (subpacket 16), uppercase hex, when present.
+    public var issuerKeyID: String?
+
+    /// Superseded and retired keys did nothing wrong before they were retired; anything else
+    /// (compromise, no stated reason, unknown codes) voids every signature.
+    public var isSoft: Bool { reason == .superseded || reason == .retired }
+
+    /// Every key or subkey revocation signature in armored or binary OpenPGP data.
+    public static func parse(_ bytes: [UInt8]) throws(OpenPGPError) -> [RevocationSignature] {
+        let packets = try OpenPGPPackets.split(try OpenPGPArmor.decodeIfArmored(bytes))
+        var revocations: [RevocationSignature] = []
+        for packet in packets where packet.tag == 2 {
+            if let revocation = try parseSignature(packet.body) { revocations.append(revocation) }
+        }
+        return revocations
+    }
+
+    private static func parseSignature(_ body: ArraySlice<UInt8>) throws(OpenPGPError) -> RevocationSignature? {
+        var reader = ByteReader(body)
+        guard try reader.byte() == 4 else { return nil }  // v3 signatures carry no subpackets
+        let type = try reader.byte()
+        guard type == 0x20 || type == 0x28 else { return nil }
+        _ = try reader.byte()  // public-key algorithm
+        _ = try reader.byte()  // hash algorithm
+        let hashed = try reader.subpackets()
+        let unhashed = try reader.subpackets()
+        guard let time = hashed.first(where: { $0.type == 2 })?.data, time.count == 4 else {
+            throw OpenPGPError(.invalidInput, "revocation signature without a creation time")
+        }
+        let seconds = time.reduce(0) { $0 << 8 | UInt32($1) }
+        var revocation = RevocationSignature(
+            target: type == 0x20 ? .key : .subkey, created: Date(timeIntervalSince1970: TimeInterval(seconds)),
+            reason: nil, reasonText: "", issuerFingerprint: nil, issuerKeyID: nil)
+        if let reason = hashed.first(where: { $0.type == 29 })?.data, let code = reason.first {
+            revocation.reason = Reason(rawValue: code) ?? .compromised
+            revocation.reasonText = String(decoding: reason.dropFirst(), as: UTF8.self)
+        }
+        if let issuer = hashed.first(where: { $0.type == 33 })?.data, issuer.count == 21 {
+            revocation.issuerFingerprint = hex(issuer.dropFirst())
+        }
+        if let keyID = (hashed + unhashed).first(where: { $0.type == 16 })?.data, keyID.count == 8 {
+            revocation.issuerKeyID = hex(keyID)
+        }
+        return revocation
+    }
+
+    private static func hex(_ bytes: some Collection<UInt8>) -> String {
+        bytes.map { String(format: "%02X", $0) }.joined()
+    }
+}
+
+/// Reads big-endian fields and signature subpackets, throwing on truncation.
+struct ByteReader {
+    struct Subpacket {
+        let type: UInt8
+        let data: [UInt8]
+    }
+
+    private var bytes: ArraySlice<UInt8>
+
+    init(_ bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+    }
+
+    var isAtEnd: Bool { bytes.isEmpty }
+
+    mutating func byte() throws(OpenPGPError) -> UInt8 {
+        guard let first = bytes.popFirst() else { throw OpenPGPError(.invalidInput, "truncated OpenPGP packet") }
+        return first
+    }
+
+    mutating func take(_ count: Int) throws(OpenPGPError) -> ArraySlice<UInt8> {
+        guard count >= 0, bytes.count >= count else { throw OpenPGPError(.invalidInput, "truncated OpenPGP packet") }
+        let taken = bytes.prefix(count)
+        bytes = bytes.dropFirst(count)
+        return taken
+    }
+
+    mutating func bigEndian(_ width: Int) throws(OpenPGPError) -> Int {
+        try take(width).reduce(0) { $0 << 8 | Int($1) }
+    }
+
+    /// A two-octet length followed by that many bytes of subpackets (RFC 4880 §5.2.3.1).
+    mutating func subpackets() throws(OpenPGPError) -> [Subpacket] {
+        var area = ByteReader(try take(try bigEndian(2)))
+        var result: [Subpacket] = []
+        while !area.isAtEnd {
+            let first = Int(try area.byte())
+            let length: Int
+            switch first {
+            case ..<192: length = first
+            case 192..<255: length = ((first - 192) << 8) + Int(try area.byte()) + 192
+            default: length = try area.bigEndian(4)
+            }
+            guard length >= 1 else { throw OpenPGPError(.invalidInput, "empty signature subpacket") }
+            let type = try area.byte() & 0x7F
+            result.append(Subpacket(type: type, data: Array(try area.take(length - 1))))
+        }
+        return result
+    }
+}
