@@ -38,6 +38,9 @@ let package = Package(
         .target(name: "ChartIndex", dependencies: ["ChartModel", "ChartArchive", "OpenSSLSupport"]),
         .target(name: "Credentials", dependencies: ["CCrypt"]),
         .target(name: "OpenPGP", dependencies: ["CGPGME"]),
+        .target(name: "Provenance", dependencies: [
+            "OpenPGP", "OpenSSLSupport", .product(name: "Yams", package: "Yams"),
+        ]),
         .target(name: "Storage", dependencies: [
             "ChartModel", "OpenSSLSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -76,7 +79,10 @@ let package = Package(
 
         .testTarget(name: "OpenSSLSupportTests", dependencies: ["OpenSSLSupport"]),
         .testTarget(name: "CredentialsTests", dependencies: ["Credentials"]),
-        .testTarget(name: "OpenPGPTests", dependencies: ["OpenPGP"]),
+        // Signing with the committed test keys (keys-test/pgp), for the test targets only.
+        .target(name: "PGPTestSupport", path: "Tests/PGPTestSupport"),
+        .testTarget(name: "OpenPGPTests", dependencies: ["OpenPGP", "PGPTestSupport"]),
+        .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "OpenPGP", "OpenSSLSupport", "PGPTestSupport"]),
         .testTarget(name: "ChartModelTests", dependencies: ["ChartModel"]),
         .testTarget(name: "ChartArchiveTests", dependencies: ["ChartArchive", "ChartModel"]),
         .testTarget(name: "ChartIndexTests", dependencies: [

@@ -1,5 +1,6 @@
 import Foundation
 import OpenPGP
+import PGPTestSupport
 import Testing
 
 @Suite("OpenPGP keyring through GPGME")

@@ -2,45 +2,45 @@ import Foundation
 
 /// Test-only signing with the committed keys in keys-test/pgp, through the gpg command line
 /// (the server never signs; it only verifies through GPGME).
-struct TestSigner {
-    static let top: String = {
+public struct TestSigner {
+    public static let top: String = {
         var components = #filePath.split(separator: "/").map(String.init)
         components.removeLast(3)
         return "/" + components.joined(separator: "/")
     }()
-    static let keys = top + "/keys-test/pgp"
+    public static let keys = top + "/keys-test/pgp"
 
-    let home: String
+    public let home: String
 
-    init() throws {
+    public init() throws {
         home = NSTemporaryDirectory() + "cw-signer-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
     }
 
-    static func fingerprint(_ name: String, signing: Bool = false) throws -> String {
+    public static func fingerprint(_ name: String, signing: Bool = false) throws -> String {
         let data = try Data(contentsOf: URL(fileURLWithPath: keys + "/keys.json"))
         let all = try JSONSerialization.jsonObject(with: data) as! [String: [String: String]]
         return all[name]![signing ? "signingFingerprint" : "fingerprint"]!
     }
 
-    static func publicKey(_ name: String, binary: Bool = false) throws -> [UInt8] {
+    public static func publicKey(_ name: String, binary: Bool = false) throws -> [UInt8] {
         Array(try Data(contentsOf: URL(fileURLWithPath: keys + "/\(name).pub.\(binary ? "gpg" : "asc")")))
     }
 
-    static func file(_ name: String) throws -> [UInt8] {
+    public static func file(_ name: String) throws -> [UInt8] {
         Array(try Data(contentsOf: URL(fileURLWithPath: keys + "/" + name)))
     }
 
     /// Clear-signs `text` with the secret key of `name`; `time` is gpg's faked system time.
-    func clearsign(_ text: String, with name: String, digest: String = "SHA512", time: String? = nil) throws -> [UInt8] {
+    public func clearsign(_ text: String, with name: String, digest: String = "SHA512", time: String? = nil) throws -> [UInt8] {
         _ = try gpg(["--import", Self.keys + "/\(name).secret.asc"], input: nil)
         var arguments = ["--clearsign", "--digest-algo", digest, "--local-user", try Self.fingerprint(name)]
         if let time { arguments = ["--faked-system-time", time, "--ignore-time-conflict"] + arguments }
         return try gpg(arguments, input: Array(text.utf8))
     }
 
-    func gpg(_ arguments: [String], input: [UInt8]?) throws -> [UInt8] {
+    public func gpg(_ arguments: [String], input: [UInt8]?) throws -> [UInt8] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/gpg")
         process.arguments = ["--homedir", home, "--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "",
