@@ -52,6 +52,7 @@ let package = Package(
         ]),
         .target(name: "Server", dependencies: [
             "TLS", "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport", "Credentials",
+            "OpenPGP", "Provenance",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

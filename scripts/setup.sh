@@ -13,4 +13,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-python3 -c "import pytest, yaml" 2>/dev/null || python3 -m pip install --quiet pytest pyyaml
+python3 -c "import pytest, yaml, helm_sign" 2>/dev/null || python3 -m pip install --quiet pytest pyyaml helm-sign

@@ -32,6 +32,12 @@ public struct ProvenanceVerdict: Sendable, Equatable, Codable {
         public var name: CheckName
         public var passed: Bool
         public var detail: String
+
+        public init(name: CheckName, passed: Bool, detail: String) {
+            self.name = name
+            self.passed = passed
+            self.detail = detail
+        }
     }
 
     public var checks: [Check]
@@ -44,6 +50,17 @@ public struct ProvenanceVerdict: Sendable, Equatable, Codable {
     public var hashAlgorithm: String?
     /// `sha256:<hex>` of the chart bytes that were verified.
     public var chartDigest: String
+
+    public init(checks: [Check], signerFingerprint: String? = nil, signingKeyFingerprint: String? = nil,
+                signerUserID: String? = nil, signedAt: Date? = nil, hashAlgorithm: String? = nil, chartDigest: String) {
+        self.checks = checks
+        self.signerFingerprint = signerFingerprint
+        self.signingKeyFingerprint = signingKeyFingerprint
+        self.signerUserID = signerUserID
+        self.signedAt = signedAt
+        self.hashAlgorithm = hashAlgorithm
+        self.chartDigest = chartDigest
+    }
 
     public var passed: Bool { checks.allSatisfy(\.passed) }
     public var failedChecks: [String] { checks.filter { !$0.passed }.map(\.name.rawValue) }

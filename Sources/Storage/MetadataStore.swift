@@ -6,13 +6,22 @@ public protocol MetadataStore: Sendable {
     func ensureRepository(_ name: String) throws(StorageError)
     /// Inserts a chart version in one transaction, together with its audit event. A second row
     /// for the same (repository, name, version) fails with `.conflict`.
-    func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?) throws(StorageError) -> ChartVersionRecord
+    /// A verdict given is stored in the same transaction, linked to the new row.
+    func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?)
+        throws(StorageError) -> ChartVersionRecord
     func chart(repository: String, name: String, version: String) throws(StorageError) -> ChartVersionRecord?
     func charts(repository: String, statuses: Set<ChartStatus>) throws(StorageError) -> [ChartVersionRecord]
     /// Replaces the row `id` (a forced overwrite, or a re-upload over a deleted version) in one
     /// transaction with its audit event.
-    func replaceChart(id: Int64, with record: ChartVersionRecord, audit: AuditEvent?) throws(StorageError) -> ChartVersionRecord
-    func setProvenance(id: Int64, digest: String, audit: AuditEvent?) throws(StorageError)
+    func replaceChart(id: Int64, with record: ChartVersionRecord, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?)
+        throws(StorageError) -> ChartVersionRecord
+    /// Attaches a prov; `activate` also publishes a staged chart, in the same transaction.
+    func setProvenance(id: Int64, digest: String, activate: Bool, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?)
+        throws(StorageError)
+    /// Removes a row for good (an expired stage), with its audit event.
+    func deleteChart(id: Int64, audit: AuditEvent?) throws(StorageError)
+    /// Whether any row still references the blob `digest` (as chart or prov).
+    func isBlobReferenced(_ digest: String) throws(StorageError) -> Bool
     func updateStatus(id: Int64, to status: ChartStatus, reason: String?) throws(StorageError)
     func updateStatus(id: Int64, to status: ChartStatus, reason: String?, audit: AuditEvent?) throws(StorageError)
     /// Every repository's active charts at once, for warming index caches at start.
@@ -20,6 +29,26 @@ public protocol MetadataStore: Sendable {
     func appendAudit(_ event: AuditEvent) throws(StorageError)
     /// Newest first, filtered; `beforeID` pages backwards.
     func auditEvents(_ query: AuditQuery) throws(StorageError) -> [AuditEvent]
+
+    // Signer trust (DESIGN.md §5): which key may sign for which repository, and revocations.
+    /// Inserts or refreshes a key's description; a recorded revocation is kept.
+    func upsertSigner(_ signer: SignerRecord) throws(StorageError)
+    func signer(_ fingerprint: String) throws(StorageError) -> SignerRecord?
+    func signers() throws(StorageError) -> [SignerRecord]
+    /// Returns false when the trust already existed.
+    func trust(_ trust: RepositoryTrustRecord, audit: AuditEvent?) throws(StorageError) -> Bool
+    /// Returns false when there was no such trust.
+    func distrust(repository: String, fingerprint: String, audit: AuditEvent?) throws(StorageError) -> Bool
+    func trustedRepositories(_ fingerprint: String) throws(StorageError) -> [String]
+    func recordRevocation(_ fingerprint: String, at: Date, kind: SignerRecord.RevocationKind, audit: AuditEvent?)
+        throws(StorageError)
+    /// A verdict that let nothing in (a rejection).
+    func appendVerdict(_ verdict: ProvenanceVerdictRecord) throws(StorageError)
+    /// The newest verdict recorded for a stored chart row.
+    func verdict(chartVersionID: Int64) throws(StorageError) -> ProvenanceVerdictRecord?
+    /// Charts in `statuses` whose current verdict names `fingerprint` as signer (all signers when nil).
+    func signedCharts(by fingerprint: String?, repository: String?, statuses: Set<ChartStatus>)
+        throws(StorageError) -> [SignedChart]
 }
 
 /// A filter over the audit log. Nil fields do not filter.
@@ -43,6 +72,19 @@ public struct AuditQuery: Sendable, Equatable {
 }
 
 extension MetadataStore {
+    public func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?) throws(StorageError) -> ChartVersionRecord {
+        try insertChart(record, audit: audit, verdict: nil)
+    }
+
+    public func replaceChart(id: Int64, with record: ChartVersionRecord, audit: AuditEvent?)
+        throws(StorageError) -> ChartVersionRecord {
+        try replaceChart(id: id, with: record, audit: audit, verdict: nil)
+    }
+
+    public func setProvenance(id: Int64, digest: String, audit: AuditEvent?) throws(StorageError) {
+        try setProvenance(id: id, digest: digest, activate: false, audit: audit, verdict: nil)
+    }
+
     public func auditEvents(repository: String?, limit: Int) throws(StorageError) -> [AuditEvent] {
         try auditEvents(AuditQuery(repository: repository, limit: limit))
     }

@@ -89,6 +89,9 @@ public final class SQLiteMetadataStore: MetadataStore {
                 table.column("detail", .text)
             }
         }
+        migrator.registerMigration("v2-verdict-lookup") { db in
+            try db.create(index: "provenance_verdicts_by_chart", on: "provenance_verdicts", columns: ["chartVersionID"])
+        }
         return migrator
     }
 
@@ -99,7 +102,8 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    public func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?) throws(StorageError) -> ChartVersionRecord {
+    public func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?)
+        throws(StorageError) -> ChartVersionRecord {
         try write { db in
             var record = record
             do {
@@ -110,8 +114,15 @@ public final class SQLiteMetadataStore: MetadataStore {
             if var audit {
                 try audit.insert(db)
             }
+            try Self.link(verdict, to: record.id, db)
             return record
         }
+    }
+
+    private static func link(_ verdict: ProvenanceVerdictRecord?, to id: Int64?, _ db: Database) throws {
+        guard var verdict else { return }
+        verdict.chartVersionID = id
+        try verdict.insert(db)
     }
 
     public func chart(repository: String, name: String, version: String) throws(StorageError) -> ChartVersionRecord? {
@@ -131,21 +142,45 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    public func replaceChart(id: Int64, with record: ChartVersionRecord, audit: AuditEvent?) throws(StorageError) -> ChartVersionRecord {
+    public func replaceChart(id: Int64, with record: ChartVersionRecord, audit: AuditEvent?,
+                             verdict: ProvenanceVerdictRecord?) throws(StorageError) -> ChartVersionRecord {
         try write { db in
             var record = record
             record.id = id
             try record.update(db)
             if var audit { try audit.insert(db) }
+            try Self.link(verdict, to: id, db)
             return record
         }
     }
 
-    public func setProvenance(id: Int64, digest: String, audit: AuditEvent?) throws(StorageError) {
+    public func setProvenance(id: Int64, digest: String, activate: Bool, audit: AuditEvent?,
+                              verdict: ProvenanceVerdictRecord?) throws(StorageError) {
         try write { db in
-            try db.execute(sql: "UPDATE chart_versions SET provenanceDigest = ? WHERE id = ?", arguments: [digest, id])
+            if activate {
+                try db.execute(sql: "UPDATE chart_versions SET provenanceDigest = ?, status = 'active', statusReason = NULL WHERE id = ?",
+                               arguments: [digest, id])
+            } else {
+                try db.execute(sql: "UPDATE chart_versions SET provenanceDigest = ? WHERE id = ?", arguments: [digest, id])
+            }
             if db.changesCount == 0 { throw StorageError(.notFound, "chart version \(id) does not exist") }
             if var audit { try audit.insert(db) }
+            try Self.link(verdict, to: id, db)
+        }
+    }
+
+    public func deleteChart(id: Int64, audit: AuditEvent?) throws(StorageError) {
+        try write { db in
+            try db.execute(sql: "DELETE FROM provenance_verdicts WHERE chartVersionID = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM chart_versions WHERE id = ?", arguments: [id])
+            if var audit { try audit.insert(db) }
+        }
+    }
+
+    public func isBlobReferenced(_ digest: String) throws(StorageError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM chart_versions WHERE digest = ? OR provenanceDigest = ?)",
+                              arguments: [digest, digest]) ?? false
         }
     }
 
@@ -187,6 +222,109 @@ public final class SQLiteMetadataStore: MetadataStore {
             if let since = query.since { request = request.filter(Column("at") >= since) }
             if let beforeID = query.beforeID { request = request.filter(Column("id") < beforeID) }
             return try request.fetchAll(db)
+        }
+    }
+
+    // MARK: signer trust
+
+    public func upsertSigner(_ signer: SignerRecord) throws(StorageError) {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO signers (fingerprint, userIDs, algorithm, created, expires, revokedAt, revocationKind, importedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(fingerprint) DO UPDATE SET userIDs = excluded.userIDs, algorithm = excluded.algorithm,
+                    created = excluded.created, expires = excluded.expires
+                """, arguments: [signer.fingerprint, signer.userIDs, signer.algorithm, signer.created, signer.expires,
+                                 signer.revokedAt, signer.revocationKind?.rawValue, signer.importedAt])
+        }
+    }
+
+    public func signer(_ fingerprint: String) throws(StorageError) -> SignerRecord? {
+        try read { db in try SignerRecord.fetchOne(db, key: fingerprint) }
+    }
+
+    public func signers() throws(StorageError) -> [SignerRecord] {
+        try read { db in try SignerRecord.order(Column("importedAt"), Column("fingerprint")).fetchAll(db) }
+    }
+
+    public func trust(_ trust: RepositoryTrustRecord, audit: AuditEvent?) throws(StorageError) -> Bool {
+        try write { db in
+            try trust.insert(db, onConflict: .ignore)
+            let added = db.changesCount > 0
+            if added, var audit { try audit.insert(db) }
+            return added
+        }
+    }
+
+    public func distrust(repository: String, fingerprint: String, audit: AuditEvent?) throws(StorageError) -> Bool {
+        try write { db in
+            try db.execute(sql: "DELETE FROM repository_trust WHERE repository = ? AND fingerprint = ?",
+                           arguments: [repository, fingerprint])
+            let removed = db.changesCount > 0
+            if removed, var audit { try audit.insert(db) }
+            return removed
+        }
+    }
+
+    public func trustedRepositories(_ fingerprint: String) throws(StorageError) -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT repository FROM repository_trust WHERE fingerprint = ? ORDER BY repository",
+                                arguments: [fingerprint])
+        }
+    }
+
+    public func recordRevocation(_ fingerprint: String, at: Date, kind: SignerRecord.RevocationKind, audit: AuditEvent?)
+        throws(StorageError) {
+        try write { db in
+            try db.execute(sql: "UPDATE signers SET revokedAt = ?, revocationKind = ? WHERE fingerprint = ?",
+                           arguments: [at, kind.rawValue, fingerprint])
+            if db.changesCount == 0 { throw StorageError(.notFound, "signer \(fingerprint) is not known") }
+            if var audit { try audit.insert(db) }
+        }
+    }
+
+    public func appendVerdict(_ verdict: ProvenanceVerdictRecord) throws(StorageError) {
+        try write { db in
+            var verdict = verdict
+            try verdict.insert(db)
+        }
+    }
+
+    public func verdict(chartVersionID: Int64) throws(StorageError) -> ProvenanceVerdictRecord? {
+        try read { db in
+            try ProvenanceVerdictRecord.filter(Column("chartVersionID") == chartVersionID)
+                .order(Column("id").desc).fetchOne(db)
+        }
+    }
+
+    public func signedCharts(by fingerprint: String?, repository: String?, statuses: Set<ChartStatus>)
+        throws(StorageError) -> [SignedChart] {
+        try read { db in
+            var sql = """
+                SELECT c.*, v.id AS v_id, v.chartVersionID AS v_chartVersionID, v.repository AS v_repository,
+                       v.name AS v_name, v.version AS v_version, v.signerFingerprint AS v_signerFingerprint,
+                       v.signedAt AS v_signedAt, v.passed AS v_passed, v.checks AS v_checks, v.createdAt AS v_createdAt
+                FROM chart_versions c
+                JOIN provenance_verdicts v ON v.id = (SELECT MAX(id) FROM provenance_verdicts WHERE chartVersionID = c.id)
+                WHERE c.status IN (\(statuses.map { "'\($0.rawValue)'" }.sorted().joined(separator: ",")))
+                """
+            var arguments: StatementArguments = []
+            if let fingerprint {
+                sql += " AND v.signerFingerprint = ?"
+                arguments += [fingerprint]
+            }
+            if let repository {
+                sql += " AND c.repository = ?"
+                arguments += [repository]
+            }
+            sql += " ORDER BY c.repository, c.name, c.id"
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                SignedChart(chart: try ChartVersionRecord(row: row), verdict: ProvenanceVerdictRecord(
+                    id: row["v_id"], chartVersionID: row["v_chartVersionID"], repository: row["v_repository"],
+                    name: row["v_name"], version: row["v_version"], signerFingerprint: row["v_signerFingerprint"],
+                    signedAt: row["v_signedAt"], passed: row["v_passed"], checks: row["v_checks"],
+                    createdAt: row["v_createdAt"]))
+            }
         }
     }
 

@@ -76,8 +76,13 @@ struct ConfigurationTests {
         #expect(error(yaml)?.key == "server.tls.clientCA")
     }
 
-    @Test func enforcementIsNotSilentlyIgnored() {
-        #expect(error(Self.minimal + "\n    provenance:\n      mode: enforce")?.key == "repositories[0].provenance.mode")
+    @Test func provenanceSettings() throws {
+        let enforce = try ChartWardenConfiguration.parse(yaml: Self.minimal + "\n    provenance:\n      mode: enforce\n      stagingTTLSeconds: 60")
+        #expect(enforce.repositories[0].provenanceMode == .enforce)
+        #expect(enforce.repositories[0].stagingTTLSeconds == 60)
+        #expect(error(Self.minimal + "\n    provenance:\n      mode: strict")?.key == "repositories[0].provenance.mode")
+        #expect(error(Self.minimal + "\n    provenance:\n      trustedKeys: [/no/such/key.asc]")?.key
+            == "repositories[0].provenance.trustedKeys[0]")
     }
 
     @Test func authDefaultsAndKeys() throws {

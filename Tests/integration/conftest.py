@@ -266,3 +266,50 @@ def make_prov(signing_home, tgz_path, file_name=None):
                              "--passphrase", "", "--digest-algo", "SHA512", "--clearsign"],
                             input=body.encode(), capture_output=True, check=True)
     return result.stdout
+
+
+# --- The committed test OpenPGP keys (keys-test/pgp) ------------------------------------------------
+
+import json  # noqa: E402
+
+PGP_DIR = os.path.join(TOP, "keys-test", "pgp")
+PGP_KEYS = json.load(open(os.path.join(PGP_DIR, "keys.json")))
+
+
+def pgp_file(name):
+    return os.path.join(PGP_DIR, name)
+
+
+class PGPSigner:
+    """A GnuPG home holding every committed test secret key; signs provs the way Helm lays them out."""
+
+    def __init__(self, home):
+        self.home = str(home)
+        for name in PGP_KEYS:
+            self.gpg("--import", pgp_file(f"{name}.secret.asc"))
+
+    def gpg(self, *args, input=None, time=None):
+        command = ["gpg", "--homedir", self.home, "--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "",
+                   "--allow-weak-digest-algos"]
+        if time:
+            command += ["--faked-system-time", time, "--ignore-time-conflict"]
+        return subprocess.run(command + list(args), input=input, capture_output=True, check=True).stdout
+
+    def body(self, tgz_path, file_name=None, digest=None):
+        digest = digest or hashlib.sha256(open(tgz_path, "rb").read()).hexdigest()
+        name = file_name or os.path.basename(tgz_path)
+        return chart_yaml_of(tgz_path).rstrip("\n") + "\n\n...\nfiles:\n  " + f"{name}: sha256:{digest}\n"
+
+    def clearsign(self, text, key, digest="SHA512", time=None):
+        return self.gpg("--clearsign", "--digest-algo", digest, "--local-user", PGP_KEYS[key]["fingerprint"],
+                        input=text.encode(), time=time)
+
+    def prov(self, tgz_path, key, digest="SHA512", time=None, file_name=None):
+        return self.clearsign(self.body(tgz_path, file_name=file_name), key, digest=digest, time=time)
+
+
+@pytest.fixture(scope="session")
+def pgp(tmp_path_factory):
+    home = tmp_path_factory.mktemp("pgp-signer")
+    os.chmod(home, 0o700)
+    return PGPSigner(home)

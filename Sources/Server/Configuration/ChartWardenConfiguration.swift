@@ -291,14 +291,11 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
                 guard let parsed = Repository.ProvenanceMode(rawValue: modeText) else {
                     throw ConfigurationError(key: provenance.key("mode"), "must be enforce, warn or off")
                 }
-                guard parsed == .off else {
-                    // Refuse rather than pretend: a repository configured to enforce must not
-                    // silently accept unverified charts.
-                    throw ConfigurationError(key: provenance.key("mode"),
-                                             "\(modeText) needs provenance verification, which this build does not have yet; use off")
-                }
                 mode = parsed
                 trustedKeys = try provenance.stringList("trustedKeys") ?? []
+                for (index, path) in trustedKeys.enumerated() where !FileManager.default.isReadableFile(atPath: path) {
+                    throw ConfigurationError(key: provenance.key("trustedKeys") + "[\(index)]", "cannot read \(path)")
+                }
                 ttl = try provenance.int("stagingTTLSeconds", range: 1...(7 * 86_400)) ?? 3_600
             }
             repositories.append(Repository(

@@ -51,6 +51,17 @@ enum RouteTable {
         Route(method: .get, path: "metrics", scope: .global, handler: SystemHandlers.metrics),
         // Admin API.
         Route(method: .get, path: "audit", scope: .admin, handler: AdminHandlers.audit),
+        Route(method: .get, path: "signers", scope: .admin, handler: AdminProvenanceHandlers.signers),
+        Route(method: .post, path: "signers", scope: .admin, handler: AdminProvenanceHandlers.importSigner),
+        Route(method: .get, path: "signers/{fingerprint}", scope: .admin, handler: AdminProvenanceHandlers.signer),
+        Route(method: .post, path: "signers/{fingerprint}/revocation", scope: .admin, handler: AdminProvenanceHandlers.revoke),
+        Route(method: .delete, path: "repositories/{repo}/signers/{fingerprint}", scope: .admin,
+              handler: AdminProvenanceHandlers.distrust),
+        Route(method: .get, path: "charts/{repo}/{name}/{version}/provenance", scope: .admin,
+              handler: AdminProvenanceHandlers.verdict),
+        Route(method: .get, path: "quarantine", scope: .admin, handler: AdminProvenanceHandlers.quarantine),
+        Route(method: .post, path: "quarantine/{repo}/{name}/{version}/restore", scope: .admin,
+              handler: AdminProvenanceHandlers.restore),
     ]
 
     static func register(on router: Router<ChartWardenRequestContext>, environment: ServerEnvironment,

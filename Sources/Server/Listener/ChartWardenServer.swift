@@ -4,6 +4,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
+import OpenPGP
 import ServiceLifecycle
 import Storage
 import TLS
@@ -28,7 +29,9 @@ public struct ChartWardenServer: Sendable {
                                                 attributes: [.posixPermissions: 0o700])
         let metadata = try SQLiteMetadataStore(path: dataDirectory + "/chartwarden.sqlite")
         let blobs = try FileBlobStore(root: dataDirectory + "/blobs")
-        service = ChartService(configuration: configuration, metadata: metadata, blobs: blobs)
+        let keyring = try OpenPGPKeyring(homeDirectory: dataDirectory + "/gnupg")
+        service = ChartService(configuration: configuration, metadata: metadata, blobs: blobs,
+                               trust: TrustStore(keyring: keyring, metadata: metadata))
         metrics = ServerMetrics()
         authenticator = try Authenticator(
             configuration: .init(htpasswdPath: configuration.auth.htpasswd, limits: configuration.auth.failureLimit),
@@ -89,6 +92,10 @@ public struct ChartWardenServer: Sendable {
                         logger: logger),
             TLSReloadService(contexts: contexts, logger: logger),
         ]
+        let ttls = configuration.repositories.filter { $0.provenanceMode == .enforce }.map(\.stagingTTLSeconds)
+        if let shortest = ttls.min() {
+            services.append(StagingSweeper(service: service, interval: .seconds(max(1, min(shortest, 60)))))
+        }
         if let adminListen {
             let adminServer = HTTPServerBuilder { responder in
                 OpenSSLChildChannel(base: HTTP1Channel(responder: responder, configuration: http1), contexts: contexts,

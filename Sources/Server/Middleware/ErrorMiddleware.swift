@@ -11,6 +11,9 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error as ServiceError {
             var headers: HTTPFields = [:]
             if let seconds = error.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
+            if let failedChecks = error.failedChecks {
+                return JSONResponse.make(error.status, ProvenanceRejection(error: error.message, failedChecks: failedChecks))
+            }
             return JSONResponse.error(error.status, error.message, headers: headers)
         } catch let error as HTTPError {
             let message = error.body ?? Self.defaultMessage(error.status)
@@ -21,6 +24,11 @@ struct ErrorMiddleware: RouterMiddleware {
             context.logger.error("unhandled error", metadata: ["error": "\(error)"])
             return JSONResponse.error(.internalServerError, "internal server error")
         }
+    }
+
+    struct ProvenanceRejection: Encodable {
+        let error: String
+        let failedChecks: [String]
     }
 
     static func defaultMessage(_ status: HTTPResponse.Status) -> String {

@@ -17,6 +17,8 @@ public final class ChartRepository: Sendable {
     private struct WriterState {
         var index = RepositoryIndex()
         var files: [String: ServedFile] = [:]
+        /// Quarantined files and why: downloads answer 403 with the reason.
+        var withheld: [String: String] = [:]
         var generated = Date()
     }
 
@@ -29,7 +31,7 @@ public final class ChartRepository: Sendable {
         self.configuration = configuration
         self.publicURL = publicURL
         let empty = RenderedIndex(RepositoryIndex(), format: .yaml, generated: IndexTimestamp.format(Date()))
-        current = Mutex(IndexSnapshot(rendered: empty, files: [:], index: RepositoryIndex()))
+        current = Mutex(IndexSnapshot(rendered: empty, files: [:], withheld: [:], index: RepositoryIndex()))
     }
 
     var snapshot: IndexSnapshot { current.withLock { $0 } }
@@ -58,14 +60,19 @@ public final class ChartRepository: Sendable {
         return files
     }
 
-    /// Replaces the whole index with the active records (startup warm-up).
-    func load(_ records: [ChartVersionRecord]) throws {
+    /// Replaces the whole index with the active records (startup warm-up); quarantined records
+    /// are remembered so their downloads say why they are withheld.
+    func load(_ records: [ChartVersionRecord], quarantined: [ChartVersionRecord] = []) throws {
         let entries = try records.map(entry(for:))
         writer.withLock { state in
             state.index = RepositoryIndex(entries: entries)
             state.files = [:]
             for record in records {
                 for (name, file) in Self.files(for: record) { state.files[name] = file }
+            }
+            state.withheld = [:]
+            for record in quarantined {
+                for (name, _) in Self.files(for: record) { state.withheld[name] = record.statusReason ?? "quarantined" }
             }
             state.generated = records.map(\.created).max() ?? Date()
             publish(state)
@@ -79,7 +86,22 @@ public final class ChartRepository: Sendable {
             state.index.insert(entry)
             let fileName = IndexEntry.fileName(name: record.name, version: record.version)
             state.files[fileName + ".prov"] = nil
+            state.withheld[fileName] = nil
+            state.withheld[fileName + ".prov"] = nil
             for (name, file) in Self.files(for: record) { state.files[name] = file }
+            state.generated = Date()
+            publish(state)
+        }
+    }
+
+    /// Withholds one version: out of the index, downloads refused with `reason`.
+    func didQuarantine(_ record: ChartVersionRecord, reason: String) {
+        writer.withLock { state in
+            state.index.remove(name: record.name, version: record.version)
+            for (name, _) in Self.files(for: record) {
+                state.files[name] = nil
+                state.withheld[name] = reason
+            }
             state.generated = Date()
             publish(state)
         }
@@ -99,7 +121,7 @@ public final class ChartRepository: Sendable {
 
     private func publish(_ state: WriterState) {
         let rendered = RenderedIndex(state.index, format: .yaml, generated: IndexTimestamp.format(state.generated))
-        let snapshot = IndexSnapshot(rendered: rendered, files: state.files, index: state.index)
+        let snapshot = IndexSnapshot(rendered: rendered, files: state.files, withheld: state.withheld, index: state.index)
         current.withLock { $0 = snapshot }
     }
 

@@ -5,6 +5,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import OpenSSLSupport
+import Provenance
 import Storage
 
 /// The repository service: ingest, publish, delete and serve charts for every configured
@@ -21,12 +22,14 @@ public final class ChartService: Sendable {
     let blobs: any BlobStore
     let publisher: ChartPublisher
     let archiveReader: ChartArchiveReader
+    let trust: TrustStore
     let provenanceGate: any ProvenanceGate
     let blobCache: BlobCache
     let threadPool: NIOThreadPool
+    let configuration: ChartWardenConfiguration
 
     public init(configuration: ChartWardenConfiguration, metadata: any MetadataStore, blobs: any BlobStore,
-                provenanceGate: any ProvenanceGate = UncheckedProvenanceGate(),
+                trust: TrustStore, provenanceGate: (any ProvenanceGate)? = nil,
                 archiveReader: ChartArchiveReader = ChartArchiveReader(), threadPool: NIOThreadPool = .singleton) {
         var repositories: [String: ChartRepository] = [:]
         for repository in configuration.repositories {
@@ -37,21 +40,37 @@ public final class ChartService: Sendable {
         self.blobs = blobs
         self.publisher = ChartPublisher(blobs: blobs, metadata: metadata)
         self.archiveReader = archiveReader
-        self.provenanceGate = provenanceGate
+        self.trust = trust
+        self.provenanceGate = provenanceGate ?? VerifyingProvenanceGate(trust: trust, threadPool: threadPool)
+        self.configuration = configuration
         self.blobCache = BlobCache(budgetBytes: 256 << 20, largestEntryBytes: 8 << 20)
         self.threadPool = threadPool
     }
 
     public func repository(named name: String) -> ChartRepository? { repositories[name] }
 
-    /// Registers repositories and loads every active chart into the in-memory indexes.
+    /// Registers repositories, imports each repository's `trustedKeys` (trusting them there),
+    /// and loads every active chart into the in-memory indexes.
     public func warm() async throws {
         try await offload { [self] in
             for name in repositories.keys { try metadata.ensureRepository(name) }
-            let records = try metadata.allCharts(statuses: [.active])
+            for repository in configuration.repositories {
+                for path in repository.trustedKeys {
+                    guard let bytes = FileManager.default.contents(atPath: path) else {
+                        throw ServiceError(.internalError, "cannot read trusted key \(path) of repository '\(repository.name)'")
+                    }
+                    do {
+                        _ = try trust.importKeys(Array(bytes), trustFor: repository.name, actor: "config")
+                    } catch let error as ServiceError {
+                        throw ServiceError(.internalError, "trusted key \(path) of repository '\(repository.name)': \(error.message)")
+                    }
+                }
+            }
+            let records = try metadata.allCharts(statuses: [.active, .quarantined])
             let byRepository = Dictionary(grouping: records, by: \.repository)
             for (name, repository) in repositories {
-                try repository.load(byRepository[name] ?? [])
+                let all = byRepository[name] ?? []
+                try repository.load(all.filter { $0.status == .active }, quarantined: all.filter { $0.status == .quarantined })
             }
         }
     }
@@ -71,23 +90,33 @@ public final class ChartService: Sendable {
                 throw ServiceError(.badRequest, "\(error)")
             }
         }
-        if let provenance {
+        let configuration = repository.configuration
+        if let provenance, configuration.provenanceMode == .off {
+            // Unverified provs are at least for the right chart; verifying modes let the
+            // verifier name the failed check instead.
             let envelope = try ProvenanceEnvelope(bytes: provenance)
             guard envelope.name == package.metadata.name, envelope.version == package.metadata.version else {
                 throw ServiceError(.badRequest, "provenance file is for \(envelope.name) \(envelope.version), "
                     + "not \(package.metadata.name) \(package.metadata.version)")
             }
         }
+        let digest = SHA256Hasher.hash(chart)
         let decision = await provenanceGate.evaluate(ProvenanceSubmission(
-            repository: repository.configuration, package: package, chartBytes: chart, provenance: provenance,
-            uploader: uploader))
+            repository: configuration, chartName: package.metadata.name, chartVersion: package.metadata.version,
+            chartDigest: digest, provenance: provenance))
         let status: ChartStatus
+        var verdictRecord: ProvenanceVerdictRecord?
         switch decision {
-        case .publish: status = .active
-        case .stage: status = .pending
-        case .reject(let message, _): throw ServiceError(.forbidden, message)
+        case .publish(let verdict):
+            status = .active
+            verdictRecord = verdict.map { Self.record($0, repository: configuration.name, package.metadata.name, package.metadata.version) }
+        case .stage:
+            status = .pending
+        case .reject(let verdict):
+            try await recordRejection(verdict, repository: configuration.name, name: package.metadata.name,
+                                      version: package.metadata.version, uploader: uploader)
         }
-        let configuration = repository.configuration
+        let verdictToStore = verdictRecord
         let record: ChartVersionRecord = try await offloadMapping { [self] () throws(ServiceError) in
             let existing: ChartVersionRecord?
             do {
@@ -105,7 +134,7 @@ public final class ChartService: Sendable {
             do {
                 return try publisher.publish(archive: chart, provenance: provenance, chart: package.metadata,
                                              repository: configuration.name, uploader: uploader, status: status,
-                                             replacing: existing)
+                                             replacing: existing, verdict: verdictToStore)
             } catch let error as StorageError where error.code == .conflict {
                 throw ServiceError(.conflict, "\(package.fileName) already exists in this repository")
             } catch {
@@ -117,33 +146,124 @@ public final class ChartService: Sendable {
         return .published
     }
 
-    /// Attaches a prov to the stored chart it names (`POST /api/R/prov`).
+    /// Attaches a prov to the stored or staged chart it names (`POST /api/R/prov`). In verifying
+    /// repositories the prov is checked against that chart first; a staged chart is published
+    /// when its prov passes.
     public func attachProvenance(_ provenance: [UInt8], to repository: ChartRepository, uploader: String)
         async throws(ServiceError) {
         let envelope = try ProvenanceEnvelope(bytes: provenance)
         let configuration = repository.configuration
         let fileName = IndexEntry.fileName(name: envelope.name, version: envelope.version)
-        let record: ChartVersionRecord = try await offloadMapping { [self] () throws(ServiceError) in
+        let notFound = ServiceError(.notFound, "no chart \(fileName) is stored or staged for this provenance file")
+        let found: ChartVersionRecord? = try await offloadMapping { [self] () throws(ServiceError) in
             do {
-                guard var record = try metadata.chart(repository: configuration.name, name: envelope.name,
-                                                      version: envelope.version),
-                      record.status == .active || record.status == .pending, let id = record.id else {
-                    throw ServiceError(.notFound, "no chart \(fileName) is stored or staged for this provenance file")
-                }
+                return try metadata.chart(repository: configuration.name, name: envelope.name, version: envelope.version)
+            } catch {
+                throw ServiceError(.internalError, "\(error)")
+            }
+        }
+        guard var record = found, record.status == .active || record.status == .pending, let id = record.id,
+              let chartDigest = SHA256Digest(hex: record.digest) else { throw notFound }
+        if record.status == .pending, record.created.addingTimeInterval(TimeInterval(configuration.stagingTTLSeconds)) < Date() {
+            try await expireStage(record)
+            throw notFound
+        }
+        let decision = await provenanceGate.evaluate(ProvenanceSubmission(
+            repository: configuration, chartName: record.name, chartVersion: record.version, chartDigest: chartDigest,
+            provenance: provenance))
+        var verdictRecord: ProvenanceVerdictRecord?
+        switch decision {
+        case .publish(let verdict):
+            verdictRecord = verdict.map { Self.record($0, repository: configuration.name, record.name, record.version) }
+        case .stage:
+            throw ServiceError(.internalError, "a provenance file cannot be staged")
+        case .reject(let verdict):
+            try await recordRejection(verdict, repository: configuration.name, name: record.name, version: record.version,
+                                      uploader: uploader)
+        }
+        let activate = record.status == .pending
+        let verdictToStore = verdictRecord
+        record = try await offloadMapping { [self, record] () throws(ServiceError) in
+            var record = record
+            do {
                 let digest = try blobs.write(provenance)
-                try metadata.setProvenance(id: id, digest: digest.hex, audit: AuditEvent(
+                try metadata.setProvenance(id: id, digest: digest.hex, activate: activate, audit: AuditEvent(
                     at: Date(), repository: configuration.name, actor: uploader, action: "provenance",
-                    outcome: "stored", subject: "\(envelope.name)-\(envelope.version)"))
+                    outcome: activate ? "published" : "stored", subject: "\(record.name)-\(record.version)",
+                    detail: verdictToStore.map { "{\"signer\":\"\($0.signerFingerprint ?? "")\",\"passed\":\($0.passed)}" }),
+                    verdict: verdictToStore)
                 record.provenanceDigest = digest.hex
+                record.status = .active
                 return record
-            } catch let error as ServiceError {
-                throw error
             } catch {
                 throw ServiceError(.internalError, "could not store the provenance file: \(error)")
             }
         }
-        if record.status == .active {
-            try await refreshIndex(repository) { try repository.didPublish(record) }
+        let published = record
+        try await refreshIndex(repository) { try repository.didPublish(published) }
+    }
+
+    /// Stores the verdict and audit event of a refused upload, then throws the 403.
+    private func recordRejection(_ verdict: ProvenanceVerdict, repository: String, name: String, version: String,
+                                 uploader: String) async throws(ServiceError) -> Never {
+        let record = Self.record(verdict, repository: repository, name, version)
+        let audit = AuditEvent(at: Date(), repository: repository, actor: uploader, action: "upload", outcome: "rejected",
+                               subject: "\(name)-\(version)",
+                               detail: TrustStore.json(RejectionDetail(failedChecks: verdict.failedChecks,
+                                                                       signer: verdict.signerFingerprint,
+                                                                       reasons: verdict.checks.filter { !$0.passed }.map(\.detail))))
+        try? await offloadMapping { [metadata] () throws(ServiceError) in
+            try? metadata.appendVerdict(record)
+            try? metadata.appendAudit(audit)
+        }
+        throw ServiceError(.forbidden, verdict.summary, failedChecks: verdict.failedChecks)
+    }
+
+    private struct RejectionDetail: Encodable {
+        let failedChecks: [String]
+        let signer: String?
+        let reasons: [String]
+    }
+
+    static func record(_ verdict: ProvenanceVerdict, repository: String, _ name: String, _ version: String)
+        -> ProvenanceVerdictRecord {
+        ProvenanceVerdictRecord(repository: repository, name: name, version: version,
+                                signerFingerprint: verdict.signerFingerprint, signedAt: verdict.signedAt,
+                                passed: verdict.passed, checks: TrustStore.json(verdict), createdAt: Date())
+    }
+
+    // MARK: staging
+
+    /// Drops stages older than their repository's TTL: the row and unshared blobs go, an audit
+    /// event stays.
+    public func expireStages(now: Date = Date()) async {
+        for repository in repositories.values where repository.configuration.provenanceMode == .enforce {
+            let ttl = TimeInterval(repository.configuration.stagingTTLSeconds)
+            let pending = (try? await offloadMapping { [metadata] () throws(ServiceError) in
+                (try? metadata.charts(repository: repository.name, statuses: [.pending])) ?? []
+            }) ?? []
+            for record in pending where record.created.addingTimeInterval(ttl) < now {
+                try? await expireStage(record)
+            }
+        }
+    }
+
+    private func expireStage(_ record: ChartVersionRecord) async throws(ServiceError) {
+        guard let id = record.id else { return }
+        try await offloadMapping { [metadata, blobs] () throws(ServiceError) in
+            do {
+                try metadata.deleteChart(id: id, audit: AuditEvent(
+                    at: Date(), repository: record.repository, actor: "system", action: "stage", outcome: "expired",
+                    subject: "\(record.name)-\(record.version)",
+                    detail: "{\"uploader\":\"\(record.uploader)\",\"reason\":\"no provenance file arrived in time\"}"))
+                for hex in [record.digest, record.provenanceDigest].compactMap({ $0 }) {
+                    if !(try metadata.isBlobReferenced(hex)), let digest = SHA256Digest(hex: hex) {
+                        try? blobs.delete(digest)
+                    }
+                }
+            } catch {
+                throw ServiceError(.internalError, "could not expire the stage of \(record.name) \(record.version): \(error)")
+            }
         }
     }
 
@@ -169,7 +289,7 @@ public final class ChartService: Sendable {
         }
     }
 
-    private func refreshIndex(_ repository: ChartRepository, _ body: @escaping @Sendable () throws -> Void)
+    func refreshIndex(_ repository: ChartRepository, _ body: @escaping @Sendable () throws -> Void)
         async throws(ServiceError) {
         try await offloadMapping { () throws(ServiceError) in
             do { try body() } catch { throw ServiceError(.internalError, "index update failed: \(error)") }
@@ -181,7 +301,11 @@ public final class ChartService: Sendable {
     /// The bytes of `N-V.tgz` or `N-V.tgz.prov`, from memory when recently served.
     func file(named fileName: String, in repository: ChartRepository) async throws(ServiceError)
         -> (ServedFile, ByteBuffer) {
-        guard let file = repository.snapshot.files[fileName] else {
+        let snapshot = repository.snapshot
+        guard let file = snapshot.files[fileName] else {
+            if let reason = snapshot.withheld[fileName] {
+                throw ServiceError(.forbidden, "\(fileName) is quarantined: \(reason)")
+            }
             throw ServiceError(.notFound, "\(fileName) not found")
         }
         if let cached = blobCache.get(file.digest) { return (file, cached) }
@@ -211,12 +335,12 @@ public final class ChartService: Sendable {
 
     // MARK: thread pool
 
-    private func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await threadPool.runIfActive(body)
     }
 
     /// Runs blocking work on the thread pool, keeping `ServiceError`s typed.
-    private func offloadMapping<T: Sendable>(_ body: @escaping @Sendable () throws(ServiceError) -> T)
+    func offloadMapping<T: Sendable>(_ body: @escaping @Sendable () throws(ServiceError) -> T)
         async throws(ServiceError) -> T {
         do {
             return try await threadPool.runIfActive { try body() }

@@ -10,15 +10,18 @@ struct IndexSnapshot: Sendable {
     let etag: String
     let gzipETag: String
     let files: [String: ServedFile]
+    /// Quarantined file names and the reason given to anyone who asks for them.
+    let withheld: [String: String]
     /// The entries behind the document, for the list and describe APIs.
     let index: RepositoryIndex
 
-    init(rendered: RenderedIndex, files: [String: ServedFile], index: RepositoryIndex) {
+    init(rendered: RenderedIndex, files: [String: ServedFile], withheld: [String: String], index: RepositoryIndex) {
         yaml = ByteBuffer(bytes: rendered.bytes)
         yamlGzip = ByteBuffer(bytes: rendered.gzipped)
         etag = rendered.etag
         gzipETag = rendered.gzipETag
         self.files = files
+        self.withheld = withheld
         self.index = index
     }
 }

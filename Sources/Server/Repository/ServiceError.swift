@@ -34,11 +34,14 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
     public let message: String
     /// Sent as `Retry-After` (429).
     public let retryAfterSeconds: Int?
+    /// Provenance checks that failed, sent as `failedChecks` beside `error` (403).
+    public let failedChecks: [String]?
 
-    public init(_ code: Code, _ message: String, retryAfterSeconds: Int? = nil) {
+    public init(_ code: Code, _ message: String, retryAfterSeconds: Int? = nil, failedChecks: [String]? = nil) {
         self.code = code
         self.message = message
         self.retryAfterSeconds = retryAfterSeconds
+        self.failedChecks = failedChecks
     }
 
     public var status: HTTPResponse.Status { code.status }

@@ -1,21 +1,22 @@
-import ChartArchive
+import OpenSSLSupport
+import Provenance
 
-/// What the gate is asked to judge: the uploaded chart, its prov when one came with it.
+/// What the gate is asked to judge: a chart (by identity and digest) and its prov, if any.
 public struct ProvenanceSubmission: Sendable {
     public let repository: ChartWardenConfiguration.Repository
-    public let package: ChartPackage
-    public let chartBytes: [UInt8]
+    public let chartName: String
+    public let chartVersion: String
+    public let chartDigest: SHA256Digest
     public let provenance: [UInt8]?
-    public let uploader: String
 }
 
 public enum ProvenanceDecision: Sendable, Equatable {
-    /// Publish now (store the prov beside the chart when there is one).
-    case publish
+    /// Publish now; the verdict (when one was reached) is stored with the chart.
+    case publish(ProvenanceVerdict?)
     /// Keep the chart invisible until its prov arrives.
     case stage
-    /// Refuse; nothing is stored. `failedChecks` names each check that failed.
-    case reject(message: String, failedChecks: [String])
+    /// Refuse; nothing but the verdict and its audit event is stored.
+    case reject(ProvenanceVerdict)
 }
 
 /// The single seam where provenance verification plugs into uploads. Every upload path (raw,
@@ -24,11 +25,11 @@ public protocol ProvenanceGate: Sendable {
     func evaluate(_ submission: ProvenanceSubmission) async -> ProvenanceDecision
 }
 
-/// `provenance.mode: off`: provs are stored and served as uploaded, without verification.
+/// Only for tests that need no verification: every chart is published as uploaded.
 public struct UncheckedProvenanceGate: ProvenanceGate {
     public init() {}
 
     public func evaluate(_ submission: ProvenanceSubmission) async -> ProvenanceDecision {
-        .publish
+        .publish(nil)
     }
 }

@@ -1,0 +1,278 @@
+import Foundation
+import Hummingbird
+import OpenPGP
+import Provenance
+import Storage
+
+/// Admin routes for signer trust, verdicts and quarantine (DESIGN.md §4). Global views and
+/// revocations are for `auth.admins`; per-repository actions also for that repository's
+/// delete holders.
+enum AdminProvenanceHandlers {
+    // MARK: JSON shapes
+
+    struct Signer: Encodable {
+        struct Revocation: Encodable {
+            let at: Date
+            let kind: String
+        }
+
+        struct Subkey: Encodable {
+            let fingerprint: String
+            let algorithm: String
+            let canSign: Bool
+            let created: Date?
+            let expires: Date?
+            let revoked: Bool
+        }
+
+        struct SignedChart: Encodable {
+            let repository: String
+            let name: String
+            let version: String
+            let status: String
+            let signedAt: Date?
+        }
+
+        let fingerprint: String
+        let userIDs: [String]
+        let algorithm: String
+        let created: Date?
+        let expires: Date?
+        let expired: Bool
+        let revoked: Revocation?
+        let repositories: [String]
+        let chartsSigned: Int
+        let lastSignature: Date?
+        let subkeys: [Subkey]
+        let charts: [SignedChart]?
+    }
+
+    struct Verdict: Encodable {
+        let repository: String
+        let name: String
+        let version: String
+        let status: String
+        let statusReason: String?
+        let provenance: Bool
+        let verdict: ProvenanceVerdict?
+    }
+
+    struct QuarantinedChart: Encodable {
+        let repository: String
+        let name: String
+        let version: String
+        let reason: String?
+        let uploader: String
+        let created: Date
+    }
+
+    static func respond(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return JSONResponse.make(status, bytes: ByteBuffer(bytes: data))
+    }
+
+    // MARK: helpers
+
+    /// The repository a path parameter or `?repo=` names (`_` is the root), checked for admin
+    /// rights; hidden repositories answer like missing ones.
+    static func adminRepository(_ text: String?, _ principals: Set<Principal>, _ environment: ServerEnvironment)
+        throws(ServiceError) -> ChartRepository {
+        guard let named = AdminHandlers.repository(named: text, environment) else {
+            throw ServiceError(.badRequest, "a repository is required (?repo=NAME, _ for the root repository)")
+        }
+        if !environment.policy.isAdmin(principals) {
+            _ = try environment.policy.authorize(.read, in: named.repository, principals: principals)
+        }
+        guard let repository = named.repository else { throw ServiceError(.notFound, "repository not found") }
+        try environment.policy.authorizeAdmin(for: repository, principals: principals)
+        return repository
+    }
+
+    static func requireAdmin(_ principals: Set<Principal>, _ environment: ServerEnvironment) throws(ServiceError) {
+        try environment.policy.authorizeAdmin(for: nil, principals: principals)
+    }
+
+    static func fingerprint(_ context: ChartWardenRequestContext) throws(ServiceError) -> String {
+        let text = (context.parameters.get("fingerprint") ?? "").uppercased()
+        guard text.count == 40, text.allSatisfy(\.isHexDigit) else {
+            throw ServiceError(.badRequest, "a fingerprint is 40 hexadecimal digits")
+        }
+        return text
+    }
+
+    static func readKeyBody(_ request: Request, _ environment: ServerEnvironment) async throws -> [UInt8] {
+        let bytes = try await environment.uploadReader.readRaw(request)
+        guard !bytes.isEmpty else { throw ServiceError(.badRequest, "the body is empty") }
+        return bytes
+    }
+
+    static func signerViews(_ fingerprints: [String]?, withCharts: Bool, _ environment: ServerEnvironment)
+        async throws(ServiceError) -> [Signer] {
+        let service = environment.service
+        return try await service.offloadMapping { () throws(ServiceError) in
+            do {
+                let metadata = service.metadata
+                let records = try metadata.signers().filter { fingerprints?.contains($0.fingerprint) ?? true }
+                let signed = try metadata.signedCharts(by: nil, repository: nil, statuses: [.active, .quarantined])
+                let bySigner = Dictionary(grouping: signed) { $0.verdict.signerFingerprint ?? "" }
+                return try records.map { record in
+                    let key = (try? service.trust.keyring.key(record.fingerprint)) ?? nil
+                    let charts = bySigner[record.fingerprint] ?? []
+                    return Signer(
+                        fingerprint: record.fingerprint, userIDs: record.userIDList, algorithm: record.algorithm,
+                        created: record.created, expires: record.expires,
+                        expired: record.expires.map { $0 <= Date() } ?? false,
+                        revoked: record.revokedAt.map { .init(at: $0, kind: record.revocationKind?.rawValue ?? "hard") },
+                        repositories: try metadata.trustedRepositories(record.fingerprint),
+                        chartsSigned: charts.count,
+                        lastSignature: charts.compactMap(\.verdict.signedAt).max(),
+                        subkeys: (key?.subkeys.dropFirst() ?? []).map {
+                            .init(fingerprint: $0.fingerprint, algorithm: $0.algorithm, canSign: $0.canSign,
+                                  created: $0.created, expires: $0.expires, revoked: $0.isRevoked)
+                        },
+                        charts: withCharts ? charts.map {
+                            .init(repository: $0.chart.repository, name: $0.chart.name, version: $0.chart.version,
+                                  status: $0.chart.status.rawValue, signedAt: $0.verdict.signedAt)
+                        } : nil)
+                }
+            } catch {
+                throw ServiceError(.internalError, "cannot read signers: \(error)")
+            }
+        }
+    }
+
+    // MARK: routes
+
+    /// GET /api/admin/signers
+    static func signers(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
+        async throws -> Response {
+        try requireAdmin(try await environment.principals(request, context: context), environment)
+        return respond(.ok, ["signers": try await signerViews(nil, withCharts: false, environment)])
+    }
+
+    /// GET /api/admin/signers/{fingerprint}
+    static func signer(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
+        async throws -> Response {
+        try requireAdmin(try await environment.principals(request, context: context), environment)
+        let wanted = try fingerprint(context)
+        guard let view = try await signerViews([wanted], withCharts: true, environment).first else {
+            throw ServiceError(.notFound, "signer \(wanted) is not known")
+        }
+        return respond(.ok, view)
+    }
+
+    /// POST /api/admin/signers?repo=R — body: a public key, armored or binary.
+    static func importSigner(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
+        async throws -> Response {
+        let principals = try await environment.principals(request, context: context)
+        let repository = try adminRepository(request.uri.queryParameters["repo"].map(String.init), principals, environment)
+        let bytes = try await readKeyBody(request, environment)
+        let actor = AccessPolicy.actor(principals)
+        let trust = environment.service.trust
+        let keys = try await environment.service.offloadMapping { () throws(ServiceError) in
+            try trust.importKeys(bytes, trustFor: repository.name, actor: actor)
+        }
+        return respond(.created, ["imported": try await signerViews(keys.map(\.fingerprint), withCharts: false, environment)])
+    }
+
+    /// DELETE /api/admin/repositories/{repo}/signers/{fingerprint}[?quarantine=true]
+    static func distrust(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
+        async throws -> Response {
+        let principals = try await environment.principals(request, context: context)
+        let repository = try adminRepository(context.parameters.get("repo"), principals, environment)
+        let wanted = try fingerprint(context)
+        let actor = AccessPolicy.actor(principals)
+        let trust = environment.service.trust
+        try await environment.service.offloadMapping { () throws(ServiceError) in
+            try trust.distrust(wanted, repository: repository.name, actor: actor)
+        }
+        var quarantined: [ChartVersionRecord] = []
+        if ChartAPIHandlers.isTrue(request.uri.queryParameters["quarantine"]) {
+            quarantined = try await environment.service.reevaluate(
+                signer: wanted, repository: repository.name, actor: actor, cause: "signer distrusted")
+        }
+        return respond(.ok, Reevaluation(fingerprint: wanted, quarantined: quarantined.map(QuarantinedChart.init)))
+    }
+
+    struct Reevaluation: Encodable {
+        let fingerprint: String
+        let quarantined: [QuarantinedChart]
+    }
+
+    /// POST /api/admin/signers/{fingerprint}/revocation — body: a revocation certificate.
+    static func revoke(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
+        async throws -> Response {
+        let principals = try await environment.principals(request, context: context)
+        try requireAdmin(principals, environment)
+        let wanted = try fingerprint(context)
+        let bytes = try await readKeyBody(request, environment)
+        let actor = AccessPolicy.actor(principals)
+        let trust = environment.service.trust
+        let revocation = try await environment.service.offloadMapping { () throws(ServiceError) in
+            try trust.revoke(wanted, certificate: bytes, actor: actor)
+        }
+        let quarantined = try await environment.service.reevaluate(
+            signer: wanted, repository: nil, actor: actor,
+            cause: revocation.isSoft ? "signer key retired" : "signer key revoked")
+        return respond(.ok, RevocationApplied(
+            fingerprint: wanted, kind: revocation.isSoft ? "soft" : "hard", revokedAt: revocation.at,
+            quarantined: quarantined.map(QuarantinedChart.init)))
+    }
+
+    struct RevocationApplied: Encodable {
+        let fingerprint: String
+        let kind: String
+        let revokedAt: Date
+        let quarantined: [QuarantinedChart]
+    }
+
+    /// GET /api/admin/charts/{repo}/{name}/{version}/provenance
+    static func verdict(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
+        async throws -> Response {
+        let principals = try await environment.principals(request, context: context)
+        let repository = try adminRepository(context.parameters.get("repo"), principals, environment)
+        let (record, stored) = try await environment.service.provenanceVerdict(
+            name: context.parameters.get("name") ?? "", version: context.parameters.get("version") ?? "", in: repository)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let verdict = stored.flatMap { try? decoder.decode(ProvenanceVerdict.self, from: Data($0.checks.utf8)) }
+        return respond(.ok, Verdict(repository: record.repository, name: record.name, version: record.version,
+                                    status: record.status.rawValue, statusReason: record.statusReason,
+                                    provenance: record.provenanceDigest != nil, verdict: verdict))
+    }
+
+    /// GET /api/admin/quarantine[?repo=R]
+    static func quarantine(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
+        async throws -> Response {
+        let principals = try await environment.principals(request, context: context)
+        var repository: String?
+        if let text = request.uri.queryParameters["repo"] {
+            repository = try adminRepository(String(text), principals, environment).name
+        } else {
+            try requireAdmin(principals, environment)
+        }
+        let charts = try await environment.service.quarantinedCharts(repository: repository)
+        return respond(.ok, ["quarantined": charts.map(QuarantinedChart.init)])
+    }
+
+    /// POST /api/admin/quarantine/{repo}/{name}/{version}/restore
+    static func restore(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
+        async throws -> Response {
+        let principals = try await environment.principals(request, context: context)
+        let repository = try adminRepository(context.parameters.get("repo"), principals, environment)
+        try await environment.service.restore(
+            name: context.parameters.get("name") ?? "", version: context.parameters.get("version") ?? "",
+            in: repository, actor: AccessPolicy.actor(principals))
+        return JSONResponse.make(.ok, ["restored": true])
+    }
+}
+
+extension AdminProvenanceHandlers.QuarantinedChart {
+    init(_ record: ChartVersionRecord) {
+        self.init(repository: record.repository, name: record.name, version: record.version, reason: record.statusReason,
+                  uploader: record.uploader, created: record.created)
+    }
+}

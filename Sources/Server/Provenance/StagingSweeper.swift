@@ -1,0 +1,21 @@
+import ServiceLifecycle
+
+/// Expires staged charts whose prov never came. Stages are also checked when a prov arrives,
+/// so this sweep only keeps forgotten ones from lingering. Stops at once on graceful shutdown.
+struct StagingSweeper: Service {
+    let service: ChartService
+    let interval: Duration
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    await service.expireStages()
+                    try await Task.sleep(for: interval)
+                }
+            }
+        } catch is CancellationError {
+            // Shutdown: not a failure of the service group.
+        }
+    }
+}
