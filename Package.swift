@@ -68,6 +68,7 @@ let package = Package(
         ]),
         .executableTarget(name: "chartwarden", dependencies: [
             "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport", "Server", "Credentials",
+            "OpenPGP", "Provenance",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

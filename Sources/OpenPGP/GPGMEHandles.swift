@@ -1,11 +1,21 @@
 import CGPGME
 import Foundation
 
-/// One GPGME context: owned here, released in `deinit`. Contexts are not shared between
-/// threads, so each operation makes its own (they are cheap; the gpg process is per operation
-/// anyway).
+/// One GPGME context: owned here, released in `deinit`. A context is never shared between
+/// threads: each thread keeps its own per GnuPG home (`forCurrentThread`), because setting up a
+/// context runs `gpg --version` and that would double the processes of every operation.
 final class GPGMEContext {
     let pointer: gpgme_ctx_t
+
+    /// This thread's context for `homeDirectory`, made on first use and released with the thread.
+    static func forCurrentThread(homeDirectory: String) throws(OpenPGPError) -> GPGMEContext {
+        let key = "chartwarden.gpgme." + homeDirectory
+        let dictionary = Thread.current.threadDictionary
+        if let context = dictionary[key] as? GPGMEContext { return context }
+        let context = try GPGMEContext(homeDirectory: homeDirectory)
+        dictionary[key] = context
+        return context
+    }
 
     init(homeDirectory: String) throws(OpenPGPError) {
         GPGMELibrary.ensureInitialized()

@@ -1,5 +1,6 @@
 import CGPGME
 import Foundation
+import Synchronization
 
 /// A GnuPG home directory driven only through GPGME: import keys, read them back, verify
 /// clear-signed messages. Trust decisions are not GnuPG's (no ownertrust, no web of trust):
@@ -8,24 +9,42 @@ import Foundation
 /// Every method blocks on a gpg process: call them off the event loop.
 public final class OpenPGPKeyring: Sendable {
     public let homeDirectory: String
+    /// Keys already read from GnuPG, by primary and subkey fingerprint; emptied by every import
+    /// (the only way key state changes through this keyring).
+    private let keyCache = Mutex<[String: OpenPGPKey]>([:])
 
-    /// Creates the home directory (0700) when missing.
+    /// GnuPG settings for a home that only verifies: no agent (no secret keys live here), no
+    /// key servers, no trust-database upkeep during verification (trust is ChartWarden's
+    /// decision; `trust-model always` is not used because gpg then fails to record revocations).
+    static let configuration = """
+        # Written by ChartWarden: this home holds public keys for verification only.
+        no-autostart
+        no-auto-check-trustdb
+        no-auto-key-retrieve
+        no-greeting
+
+        """
+
+    /// Creates the home directory (0700) when missing, with its `gpg.conf`.
     public init(homeDirectory: String) throws(OpenPGPError) {
         self.homeDirectory = homeDirectory
         do {
             try FileManager.default.createDirectory(atPath: homeDirectory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
+            try Data(Self.configuration.utf8).write(to: URL(fileURLWithPath: homeDirectory + "/gpg.conf"), options: .atomic)
         } catch {
-            throw OpenPGPError(.engine, "cannot create GnuPG home \(homeDirectory): \(error.localizedDescription)")
+            throw OpenPGPError(.engine, "cannot prepare GnuPG home \(homeDirectory): \(error.localizedDescription)")
         }
-        _ = try GPGMEContext(homeDirectory: homeDirectory)
+        _ = try GPGMEContext.forCurrentThread(homeDirectory: homeDirectory)
     }
 
     public static var gpgmeVersion: String { GPGMELibrary.version }
 
     /// Imports armored or binary key material (public keys, revocation certificates).
     public func importKeys(_ bytes: [UInt8]) throws(OpenPGPError) -> ImportResult {
-        let context = try GPGMEContext(homeDirectory: homeDirectory)
+        keyCache.withLock { $0.removeAll() }
+        defer { keyCache.withLock { $0.removeAll() } }
+        let context = try GPGMEContext.forCurrentThread(homeDirectory: homeDirectory)
         let data = try GPGMEData(bytes: bytes)
         try GPGMELibrary.check(gpgme_op_import(context.pointer, data.pointer), .importFailed, "import failed")
         guard let result = gpgme_op_import_result(context.pointer) else {
@@ -49,17 +68,27 @@ public final class OpenPGPKeyring: Sendable {
 
     /// The key that has `fingerprint` as its primary or as a subkey fingerprint (or key id).
     public func key(_ fingerprint: String) throws(OpenPGPError) -> OpenPGPKey? {
-        let context = try GPGMEContext(homeDirectory: homeDirectory)
+        let wanted = fingerprint.uppercased()
+        if let cached = keyCache.withLock({ $0[wanted] }) { return cached }
+        // A key listing on this thread's context, not gpgme_get_key: that one makes a context
+        // of its own, which costs an extra `gpg --version` per lookup.
+        let context = try GPGMEContext.forCurrentThread(homeDirectory: homeDirectory)
+        guard GPGMELibrary.isSuccess(gpgme_op_keylist_start(context.pointer, wanted, 0)) else { return nil }
         var key: gpgme_key_t?
-        let status = gpgme_get_key(context.pointer, fingerprint, &key, 0)
+        let status = gpgme_op_keylist_next(context.pointer, &key)
+        gpgme_op_keylist_end(context.pointer)
         guard GPGMELibrary.isSuccess(status), let key else { return nil }
         defer { gpgme_key_unref(key) }
-        return Self.copy(key)
+        let copied = Self.copy(key)
+        keyCache.withLock { cache in
+            for subkey in copied.subkeys where !subkey.fingerprint.isEmpty { cache[subkey.fingerprint] = copied }
+        }
+        return copied
     }
 
     /// Every public key in the home directory.
     public func keys() throws(OpenPGPError) -> [OpenPGPKey] {
-        let context = try GPGMEContext(homeDirectory: homeDirectory)
+        let context = try GPGMEContext.forCurrentThread(homeDirectory: homeDirectory)
         try GPGMELibrary.check(gpgme_op_keylist_start(context.pointer, nil, 0), .engine, "cannot list keys")
         var keys: [OpenPGPKey] = []
         while true {
@@ -76,7 +105,7 @@ public final class OpenPGPKeyring: Sendable {
     /// A bad signature is a result (status `.bad`), not an error; input GPGME cannot read as a
     /// signed message throws.
     public func verifyClearsigned(_ message: [UInt8]) throws(OpenPGPError) -> ClearsignedVerification {
-        let context = try GPGMEContext(homeDirectory: homeDirectory)
+        let context = try GPGMEContext.forCurrentThread(homeDirectory: homeDirectory)
         let signed = try GPGMEData(bytes: message)
         let plaintext = try GPGMEData()
         let status = gpgme_op_verify(context.pointer, signed.pointer, nil, plaintext.pointer)

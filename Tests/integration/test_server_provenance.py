@@ -1,6 +1,7 @@
 """Provenance enforcement end to end: charts signed at run time with the committed test keys
 (gpg --clearsign and the PyPI tool helm-sign), verified by the server through GPGME."""
 import gzip
+import json
 import os
 import shutil
 import subprocess
@@ -9,7 +10,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import PGP_KEYS, packaged, pgp_file
+from conftest import PGP_KEYS, TOP, packaged, pgp_file
 
 SIGNED_KEYS = ["rsa-signer", "ed25519-signer", "subkey-signer", "expired-signer", "hard-revoked-signer",
                "soft-revoked-signer"]
@@ -336,3 +337,55 @@ def test_signers_list_expiry_revocation_repositories_and_counts(server_factory, 
     assert server.curl(admin_url + "/api/admin/signers").status == 401
     assert admin(server, "/api/admin/signers").status == 404
     assert server.curl("/api/admin/signers", cert="ci-pusher").status == 404
+
+
+# --- The CLI: chartwarden verify and chartwarden keys ------------------------------------------------
+
+def test_verify_command_uses_the_same_checks(chartwarden_bin, pgp, tmp_path):
+    chart = shutil.copy(packaged("webapp-1.1.0.tgz"), tmp_path / "webapp-1.1.0.tgz")
+    (tmp_path / "webapp-1.1.0.tgz.prov").write_bytes(pgp.prov(str(chart), "rsa-signer"))
+
+    def verify(*args):
+        return subprocess.run([chartwarden_bin, "verify", str(chart), *args], capture_output=True, text=True, timeout=60)
+
+    passed = verify("--keyring", pgp_file("rsa-signer.pub.asc"))
+    assert passed.returncode == 0 and "provenance verified" in passed.stdout, passed
+    other = verify("--keyring", pgp_file("ed25519-signer.pub.asc"))
+    assert other.returncode == 1 and "FAIL  signature" in other.stdout
+    as_json = verify("--keyring", pgp_file("rsa-signer.pub.asc"), "--json")
+    assert json.loads(as_json.stdout)["signerFingerprint"] == PGP_KEYS["rsa-signer"]["fingerprint"]
+    # A revocation inside the keyring applies with its reason: hard voids the signature.
+    (tmp_path / "revoked.asc").write_bytes(open(pgp_file("hard-revoked-signer.pub.asc"), "rb").read()
+                                           + open(pgp_file("hard-revoked-signer.rev.asc"), "rb").read())
+    (tmp_path / "webapp-1.1.0.tgz.prov").write_bytes(pgp.prov(str(chart), "hard-revoked-signer", time="20240601T000000"))
+    revoked = verify("--keyring", str(tmp_path / "revoked.asc"))
+    assert revoked.returncode == 1 and "FAIL  revocation" in revoked.stdout, revoked.stdout
+    tampered = tmp_path / "webapp-1.1.0.tgz"
+    tampered.write_bytes(gzip.compress(gzip.decompress(tampered.read_bytes()), mtime=7))
+    assert verify("--keyring", str(tmp_path / "revoked.asc")).returncode == 1
+
+
+def test_keys_commands_manage_the_configured_trust_store(chartwarden_bin, server_factory, pgp, tmp_path):
+    server = server_factory(provenance_config())
+    chart = packaged("redis-lite-0.8.1.tgz")
+    assert push(server, "signed", chart, pgp.prov(chart, "soft-revoked-signer"), tmp_path).status == 201
+    assert server.stop() == 0
+    config = os.path.join(server.workdir, "chartwarden.yaml")
+
+    def keys(*args):
+        return subprocess.run([chartwarden_bin, "keys", *args, "--config", config], capture_output=True, text=True,
+                              timeout=60, cwd=TOP)
+
+    imported = keys("import", pgp_file("untrusted-signer.pub.asc"), "--repo", "other")
+    assert imported.returncode == 0 and PGP_KEYS["untrusted-signer"]["fingerprint"] in imported.stdout, imported
+    listed = {s["fingerprint"]: s for s in json.loads(keys("list").stdout)["signers"]}
+    assert listed[PGP_KEYS["untrusted-signer"]["fingerprint"]]["repositories"] == ["other"]
+    assert listed[PGP_KEYS["soft-revoked-signer"]["fingerprint"]]["chartsSigned"] == 1
+    distrusted = keys("distrust", PGP_KEYS["untrusted-signer"]["fingerprint"], "--repo", "other")
+    assert distrusted.returncode == 0, distrusted
+    assert keys("distrust", PGP_KEYS["untrusted-signer"]["fingerprint"], "--repo", "other").returncode != 0
+    revoked = keys("revoke", pgp_file("soft-revoked-signer.rev.asc"))
+    assert revoked.returncode == 0 and "soft" in revoked.stdout and "quarantined signed/redis-lite-0.8.1" in revoked.stdout
+    # The server, started again on the same data, withholds the chart.
+    again = server_factory(provenance_config())
+    assert again.curl("/signed/charts/redis-lite-0.8.1.tgz").status == 403

@@ -10,43 +10,6 @@ import Storage
 enum AdminProvenanceHandlers {
     // MARK: JSON shapes
 
-    struct Signer: Encodable {
-        struct Revocation: Encodable {
-            let at: Date
-            let kind: String
-        }
-
-        struct Subkey: Encodable {
-            let fingerprint: String
-            let algorithm: String
-            let canSign: Bool
-            let created: Date?
-            let expires: Date?
-            let revoked: Bool
-        }
-
-        struct SignedChart: Encodable {
-            let repository: String
-            let name: String
-            let version: String
-            let status: String
-            let signedAt: Date?
-        }
-
-        let fingerprint: String
-        let userIDs: [String]
-        let algorithm: String
-        let created: Date?
-        let expires: Date?
-        let expired: Bool
-        let revoked: Revocation?
-        let repositories: [String]
-        let chartsSigned: Int
-        let lastSignature: Date?
-        let subkeys: [Subkey]
-        let charts: [SignedChart]?
-    }
-
     struct Verdict: Encodable {
         let repository: String
         let name: String
@@ -109,48 +72,13 @@ enum AdminProvenanceHandlers {
         return bytes
     }
 
-    static func signerViews(_ fingerprints: [String]?, withCharts: Bool, _ environment: ServerEnvironment)
-        async throws(ServiceError) -> [Signer] {
-        let service = environment.service
-        return try await service.offloadMapping { () throws(ServiceError) in
-            do {
-                let metadata = service.metadata
-                let records = try metadata.signers().filter { fingerprints?.contains($0.fingerprint) ?? true }
-                let signed = try metadata.signedCharts(by: nil, repository: nil, statuses: [.active, .quarantined])
-                let bySigner = Dictionary(grouping: signed) { $0.verdict.signerFingerprint ?? "" }
-                return try records.map { record in
-                    let key = (try? service.trust.keyring.key(record.fingerprint)) ?? nil
-                    let charts = bySigner[record.fingerprint] ?? []
-                    return Signer(
-                        fingerprint: record.fingerprint, userIDs: record.userIDList, algorithm: record.algorithm,
-                        created: record.created, expires: record.expires,
-                        expired: record.expires.map { $0 <= Date() } ?? false,
-                        revoked: record.revokedAt.map { .init(at: $0, kind: record.revocationKind?.rawValue ?? "hard") },
-                        repositories: try metadata.trustedRepositories(record.fingerprint),
-                        chartsSigned: charts.count,
-                        lastSignature: charts.compactMap(\.verdict.signedAt).max(),
-                        subkeys: (key?.subkeys.dropFirst() ?? []).map {
-                            .init(fingerprint: $0.fingerprint, algorithm: $0.algorithm, canSign: $0.canSign,
-                                  created: $0.created, expires: $0.expires, revoked: $0.isRevoked)
-                        },
-                        charts: withCharts ? charts.map {
-                            .init(repository: $0.chart.repository, name: $0.chart.name, version: $0.chart.version,
-                                  status: $0.chart.status.rawValue, signedAt: $0.verdict.signedAt)
-                        } : nil)
-                }
-            } catch {
-                throw ServiceError(.internalError, "cannot read signers: \(error)")
-            }
-        }
-    }
-
     // MARK: routes
 
     /// GET /api/admin/signers
     static func signers(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
         try requireAdmin(try await environment.principals(request, context: context), environment)
-        return respond(.ok, ["signers": try await signerViews(nil, withCharts: false, environment)])
+        return respond(.ok, ["signers": try await environment.service.signerSummaries(nil, withCharts: false)])
     }
 
     /// GET /api/admin/signers/{fingerprint}
@@ -158,7 +86,7 @@ enum AdminProvenanceHandlers {
         async throws -> Response {
         try requireAdmin(try await environment.principals(request, context: context), environment)
         let wanted = try fingerprint(context)
-        guard let view = try await signerViews([wanted], withCharts: true, environment).first else {
+        guard let view = try await environment.service.signerSummaries([wanted], withCharts: true).first else {
             throw ServiceError(.notFound, "signer \(wanted) is not known")
         }
         return respond(.ok, view)
@@ -175,7 +103,7 @@ enum AdminProvenanceHandlers {
         let keys = try await environment.service.offloadMapping { () throws(ServiceError) in
             try trust.importKeys(bytes, trustFor: repository.name, actor: actor)
         }
-        return respond(.created, ["imported": try await signerViews(keys.map(\.fingerprint), withCharts: false, environment)])
+        return respond(.created, ["imported": try await environment.service.signerSummaries(keys.map(\.fingerprint), withCharts: false)])
     }
 
     /// DELETE /api/admin/repositories/{repo}/signers/{fingerprint}[?quarantine=true]

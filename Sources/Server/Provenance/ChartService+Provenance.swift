@@ -9,7 +9,7 @@ extension ChartService {
     /// Re-verifies every published chart whose current verdict names `signer` (in `repository`
     /// or everywhere) against the trust as it stands now. Charts that no longer pass are
     /// quarantined: out of the index, downloads refused with the reason, bytes kept.
-    func reevaluate(signer: String, repository: String?, actor: String, cause: String) async throws(ServiceError)
+    public func reevaluate(signer: String, repository: String?, actor: String, cause: String) async throws(ServiceError)
         -> [ChartVersionRecord] {
         let signed: [SignedChart] = try await offloadMapping { [metadata] () throws(ServiceError) in
             do {

@@ -34,7 +34,7 @@ public final class TrustStore: Sendable {
 
     /// Imports public keys and trusts each for `repository` (when given). RSA below 2048 bits
     /// is refused before anything is recorded.
-    func importKeys(_ bytes: [UInt8], trustFor repository: String?, actor: String) throws(ServiceError) -> [OpenPGPKey] {
+    public func importKeys(_ bytes: [UInt8], trustFor repository: String?, actor: String) throws(ServiceError) -> [OpenPGPKey] {
         let result: ImportResult
         do {
             result = try keyring.importKeys(bytes)
@@ -77,7 +77,7 @@ public final class TrustStore: Sendable {
 
     /// Applies a revocation certificate for `fingerprint`: GnuPG must accept it (the key then
     /// shows as revoked) and its reason decides hard or soft.
-    func revoke(_ fingerprint: String, certificate: [UInt8], actor: String) throws(ServiceError) -> SignerStanding.Revocation {
+    public func revoke(_ fingerprint: String, certificate: [UInt8], actor: String) throws(ServiceError) -> SignerStanding.Revocation {
         guard (try? metadata.signer(fingerprint)) ?? nil != nil else {
             throw ServiceError(.notFound, "signer \(fingerprint) is not known")
         }
@@ -109,7 +109,7 @@ public final class TrustStore: Sendable {
         return SignerStanding.Revocation(at: revocation.created, isSoft: revocation.isSoft)
     }
 
-    func distrust(_ fingerprint: String, repository: String, actor: String) throws(ServiceError) {
+    public func distrust(_ fingerprint: String, repository: String, actor: String) throws(ServiceError) {
         let removed: Bool
         do {
             removed = try metadata.distrust(repository: repository, fingerprint: fingerprint, audit: AuditEvent(

@@ -22,7 +22,7 @@ public final class ChartService: Sendable {
     let blobs: any BlobStore
     let publisher: ChartPublisher
     let archiveReader: ChartArchiveReader
-    let trust: TrustStore
+    public let trust: TrustStore
     let provenanceGate: any ProvenanceGate
     let blobCache: BlobCache
     let threadPool: NIOThreadPool
