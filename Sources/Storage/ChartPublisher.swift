@@ -22,7 +22,8 @@ public struct ChartPublisher: Sendable {
     /// surface as `StorageError.conflict`.
     public func publish(archive: [UInt8], provenance: [UInt8]? = nil, chart: ChartMetadata, repository: String,
                         uploader: String, status: ChartStatus = .active, replacing: ChartVersionRecord? = nil,
-                        verdict: ProvenanceVerdictRecord? = nil, created: Date = Date()) throws -> ChartVersionRecord {
+                        verdict: ProvenanceVerdictRecord? = nil, auditDetail: String? = nil,
+                        created: Date = Date()) throws -> ChartVersionRecord {
         let digest = try blobs.write(archive)
         let provenanceDigest = try provenance.map { bytes throws(StorageError) in try blobs.write(bytes) }
         try afterBlobDurable()
@@ -36,7 +37,7 @@ public struct ChartPublisher: Sendable {
         let audit = AuditEvent(at: created, repository: repository, actor: uploader,
                                action: replacing?.status == .active ? "overwrite" : "upload",
                                outcome: status.rawValue, subject: "\(chart.name)-\(chart.version)",
-                               detail: provenanceDigest == nil ? nil : "{\"provenance\":true}")
+                               detail: auditDetail ?? (provenanceDigest == nil ? nil : "{\"provenance\":true}"))
         if let replacing, let id = replacing.id {
             return try metadata.replaceChart(id: id, with: record, audit: audit, verdict: verdict)
         }

@@ -65,4 +65,52 @@ import Testing
         let reopened = try SQLiteMetadataStore(path: path)
         #expect(try reopened.chart(repository: "stable", name: "demo", version: "1.0.0")?.uploader == "user:ci")
     }
+
+    @Test func signerTrustVerdictsAndSignedCharts() throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
+        try store.ensureRepository("stable")
+        try store.ensureRepository("team-a")
+        let now = Date(timeIntervalSince1970: 1_750_000_000)
+        let fingerprint = String(repeating: "A", count: 40)
+        try store.upsertSigner(SignerRecord(fingerprint: fingerprint, userIDs: ["CI <ci@example>"], algorithm: "ed25519",
+                                            created: now, expires: nil, importedAt: now))
+        #expect(try store.trust(RepositoryTrustRecord(repository: "stable", fingerprint: fingerprint, addedAt: now,
+                                                      addedBy: "config"), audit: nil))
+        #expect(try !store.trust(RepositoryTrustRecord(repository: "stable", fingerprint: fingerprint, addedAt: now,
+                                                       addedBy: "config"), audit: nil))
+        #expect(try store.trustedRepositories(fingerprint) == ["stable"])
+
+        func verdict(passed: Bool) -> ProvenanceVerdictRecord {
+            ProvenanceVerdictRecord(repository: "stable", name: "demo", version: "1.0.0", signerFingerprint: fingerprint,
+                                    signedAt: now, passed: passed, checks: "{}", createdAt: now)
+        }
+        // A rejection links to nothing; an accepted chart's verdict is written with its row.
+        try store.appendVerdict(verdict(passed: false))
+        let chart = try store.insertChart(Self.record("demo", "1.0.0"), audit: nil, verdict: verdict(passed: true))
+        let id = try #require(chart.id)
+        #expect(try store.verdict(chartVersionID: id)?.passed == true)
+        #expect(try store.signedCharts(by: fingerprint, repository: nil, statuses: [.active]).map(\.chart.id) == [id])
+        #expect(try store.signedCharts(by: fingerprint, repository: "team-a", statuses: [.active]).isEmpty)
+        #expect(try store.signedCharts(by: nil, repository: nil, statuses: [.quarantined]).isEmpty)
+
+        // A soft revocation is kept across a refresh of the key's description.
+        try store.recordRevocation(fingerprint, at: now, kind: .soft, audit: nil)
+        try store.upsertSigner(SignerRecord(fingerprint: fingerprint, userIDs: ["CI"], algorithm: "ed25519", created: now,
+                                            expires: nil, importedAt: now))
+        let signer = try #require(try store.signer(fingerprint))
+        #expect(signer.revocationKind == .soft && signer.revokedAt == now && signer.userIDList == ["CI"])
+        #expect(throws: StorageError.self) {
+            try store.recordRevocation(String(repeating: "B", count: 40), at: now, kind: .hard, audit: nil)
+        }
+        #expect(try store.distrust(repository: "stable", fingerprint: fingerprint, audit: nil))
+        #expect(try !store.distrust(repository: "stable", fingerprint: fingerprint, audit: nil))
+
+        // Deleting a row (an expired stage) releases its blob reference.
+        #expect(try store.isBlobReferenced(chart.digest))
+        try store.deleteChart(id: id, audit: AuditEvent(at: now, repository: "stable", actor: "system", action: "stage",
+                                                         outcome: "expired"))
+        #expect(try !store.isBlobReferenced(chart.digest))
+        #expect(try store.auditEvents(AuditQuery(action: "stage")).map(\.outcome) == ["expired"])
+    }
 }

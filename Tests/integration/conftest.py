@@ -295,7 +295,8 @@ class PGPSigner:
             command += ["--faked-system-time", time, "--ignore-time-conflict"]
         return subprocess.run(command + list(args), input=input, capture_output=True, check=True).stdout
 
-    def body(self, tgz_path, file_name=None, digest=None):
+    @staticmethod
+    def body(tgz_path, file_name=None, digest=None):
         digest = digest or hashlib.sha256(open(tgz_path, "rb").read()).hexdigest()
         name = file_name or os.path.basename(tgz_path)
         return chart_yaml_of(tgz_path).rstrip("\n") + "\n\n...\nfiles:\n  " + f"{name}: sha256:{digest}\n"

@@ -389,3 +389,34 @@ def test_keys_commands_manage_the_configured_trust_store(chartwarden_bin, server
     # The server, started again on the same data, withholds the chart.
     again = server_factory(provenance_config())
     assert again.curl("/signed/charts/redis-lite-0.8.1.tgz").status == 403
+
+
+def test_key_algorithms_p256_accepted_and_short_rsa_refused(signed_server, tmp_path):
+    home = tmp_path / "runtime-keys"
+    home.mkdir(mode=0o700)
+
+    def gpg(*args, input=None):
+        return subprocess.run(["gpg", "--homedir", str(home), "--batch", "--pinentry-mode", "loopback", "--passphrase", "",
+                               *args], input=input, capture_output=True, check=True).stdout
+
+    for uid, algorithm in [("p256 <p256@test.invalid>", "nistp256"), ("weak <weak@test.invalid>", "rsa1024")]:
+        gpg("--quick-generate-key", uid, algorithm, "sign", "1d")
+    p256 = gpg("--armor", "--export", "p256@test.invalid")
+    weak = gpg("--armor", "--export", "weak@test.invalid")
+    (tmp_path / "p256.asc").write_bytes(p256)
+    (tmp_path / "weak.asc").write_bytes(weak)
+    imported = admin(signed_server, "/api/admin/signers?repo=signed", "--data-binary", f"@{tmp_path / 'p256.asc'}")
+    assert imported.status == 201 and imported.json()["imported"][0]["algorithm"] == "nistp256", imported
+    refused = admin(signed_server, "/api/admin/signers?repo=signed", "--data-binary", f"@{tmp_path / 'weak.asc'}")
+    assert refused.status == 400 and "2048" in refused.json()["error"]
+    not_a_key = admin(signed_server, "/api/admin/signers?repo=signed", "--data-binary", "garbage")
+    assert not_a_key.status == 400 and "error" in not_a_key.json()
+
+    chart = packaged("redis-lite-0.8.1.tgz")
+    from conftest import PGPSigner
+    body = PGPSigner.body(chart)
+    prov = gpg("--clearsign", "--digest-algo", "SHA512", "--local-user", "p256@test.invalid", input=body.encode())
+    assert push(signed_server, "signed", chart, prov, tmp_path).status == 201
+    # The accepted upload's audit event names the signer.
+    events = admin(signed_server, "/api/admin/audit?repo=signed&action=upload").json()["events"]
+    assert events[0]["detail"]["failedChecks"] == [] and events[0]["detail"]["signer"] == imported.json()["imported"][0]["fingerprint"]

@@ -117,6 +117,7 @@ public final class ChartService: Sendable {
                                       version: package.metadata.version, uploader: uploader)
         }
         let verdictToStore = verdictRecord
+        let auditDetail = Self.auditDetail(decision, provenance: provenance != nil)
         let record: ChartVersionRecord = try await offloadMapping { [self] () throws(ServiceError) in
             let existing: ChartVersionRecord?
             do {
@@ -134,7 +135,8 @@ public final class ChartService: Sendable {
             do {
                 return try publisher.publish(archive: chart, provenance: provenance, chart: package.metadata,
                                              repository: configuration.name, uploader: uploader, status: status,
-                                             replacing: existing, verdict: verdictToStore)
+                                             replacing: existing, verdict: verdictToStore,
+                                             auditDetail: auditDetail)
             } catch let error as StorageError where error.code == .conflict {
                 throw ServiceError(.conflict, "\(package.fileName) already exists in this repository")
             } catch {
@@ -209,7 +211,7 @@ public final class ChartService: Sendable {
         let record = Self.record(verdict, repository: repository, name, version)
         let audit = AuditEvent(at: Date(), repository: repository, actor: uploader, action: "upload", outcome: "rejected",
                                subject: "\(name)-\(version)",
-                               detail: TrustStore.json(RejectionDetail(failedChecks: verdict.failedChecks,
+                               detail: TrustStore.json(VerdictDetail(failedChecks: verdict.failedChecks,
                                                                        signer: verdict.signerFingerprint,
                                                                        reasons: verdict.checks.filter { !$0.passed }.map(\.detail))))
         try? await offloadMapping { [metadata] () throws(ServiceError) in
@@ -219,10 +221,24 @@ public final class ChartService: Sendable {
         throw ServiceError(.forbidden, verdict.summary, failedChecks: verdict.failedChecks)
     }
 
-    private struct RejectionDetail: Encodable {
+    /// Audit detail of a verdict: the checks that failed (empty when all passed), the signer, why.
+    private struct VerdictDetail: Encodable {
         let failedChecks: [String]
         let signer: String?
         let reasons: [String]
+    }
+
+    /// Who signed and what failed, for the audit event of an accepted upload.
+    static func auditDetail(_ decision: ProvenanceDecision, provenance: Bool) -> String? {
+        switch decision {
+        case .publish(let verdict?):
+            return TrustStore.json(VerdictDetail(failedChecks: verdict.failedChecks, signer: verdict.signerFingerprint,
+                                                   reasons: verdict.checks.filter { !$0.passed }.map(\.detail)))
+        case .stage:
+            return "{\"pending\":\"provenance\"}"
+        default:
+            return provenance ? "{\"provenance\":true}" : nil
+        }
     }
 
     static func record(_ verdict: ProvenanceVerdict, repository: String, _ name: String, _ version: String)
