@@ -15,14 +15,10 @@ work=$(mktemp -d)
 cw_pid=""
 cleanup() { [ -n "$cw_pid" ] && kill "$cw_pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-tls=$PWD/keys-test/tls
+. bench/common.sh
 pgp=$PWD/keys-test/pgp
 
-cat > "$work/chartwarden.yaml" <<YAML
-server:
-  listen: "127.0.0.1:0"
-  tls: {certificate: $tls/server.crt, privateKey: $tls/server.key, clientCA: $tls/ca.crt, clientAuth: optional}
-storage: {dataDir: $work/data}
+{ chartwarden_config "$work"; cat <<YAML
 auth:
   groups: {ci: ["cert:ci-pusher"]}
 repositories:
@@ -33,13 +29,9 @@ repositories:
     provenance: {mode: enforce, trustedKeys: [$pgp/ed25519-signer.pub.asc]}
   - {name: plain, read: [anonymous], write: ["group:ci"], allowOverwrite: true}
 YAML
-"$bin" serve --config "$work/chartwarden.yaml" --log-level warning > "$work/cw.out" 2> "$work/cw.err" &
-cw_pid=$!
-until grep -q "listening on https" "$work/cw.out"; do
-    kill -0 "$cw_pid" 2>/dev/null || { cat "$work/cw.err"; exit 1; }
-    sleep 0.1
-done
-port=$(awk '/listening on https/ {print $6; exit}' "$work/cw.out")
+} > "$work/chartwarden.yaml"
+start_chartwarden "$work" "$bin"
+port=$cw_port
 
 # One chart and its prov, signed now with the test Ed25519 key.
 mkdir -m 700 "$work/signer" "$work/verifier"

@@ -22,27 +22,18 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-tls=$PWD/keys-test/tls
+. bench/common.sh
 threads=$(nproc)
 
-cat > "$work/chartwarden.yaml" <<YAML
-server:
-  listen: "127.0.0.1:0"
-  tls: {certificate: $tls/server.crt, privateKey: $tls/server.key, clientCA: $tls/ca.crt, clientAuth: optional}
-storage: {dataDir: $work/data}
+{ chartwarden_config "$work"; cat <<YAML
 auth:
   groups: {ci: ["cert:ci-pusher"]}
 repositories:
   - {name: big, read: [anonymous], write: ["group:ci"]}
   - {name: small, read: [anonymous], write: ["group:ci"]}
 YAML
-"$bin" serve --config "$work/chartwarden.yaml" --log-level warning > "$work/cw.out" 2> "$work/cw.err" &
-cw_pid=$!
-until grep -q "listening on https" "$work/cw.out"; do
-    kill -0 "$cw_pid" 2>/dev/null || { cat "$work/cw.err"; exit 1; }
-    sleep 0.1
-done
-cw_port=$(awk '/listening on https/ {print $6; exit}' "$work/cw.out")
+} > "$work/chartwarden.yaml"
+start_chartwarden "$work" "$bin"
 
 echo "populating: 10,000 versions in 'big', fixtures in 'small'..." >&2
 python3 bench/populate.py "$cw_port" big "${BENCH_VERSIONS:-10000}" "$tls"
