@@ -10,35 +10,57 @@ enum HelmResponses {
         var status: HTTPResponse.Status
         var headers: HTTPFields
         var body: ByteBuffer?
+        /// Status line and headers already serialized (for 200s, made once per snapshot or
+        /// file), so the fast path writes them without formatting anything.
+        var serializedHead: ByteBuffer?
     }
 
-    static func index(_ snapshot: IndexSnapshot, acceptEncoding: String?, ifNoneMatch: String?) -> Answer {
-        let gzip = acceptsGzip(acceptEncoding)
-        let etag = gzip ? snapshot.gzipETag : snapshot.etag
+    /// `HTTP/1.1 STATUS REASON` and the header lines, without the final empty line.
+    static func serializeHead(_ status: HTTPResponse.Status, _ headers: HTTPFields) -> ByteBuffer {
+        var bytes = ByteBuffer()
+        bytes.writeString("HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n")
+        for field in headers { bytes.writeString("\(field.name.rawName): \(field.value)\r\n") }
+        return bytes
+    }
+
+    /// The 200 answer's headers and their serialized form, for precomputing.
+    static func indexOKHeaders(etag: String, gzip: Bool, length: Int) -> HTTPFields {
         var headers: HTTPFields = [
             .contentType: "application/x-yaml",
             .eTag: etag,
             .vary: "Accept-Encoding",
             .cacheControl: "no-cache",
         ]
+        if gzip { headers[.contentEncoding] = "gzip" }
+        headers[.contentLength] = String(length)
+        return headers
+    }
+
+    static func fileOKHeaders(_ file: ServedFile, length: Int) -> HTTPFields {
+        [.contentType: file.kind.contentType, .eTag: file.etag, .contentLength: String(length)]
+    }
+
+    static func index(_ snapshot: IndexSnapshot, acceptEncoding: String?, ifNoneMatch: String?) -> Answer {
+        let gzip = acceptsGzip(acceptEncoding)
+        let etag = gzip ? snapshot.gzipETag : snapshot.etag
         if let ifNoneMatch, matches(ifNoneMatch, etag) {
+            let headers: HTTPFields = [
+                .contentType: "application/x-yaml", .eTag: etag, .vary: "Accept-Encoding", .cacheControl: "no-cache",
+            ]
             return Answer(status: .notModified, headers: headers, body: nil)
         }
-        let body = gzip ? snapshot.yamlGzip : snapshot.yaml
-        if gzip { headers[.contentEncoding] = "gzip" }
-        headers[.contentLength] = String(body.readableBytes)
-        return Answer(status: .ok, headers: headers, body: body)
+        return gzip ? snapshot.gzipOK : snapshot.plainOK
     }
 
     /// Never Content-Encoding: the .tgz is the representation; Helm checks its digest as is.
     static func file(_ file: ServedFile, bytes: ByteBuffer, ifNoneMatch: String?) -> Answer {
-        let etag = "\"\(file.digest.hex)\""
-        var headers: HTTPFields = [.contentType: file.kind.contentType, .eTag: etag]
-        if let ifNoneMatch, matches(ifNoneMatch, etag) {
-            return Answer(status: .notModified, headers: headers, body: nil)
+        if let ifNoneMatch, matches(ifNoneMatch, file.etag) {
+            return Answer(status: .notModified, headers: [.contentType: file.kind.contentType, .eTag: file.etag], body: nil)
         }
-        headers[.contentLength] = String(bytes.readableBytes)
-        return Answer(status: .ok, headers: headers, body: bytes)
+        if let headers = file.okHeaders, Int64(bytes.readableBytes) == file.size {
+            return Answer(status: .ok, headers: headers, body: bytes, serializedHead: file.okHead)
+        }
+        return Answer(status: .ok, headers: fileOKHeaders(file, length: bytes.readableBytes), body: bytes)
     }
 
     static func isServedFileName(_ name: String) -> Bool {

@@ -59,10 +59,11 @@ public struct ChartWardenServer: Sendable {
         return router
     }
 
-    private var http1Configuration: HTTP1Channel.Configuration {
+    /// `withIdleTimeout: false` for the listener whose fast path keeps the idle timeout itself.
+    private func http1Configuration(withIdleTimeout: Bool = true) -> HTTP1Channel.Configuration {
         let server = configuration.server
         return HTTP1Channel.Configuration(
-            idleTimeout: .seconds(Int64(server.readTimeoutSeconds)),
+            idleTimeout: withIdleTimeout ? .seconds(Int64(server.readTimeoutSeconds)) : nil,
             httpDecoderConfiguration: .init(maxHeaderFieldSize: server.maxHeaderBytes,
                                             maxHeaderListSize: server.maxHeaderBytes, maxHeaderFieldCount: 200))
     }
@@ -74,12 +75,15 @@ public struct ChartWardenServer: Sendable {
         try await service.warm()
         let adminListen = configuration.server.adminListen
         let router = makeRouter(for: adminListen == nil ? .all : .withoutAdmin)
-        let http1 = http1Configuration
+        let http1 = http1Configuration()
+        let fastHTTP1 = http1Configuration(withIdleTimeout: false)
         let contexts = self.contexts
         let authenticator = self.authenticator
-        let fastPath = HelmFastPathHandler.Dependencies(service: service, metrics: metrics, logger: logger)
+        let fastPath = HelmFastPathHandler.Dependencies(
+            service: service, metrics: metrics, logger: logger,
+            idleTimeout: .seconds(Int64(configuration.server.readTimeoutSeconds)))
         let tlsServer = HTTPServerBuilder { responder in
-            OpenSSLChildChannel(base: HTTP1Channel(responder: responder, configuration: http1), contexts: contexts,
+            OpenSSLChildChannel(base: HTTP1Channel(responder: responder, configuration: fastHTTP1), contexts: contexts,
                                 fastPath: fastPath, authenticator: authenticator)
         }
         let listen = configuration.server.listen

@@ -1,64 +1,128 @@
 import HTTPTypes
 import Logging
+import Metrics
 import NIOCore
-import NIOHTTPTypes
 
 /// Answers the hottest requests — GET/HEAD of index.yaml and of cached chart files in
-/// repositories anonymous may read — on the event loop, without the async router. Everything
-/// else (writes, requests with credentials, misses, errors) goes to the router untouched, so the
-/// access rules live in one place. Responses are built by the same `HelmResponses` as the
-/// router's handlers, with request id, metrics and access log like any other request.
+/// repositories anonymous may read — straight from the decrypted bytes, before NIO's HTTP/1
+/// parser and the router: parsing, HTTP type conversion and routing cost more than the answer.
 ///
-/// Sits after Hummingbird's connection-state handler, so idle timeouts and graceful shutdown
-/// see these requests too. Pipelined requests keep their order: while the router owns a request
-/// on this connection, later ones queue behind it there.
+/// It sits right after the TLS handler. While a connection sends only simple requests
+/// (`SimpleRequestHead`) that it can answer, it answers them, pipelined ones in order. The first
+/// request it cannot answer — a write, credentials, a miss, anything unusual, or a head split
+/// across reads — and every byte after it go untouched to the HTTP/1 pipeline, for good, so the
+/// access rules and the strict parser stay in one place. Answers are the router's own
+/// (`HelmResponses`), with request id, metrics and access log like any other request.
+///
+/// Because these requests never reach Hummingbird's connection-state handler, this handler
+/// also owns the connection's idle timeout: it sees every byte in both directions.
 final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     struct Dependencies: Sendable {
         let service: ChartService
         let metrics: ServerMetrics
         let logger: Logger
+        /// Closes a connection with no traffic in either direction for this long.
+        let idleTimeout: TimeAmount
     }
 
     private let dependencies: Dependencies
-    /// Requests handed to the router whose response has not ended yet.
-    private var routedInFlight = 0
-    /// Swallowing the rest (end) of a request answered here.
-    private var swallowing = false
+    /// Set once a request went to the HTTP/1 pipeline: from then on every byte does.
+    private var passingThrough = false
+    private var answeredSinceFlush = false
+    private var idleTask: Scheduled<Void>?
+    private var lastActivity = NIODeadline.now()
+    /// Metrics handles this connection used, so a busy connection looks each up once.
+    private struct MetricsKey: Hashable {
+        let route: String
+        let isGet: Bool
+        let status: Int
+    }
+    private var requestMetrics: [MetricsKey: ServerMetrics.RequestMetrics] = [:]
+    private var downloadCounters: [String: Metrics.Counter] = [:]
 
     init(_ dependencies: Dependencies) {
         self.dependencies = dependencies
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        switch part {
-        case .head(let request):
-            if routedInFlight == 0, let answer = answer(request, context: context) {
-                swallowing = true
-                write(answer, for: request, context: context)
-                return
+    // MARK: idle timeout
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { scheduleIdleCheck(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        scheduleIdleCheck(context: context)
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        idleTask?.cancel()
+        idleTask = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        idleTask?.cancel()
+        idleTask = nil
+        context.fireChannelInactive()
+    }
+
+    private func scheduleIdleCheck(context: ChannelHandlerContext) {
+        guard idleTask == nil else { return }
+        let deadline = lastActivity + dependencies.idleTimeout
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        idleTask = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (handler, context) = loopBound.value
+            handler.idleTask = nil
+            if NIODeadline.now() >= handler.lastActivity + handler.dependencies.idleTimeout {
+                context.close(promise: nil)
+            } else {
+                handler.scheduleIdleCheck(context: context)
             }
-            swallowing = false
-            routedInFlight += 1
-            context.fireChannelRead(data)
-        case .body, .end:
-            if swallowing {
-                if case .end = part { swallowing = false }
-                return
-            }
-            context.fireChannelRead(data)
         }
     }
 
+    // MARK: inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastActivity = .now()
+        guard !passingThrough else {
+            context.fireChannelRead(data)
+            return
+        }
+        var buffer = unwrapInboundIn(data)
+        while buffer.readableBytes > 0 {
+            guard case .request(let head, let length) = SimpleRequestHead.parse(buffer),
+                  let answer = answer(head) else {
+                passingThrough = true
+                context.fireChannelRead(wrapInboundOut(buffer))
+                return
+            }
+            buffer.moveReaderIndex(forwardBy: length)
+            write(answer, for: head, context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if answeredSinceFlush {
+            answeredSinceFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    // MARK: outbound
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data), routedInFlight > 0 { routedInFlight -= 1 }
+        lastActivity = .now()
         context.write(data, promise: promise)
     }
+
+    // MARK: answers
 
     private struct Answer {
         let response: HelmResponses.Answer
@@ -66,71 +130,129 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let served: (repository: String, kind: String)?
     }
 
-    private func answer(_ request: HTTPRequest, context: ChannelHandlerContext) -> Answer? {
-        guard request.method == .get || request.method == .head,
-              request.headerFields[.contentLength] == nil, request.headerFields[.transferEncoding] == nil,
-              // Credentials must be checked (a wrong password is a 401 even on a public repository).
-              request.headerFields[.authorization] == nil,
-              let fullPath = request.path else { return nil }
-        let path = fullPath.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+    private func answer(_ head: SimpleRequestHead) -> Answer? {
+        // "/R/index.yaml", "/R/charts/F", "/index.yaml" or "/charts/F": split by hand, this runs per request.
+        let path = head.path.utf8
+        var segments: [Substring] = []
+        segments.reserveCapacity(3)
+        var start = path.index(after: path.startIndex)
+        var index = start
+        while index < path.endIndex {
+            if path[index] == UInt8(ascii: "/") {
+                segments.append(Substring(head.path[start..<index]))
+                guard segments.count < 3 else { return nil }
+                start = path.index(after: index)
+            }
+            index = path.index(after: index)
+        }
+        segments.append(Substring(head.path[start..<path.endIndex]))
+        guard !segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else { return nil }
         let repositoryName: Substring
         let rest: ArraySlice<Substring>
         switch segments.count {
         case 1, 2 where segments.first == "charts":
-            (repositoryName, rest) = ("", ArraySlice(segments))
+            (repositoryName, rest) = ("", segments[...])
         case 2, 3:
-            (repositoryName, rest) = (segments.first!, ArraySlice(segments.dropFirst()))
+            (repositoryName, rest) = (segments[0], segments.dropFirst())
         default:
             return nil
         }
         guard let repository = dependencies.service.repository(named: String(repositoryName)),
               repository.configuration.read.contains(.anonymous) else { return nil }
         let prefix = repositoryName.isEmpty ? "" : "/{repo}"
-        let ifNoneMatch = request.headerFields[.ifNoneMatch]
         if rest.count == 1, rest.first == "index.yaml" {
-            let response = HelmResponses.index(repository.snapshot, acceptEncoding: request.headerFields[.acceptEncoding],
-                                               ifNoneMatch: ifNoneMatch)
+            let response = HelmResponses.index(repository.snapshot, acceptEncoding: head.acceptEncoding,
+                                               ifNoneMatch: head.ifNoneMatch)
             return Answer(response: response, route: prefix + "/index.yaml", served: nil)
         }
         guard rest.count == 2, rest.first == "charts" else { return nil }
         let fileName = String(rest.last!)
         guard HelmResponses.isServedFileName(fileName), let file = repository.snapshot.files[fileName],
               let bytes = dependencies.service.blobCache.get(file.digest) else { return nil }
-        let response = HelmResponses.file(file, bytes: bytes, ifNoneMatch: ifNoneMatch)
+        let response = HelmResponses.file(file, bytes: bytes, ifNoneMatch: head.ifNoneMatch)
         let kind = file.kind == .chart ? "chart" : "provenance"
         return Answer(response: response, route: prefix + "/charts/{file}",
-                      served: request.method == .get && response.status == .ok ? (repository.name, kind) : nil)
+                      served: head.method == .get && response.status == .ok ? (repository.name, kind) : nil)
     }
 
-    private func write(_ answer: Answer, for request: HTTPRequest, context: ChannelHandlerContext) {
+    /// The generated id, read back from the head for the access log (only when logging).
+    private static func requestID(in head: ByteBuffer) -> String {
+        let text = String(buffer: head)
+        guard let start = text.range(of: "X-Request-Id: ")?.upperBound,
+              let end = text[start...].firstIndex(of: "\r") else { return "" }
+        return String(text[start..<end])
+    }
+
+    private func write(_ answer: Answer, for head: SimpleRequestHead, context: ChannelHandlerContext) {
         let start = ContinuousClock.now
-        var headers = answer.response.headers
-        let requestID = request.headerFields[RequestIDMiddleware.header].flatMap(RequestIDMiddleware.accept)
-            ?? RequestIDMiddleware.generate()
-        headers[RequestIDMiddleware.header] = requestID
-        headers[.date] = HTTPDate.now
-        let head = HTTPResponse(status: answer.response.status, headerFields: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if request.method == .get, let body = answer.response.body {
-            context.write(wrapOutboundOut(.body(body)), promise: nil)
+        let status = answer.response.status
+        var bytes = context.channel.allocator.buffer(capacity: 512)
+        if var serialized = answer.response.serializedHead {
+            bytes.writeBuffer(&serialized)
+        } else {
+            bytes.writeStaticString("HTTP/1.1 ")
+            bytes.writeString(String(status.code))
+            bytes.writeStaticString(" ")
+            bytes.writeString(status.reasonPhrase)
+            bytes.writeStaticString("\r\n")
+            for field in answer.response.headers {
+                bytes.writeString(field.name.rawName)
+                bytes.writeStaticString(": ")
+                bytes.writeString(field.value)
+                bytes.writeStaticString("\r\n")
+            }
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        bytes.writeStaticString("X-Request-Id: ")
+        var requestID: String?
+        if let given = head.requestID.flatMap(RequestIDMiddleware.accept) {
+            requestID = given
+            bytes.writeString(given)
+        } else {
+            RequestIDMiddleware.writeGenerated(into: &bytes)
+        }
+        bytes.writeStaticString("\r\nDate: ")
+        bytes.writeString(HTTPDate.now)
+        bytes.writeStaticString("\r\n\r\n")
+        let body = head.method == .get ? answer.response.body : nil
+        if let body, body.readableBytes <= 4_096 {
+            // Small answers leave in one TLS record.
+            var small = body
+            bytes.writeBuffer(&small)
+            context.write(wrapOutboundOut(bytes), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(bytes), promise: nil)
+            if let body { context.write(wrapOutboundOut(body), promise: nil) }
+        }
+        answeredSinceFlush = true
+        lastActivity = .now()
 
         let duration = ContinuousClock.now - start
-        dependencies.metrics.requestCompleted(route: answer.route, method: request.method.rawValue,
-                                              status: answer.response.status.code, duration: duration)
+        let method = head.method == .get ? "GET" : "HEAD"
+        let key = MetricsKey(route: answer.route, isGet: head.method == .get, status: status.code)
+        if let metrics = requestMetrics[key] {
+            metrics.record(duration)
+        } else {
+            let metrics = dependencies.metrics.requestMetrics(route: answer.route, method: method, status: status.code)
+            requestMetrics[key] = metrics
+            metrics.record(duration)
+        }
         if let served = answer.served {
-            dependencies.metrics.chartServed(repository: served.repository, kind: served.kind)
+            let counterKey = served.repository + "/" + served.kind
+            if let counter = downloadCounters[counterKey] {
+                counter.increment()
+            } else {
+                let counter = dependencies.metrics.downloadCounter(repository: served.repository, kind: served.kind)
+                downloadCounters[counterKey] = counter
+                counter.increment()
+            }
         }
         let logger = dependencies.logger
         if logger.logLevel <= .info {
             AccessLogMiddleware.record(
-                logger, level: .info, method: request.method.rawValue,
-                path: String(request.path?.split(separator: "?").first ?? ""), status: answer.response.status.code,
+                logger, level: .info, method: method, path: head.path, status: status.code,
                 bytes: answer.response.body?.readableBytes ?? 0, duration: duration,
                 client: context.channel.remoteAddress?.ipAddress,
-                extra: ["request_id": .string(requestID), "path_kind": "fast"])
+                extra: ["request_id": .string(requestID ?? Self.requestID(in: bytes)), "path_kind": "fast"])
         }
     }
 }

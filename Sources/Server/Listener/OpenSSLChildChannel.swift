@@ -11,7 +11,8 @@ struct OpenSSLChildChannel<Base: ServerChildChannel>: ServerChildChannel {
 
     let base: Base
     let contexts: TLSContextProvider
-    /// When set, public index and chart GETs are answered on the event loop (`HelmFastPathHandler`).
+    /// When set, public index and chart GETs are answered from the decrypted bytes
+    /// (`HelmFastPathHandler`), which then also owns the idle timeout: give the base channel none.
     let fastPath: HelmFastPathHandler.Dependencies?
     /// Receives handshakes refused on the client certificate, for the audit log.
     let authenticator: Authenticator?
@@ -22,15 +23,11 @@ struct OpenSSLChildChannel<Base: ServerChildChannel>: ServerChildChannel {
             if let authenticator {
                 try channel.pipeline.syncOperations.addHandler(CertificateRejectionHandler(authenticator: authenticator))
             }
+            if let fastPath {
+                try channel.pipeline.syncOperations.addHandler(HelmFastPathHandler(fastPath))
+            }
         }.flatMap {
             base.setup(channel: channel, logger: logger)
-        }.flatMapThrowing { value in
-            if let fastPath {
-                let operations = channel.pipeline.syncOperations
-                let state = try operations.handler(type: HTTPConnectionStateHandler.self)
-                try operations.addHandler(HelmFastPathHandler(fastPath), position: .after(state))
-            }
-            return value
         }
     }
 

@@ -1,4 +1,5 @@
 import HTTPTypes
+import NIOCore
 import Hummingbird
 import Synchronization
 
@@ -31,6 +32,16 @@ struct RequestIDMiddleware: RouterMiddleware {
     static func generate() -> String {
         let sequence = counter.wrappingAdd(1, ordering: .relaxed).oldValue
         return prefix + String(sequence, radix: 16).leftPadded(12)
+    }
+
+    /// Writes a fresh id into `buffer` (the fast path's response head) without building a String.
+    static func writeGenerated(into buffer: inout ByteBuffer) {
+        let sequence = counter.wrappingAdd(1, ordering: .relaxed).oldValue
+        buffer.writeString(prefix)
+        let digits: StaticString = "0123456789abcdef"
+        for shift in stride(from: 44, through: 0, by: -4) {
+            buffer.writeInteger(digits.utf8Start[Int((sequence >> UInt64(shift)) & 0xF)])
+        }
     }
 
     private static let prefix: String = {

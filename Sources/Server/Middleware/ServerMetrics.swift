@@ -36,8 +36,23 @@ public final class ServerMetrics: Sendable {
     }
 
     func requestCompleted(route: String, method: String, status: Int, duration: Duration) {
-        counter("chartwarden_http_requests_total", [("route", route), ("method", method), ("status", String(status))])
-            .increment()
+        requestMetrics(route: route, method: method, status: status).record(duration)
+    }
+
+    /// The counter and timer of one route, method and status: callers on a hot path keep it
+    /// instead of looking it up per request.
+    struct RequestMetrics {
+        let counter: Metrics.Counter
+        let timer: Metrics.Timer
+
+        func record(_ duration: Duration) {
+            counter.increment()
+            timer.record(duration: duration)
+        }
+    }
+
+    func requestMetrics(route: String, method: String, status: Int) -> RequestMetrics {
+        let counter = counter("chartwarden_http_requests_total", [("route", route), ("method", method), ("status", String(status))])
         let timer = timers.withLock { cache in
             if let timer = cache[route] { return timer }
             let timer = Metrics.Timer(label: "chartwarden_http_request_duration_seconds", dimensions: [("route", route)],
@@ -45,7 +60,11 @@ public final class ServerMetrics: Sendable {
             cache[route] = timer
             return timer
         }
-        timer.record(duration: duration)
+        return RequestMetrics(counter: counter, timer: timer)
+    }
+
+    func downloadCounter(repository: String, kind: String) -> Metrics.Counter {
+        counter("chartwarden_downloads_total", [("repository", repository), ("kind", kind)])
     }
 
     func chartServed(repository: String, kind: String) {

@@ -14,6 +14,9 @@ struct IndexSnapshot: Sendable {
     let withheld: [String: String]
     /// The entries behind the document, for the list and describe APIs.
     let index: RepositoryIndex
+    /// The two 200 answers, built once per snapshot.
+    let plainOK: HelmResponses.Answer
+    let gzipOK: HelmResponses.Answer
 
     init(rendered: RenderedIndex, files: [String: ServedFile], withheld: [String: String], index: RepositoryIndex) {
         yaml = ByteBuffer(bytes: rendered.bytes)
@@ -23,5 +26,11 @@ struct IndexSnapshot: Sendable {
         self.files = files
         self.withheld = withheld
         self.index = index
+        let plainHeaders = HelmResponses.indexOKHeaders(etag: etag, gzip: false, length: yaml.readableBytes)
+        let gzipHeaders = HelmResponses.indexOKHeaders(etag: gzipETag, gzip: true, length: yamlGzip.readableBytes)
+        plainOK = .init(status: .ok, headers: plainHeaders, body: yaml,
+                        serializedHead: HelmResponses.serializeHead(.ok, plainHeaders))
+        gzipOK = .init(status: .ok, headers: gzipHeaders, body: yamlGzip,
+                       serializedHead: HelmResponses.serializeHead(.ok, gzipHeaders))
     }
 }
