@@ -175,14 +175,6 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                       served: head.method == .get && response.status == .ok ? (repository.name, kind) : nil)
     }
 
-    /// The generated id, read back from the head for the access log (only when logging).
-    private static func requestID(in head: ByteBuffer) -> String {
-        let text = String(buffer: head)
-        guard let start = text.range(of: "X-Request-Id: ")?.upperBound,
-              let end = text[start...].firstIndex(of: "\r") else { return "" }
-        return String(text[start..<end])
-    }
-
     private func write(_ answer: Answer, for head: SimpleRequestHead, context: ChannelHandlerContext) {
         let start = ContinuousClock.now
         let status = answer.response.status
@@ -203,11 +195,18 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
         }
         bytes.writeStaticString("X-Request-Id: ")
+        let logger = dependencies.logger
+        let logging = logger.logLevel <= .info
         var requestID: String?
         if let given = head.requestID.flatMap(RequestIDMiddleware.accept) {
             requestID = given
             bytes.writeString(given)
+        } else if logging {
+            let generated = RequestIDMiddleware.generate()
+            requestID = generated
+            bytes.writeString(generated)
         } else {
+            // Nobody will read it back: write the id without making a String.
             RequestIDMiddleware.writeGenerated(into: &bytes)
         }
         bytes.writeStaticString("\r\nDate: ")
@@ -246,13 +245,12 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 counter.increment()
             }
         }
-        let logger = dependencies.logger
-        if logger.logLevel <= .info {
+        if logging {
             AccessLogMiddleware.record(
                 logger, level: .info, method: method, path: head.path, status: status.code,
                 bytes: answer.response.body?.readableBytes ?? 0, duration: duration,
                 client: context.channel.remoteAddress?.ipAddress,
-                extra: ["request_id": .string(requestID ?? Self.requestID(in: bytes)), "path_kind": "fast"])
+                extra: ["request_id": .string(requestID ?? ""), "path_kind": "fast"])
         }
     }
 }

@@ -24,12 +24,3 @@ public enum ProvenanceDecision: Sendable, Equatable {
 public protocol ProvenanceGate: Sendable {
     func evaluate(_ submission: ProvenanceSubmission) async -> ProvenanceDecision
 }
-
-/// Only for tests that need no verification: every chart is published as uploaded.
-public struct UncheckedProvenanceGate: ProvenanceGate {
-    public init() {}
-
-    public func evaluate(_ submission: ProvenanceSubmission) async -> ProvenanceDecision {
-        .publish(nil)
-    }
-}
