@@ -35,6 +35,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "ChartArchive", dependencies: ["CArchive", "CShims", "ChartModel", "OpenSSLSupport"]),
+        .target(name: "ContentPolicy", dependencies: ["ChartArchive"]),
         .target(name: "ChartIndex", dependencies: ["ChartModel", "ChartArchive", "OpenSSLSupport"]),
         .target(name: "Credentials", dependencies: ["CCrypt"]),
         .target(name: "OpenPGP", dependencies: ["CGPGME"]),
@@ -52,7 +53,7 @@ let package = Package(
         ]),
         .target(name: "Server", dependencies: [
             "TLS", "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport", "Credentials",
-            "OpenPGP", "Provenance",
+            "OpenPGP", "Provenance", "ContentPolicy",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -68,7 +69,7 @@ let package = Package(
         ]),
         .executableTarget(name: "chartwarden", dependencies: [
             "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport", "Server", "Credentials",
-            "OpenPGP", "Provenance",
+            "OpenPGP", "Provenance", "ContentPolicy",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -87,6 +88,7 @@ let package = Package(
         .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "OpenPGP", "OpenSSLSupport", "PGPTestSupport"]),
         .testTarget(name: "ChartModelTests", dependencies: ["ChartModel"]),
         .testTarget(name: "ChartArchiveTests", dependencies: ["ChartArchive", "ChartModel"]),
+        .testTarget(name: "ContentPolicyTests", dependencies: ["ContentPolicy", "ChartArchive", "ChartModel"]),
         .testTarget(name: "ChartIndexTests", dependencies: [
             "ChartIndex", "ChartModel", "ChartArchive", .product(name: "Yams", package: "Yams"),
         ]),

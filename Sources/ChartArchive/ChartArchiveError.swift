@@ -17,6 +17,7 @@ public struct ChartArchiveError: Error, Sendable, Equatable, CustomStringConvert
         case fileTooLarge
         case totalTooLarge
         case compressionRatio
+        case subchartTooDeep
     }
 
     public let code: Code

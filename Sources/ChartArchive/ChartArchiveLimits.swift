@@ -7,19 +7,23 @@ public struct ChartArchiveLimits: Sendable, Equatable {
     public var maxCompressionRatio: Int64
     /// …once more than this many bytes have been decompressed (small files compress very well).
     public var compressionRatioGraceBytes: Int64
+    /// Packaged subcharts inside packaged subcharts, at most this deep.
+    public var maxSubchartDepth: Int
 
     public init(
         maxEntries: Int = 5_000,
         maxFileBytes: Int64 = 5 << 20,
         maxTotalBytes: Int64 = 50 << 20,
         maxCompressionRatio: Int64 = 100,
-        compressionRatioGraceBytes: Int64 = 1 << 20
+        compressionRatioGraceBytes: Int64 = 1 << 20,
+        maxSubchartDepth: Int = 5
     ) {
         self.maxEntries = maxEntries
         self.maxFileBytes = maxFileBytes
         self.maxTotalBytes = maxTotalBytes
         self.maxCompressionRatio = maxCompressionRatio
         self.compressionRatioGraceBytes = compressionRatioGraceBytes
+        self.maxSubchartDepth = maxSubchartDepth
     }
 
     public static let `default` = ChartArchiveLimits()

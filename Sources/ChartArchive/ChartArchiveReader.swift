@@ -2,8 +2,10 @@ import ChartModel
 
 /// Reads a packaged chart (`.tgz`) through libarchive and returns it only if every check passes.
 ///
-/// The archive is streamed entry by entry: nothing but Chart.yaml is kept in memory, and every
-/// limit is enforced while decompressing, so a bomb is stopped after at most `maxTotalBytes`.
+/// The archive is streamed entry by entry, and every limit is enforced while decompressing, so a
+/// bomb is stopped after at most `maxTotalBytes`. Only Chart.yaml, templates, CRDs and subchart
+/// archives are kept, long enough for the content scan in the same pass; subchart archives are
+/// read recursively under the same limits.
 public struct ChartArchiveReader: Sendable {
     public var limits: ChartArchiveLimits
 
@@ -12,30 +14,51 @@ public struct ChartArchiveReader: Sendable {
     }
 
     public func read(bytes: [UInt8]) throws(ChartArchiveError) -> ChartPackage {
-        // The buffer is only valid inside the closure, so the whole read happens there.
-        try bytes.withUnsafeBytes { buffer in
-            Result { () throws(ChartArchiveError) in
-                let handle = ArchiveReadHandle()
-                try handle.open(memory: buffer)
-                return try read(from: handle)
-            }
-        }.get()
+        var budget = Budget()
+        return try read(bytes: bytes, budget: &budget, depth: 0, prefix: "")
     }
 
     public func read(path: String) throws(ChartArchiveError) -> ChartPackage {
         let handle = ArchiveReadHandle()
         try handle.open(path: path)
-        return try read(from: handle)
+        var budget = Budget()
+        return try read(from: handle, budget: &budget, depth: 0, prefix: "")
     }
 
-    private func read(from handle: ArchiveReadHandle) throws(ChartArchiveError) -> ChartPackage {
+    /// Entries and bytes used so far, shared by a chart and every subchart archive inside it, so
+    /// nesting cannot multiply the limits.
+    struct Budget {
+        var entries = 0
+        var bytes: Int64 = 0
+    }
+
+    private func read(bytes: [UInt8], budget: inout Budget, depth: Int, prefix: String) throws(ChartArchiveError)
+        -> ChartPackage {
+        // The buffer is only valid inside the closure, so the whole read happens there.
+        var localBudget = budget
+        let package = try bytes.withUnsafeBytes { buffer in
+            Result { () throws(ChartArchiveError) in
+                let handle = ArchiveReadHandle()
+                try handle.open(memory: buffer)
+                return try read(from: handle, budget: &localBudget, depth: depth, prefix: prefix)
+            }
+        }.get()
+        budget = localBudget
+        return package
+    }
+
+    private func read(from handle: ArchiveReadHandle, budget: inout Budget, depth: Int, prefix: String)
+        throws(ChartArchiveError) -> ChartPackage {
         var topLevel: String?
         var seenPaths = Set<String>()
         var files: [ChartPackage.File] = []
         var chartYAML: [UInt8]?
         var hasValues = false
         var entryCount = 0
-        var totalBytes: Int64 = 0
+        var contentBytes: Int64 = 0
+        var manifestKinds: [ManifestKindScanner.Finding] = []
+        var manifestFileCount = 0
+        let scanner = ManifestKindScanner()
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
         defer { chunk.deallocate() }
 
@@ -44,7 +67,8 @@ public struct ChartArchiveReader: Sendable {
                 throw ChartArchiveError(.notGzipTar, "the upload is a tar archive without gzip compression; Helm charts are .tgz files")
             }
             entryCount += 1
-            if entryCount > limits.maxEntries {
+            budget.entries += 1
+            if budget.entries > limits.maxEntries {
                 throw ChartArchiveError(.tooManyEntries, "the archive has more than \(limits.maxEntries) entries")
             }
             let components = try Self.safeComponents(of: header.path)
@@ -69,23 +93,47 @@ public struct ChartArchiveReader: Sendable {
                 throw fileTooLarge(header.path)
             }
 
-            let keep = innerPath == "Chart.yaml"
+            let role = Self.role(of: Array(components.dropFirst()))
+            let keep = innerPath == "Chart.yaml" || role != nil
             var kept: [UInt8] = []
             var fileBytes: Int64 = 0
             while true {
                 let count = try handle.readData(into: chunk)
                 if count == 0 { break }
                 fileBytes += Int64(count)
-                totalBytes += Int64(count)
+                contentBytes += Int64(count)
+                budget.bytes += Int64(count)
                 if fileBytes > limits.maxFileBytes { throw fileTooLarge(header.path) }
-                if totalBytes > limits.maxTotalBytes {
+                if budget.bytes > limits.maxTotalBytes {
                     throw ChartArchiveError(.totalTooLarge, "the chart unpacks to more than \(limits.maxTotalBytes) bytes")
                 }
-                try checkCompressionRatio(handle, contentBytes: totalBytes)
+                try checkCompressionRatio(handle, contentBytes: contentBytes)
                 if keep { kept.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<count])) }
             }
             files.append(ChartPackage.File(path: innerPath, size: fileBytes))
-            if keep { chartYAML = kept }
+            switch role {
+            case .manifest(let chartPath):
+                manifestFileCount += 1
+                manifestKinds += scanner.scan(file: prefix + innerPath, chartPath: chartPath,
+                                              text: String(decoding: kept, as: UTF8.self))
+            case .subchartArchive:
+                guard depth < limits.maxSubchartDepth else {
+                    throw ChartArchiveError(.subchartTooDeep,
+                                            "'\(prefix + innerPath)' nests subchart archives more than \(limits.maxSubchartDepth) deep")
+                }
+                let subchart: ChartPackage
+                do {
+                    subchart = try read(bytes: kept, budget: &budget, depth: depth + 1, prefix: prefix + innerPath + "!/")
+                } catch {
+                    if error.message.hasPrefix(prefix + innerPath) { throw error }
+                    throw ChartArchiveError(error.code, "subchart \(prefix + innerPath): \(error.message)")
+                }
+                manifestFileCount += subchart.manifestFileCount
+                manifestKinds += subchart.manifestKinds
+            case nil:
+                break
+            }
+            if innerPath == "Chart.yaml" { chartYAML = kept }
             if innerPath == "values.yaml" { hasValues = true }
         }
 
@@ -108,7 +156,26 @@ public struct ChartArchiveReader: Sendable {
             throw ChartArchiveError(.topLevelNameMismatch,
                                     "the top-level directory '\(topLevel)' does not match the chart name '\(metadata.name)'")
         }
-        return ChartPackage(metadata: metadata, chartYAML: text, hasValues: hasValues, files: files)
+        return ChartPackage(metadata: metadata, chartYAML: text, hasValues: hasValues, files: files,
+                            manifestKinds: manifestKinds, manifestFileCount: manifestFileCount)
+    }
+
+    /// What an entry means to the content policy.
+    enum EntryRole: Equatable {
+        /// A template or CRD file; `chartPath` is relative to the (sub)chart it belongs to.
+        case manifest(chartPath: String)
+        /// `charts/NAME.tgz`: a packaged subchart, which Helm unpacks and renders like any other.
+        case subchartArchive
+    }
+
+    /// Unpacked subcharts (`charts/NAME/...`, at any depth) are charts of their own: their
+    /// `templates/` and `crds/` count, judged relative to the subchart.
+    static func role(of components: [String]) -> EntryRole? {
+        var rest = components[...]
+        while rest.count >= 3, rest.first == "charts" { rest = rest.dropFirst(2) }
+        if rest.count == 2, rest.first == "charts", rest.last!.hasSuffix(".tgz") { return .subchartArchive }
+        let chartPath = rest.joined(separator: "/")
+        return ManifestKindScanner.isManifestSource(chartPath) ? .manifest(chartPath: chartPath) : nil
     }
 
     private func fileTooLarge(_ path: String) -> ChartArchiveError {

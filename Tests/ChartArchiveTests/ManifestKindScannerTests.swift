@@ -1,4 +1,4 @@
-import ChartArchive
+@testable import ChartArchive
 import Testing
 
 @Suite("Manifest kind scanner")
@@ -93,6 +93,91 @@ struct ManifestKindScannerTests {
             == ["Namespace"])
     }
 
+    @Test func evasionsOfALineReaderAreStillFound() {
+        let text = """
+          apiVersion: v1
+          kind: Namespace
+        --- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: x}}
+        ---
+        "kind" : ClusterRoleBinding
+        apiVersion: rbac.authorization.k8s.io/v1
+        ---
+        apiVersion: v1
+        kind: List
+        items:
+        - apiVersion: v1
+          kind: PodSecurityPolicy
+        - kind: Namespace
+        """
+        let findings = scanner.scan(file: "templates/x.yaml", text: text)
+        #expect(findings.map(\.kind) == ["Namespace", "ClusterRole", "ClusterRoleBinding", "List", "PodSecurityPolicy", "Namespace"])
+        #expect(findings.map(\.document) == [1, 2, 3, 4, 4, 4])
+        #expect(findings[1].apiVersion == "rbac.authorization.k8s.io/v1")
+        #expect(findings[2].apiVersion == "rbac.authorization.k8s.io/v1")
+        #expect(findings.allSatisfy { !$0.isDynamic })
+    }
+
+    @Test func valuesThatAreNotPlainNamesAreDynamic() {
+        let text = """
+        kind: !!str ClusterRole
+        ---
+        kind: *roleKind
+        ---
+        kind:
+          ClusterRole
+        ---
+        kind: "Cluster Role"
+        ---
+        kind: {{ include "kind" . }}
+        """
+        let findings = scanner.scan(file: "templates/x.yaml", text: text)
+        #expect(findings.count == 5)
+        #expect(findings.allSatisfy { $0.isDynamic })
+        #expect(findings[2].kind == "ClusterRole")
+        #expect(findings[2].line == 5)
+    }
+
+    @Test func eachDefineBlockIsADocumentOfItsOwn() {
+        let text = """
+        {{- define "labels" }}
+            app: x
+            tier: web
+        {{- end }}
+        {{- define "binding" }}
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRoleBinding
+        {{- end }}
+        {{- define "indented" }}
+          kind: MutatingWebhookConfiguration
+        {{- end }}
+        """
+        let findings = scanner.scan(file: "templates/_helpers.tpl", text: text)
+        #expect(findings.map(\.kind) == ["ClusterRoleBinding", "MutatingWebhookConfiguration"])
+        #expect(findings.map(\.line) == [7, 10])
+    }
+
+    @Test func jsonAndFlowDocumentsReportOnlyTopLevelAndItemKinds() {
+        let text = #"""
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+         "roleRef": {"kind": "ClusterRole", "name": "view"},
+         "subjects": [{"kind": "ServiceAccount", "name": "default"}]}
+        """#
+        #expect(kinds("templates/binding.json", text) == ["RoleBinding"])
+        let list = #"{"kind": "List", "items": [{"kind": "ClusterRole"}, {"kind": "{{ .Values.k }}"}]}"#
+        let findings = scanner.scan(file: "templates/list.json", text: list)
+        #expect(findings.map(\.kind) == ["List", "ClusterRole", "{{ … }}"])
+        #expect(findings.map(\.isListItem) == [false, true, true])
+        #expect(findings.map(\.isDynamic) == [false, false, true])
+    }
+
+    @Test func filesInCRDDirectoriesAreMarked() {
+        let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        #expect(scanner.scan(file: "crds/a.yaml", text: crd).first?.isInCRDDirectory == true)
+        #expect(scanner.scan(file: "templates/a.yaml", text: crd).first?.isInCRDDirectory == false)
+        let nested = scanner.scan(file: "charts/sub-1.0.0.tgz!/crds/a.yaml", chartPath: "crds/a.yaml", text: crd)
+        #expect(nested.first?.isInCRDDirectory == true)
+    }
+
     @Test func whichFilesAreManifests() {
         #expect(ManifestKindScanner.isManifestSource("templates/deployment.yaml"))
         #expect(ManifestKindScanner.isManifestSource("templates/_helpers.tpl"))
@@ -100,5 +185,58 @@ struct ManifestKindScannerTests {
         #expect(ManifestKindScanner.isManifestSource("crds/widgets.yaml"))
         #expect(!ManifestKindScanner.isManifestSource("crds/README.md"))
         #expect(!ManifestKindScanner.isManifestSource("values.yaml"))
+    }
+}
+
+@Suite("Manifest kinds read with the archive")
+struct ArchiveManifestKindTests {
+    static var policyFixtures: String { Fixtures.root + "/policy" }
+
+    @Test func subchartArchivesAreReadRecursivelyInTheSamePass() throws {
+        let package = try ChartArchiveReader().read(path: Self.policyFixtures + "/innocent-parent-1.0.0.tgz")
+        let files = package.manifestKinds.map(\.file)
+        #expect(files == [
+            "templates/service.yaml",
+            "charts/log-shipper-0.2.0.tgz!/templates/daemonset.yaml",
+            "charts/log-shipper-0.2.0.tgz!/charts/node-access-0.1.0.tgz!/templates/clusterrolebinding.yaml",
+        ])
+        #expect(package.manifestKinds.map(\.kind) == ["Service", "DaemonSet", "ClusterRoleBinding"])
+        #expect(package.manifestFileCount == 3)
+        // Only the top-level chart's entries are its files.
+        #expect(package.files.map(\.path).contains("charts/log-shipper-0.2.0.tgz"))
+    }
+
+    @Test func unpackedSubchartsAreChartsOfTheirOwn() throws {
+        let package = try ChartArchiveReader().read(path: Self.policyFixtures + "/innocent-parent-1.0.1.tgz")
+        #expect(package.manifestKinds.map(\.file).last == "charts/log-shipper/charts/node-access/templates/clusterrolebinding.yaml")
+        #expect(ChartArchiveReader.role(of: ["charts", "sub", "crds", "a.yaml"]) == .manifest(chartPath: "crds/a.yaml"))
+        #expect(ChartArchiveReader.role(of: ["charts", "sub", "charts", "deeper-1.0.0.tgz"]) == .subchartArchive)
+        #expect(ChartArchiveReader.role(of: ["charts", "sub", "values.yaml"]) == nil)
+        #expect(ChartArchiveReader.role(of: ["files", "templates", "x.yaml"]) == nil)
+    }
+
+    @Test func crdsInTheCRDDirectoryAreMarked() throws {
+        let package = try ChartArchiveReader().read(path: Self.policyFixtures + "/widget-operator-1.0.0.tgz")
+        let crd = try #require(package.manifestKinds.first { $0.kind == "CustomResourceDefinition" })
+        #expect(crd.file == "crds/widgets.yaml")
+        #expect(crd.isInCRDDirectory)
+    }
+
+    @Test func nestingDeeperThanTheLimitIsRefused() throws {
+        let reader = ChartArchiveReader(limits: ChartArchiveLimits(maxSubchartDepth: 1))
+        let error = #expect(throws: ChartArchiveError.self) {
+            try reader.read(path: Self.policyFixtures + "/innocent-parent-1.0.0.tgz")
+        }
+        #expect(error?.code == .subchartTooDeep)
+        #expect(error?.message.contains("charts/log-shipper-0.2.0.tgz!/charts/node-access-0.1.0.tgz") == true)
+    }
+
+    @Test func subchartArchivesShareTheParentsByteBudget() throws {
+        // The parent alone is far below 2 KiB of content; with its subcharts it is not.
+        let reader = ChartArchiveReader(limits: ChartArchiveLimits(maxTotalBytes: 1_600))
+        let error = #expect(throws: ChartArchiveError.self) {
+            try reader.read(path: Self.policyFixtures + "/innocent-parent-1.0.0.tgz")
+        }
+        #expect(error?.code == .totalTooLarge)
     }
 }

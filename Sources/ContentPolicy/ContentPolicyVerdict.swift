@@ -1,0 +1,74 @@
+import ChartArchive
+
+/// The outcome of judging one chart against a repository's content policy: what was scanned,
+/// what broke a rule, and what an admin's allowance let through. Stored and audited as JSON.
+public struct ContentPolicyVerdict: Sendable, Equatable, Codable {
+    public enum Rule: String, Sendable, Equatable, Codable {
+        /// The kind is in `denyKinds`.
+        case denyKind = "deny-kind"
+        /// The kind is in `warnKinds`.
+        case warnKind = "warn-kind"
+        /// A CustomResourceDefinition in `templates/`, where Helm upgrades and deletes it with the release.
+        case crdOutsideCRDDirectory = "crd-outside-crds"
+        /// The kind is made by a template action and cannot be judged before rendering.
+        case dynamicKind = "dynamic-kind"
+    }
+
+    public enum Severity: String, Sendable, Equatable, Codable {
+        case deny
+        case warn
+    }
+
+    public struct Violation: Sendable, Equatable, Codable {
+        public var file: String
+        public var kind: String
+        public var rule: Rule
+        public var severity: Severity
+        public var line: Int
+        public var document: Int
+        public var apiVersion: String?
+
+        init(_ finding: ManifestKindScanner.Finding, rule: Rule, severity: Severity) {
+            file = finding.file
+            kind = finding.kind
+            self.rule = rule
+            self.severity = severity
+            line = finding.line
+            document = finding.document
+            apiVersion = finding.apiVersion
+        }
+    }
+
+    /// A violation an `allow` entry let through, and which entry.
+    public struct Exemption: Sendable, Equatable, Codable {
+        public var violation: Violation
+        public var allowedBy: String
+    }
+
+    public var chart: String
+    public var version: String
+    public var mode: ContentPolicy.Mode
+    public var scannedFiles: Int
+    public var kindsFound: Int
+    public var violations: [Violation] = []
+    public var exemptions: [Exemption] = []
+
+    /// No violation that the policy denies (warnings may remain).
+    public var passed: Bool { !violations.contains { $0.severity == .deny } }
+
+    /// Whether the upload must be refused: a denying violation under `enforce`.
+    public var refusesUpload: Bool { mode == .enforce && !passed }
+
+    /// One line for the `error` field and the CLI.
+    public var summary: String {
+        let denied = violations.filter { $0.severity == .deny }
+        guard !denied.isEmpty else {
+            return violations.isEmpty ? "\(chart) \(version) passes the content policy"
+                : "\(chart) \(version) passes the content policy with \(violations.count) warning(s)"
+        }
+        let listed = denied.prefix(3).map { "\($0.kind.isEmpty ? "(unreadable kind)" : $0.kind) in \($0.file)" }
+            .joined(separator: ", ")
+        let more = denied.count > 3 ? " and \(denied.count - 3) more" : ""
+        return "\(chart) \(version) is refused by the repository's content policy: \(listed)\(more)"
+    }
+}
