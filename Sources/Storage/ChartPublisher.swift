@@ -18,11 +18,12 @@ public struct ChartPublisher: Sendable {
     }
 
     /// Publishes a new version, or replaces `replacing` (forced overwrite, or a version that was
-    /// deleted), with the provenance verdict that let it in. Conflicts with an existing row
+    /// deleted), with the provenance and content verdicts that let it in. Conflicts with an existing row
     /// surface as `StorageError.conflict`.
     public func publish(archive: [UInt8], provenance: [UInt8]? = nil, chart: ChartMetadata, repository: String,
                         uploader: String, status: ChartStatus = .active, replacing: ChartVersionRecord? = nil,
-                        verdict: ProvenanceVerdictRecord? = nil, auditDetail: String? = nil,
+                        verdict: ProvenanceVerdictRecord? = nil, contentVerdict: ContentVerdictRecord? = nil,
+                        auditDetail: String? = nil,
                         created: Date = Date()) throws -> ChartVersionRecord {
         let digest = try blobs.write(archive)
         let provenanceDigest = try provenance.map { bytes throws(StorageError) in try blobs.write(bytes) }
@@ -39,8 +40,9 @@ public struct ChartPublisher: Sendable {
                                outcome: status.rawValue, subject: "\(chart.name)-\(chart.version)",
                                detail: auditDetail ?? (provenanceDigest == nil ? nil : "{\"provenance\":true}"))
         if let replacing, let id = replacing.id {
-            return try metadata.replaceChart(id: id, with: record, audit: audit, verdict: verdict)
+            return try metadata.replaceChart(id: id, with: record, audit: audit, verdict: verdict,
+                                             contentVerdict: contentVerdict)
         }
-        return try metadata.insertChart(record, audit: audit, verdict: verdict)
+        return try metadata.insertChart(record, audit: audit, verdict: verdict, contentVerdict: contentVerdict)
     }
 }

@@ -6,15 +6,15 @@ public protocol MetadataStore: Sendable {
     func ensureRepository(_ name: String) throws(StorageError)
     /// Inserts a chart version in one transaction, together with its audit event. A second row
     /// for the same (repository, name, version) fails with `.conflict`.
-    /// A verdict given is stored in the same transaction, linked to the new row.
-    func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?)
-        throws(StorageError) -> ChartVersionRecord
+    /// Verdicts given are stored in the same transaction, linked to the new row.
+    func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?,
+                     contentVerdict: ContentVerdictRecord?) throws(StorageError) -> ChartVersionRecord
     func chart(repository: String, name: String, version: String) throws(StorageError) -> ChartVersionRecord?
     func charts(repository: String, statuses: Set<ChartStatus>) throws(StorageError) -> [ChartVersionRecord]
     /// Replaces the row `id` (a forced overwrite, or a re-upload over a deleted version) in one
     /// transaction with its audit event.
-    func replaceChart(id: Int64, with record: ChartVersionRecord, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?)
-        throws(StorageError) -> ChartVersionRecord
+    func replaceChart(id: Int64, with record: ChartVersionRecord, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?,
+                      contentVerdict: ContentVerdictRecord?) throws(StorageError) -> ChartVersionRecord
     /// Attaches a prov; `activate` also publishes a staged chart, in the same transaction.
     func setProvenance(id: Int64, digest: String, activate: Bool, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?)
         throws(StorageError)
@@ -46,6 +46,10 @@ public protocol MetadataStore: Sendable {
     func appendVerdict(_ verdict: ProvenanceVerdictRecord) throws(StorageError)
     /// The newest verdict recorded for a stored chart row.
     func verdict(chartVersionID: Int64) throws(StorageError) -> ProvenanceVerdictRecord?
+    /// A content verdict that let nothing in (a refusal), with its audit event, in one transaction.
+    func appendContentVerdict(_ verdict: ContentVerdictRecord, audit: AuditEvent?) throws(StorageError)
+    /// Every content verdict recorded for one chart version, stored or refused, newest first.
+    func contentVerdicts(repository: String, name: String, version: String) throws(StorageError) -> [ContentVerdictRecord]
     /// Charts in `statuses` whose current verdict names `fingerprint` as signer (all signers when nil).
     func signedCharts(by fingerprint: String?, repository: String?, statuses: Set<ChartStatus>)
         throws(StorageError) -> [SignedChart]
@@ -72,13 +76,14 @@ public struct AuditQuery: Sendable, Equatable {
 }
 
 extension MetadataStore {
-    public func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?) throws(StorageError) -> ChartVersionRecord {
-        try insertChart(record, audit: audit, verdict: nil)
+    public func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?,
+                            verdict: ProvenanceVerdictRecord? = nil) throws(StorageError) -> ChartVersionRecord {
+        try insertChart(record, audit: audit, verdict: verdict, contentVerdict: nil)
     }
 
-    public func replaceChart(id: Int64, with record: ChartVersionRecord, audit: AuditEvent?)
-        throws(StorageError) -> ChartVersionRecord {
-        try replaceChart(id: id, with: record, audit: audit, verdict: nil)
+    public func replaceChart(id: Int64, with record: ChartVersionRecord, audit: AuditEvent?,
+                             verdict: ProvenanceVerdictRecord? = nil) throws(StorageError) -> ChartVersionRecord {
+        try replaceChart(id: id, with: record, audit: audit, verdict: verdict, contentVerdict: nil)
     }
 
     public func setProvenance(id: Int64, digest: String, audit: AuditEvent?) throws(StorageError) {

@@ -92,6 +92,20 @@ public final class SQLiteMetadataStore: MetadataStore {
         migrator.registerMigration("v2-verdict-lookup") { db in
             try db.create(index: "provenance_verdicts_by_chart", on: "provenance_verdicts", columns: ["chartVersionID"])
         }
+        migrator.registerMigration("v3-content-verdicts") { db in
+            try db.create(table: "content_verdicts") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("chartVersionID", .integer).references("chart_versions", onDelete: .cascade).indexed()
+                table.column("repository", .text).notNull()
+                table.column("name", .text).notNull()
+                table.column("version", .text).notNull()
+                table.column("passed", .boolean).notNull()
+                table.column("refused", .boolean).notNull()
+                table.column("verdict", .text).notNull()
+                table.column("createdAt", .datetime).notNull()
+            }
+            try db.create(index: "content_verdicts_by_chart", on: "content_verdicts", columns: ["repository", "name", "version"])
+        }
         return migrator
     }
 
@@ -102,8 +116,8 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    public func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?)
-        throws(StorageError) -> ChartVersionRecord {
+    public func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?,
+                            contentVerdict: ContentVerdictRecord?) throws(StorageError) -> ChartVersionRecord {
         try write { db in
             var record = record
             do {
@@ -115,11 +129,18 @@ public final class SQLiteMetadataStore: MetadataStore {
                 try audit.insert(db)
             }
             try Self.link(verdict, to: record.id, db)
+            try Self.link(contentVerdict, to: record.id, db)
             return record
         }
     }
 
     private static func link(_ verdict: ProvenanceVerdictRecord?, to id: Int64?, _ db: Database) throws {
+        guard var verdict else { return }
+        verdict.chartVersionID = id
+        try verdict.insert(db)
+    }
+
+    private static func link(_ verdict: ContentVerdictRecord?, to id: Int64?, _ db: Database) throws {
         guard var verdict else { return }
         verdict.chartVersionID = id
         try verdict.insert(db)
@@ -143,13 +164,15 @@ public final class SQLiteMetadataStore: MetadataStore {
     }
 
     public func replaceChart(id: Int64, with record: ChartVersionRecord, audit: AuditEvent?,
-                             verdict: ProvenanceVerdictRecord?) throws(StorageError) -> ChartVersionRecord {
+                             verdict: ProvenanceVerdictRecord?, contentVerdict: ContentVerdictRecord?)
+        throws(StorageError) -> ChartVersionRecord {
         try write { db in
             var record = record
             record.id = id
             try record.update(db)
             if var audit { try audit.insert(db) }
             try Self.link(verdict, to: id, db)
+            try Self.link(contentVerdict, to: id, db)
             return record
         }
     }
@@ -287,6 +310,23 @@ public final class SQLiteMetadataStore: MetadataStore {
         try write { db in
             var verdict = verdict
             try verdict.insert(db)
+        }
+    }
+
+    public func appendContentVerdict(_ verdict: ContentVerdictRecord, audit: AuditEvent?) throws(StorageError) {
+        try write { db in
+            var verdict = verdict
+            try verdict.insert(db)
+            if var audit { try audit.insert(db) }
+        }
+    }
+
+    public func contentVerdicts(repository: String, name: String, version: String) throws(StorageError)
+        -> [ContentVerdictRecord] {
+        try read { db in
+            try ContentVerdictRecord
+                .filter(Column("repository") == repository && Column("name") == name && Column("version") == version)
+                .order(Column("id").desc).fetchAll(db)
         }
     }
 

@@ -100,3 +100,39 @@ public struct SignedChart: Sendable, Equatable {
     public var chart: ChartVersionRecord
     public var verdict: ProvenanceVerdictRecord
 }
+
+/// A content-policy verdict (which kinds a chart creates, what broke the repository's rules),
+/// linked to the chart row it let in, or unlinked when the upload was refused.
+public struct ContentVerdictRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "content_verdicts"
+
+    public var id: Int64?
+    public var chartVersionID: Int64?
+    public var repository: String
+    public var name: String
+    public var version: String
+    /// No violation the policy denies.
+    public var passed: Bool
+    /// The upload was refused because of this verdict.
+    public var refused: Bool
+    /// The whole verdict as JSON (mode, violations, exemptions).
+    public var verdict: String
+    public var createdAt: Date
+
+    public init(id: Int64? = nil, chartVersionID: Int64? = nil, repository: String, name: String, version: String,
+                passed: Bool, refused: Bool, verdict: String, createdAt: Date) {
+        self.id = id
+        self.chartVersionID = chartVersionID
+        self.repository = repository
+        self.name = name
+        self.version = version
+        self.passed = passed
+        self.refused = refused
+        self.verdict = verdict
+        self.createdAt = createdAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}

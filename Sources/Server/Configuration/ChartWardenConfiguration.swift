@@ -1,3 +1,4 @@
+import ContentPolicy
 import Foundation
 import TLS
 import Yams
@@ -89,6 +90,8 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         public var provenanceMode: ProvenanceMode
         public var trustedKeys: [String]
         public var stagingTTLSeconds: Int
+        /// What charts may create in a cluster; `ContentPolicy.default` when not configured.
+        public var contentPolicy: ContentPolicy = .default
 
         /// URL path prefix: "" for the root repository, "/NAME" otherwise.
         public var pathPrefix: String { name.isEmpty ? "" : "/" + name }
@@ -260,7 +263,7 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         for (index, node) in nodes.enumerated() {
             let path = "repositories[\(index)]"
             let reader = try YAMLMappingReader(node, path: path, allowedKeys: [
-                "name", "read", "write", "delete", "allowOverwrite", "provenance",
+                "name", "read", "write", "delete", "allowOverwrite", "provenance", "contentPolicy",
             ])
             guard let name = try reader.string("name") else { throw ConfigurationError(key: reader.key("name"), "is required") }
             if !name.isEmpty {
@@ -301,8 +304,51 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
             repositories.append(Repository(
                 name: name, read: read, write: write, delete: delete,
                 allowOverwrite: try reader.bool("allowOverwrite") ?? false,
-                provenanceMode: mode, trustedKeys: trustedKeys, stagingTTLSeconds: ttl))
+                provenanceMode: mode, trustedKeys: trustedKeys, stagingTTLSeconds: ttl,
+                contentPolicy: try parseContentPolicy(reader)))
         }
         return repositories
+    }
+
+    private static func parseContentPolicy(_ repository: YAMLMappingReader) throws(ConfigurationError) -> ContentPolicy {
+        guard let policy = try repository.mapping("contentPolicy", allowedKeys: [
+            "mode", "denyKinds", "warnKinds", "dynamicKinds", "allow",
+        ]) else {
+            return .default
+        }
+        func kinds(_ list: [String], key: String, wildcard: Bool) throws(ConfigurationError) -> [String] {
+            for (index, kind) in list.enumerated() {
+                let isName = kind.first?.isLetter == true && kind.unicodeScalars.allSatisfy { $0.isASCII && CharacterSet.alphanumerics.contains($0) }
+                guard isName || (wildcard && kind == "*") else {
+                    throw ConfigurationError(key: "\(key)[\(index)]", "\"\(kind)\" is not a Kubernetes kind\(wildcard ? " or *" : "")")
+                }
+            }
+            return list
+        }
+        let modeText = try policy.string("mode") ?? ContentPolicy.Mode.enforce.rawValue
+        guard let mode = ContentPolicy.Mode(rawValue: modeText) else {
+            throw ConfigurationError(key: policy.key("mode"), "must be enforce, warn or off")
+        }
+        let dynamicText = try policy.string("dynamicKinds") ?? ContentPolicy.DynamicKinds.deny.rawValue
+        guard let dynamicKinds = ContentPolicy.DynamicKinds(rawValue: dynamicText) else {
+            throw ConfigurationError(key: policy.key("dynamicKinds"), "must be deny, warn or allow")
+        }
+        var allow: [ContentPolicy.Allowance] = []
+        for (index, node) in (try policy.sequence("allow") ?? []).enumerated() {
+            let entry = try YAMLMappingReader(node, path: policy.key("allow") + "[\(index)]", allowedKeys: ["chart", "kinds"])
+            guard let chart = try entry.string("chart"), !chart.isEmpty else {
+                throw ConfigurationError(key: entry.key("chart"), "is required (a chart name or glob)")
+            }
+            guard let list = try entry.stringList("kinds"), !list.isEmpty else {
+                throw ConfigurationError(key: entry.key("kinds"), "is required: the kinds this chart may create (or *)")
+            }
+            allow.append(.init(chart: chart, kinds: try kinds(list, key: entry.key("kinds"), wildcard: true)))
+        }
+        return ContentPolicy(
+            mode: mode,
+            denyKinds: try kinds(try policy.stringList("denyKinds") ?? ContentPolicy.defaultDenyKinds,
+                                 key: policy.key("denyKinds"), wildcard: false),
+            warnKinds: try kinds(try policy.stringList("warnKinds") ?? [], key: policy.key("warnKinds"), wildcard: false),
+            dynamicKinds: dynamicKinds, allow: allow)
     }
 }

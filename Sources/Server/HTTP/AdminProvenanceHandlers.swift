@@ -1,3 +1,4 @@
+import ContentPolicy
 import Foundation
 import Hummingbird
 import OpenPGP
@@ -18,6 +19,26 @@ enum AdminProvenanceHandlers {
         let statusReason: String?
         let provenance: Bool
         let verdict: ProvenanceVerdict?
+        /// The content-policy verdict that let this chart in, beside the signature verdict.
+        let contentPolicy: ContentPolicyVerdict?
+    }
+
+    struct ContentVerdicts: Encodable {
+        struct Entry: Encodable {
+            /// `stored` (it let the chart in) or `refused`.
+            let outcome: String
+            let at: Date
+            let verdict: ContentPolicyVerdict?
+        }
+
+        let repository: String
+        let name: String
+        let version: String
+        /// The chart row's status, nil when the version was never stored.
+        let status: String?
+        /// The repository's policy now (it may differ from the one that judged).
+        let mode: String
+        let verdicts: [Entry]
     }
 
     struct QuarantinedChart: Encodable {
@@ -167,9 +188,34 @@ enum AdminProvenanceHandlers {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         let verdict = stored.flatMap { try? decoder.decode(ProvenanceVerdict.self, from: Data($0.checks.utf8)) }
+        let (_, contentVerdicts) = try await environment.service.contentVerdicts(
+            name: record.name, version: record.version, in: repository)
+        let content = contentVerdicts.first { $0.chartVersionID == record.id }.flatMap(decodeContentVerdict)
         return respond(.ok, Verdict(repository: record.repository, name: record.name, version: record.version,
                                     status: record.status.rawValue, statusReason: record.statusReason,
-                                    provenance: record.provenanceDigest != nil, verdict: verdict))
+                                    provenance: record.provenanceDigest != nil, verdict: verdict,
+                                    contentPolicy: content))
+    }
+
+    /// GET /api/admin/charts/{repo}/{name}/{version}/policy — every content verdict for a version,
+    /// including refused uploads that left nothing stored.
+    static func contentPolicy(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
+        async throws -> Response {
+        let principals = try await environment.principals(request, context: context)
+        let repository = try adminRepository(context.parameters.get("repo"), principals, environment)
+        let name = context.parameters.get("name") ?? ""
+        let version = context.parameters.get("version") ?? ""
+        let (record, verdicts) = try await environment.service.contentVerdicts(name: name, version: version, in: repository)
+        return respond(.ok, ContentVerdicts(
+            repository: repository.name, name: name, version: version,
+            status: record.flatMap { $0.status == .deleted ? nil : $0.status.rawValue },
+            mode: repository.configuration.contentPolicy.mode.rawValue,
+            verdicts: verdicts.map { .init(outcome: $0.refused ? "refused" : "stored", at: $0.createdAt,
+                                           verdict: decodeContentVerdict($0)) }))
+    }
+
+    static func decodeContentVerdict(_ record: ContentVerdictRecord) -> ContentPolicyVerdict? {
+        try? JSONDecoder().decode(ContentPolicyVerdict.self, from: Data(record.verdict.utf8))
     }
 
     /// GET /api/admin/quarantine[?repo=R]

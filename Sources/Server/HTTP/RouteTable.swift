@@ -59,6 +59,8 @@ enum RouteTable {
               handler: AdminProvenanceHandlers.distrust),
         Route(method: .get, path: "charts/{repo}/{name}/{version}/provenance", scope: .admin,
               handler: AdminProvenanceHandlers.verdict),
+        Route(method: .get, path: "charts/{repo}/{name}/{version}/policy", scope: .admin,
+              handler: AdminProvenanceHandlers.contentPolicy),
         Route(method: .get, path: "quarantine", scope: .admin, handler: AdminProvenanceHandlers.quarantine),
         Route(method: .post, path: "quarantine/{repo}/{name}/{version}/restore", scope: .admin,
               handler: AdminProvenanceHandlers.restore),

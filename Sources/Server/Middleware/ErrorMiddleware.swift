@@ -1,3 +1,4 @@
+import ContentPolicy
 import Hummingbird
 
 /// Turns every error into a JSON response with the right status, so no route ever answers with
@@ -11,6 +12,9 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error as ServiceError {
             var headers: HTTPFields = [:]
             if let seconds = error.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
+            if let violations = error.violations {
+                return JSONResponse.make(error.status, ContentRejection(error: error.message, violations: violations))
+            }
             if let failedChecks = error.failedChecks {
                 return JSONResponse.make(error.status, ProvenanceRejection(error: error.message, failedChecks: failedChecks))
             }
@@ -29,6 +33,11 @@ struct ErrorMiddleware: RouterMiddleware {
     struct ProvenanceRejection: Encodable {
         let error: String
         let failedChecks: [String]
+    }
+
+    struct ContentRejection: Encodable {
+        let error: String
+        let violations: [ContentPolicyVerdict.Violation]
     }
 
     static func defaultMessage(_ status: HTTPResponse.Status) -> String {

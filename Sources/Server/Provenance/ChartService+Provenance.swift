@@ -118,4 +118,24 @@ extension ChartService {
             }
         }
     }
+
+    /// The stored chart row (nil when it was never stored, e.g. refused) and every content-policy
+    /// verdict recorded for this version, newest first.
+    func contentVerdicts(name: String, version: String, in repository: ChartRepository) async throws(ServiceError)
+        -> (ChartVersionRecord?, [ContentVerdictRecord]) {
+        try await offloadMapping { [metadata] () throws(ServiceError) in
+            do {
+                let record = try metadata.chart(repository: repository.name, name: name, version: version)
+                let verdicts = try metadata.contentVerdicts(repository: repository.name, name: name, version: version)
+                guard record != nil || !verdicts.isEmpty else {
+                    throw ServiceError(.notFound, "no chart \(name) version \(version) was stored or judged")
+                }
+                return (record, verdicts)
+            } catch let error as ServiceError {
+                throw error
+            } catch {
+                throw ServiceError(.internalError, "\(error)")
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import ChartArchive
 import ChartIndex
 import ChartModel
+import ContentPolicy
 import Foundation
 import NIOCore
 import NIOPosix
@@ -91,6 +92,11 @@ public final class ChartService: Sendable {
             }
         }
         let configuration = repository.configuration
+        // What the chart creates is judged before who signed it: refusing costs no gpg run.
+        let contentVerdict = configuration.contentPolicy.mode == .off ? nil : configuration.contentPolicy.evaluate(package)
+        if let contentVerdict, contentVerdict.refusesUpload {
+            try await recordContentRefusal(contentVerdict, repository: configuration.name, uploader: uploader)
+        }
         if let provenance, configuration.provenanceMode == .off {
             // Unverified provs are at least for the right chart; verifying modes let the
             // verifier name the failed check instead.
@@ -117,7 +123,8 @@ public final class ChartService: Sendable {
                                       version: package.metadata.version, uploader: uploader)
         }
         let verdictToStore = verdictRecord
-        let auditDetail = Self.auditDetail(decision, provenance: provenance != nil)
+        let contentRecord = contentVerdict.map { Self.record($0, repository: configuration.name, refused: false) }
+        let auditDetail = Self.auditDetail(decision, provenance: provenance != nil, content: contentVerdict)
         let record: ChartVersionRecord = try await offloadMapping { [self] () throws(ServiceError) in
             let existing: ChartVersionRecord?
             do {
@@ -136,7 +143,7 @@ public final class ChartService: Sendable {
                 return try publisher.publish(archive: chart, provenance: provenance, chart: package.metadata,
                                              repository: configuration.name, uploader: uploader, status: status,
                                              replacing: existing, verdict: verdictToStore,
-                                             auditDetail: auditDetail)
+                                             contentVerdict: contentRecord, auditDetail: auditDetail)
             } catch let error as StorageError where error.code == .conflict {
                 throw ServiceError(.conflict, "\(package.fileName) already exists in this repository")
             } catch {
@@ -221,6 +228,25 @@ public final class ChartService: Sendable {
         throw ServiceError(.forbidden, verdict.summary, failedChecks: verdict.failedChecks)
     }
 
+    /// Stores the verdict and audit event of an upload the content policy refuses, then throws
+    /// the 403 that names every violation.
+    private func recordContentRefusal(_ verdict: ContentPolicyVerdict, repository: String, uploader: String)
+        async throws(ServiceError) -> Never {
+        let record = Self.record(verdict, repository: repository, refused: true)
+        let audit = AuditEvent(at: Date(), repository: repository, actor: uploader, action: "upload", outcome: "rejected",
+                               subject: "\(verdict.chart)-\(verdict.version)",
+                               detail: TrustStore.json(["contentPolicy": verdict]))
+        try? await offloadMapping { [metadata] () throws(ServiceError) in
+            try? metadata.appendContentVerdict(record, audit: audit)
+        }
+        throw ServiceError(.forbidden, verdict.summary, violations: verdict.violations)
+    }
+
+    static func record(_ verdict: ContentPolicyVerdict, repository: String, refused: Bool) -> ContentVerdictRecord {
+        ContentVerdictRecord(repository: repository, name: verdict.chart, version: verdict.version, passed: verdict.passed,
+                             refused: refused, verdict: TrustStore.json(verdict), createdAt: Date())
+    }
+
     /// Audit detail of a verdict: the checks that failed (empty when all passed), the signer, why.
     private struct VerdictDetail: Encodable {
         let failedChecks: [String]
@@ -229,6 +255,15 @@ public final class ChartService: Sendable {
     }
 
     /// Who signed and what failed, for the audit event of an accepted upload.
+    static func auditDetail(_ decision: ProvenanceDecision, provenance: Bool, content: ContentPolicyVerdict?) -> String? {
+        let provenanceDetail = auditDetail(decision, provenance: provenance)
+        guard let content else { return provenanceDetail }
+        var object: [String: JSONValue] = [:]
+        if let provenanceDetail, case .object(let fields) = JSONValue(text: provenanceDetail) { object = fields }
+        object["contentPolicy"] = JSONValue(text: TrustStore.json(content))
+        return TrustStore.json(JSONValue.object(object))
+    }
+
     static func auditDetail(_ decision: ProvenanceDecision, provenance: Bool) -> String? {
         switch decision {
         case .publish(let verdict?):

@@ -1,3 +1,4 @@
+import ContentPolicy
 import Hummingbird
 
 /// An error a handler returns to the client: a code that maps to one HTTP status and a message
@@ -36,12 +37,16 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
     public let retryAfterSeconds: Int?
     /// Provenance checks that failed, sent as `failedChecks` beside `error` (403).
     public let failedChecks: [String]?
+    /// Content-policy violations, sent as `violations` beside `error` (403).
+    public let violations: [ContentPolicyVerdict.Violation]?
 
-    public init(_ code: Code, _ message: String, retryAfterSeconds: Int? = nil, failedChecks: [String]? = nil) {
+    public init(_ code: Code, _ message: String, retryAfterSeconds: Int? = nil, failedChecks: [String]? = nil,
+                violations: [ContentPolicyVerdict.Violation]? = nil) {
         self.code = code
         self.message = message
         self.retryAfterSeconds = retryAfterSeconds
         self.failedChecks = failedChecks
+        self.violations = violations
     }
 
     public var status: HTTPResponse.Status { code.status }

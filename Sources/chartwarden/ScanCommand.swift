@@ -1,0 +1,74 @@
+import ArgumentParser
+import ChartArchive
+import ContentPolicy
+import Foundation
+import Server
+
+/// `chartwarden scan CHART.tgz --config FILE [--repo NAME]`: the server's content-policy check,
+/// offline, with the policy of one configured repository. Exit 0 when the upload would be
+/// accepted (warnings allowed), 1 when the policy refuses it or the chart is unreadable.
+struct ScanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "Check a chart against a repository's content policy; exit 0 only if the server would accept it."
+    )
+
+    @Argument(help: "The packaged chart.")
+    var chart: String
+
+    @Option(help: "Configuration file (default: $CHARTWARDEN_CONFIG, else config/chartwarden.yaml).")
+    var config: String?
+
+    @Option(help: "Repository whose policy applies (\"\" or _ for the root); required when several are configured.")
+    var repo: String?
+
+    @Flag(help: "Print the verdict as JSON.")
+    var json = false
+
+    func run() throws {
+        let path = config ?? ProcessInfo.processInfo.environment["CHARTWARDEN_CONFIG"] ?? "config/chartwarden.yaml"
+        let configuration: ChartWardenConfiguration
+        do {
+            configuration = try ChartWardenConfiguration.load(path: path)
+        } catch {
+            throw ValidationError("\(path): \(error)")
+        }
+        let repository = try Self.repository(configuration.repositories, named: repo)
+        let package = try VerifyCommand.readChart(try VerifyCommand.read(chart), path: chart)
+        let verdict = repository.contentPolicy.evaluate(package)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(verdict), as: UTF8.self))
+        } else {
+            print("scanned \(verdict.scannedFiles) template and CRD files, \(verdict.kindsFound) kinds "
+                + "(repository '\(repository.name)', mode \(verdict.mode.rawValue))")
+            for violation in verdict.violations {
+                print("\(violation.severity == .deny ? "DENY" : "warn")  \(violation.file):\(violation.line)  "
+                    + "\(violation.kind.isEmpty ? "(unreadable kind)" : violation.kind)  [\(violation.rule.rawValue)]")
+            }
+            for exemption in verdict.exemptions {
+                print("allowed  \(exemption.violation.file):\(exemption.violation.line)  \(exemption.violation.kind)  "
+                    + "[allow \(exemption.allowedBy)]")
+            }
+            print(verdict.summary)
+        }
+        if verdict.refusesUpload { throw ExitCode.failure }
+    }
+
+    static func repository(_ repositories: [ChartWardenConfiguration.Repository], named name: String?) throws
+        -> ChartWardenConfiguration.Repository {
+        guard let name else {
+            guard repositories.count == 1 else {
+                throw ValidationError("--repo is required: the configuration has \(repositories.count) repositories ("
+                    + repositories.map { $0.name.isEmpty ? "_" : $0.name }.joined(separator: ", ") + ")")
+            }
+            return repositories[0]
+        }
+        let wanted = name == "_" ? "" : name
+        guard let repository = repositories.first(where: { $0.name == wanted }) else {
+            throw ValidationError("no repository '\(name)' in the configuration")
+        }
+        return repository
+    }
+}
