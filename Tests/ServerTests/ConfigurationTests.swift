@@ -1,3 +1,4 @@
+import ContentPolicy
 import Testing
 @testable import Server
 
@@ -83,6 +84,34 @@ struct ConfigurationTests {
         #expect(error(Self.minimal + "\n    provenance:\n      mode: strict")?.key == "repositories[0].provenance.mode")
         #expect(error(Self.minimal + "\n    provenance:\n      trustedKeys: [/no/such/key.asc]")?.key
             == "repositories[0].provenance.trustedKeys[0]")
+    }
+
+    @Test func contentPolicyDefaultsAndSettings() throws {
+        #expect(try ChartWardenConfiguration.parse(yaml: Self.minimal).repositories[0].contentPolicy == .default)
+        #expect(ContentPolicy.default.mode == .enforce && ContentPolicy.default.dynamicKinds == .deny)
+        #expect(ContentPolicy.default.denyKinds.contains("ClusterRoleBinding"))
+        let configured = try ChartWardenConfiguration.parse(yaml: Self.minimal + """
+
+            contentPolicy:
+              mode: warn
+              warnKinds: [IngressClass]
+              dynamicKinds: warn
+              allow:
+                - {chart: "kube-state-*", kinds: [ClusterRole, ClusterRoleBinding]}
+                - {chart: trusted, kinds: ["*"]}
+        """).repositories[0].contentPolicy
+        #expect(configured.mode == .warn)
+        #expect(configured.denyKinds == ContentPolicy.defaultDenyKinds)
+        #expect(configured.warnKinds == ["IngressClass"])
+        #expect(configured.dynamicKinds == .warn)
+        #expect(configured.allow == [.init(chart: "kube-state-*", kinds: ["ClusterRole", "ClusterRoleBinding"]),
+                                     .init(chart: "trusted", kinds: ["*"])])
+        let prefix = "repositories[0].contentPolicy"
+        #expect(error(Self.minimal + "\n    contentPolicy:\n      mode: strict")?.key == prefix + ".mode")
+        #expect(error(Self.minimal + "\n    contentPolicy:\n      denyKinds: [\"*\"]")?.key == prefix + ".denyKinds[0]")
+        #expect(error(Self.minimal + "\n    contentPolicy:\n      allow: [{kinds: [Role]}]")?.key == prefix + ".allow[0].chart")
+        #expect(error(Self.minimal + "\n    contentPolicy:\n      allow: [{chart: x, kinds: []}]")?.key
+            == prefix + ".allow[0].kinds")
     }
 
     @Test func authDefaultsAndKeys() throws {
