@@ -13,13 +13,12 @@ import io
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tarfile
 import tempfile
 
+from package import helm
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-HELM = os.path.join(HERE, "..", "scripts", "helmclient.py")
 
 # (chart, version, vendored subcharts); order matters: subcharts first.
 CHARTS = [
@@ -86,11 +85,6 @@ def packed(chart, version, vendored):
             info.size, info.mode, info.mtime = len(data), 0o644, 1700000000
             tar.addfile(info, io.BytesIO(data))
     return gzip.compress(buffer.getvalue(), mtime=0)
-
-
-def helm(home, *args):
-    return subprocess.run([sys.executable, HELM, "--home", home, *args], check=True,
-                          capture_output=True, text=True).stdout.strip()
 
 
 def main():
