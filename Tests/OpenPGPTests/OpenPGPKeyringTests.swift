@@ -5,11 +5,13 @@ import Testing
 
 @Suite("OpenPGP keyring through GPGME")
 struct OpenPGPKeyringTests {
+    let keyringHome: ScratchDirectory
     let keyring: OpenPGPKeyring
     let signer: TestSigner
 
     init() throws {
-        keyring = try OpenPGPKeyring(homeDirectory: NSTemporaryDirectory() + "cw-keyring-" + UUID().uuidString)
+        keyringHome = try ScratchDirectory(prefix: "cw-keyring")
+        keyring = try OpenPGPKeyring(homeDirectory: keyringHome.path)
         signer = try TestSigner()
     }
 

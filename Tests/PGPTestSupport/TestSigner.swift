@@ -10,12 +10,11 @@ public struct TestSigner {
     }()
     public static let keys = top + "/keys-test/pgp"
 
-    public let home: String
+    private let scratch: ScratchDirectory
+    public var home: String { scratch.path }
 
     public init() throws {
-        home = NSTemporaryDirectory() + "cw-signer-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        scratch = try ScratchDirectory(prefix: "cw-signer")
     }
 
     public static func fingerprint(_ name: String, signing: Bool = false) throws -> String {

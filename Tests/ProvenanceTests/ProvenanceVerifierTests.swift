@@ -7,6 +7,7 @@ import Testing
 
 @Suite("Provenance verification")
 struct ProvenanceVerifierTests {
+    let keyringHome: ScratchDirectory
     let keyring: OpenPGPKeyring
     let signer: TestSigner
     let verifier: ProvenanceVerifier
@@ -15,7 +16,8 @@ struct ProvenanceVerifierTests {
     let trusted: Set<String>
 
     init() throws {
-        keyring = try OpenPGPKeyring(homeDirectory: NSTemporaryDirectory() + "cw-verify-" + UUID().uuidString)
+        keyringHome = try ScratchDirectory(prefix: "cw-verify")
+        keyring = try OpenPGPKeyring(homeDirectory: keyringHome.path)
         signer = try TestSigner()
         for name in ["rsa-signer", "ed25519-signer", "ecdsa-signer", "subkey-signer", "untrusted-signer",
                      "expired-signer", "hard-revoked-signer", "soft-revoked-signer"] {
@@ -65,7 +67,9 @@ struct ProvenanceVerifierTests {
     @Test func unknownAndUntrustedSigners() throws {
         let other = try TestSigner()
         // A key the server has never seen.
-        let stranger = try OpenPGPKeyring(homeDirectory: NSTemporaryDirectory() + "cw-empty-" + UUID().uuidString)
+        let strangerHome = try ScratchDirectory(prefix: "cw-empty")
+        defer { withExtendedLifetime(strangerHome) {} }
+        let stranger = try OpenPGPKeyring(homeDirectory: strangerHome.path)
         let unknown = ProvenanceVerifier(keyring: stranger).verify(
             .init(chartName: "demo", chartVersion: "1.2.3", chartDigest: digest,
                   provenance: try other.clearsign(body(), with: "rsa-signer"))) { _ in SignerStanding(isTrusted: true) }
