@@ -35,16 +35,13 @@ public struct ChartArchiveReader: Sendable {
     private func read(bytes: [UInt8], budget: inout Budget, depth: Int, prefix: String) throws(ChartArchiveError)
         -> ChartPackage {
         // The buffer is only valid inside the closure, so the whole read happens there.
-        var localBudget = budget
-        let package = try bytes.withUnsafeBytes { buffer in
+        try bytes.withUnsafeBytes { buffer in
             Result { () throws(ChartArchiveError) in
                 let handle = ArchiveReadHandle()
                 try handle.open(memory: buffer)
-                return try read(from: handle, budget: &localBudget, depth: depth, prefix: prefix)
+                return try read(from: handle, budget: &budget, depth: depth, prefix: prefix)
             }
         }.get()
-        budget = localBudget
-        return package
     }
 
     private func read(from handle: ArchiveReadHandle, budget: inout Budget, depth: Int, prefix: String)
