@@ -21,7 +21,7 @@ struct KeysCommand: ParsableCommand {
 
         /// Opens the configured store and key material (nothing listens).
         func openService() throws -> ChartService {
-            let path = config ?? ProcessInfo.processInfo.environment["CHARTWARDEN_CONFIG"] ?? "config/chartwarden.yaml"
+            let path = ConfigurationPath.resolve(config)
             do {
                 let configuration = try ChartWardenConfiguration.load(path: path)
                 return try ChartWardenServer(configuration: configuration, logger: Logger(label: "chartwarden")).service

@@ -26,7 +26,7 @@ struct ScanCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let path = config ?? ProcessInfo.processInfo.environment["CHARTWARDEN_CONFIG"] ?? "config/chartwarden.yaml"
+        let path = ConfigurationPath.resolve(config)
         let configuration: ChartWardenConfiguration
         do {
             configuration = try ChartWardenConfiguration.load(path: path)

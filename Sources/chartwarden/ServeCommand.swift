@@ -27,7 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "chartwarden")
-        let path = config ?? ProcessInfo.processInfo.environment["CHARTWARDEN_CONFIG"] ?? "config/chartwarden.yaml"
+        let path = ConfigurationPath.resolve(config)
         let server: ChartWardenServer
         do {
             let configuration = try ChartWardenConfiguration.load(path: path)
