@@ -69,6 +69,35 @@ public struct PasswordHash: Sendable, Hashable, CustomStringConvertible {
         return try PasswordHash(text)
     }
 
+    /// What computing the hash costs: the scheme's prefix (`$2b$`, `$5$`, ...) and its work
+    /// factor (bcrypt's log2 cost, SHA-crypt's rounds; 5000 when the hash names none).
+    public struct Parameters: Sendable, Hashable {
+        public let prefix: String
+        public let cost: Int
+
+        public init(prefix: String, cost: Int) {
+            self.prefix = prefix
+            self.cost = cost
+        }
+    }
+
+    public var parameters: Parameters {
+        let parts = text.split(separator: "$", omittingEmptySubsequences: false)
+        let prefix = "$\(parts[1])$"
+        if scheme == .bcrypt { return Parameters(prefix: prefix, cost: Int(parts[2]) ?? 0) }
+        let rounds = parts[2].hasPrefix("rounds=") ? Int(parts[2].dropFirst("rounds=".count)) : nil
+        return Parameters(prefix: prefix, cost: rounds ?? 5_000)
+    }
+
+    /// A new hash of `password` with `parameters` and a random salt from the OS.
+    public static func make(password: String, parameters: Parameters) throws(PasswordHashError) -> PasswordHash {
+        guard let setting = CryptFunction.generateSetting(prefix: parameters.prefix, cost: parameters.cost),
+              let text = CryptFunction.hash(password: password, setting: setting) else {
+            throw PasswordHashError("libxcrypt could not produce a \(parameters.prefix) hash of cost \(parameters.cost)")
+        }
+        return try PasswordHash(text)
+    }
+
     /// Never prints the hash itself, only its scheme.
     public var description: String { "PasswordHash(\(scheme.rawValue))" }
 }

@@ -11,10 +11,14 @@ public struct ChartPublisher: Sendable {
     /// Test seam: runs after the blob is durable and before the metadata transaction, so tests can
     /// stand in for a crash at the one point where the two stores disagree.
     var afterBlobDurable: @Sendable () throws -> Void = {}
+    /// Shared with whoever deletes blobs (the staging sweeper), so no blob is reclaimed while a
+    /// publish that uses it is between its blob write and its commit.
+    public let inFlight: InFlightBlobs
 
-    public init(blobs: any BlobStore, metadata: any MetadataStore) {
+    public init(blobs: any BlobStore, metadata: any MetadataStore, inFlight: InFlightBlobs = InFlightBlobs()) {
         self.blobs = blobs
         self.metadata = metadata
+        self.inFlight = inFlight
     }
 
     /// Publishes a new version, or replaces `replacing` (forced overwrite, or a version that was
@@ -25,6 +29,23 @@ public struct ChartPublisher: Sendable {
                         verdict: ProvenanceVerdictRecord? = nil, contentVerdict: ContentVerdictRecord? = nil,
                         auditDetail: String? = nil,
                         created: Date = Date()) throws -> ChartVersionRecord {
+        let expected = [SHA256Hasher.hash(archive)] + (provenance.map { [SHA256Hasher.hash($0)] } ?? [])
+        return try inFlight.holding(expected) {
+            try store(archive: archive, provenance: provenance, chart: chart, repository: repository, uploader: uploader,
+                      status: status, replacing: replacing, verdict: verdict, contentVerdict: contentVerdict,
+                      auditDetail: auditDetail, created: created)
+        }
+    }
+
+    /// Reclaims the blobs of a removed row (an expired or superseded stage) that nothing else uses.
+    public func reclaim(_ hexes: [String]) throws(StorageError) {
+        try inFlight.reclaim(hexes.compactMap(SHA256Digest.init(hex:)), blobs: blobs, metadata: metadata)
+    }
+
+    private func store(archive: [UInt8], provenance: [UInt8]?, chart: ChartMetadata, repository: String,
+                       uploader: String, status: ChartStatus, replacing: ChartVersionRecord?,
+                       verdict: ProvenanceVerdictRecord?, contentVerdict: ContentVerdictRecord?, auditDetail: String?,
+                       created: Date) throws -> ChartVersionRecord {
         let digest = try blobs.write(archive)
         let provenanceDigest = try provenance.map { bytes throws(StorageError) in try blobs.write(bytes) }
         try afterBlobDurable()
@@ -36,13 +57,23 @@ public struct ChartPublisher: Sendable {
             size: Int64(archive.count), created: created, uploader: uploader, status: status,
             metadata: metadataJSON, provenanceDigest: provenanceDigest?.hex)
         let audit = AuditEvent(at: created, repository: repository, actor: uploader,
-                               action: replacing?.status == .active ? "overwrite" : "upload",
+                               action: Self.action(replacing: replacing?.status),
                                outcome: status.rawValue, subject: "\(chart.name)-\(chart.version)",
                                detail: auditDetail ?? (provenanceDigest == nil ? nil : "{\"provenance\":true}"))
         if let replacing, let id = replacing.id {
-            return try metadata.replaceChart(id: id, with: record, audit: audit, verdict: verdict,
-                                             contentVerdict: contentVerdict)
+            return try metadata.replaceChart(id: id, expecting: replacing.status, with: record, audit: audit,
+                                             verdict: verdict, contentVerdict: contentVerdict)
         }
         return try metadata.insertChart(record, audit: audit, verdict: verdict, contentVerdict: contentVerdict)
+    }
+
+    /// The audit action of a publish: a new version, a forced overwrite, or a signed upload that
+    /// supersedes another writer's stage.
+    static func action(replacing: ChartStatus?) -> String {
+        switch replacing {
+        case .active: "overwrite"
+        case .pending: "supersede"
+        default: "upload"
+        }
     }
 }

@@ -5,15 +5,18 @@ import Foundation
 public protocol MetadataStore: Sendable {
     func ensureRepository(_ name: String) throws(StorageError)
     /// Inserts a chart version in one transaction, together with its audit event. A second row
-    /// for the same (repository, name, version) fails with `.conflict`.
+    /// for the same (repository, name, version), or a live row whose file name `N-V.tgz` another
+    /// live row already owns, fails with `.conflict` naming the owner.
     /// Verdicts given are stored in the same transaction, linked to the new row.
     func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?,
                      contentVerdict: ContentVerdictRecord?) throws(StorageError) -> ChartVersionRecord
     func chart(repository: String, name: String, version: String) throws(StorageError) -> ChartVersionRecord?
     func charts(repository: String, statuses: Set<ChartStatus>) throws(StorageError) -> [ChartVersionRecord]
-    /// Replaces the row `id` (a forced overwrite, or a re-upload over a deleted version) in one
-    /// transaction with its audit event.
-    func replaceChart(id: Int64, with record: ChartVersionRecord, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?,
+    /// Replaces the row `id` (a forced overwrite, a signed upload superseding a stage, or a
+    /// re-upload over a deleted version) in one transaction with its audit event and verdicts;
+    /// earlier verdicts are unlinked. With `expecting`, fails with `.conflict` unless the row
+    /// still has that status. A file name owned by another live row is a `.conflict`.
+    func replaceChart(id: Int64, expecting: ChartStatus?, with record: ChartVersionRecord, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?,
                       contentVerdict: ContentVerdictRecord?) throws(StorageError) -> ChartVersionRecord
     /// Attaches a prov; `activate` also publishes a staged chart, in the same transaction.
     func setProvenance(id: Int64, digest: String, activate: Bool, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?)
@@ -83,7 +86,7 @@ extension MetadataStore {
 
     public func replaceChart(id: Int64, with record: ChartVersionRecord, audit: AuditEvent?,
                              verdict: ProvenanceVerdictRecord? = nil) throws(StorageError) -> ChartVersionRecord {
-        try replaceChart(id: id, with: record, audit: audit, verdict: verdict, contentVerdict: nil)
+        try replaceChart(id: id, expecting: nil, with: record, audit: audit, verdict: verdict, contentVerdict: nil)
     }
 
     public func setProvenance(id: Int64, digest: String, audit: AuditEvent?) throws(StorageError) {

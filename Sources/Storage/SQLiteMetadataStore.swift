@@ -106,8 +106,29 @@ public final class SQLiteMetadataStore: MetadataStore {
             }
             try db.create(index: "content_verdicts_by_chart", on: "content_verdicts", columns: ["repository", "name", "version"])
         }
+        migrator.registerMigration("v4-live-file-names") { db in
+            // `app` 1.0.0-1.2.3 and `app-1.0.0` 1.2.3 are both app-1.0.0-1.2.3.tgz: one download,
+            // one .prov. Rows that already collide keep the oldest live; the later ones are
+            // marked deleted (bytes kept) so the index can exist.
+            try db.execute(sql: """
+                UPDATE chart_versions SET status = 'deleted',
+                    statusReason = 'file name already used by an earlier chart (migration v4)'
+                WHERE status IN \(liveStatuses) AND EXISTS (
+                    SELECT 1 FROM chart_versions earlier
+                    WHERE earlier.repository = chart_versions.repository AND earlier.id < chart_versions.id
+                      AND earlier.status IN \(liveStatuses)
+                      AND earlier.name || '-' || earlier.version = chart_versions.name || '-' || chart_versions.version)
+                """)
+            try db.execute(sql: """
+                CREATE UNIQUE INDEX chart_versions_live_file_name ON chart_versions (repository, (name || '-' || version))
+                WHERE status IN \(liveStatuses)
+                """)
+        }
         return migrator
     }
+
+    /// Statuses whose rows own their file name (`N-V.tgz`): served, staged or withheld.
+    static let liveStatuses = "('active', 'pending', 'quarantined')"
 
     public func ensureRepository(_ name: String) throws(StorageError) {
         try write { db in
@@ -123,7 +144,7 @@ public final class SQLiteMetadataStore: MetadataStore {
             do {
                 try record.insert(db)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-                throw StorageError(.conflict, "\(record.name) \(record.version) already exists in repository '\(record.repository)'")
+                throw try Self.conflict(for: record, db)
             }
             if var audit {
                 try audit.insert(db)
@@ -132,6 +153,20 @@ public final class SQLiteMetadataStore: MetadataStore {
             try Self.link(contentVerdict, to: record.id, db)
             return record
         }
+    }
+
+    /// Why `record` cannot be stored: the live row that owns its file name under another chart
+    /// name and version, or the row of the same version.
+    private static func conflict(for record: ChartVersionRecord, _ db: Database) throws -> StorageError {
+        let fileName = "\(record.name)-\(record.version)"
+        if let owner = try ChartVersionRecord.fetchOne(db, sql: """
+            SELECT * FROM chart_versions WHERE repository = ? AND name || '-' || version = ?
+              AND status IN \(liveStatuses) AND NOT (name = ? AND version = ?)
+            """, arguments: [record.repository, fileName, record.name, record.version]) {
+            return StorageError(.conflict, "\(fileName).tgz is already the file of chart '\(owner.name)' version \(owner.version) "
+                + "in this repository; chart '\(record.name)' version \(record.version) would share its download and .prov")
+        }
+        return StorageError(.conflict, "\(record.name) \(record.version) already exists in repository '\(record.repository)'")
     }
 
     private static func link(_ verdict: ProvenanceVerdictRecord?, to id: Int64?, _ db: Database) throws {
@@ -163,13 +198,26 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    public func replaceChart(id: Int64, with record: ChartVersionRecord, audit: AuditEvent?,
+    public func replaceChart(id: Int64, expecting: ChartStatus?, with record: ChartVersionRecord, audit: AuditEvent?,
                              verdict: ProvenanceVerdictRecord?, contentVerdict: ContentVerdictRecord?)
         throws(StorageError) -> ChartVersionRecord {
         try write { db in
             var record = record
             record.id = id
-            try record.update(db)
+            if let expecting {
+                let current = try String.fetchOne(db, sql: "SELECT status FROM chart_versions WHERE id = ?", arguments: [id])
+                guard current == expecting.rawValue else {
+                    throw StorageError(.conflict, "\(record.name) \(record.version) changed while it was being replaced")
+                }
+            }
+            do {
+                try record.update(db)
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw try Self.conflict(for: record, db)
+            }
+            // The replaced bytes' verdicts stay as history but no longer speak for this row.
+            try db.execute(sql: "UPDATE provenance_verdicts SET chartVersionID = NULL WHERE chartVersionID = ?", arguments: [id])
+            try db.execute(sql: "UPDATE content_verdicts SET chartVersionID = NULL WHERE chartVersionID = ?", arguments: [id])
             if var audit { try audit.insert(db) }
             try Self.link(verdict, to: id, db)
             try Self.link(contentVerdict, to: id, db)

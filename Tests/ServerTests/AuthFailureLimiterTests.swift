@@ -22,13 +22,43 @@ struct AuthFailureLimiterTests {
         #expect(limiter.retryAfter(address: "10.0.0.1", user: nil, now: start + .seconds(10)) == nil)
     }
 
-    @Test func aUserNameIsRefusedAfterFailuresFromManyAddresses() {
+    @Test func aUserNameIsRefusedToTheAddressesThatFailedForIt() {
         var limiter = AuthFailureLimiter(configuration: configuration)
         for index in 0..<5 {
             limiter.recordFailure(address: "10.0.1.\(index)", user: "alice", now: start)
         }
-        #expect(limiter.retryAfter(address: "10.0.9.9", user: "alice", now: start) == 10)
-        #expect(limiter.retryAfter(address: "10.0.9.9", user: "bob", now: start) == nil)
+        for index in 0..<5 {
+            #expect(limiter.retryAfter(address: "10.0.1.\(index)", user: "alice", now: start) == 10)
+            #expect(limiter.retryAfter(address: "10.0.1.\(index)", user: "bob", now: start) == nil)
+        }
+    }
+
+    /// Attackers failing on purpose from a few addresses exhaust the user bucket; the real user
+    /// from an address that has not been failing still gets in.
+    @Test func failuresFromOtherAddressesDoNotLockTheUserOut() {
+        var limiter = AuthFailureLimiter(configuration: AuthFailureLimiter.Configuration.default)
+        for index in 0..<5 {
+            for _ in 0..<6 {
+                #expect(limiter.retryAfter(address: "203.0.113.\(index)", user: "alice", now: start) == nil)
+                limiter.recordFailure(address: "203.0.113.\(index)", user: "alice", now: start)
+            }
+        }
+        #expect(limiter.retryAfter(address: "203.0.113.0", user: "alice", now: start) != nil)
+        #expect(limiter.retryAfter(address: "198.51.100.7", user: "alice", now: start) == nil)
+    }
+
+    /// Guessing spread over many addresses stays bounded: while the user bucket is full, a new
+    /// address gets one failure for that user, then it is refused too.
+    @Test func distributedGuessingGetsOneFailurePerNewAddress() {
+        var limiter = AuthFailureLimiter(configuration: configuration)
+        for index in 0..<5 {
+            limiter.recordFailure(address: "10.0.1.\(index)", user: "alice", now: start)
+        }
+        #expect(limiter.retryAfter(address: "10.0.2.1", user: "alice", now: start) == nil)
+        limiter.recordFailure(address: "10.0.2.1", user: "alice", now: start)
+        #expect(limiter.retryAfter(address: "10.0.2.1", user: "alice", now: start) != nil)
+        // Once the bucket has drained completely, who failed is forgotten.
+        #expect(limiter.retryAfter(address: "10.0.2.1", user: "alice", now: start + .seconds(60)) == nil)
     }
 
     @Test func theFailureThatEngagesALimitIsReportedOnce() {

@@ -29,14 +29,15 @@ final class CredentialStore: Sendable {
     private struct State {
         var stamp: FileStamp?
         var file: HtpasswdFile
+        /// Hashed for unknown users so that their failures cost what a wrong password costs:
+        /// same scheme and work factor as most users (`decoyParameters`), recomputed on reload.
+        var decoy: PasswordHash
         var verified: [String: (hash: PasswordHash, proof: SHA256Digest, at: ContinuousClock.Instant)] = [:]
     }
 
     let path: String
     private let state: Mutex<State>
     private let cacheKey: [UInt8]
-    /// Hashed for unknown users so that their failures take as long as a wrong password.
-    private let decoy: PasswordHash
     /// How long a verified password is trusted without hashing again.
     static let cacheLifetime: Duration = .seconds(300)
 
@@ -44,18 +45,33 @@ final class CredentialStore: Sendable {
     init(path: String) throws(ConfigurationError) {
         self.path = path
         let (file, stamp) = try Self.load(path)
-        state = Mutex(State(stamp: stamp, file: file))
-        var generator = SystemRandomNumberGenerator()
-        cacheKey = (0..<32).map { _ in generator.next() }
-        // The decoy costs what the file's bcrypt entries cost, so timing does not tell users apart.
-        let costs = file.entries.values.compactMap { $0.scheme == .bcrypt ? Int($0.text.dropFirst(4).prefix(2)) : nil }
+        let decoy: PasswordHash
         do {
-            decoy = try PasswordHash.bcrypt(password: String(cacheKey.map { Character(Unicode.Scalar(65 + $0 % 26)) }),
-                                            cost: min(costs.max() ?? 10, 14))
+            decoy = try Self.decoy(for: file)
         } catch {
             throw ConfigurationError(key: "auth.htpasswd", "cannot prepare password hashing: \(error)")
         }
+        state = Mutex(State(stamp: stamp, file: file, decoy: decoy))
+        var generator = SystemRandomNumberGenerator()
+        cacheKey = (0..<32).map { _ in generator.next() }
     }
+
+    /// The most common (scheme, work factor) among the users, ties going to the costlier; an
+    /// empty file gets bcrypt cost 10. A decoy of any other cost would tell unknown names apart.
+    static func decoyParameters(for file: HtpasswdFile) -> PasswordHash.Parameters {
+        let counts = Dictionary(file.entries.values.map { ($0.parameters, 1) }, uniquingKeysWith: +)
+        let best = counts.max { ($0.value, $0.key.cost, $0.key.prefix) < ($1.value, $1.key.cost, $1.key.prefix) }
+        return best?.key ?? PasswordHash.Parameters(prefix: "$2b$", cost: 10)
+    }
+
+    private static func decoy(for file: HtpasswdFile) throws(PasswordHashError) -> PasswordHash {
+        var generator = SystemRandomNumberGenerator()
+        let password = String((0..<24).map { _ in Character(Unicode.Scalar(65 + UInt8(generator.next() % 26))) })
+        return try PasswordHash.make(password: password, parameters: decoyParameters(for: file))
+    }
+
+    /// The parameters of the decoy now in use (tests).
+    var decoyParameters: PasswordHash.Parameters { state.withLock { $0.decoy.parameters } }
 
     var userCount: Int { state.withLock { $0.file.entries.count } }
 
@@ -89,15 +105,18 @@ final class CredentialStore: Sendable {
         guard current != state.withLock({ $0.stamp }) else { return }
         do {
             let (file, stamp) = try Self.load(path)
+            let previous = state.withLock { $0.decoy }
+            let decoy = previous.parameters == Self.decoyParameters(for: file) ? previous : try Self.decoy(for: file)
             state.withLock { state in
                 state.file = file
+                state.decoy = decoy
                 state.stamp = stamp
                 state.verified = state.verified.filter { file.entries[$0.key] == $0.value.hash }
             }
             logger.info("htpasswd reloaded", metadata: ["path": "\(path)", "users": "\(file.entries.count)"])
         } catch {
             state.withLock { $0.stamp = current }
-            logger.error("htpasswd reload failed; keeping the previous users", metadata: ["error": "\(error.message)"])
+            logger.error("htpasswd reload failed; keeping the previous users", metadata: ["error": "\(error)"])
         }
     }
 
@@ -113,8 +132,8 @@ final class CredentialStore: Sendable {
     func verify(user: String, password: String) -> (verdict: Verdict, hashed: Bool) {
         let now = ContinuousClock.now
         let candidate = proof(password)
-        let (hash, cached) = state.withLock { state in
-            (state.file.entries[user], state.verified[user])
+        let (hash, cached, decoy) = state.withLock { state in
+            (state.file.entries[user], state.verified[user], state.decoy)
         }
         guard let hash else {
             _ = decoy.matches(password)

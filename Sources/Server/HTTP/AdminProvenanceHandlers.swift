@@ -232,11 +232,17 @@ enum AdminProvenanceHandlers {
         return respond(.ok, ["quarantined": charts.map(QuarantinedChart.init)])
     }
 
-    /// POST /api/admin/quarantine/{repo}/{name}/{version}/restore
+    /// POST /api/admin/quarantine/{repo}/{name}/{version}/restore — global admins only: every
+    /// quarantine is a judgement on a signer (revoked, retired or distrusted key), which the
+    /// delete holders of the repository that holds the chart must not overrule.
     static func restore(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
         let principals = try await environment.principals(request, context: context)
         let repository = try adminRepository(context.parameters.get("repo"), principals, environment)
+        guard environment.policy.isAdmin(principals) else {
+            throw ServiceError(.forbidden, "only a global admin may restore a chart quarantined for a revoked or "
+                + "distrusted signer")
+        }
         try await environment.service.restore(
             name: context.parameters.get("name") ?? "", version: context.parameters.get("version") ?? "",
             in: repository, actor: AccessPolicy.actor(principals))

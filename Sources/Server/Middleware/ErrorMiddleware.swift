@@ -2,13 +2,18 @@ import ContentPolicy
 import Hummingbird
 
 /// Turns every error into a JSON response with the right status, so no route ever answers with
-/// an empty or HTML body. Unexpected errors are logged and answered with a generic 500.
+/// an empty or HTML body. Every 5xx is logged with its detail and answered with a generic message
+/// naming the request id.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = ChartWardenRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as ServiceError where error.status.code >= 500 {
+            // Server-side details (paths, SQLite and OS errors) go to the log, never to the client.
+            context.logger.error("request failed", metadata: ["error": "\(error.message)", "status": "\(error.status.code)"])
+            return JSONResponse.error(error.status, Self.serverErrorMessage(error.status, requestID: context.requestID))
         } catch let error as ServiceError {
             var headers: HTTPFields = [:]
             if let seconds = error.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
@@ -26,7 +31,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return JSONResponse.error(error.status, Self.defaultMessage(error.status))
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(error)"])
-            return JSONResponse.error(.internalServerError, "internal server error")
+            return JSONResponse.error(.internalServerError, Self.serverErrorMessage(.internalServerError,
+                                                                                    requestID: context.requestID))
         }
     }
 
@@ -38,6 +44,11 @@ struct ErrorMiddleware: RouterMiddleware {
     struct ContentRejection: Encodable {
         let error: String
         let violations: [ContentPolicyVerdict.Violation]
+    }
+
+    /// The whole body of a 5xx: what kind of failure and the request id to find it in the log.
+    static func serverErrorMessage(_ status: HTTPResponse.Status, requestID: String) -> String {
+        "\(status.reasonPhrase.lowercased()) (request id \(requestID))"
     }
 
     static func defaultMessage(_ status: HTTPResponse.Status) -> String {

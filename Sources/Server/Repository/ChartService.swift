@@ -126,26 +126,18 @@ public final class ChartService: Sendable {
         let contentRecord = contentVerdict.map { Self.record($0, repository: configuration.name, refused: false) }
         let auditDetail = Self.auditDetail(decision, provenance: provenance != nil, content: contentVerdict)
         let record: ChartVersionRecord = try await offloadMapping { [self] () throws(ServiceError) in
-            let existing: ChartVersionRecord?
+            let replacing = try admission(of: package, status: status, force: force, in: configuration)
             do {
-                existing = try metadata.chart(repository: configuration.name, name: package.metadata.name,
-                                              version: package.metadata.version)
-            } catch {
-                throw ServiceError(.internalError, "\(error)")
-            }
-            if let existing, existing.status != .deleted {
-                guard force, configuration.allowOverwrite, existing.status == .active else {
-                    let hint = configuration.allowOverwrite ? " (use ?force to overwrite)" : ""
-                    throw ServiceError(.conflict, "\(package.fileName) already exists in this repository\(hint)")
+                let stored = try publisher.publish(archive: chart, provenance: provenance, chart: package.metadata,
+                                                   repository: configuration.name, uploader: uploader, status: status,
+                                                   replacing: replacing, verdict: verdictToStore,
+                                                   contentVerdict: contentRecord, auditDetail: auditDetail)
+                if let superseded = replacing, superseded.status == .pending {
+                    try? publisher.reclaim([superseded.digest, superseded.provenanceDigest].compactMap { $0 })
                 }
-            }
-            do {
-                return try publisher.publish(archive: chart, provenance: provenance, chart: package.metadata,
-                                             repository: configuration.name, uploader: uploader, status: status,
-                                             replacing: existing, verdict: verdictToStore,
-                                             contentVerdict: contentRecord, auditDetail: auditDetail)
+                return stored
             } catch let error as StorageError where error.code == .conflict {
-                throw ServiceError(.conflict, "\(package.fileName) already exists in this repository")
+                throw ServiceError(.conflict, error.message)
             } catch {
                 throw ServiceError(.internalError, "could not store \(package.fileName): \(error)")
             }
@@ -153,6 +145,42 @@ public final class ChartService: Sendable {
         guard status == .active else { return .staged }
         try await refreshIndex(repository) { try repository.didPublish(record) }
         return .published
+    }
+
+    /// Which stored row an upload of `package` replaces (nil: a new row), or why it is refused.
+    /// Blocking. A stage is superseded only by an upload that publishes (chart and a passing
+    /// prov), never renewed by another lone chart; a forced overwrite must publish at once, so
+    /// the served version never changes to bytes that are only staged.
+    private func admission(of package: ChartPackage, status: ChartStatus, force: Bool,
+                           in configuration: ChartWardenConfiguration.Repository) throws(ServiceError) -> ChartVersionRecord? {
+        var existing: ChartVersionRecord?
+        do {
+            existing = try metadata.chart(repository: configuration.name, name: package.metadata.name,
+                                          version: package.metadata.version)
+        } catch {
+            throw ServiceError(.internalError, "\(error)")
+        }
+        if let stage = existing, stage.status == .pending, isExpired(stage, in: configuration) {
+            try expireStageNow(stage)
+            existing = nil
+        }
+        guard let existing, existing.status != .deleted else { return existing }
+        switch existing.status {
+        case .pending where status == .active:
+            return existing
+        case .pending:
+            throw ServiceError(.conflict, "\(package.fileName) is already staged, waiting for its provenance file: "
+                + "upload the chart together with its prov, or send the prov to /api/\(configuration.name)/prov")
+        case .active where force && configuration.allowOverwrite:
+            guard status == .active else {
+                throw ServiceError(.badRequest, "a forced overwrite in a repository that enforces provenance needs the "
+                    + "chart and its prov in one upload; \(package.fileName) stays as published")
+            }
+            return existing
+        default:
+            let hint = configuration.allowOverwrite && existing.status == .active ? " (use ?force to overwrite)" : ""
+            throw ServiceError(.conflict, "\(package.fileName) already exists in this repository\(hint)")
+        }
     }
 
     /// Attaches a prov to the stored or staged chart it names (`POST /api/R/prov`). In verifying
@@ -173,7 +201,7 @@ public final class ChartService: Sendable {
         }
         guard var record = found, record.status == .active || record.status == .pending, let id = record.id,
               let chartDigest = SHA256Digest(hex: record.digest) else { throw notFound }
-        if record.status == .pending, record.created.addingTimeInterval(TimeInterval(configuration.stagingTTLSeconds)) < Date() {
+        if record.status == .pending, isExpired(record, in: configuration) {
             try await expireStage(record)
             throw notFound
         }
@@ -195,12 +223,15 @@ public final class ChartService: Sendable {
         record = try await offloadMapping { [self, record] () throws(ServiceError) in
             var record = record
             do {
-                let digest = try blobs.write(provenance)
-                try metadata.setProvenance(id: id, digest: digest.hex, activate: activate, audit: AuditEvent(
+                let digest = try publisher.inFlight.holding([SHA256Hasher.hash(provenance)]) { () throws -> SHA256Digest in
+                    let digest = try blobs.write(provenance)
+                    try metadata.setProvenance(id: id, digest: digest.hex, activate: activate, audit: AuditEvent(
                     at: Date(), repository: configuration.name, actor: uploader, action: "provenance",
                     outcome: activate ? "published" : "stored", subject: "\(record.name)-\(record.version)",
                     detail: verdictToStore.map { "{\"signer\":\"\($0.signerFingerprint ?? "")\",\"passed\":\($0.passed)}" }),
                     verdict: verdictToStore)
+                    return digest
+                }
                 record.provenanceDigest = digest.hex
                 record.status = .active
                 return record
@@ -299,22 +330,28 @@ public final class ChartService: Sendable {
         }
     }
 
+    /// Whether a stage has outlived its TTL, counted from its first upload (never renewed).
+    func isExpired(_ stage: ChartVersionRecord, in configuration: ChartWardenConfiguration.Repository,
+                   now: Date = Date()) -> Bool {
+        stage.created.addingTimeInterval(TimeInterval(configuration.stagingTTLSeconds)) < now
+    }
+
     private func expireStage(_ record: ChartVersionRecord) async throws(ServiceError) {
+        try await offloadMapping { [self] () throws(ServiceError) in try expireStageNow(record) }
+    }
+
+    /// Drops the stage row with its audit event, then the blobs nothing else uses (a publish of
+    /// the same bytes in flight keeps them). Blocking.
+    private func expireStageNow(_ record: ChartVersionRecord) throws(ServiceError) {
         guard let id = record.id else { return }
-        try await offloadMapping { [metadata, blobs] () throws(ServiceError) in
-            do {
-                try metadata.deleteChart(id: id, audit: AuditEvent(
-                    at: Date(), repository: record.repository, actor: "system", action: "stage", outcome: "expired",
-                    subject: "\(record.name)-\(record.version)",
-                    detail: "{\"uploader\":\"\(record.uploader)\",\"reason\":\"no provenance file arrived in time\"}"))
-                for hex in [record.digest, record.provenanceDigest].compactMap({ $0 }) {
-                    if !(try metadata.isBlobReferenced(hex)), let digest = SHA256Digest(hex: hex) {
-                        try? blobs.delete(digest)
-                    }
-                }
-            } catch {
-                throw ServiceError(.internalError, "could not expire the stage of \(record.name) \(record.version): \(error)")
-            }
+        do {
+            try metadata.deleteChart(id: id, audit: AuditEvent(
+                at: Date(), repository: record.repository, actor: "system", action: "stage", outcome: "expired",
+                subject: "\(record.name)-\(record.version)",
+                detail: TrustStore.json(["uploader": record.uploader, "reason": "no provenance file arrived in time"])))
+            try publisher.reclaim([record.digest, record.provenanceDigest].compactMap { $0 })
+        } catch {
+            throw ServiceError(.internalError, "could not expire the stage of \(record.name) \(record.version): \(error)")
         }
     }
 

@@ -1,0 +1,48 @@
+import ChartModel
+import Foundation
+import OpenSSLSupport
+@testable import Storage
+import Testing
+
+/// The staging sweeper deletes blobs nothing references; a concurrent upload of the same bytes
+/// reuses the file and commits its row a moment later. The deletion must not fall in between.
+@Suite struct InFlightBlobsTests {
+    @Test func expiringAStageKeepsABlobAPublishIsAboutToCommit() throws {
+        let directory = try TemporaryDirectory()
+        let metadata = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
+        try metadata.ensureRepository("stable")
+        let blobs = try FileBlobStore(root: directory.path + "/blobs")
+        let bytes = Array("the same chart bytes".utf8)
+        let sweeper = ChartPublisher(blobs: blobs, metadata: metadata)
+        let stage = try sweeper.publish(archive: bytes, chart: ChartMetadata(name: "demo", version: "1.0.0"),
+                                        repository: "stable", uploader: "user:squatter", status: .pending)
+        let stageID = try #require(stage.id)
+
+        var publisher = ChartPublisher(blobs: blobs, metadata: metadata, inFlight: sweeper.inFlight)
+        // The stage expires exactly between the publisher's blob write and its commit.
+        publisher.afterBlobDurable = {
+            try metadata.deleteChart(id: stageID, audit: nil)
+            try sweeper.reclaim([stage.digest])
+        }
+        let published = try publisher.publish(archive: bytes, chart: ChartMetadata(name: "demo", version: "1.0.1"),
+                                              repository: "stable", uploader: "user:ci")
+        #expect(published.digest == stage.digest)
+        #expect(try blobs.read(SHA256Hasher.hash(bytes)) == bytes)
+    }
+
+    @Test func aBlobNothingUsesIsReclaimed() throws {
+        let directory = try TemporaryDirectory()
+        let metadata = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
+        try metadata.ensureRepository("stable")
+        let blobs = try FileBlobStore(root: directory.path + "/blobs")
+        let publisher = ChartPublisher(blobs: blobs, metadata: metadata)
+        let stage = try publisher.publish(archive: Array("staged".utf8), chart: ChartMetadata(name: "demo", version: "1.0.0"),
+                                          repository: "stable", uploader: "user:ci", status: .pending)
+        // Still referenced: kept.
+        try publisher.reclaim([stage.digest])
+        #expect(blobs.contains(try #require(SHA256Digest(hex: stage.digest))))
+        try metadata.deleteChart(id: try #require(stage.id), audit: nil)
+        try publisher.reclaim([stage.digest])
+        #expect(!blobs.contains(try #require(SHA256Digest(hex: stage.digest))))
+    }
+}
