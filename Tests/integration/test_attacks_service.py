@@ -1,0 +1,156 @@
+"""Issue #19, service part: attacks on the repository service, on real sockets. Each test fails
+on the landed main (CHARTWARDEN_BIN=/work/wt/landed-main-chartwarden) and passes after the fix."""
+import io
+import os
+import re
+import shutil
+import tarfile
+
+import pytest
+
+from conftest import PGP_KEYS, make_htpasswd, packaged, pgp_file
+from test_server_provenance import admin, index_versions, provenance_config, push, regzipped
+from test_server_provenance import signed_server  # noqa: F401 (fixture)
+
+
+def make_chart(tmp_path, name, version):
+    """A minimal chart archive `name-version.tgz` holding only Chart.yaml."""
+    text = f"apiVersion: v2\nname: {name}\nversion: {version}\ndescription: collision test\n".encode()
+    path = tmp_path / f"{name}--{version}.tgz"
+    with tarfile.open(path, "w:gz") as archive:
+        info = tarfile.TarInfo(f"{name}/Chart.yaml")
+        info.size = len(text)
+        info.mode = 0o644
+        archive.addfile(info, io.BytesIO(text))
+    return str(path)
+
+
+# --- Point 8: one file name, two charts ---------------------------------------------------------
+
+def test_colliding_file_names_second_upload_is_409_naming_the_other_chart(server, tmp_path):
+    first = make_chart(tmp_path, "app", "1.0.0-1.2.3")
+    second = make_chart(tmp_path, "app-1.0.0", "1.2.3")
+    assert push(server, "stable", first).status == 201
+    refused = push(server, "stable", second)
+    assert refused.status == 409, refused
+    message = refused.json()["error"]
+    assert "app-1.0.0-1.2.3.tgz" in message and "'app' version 1.0.0-1.2.3" in message
+    # The first chart's download is untouched and the second chart is nowhere.
+    served = server.curl("/stable/charts/app-1.0.0-1.2.3.tgz")
+    assert served.status == 200 and served.body == open(first, "rb").read()
+    assert index_versions(server, "stable", "app-1.0.0") == []
+    # Forcing does not help either (the root repository allows overwrites).
+    assert push(server, "", first).status == 201
+    forced = server.curl("/api/charts?force=true", "--data-binary", "@" + second, cert="ci-pusher")
+    assert forced.status == 409, forced
+
+
+def test_a_stage_owns_its_file_name_too(signed_server, tmp_path):
+    staged = make_chart(tmp_path, "app", "1.0.0-1.2.3")
+    assert push(signed_server, "signed", staged).status == 202
+    refused = push(signed_server, "signed", make_chart(tmp_path, "app-1.0.0", "1.2.3"))
+    assert refused.status == 409 and "'app' version 1.0.0-1.2.3" in refused.json()["error"], refused
+
+
+# --- Point 9: staging squat --------------------------------------------------------------------
+
+def test_a_signed_upload_supersedes_a_lone_stage_which_is_never_renewed(signed_server, pgp, tmp_path):
+    chart = packaged("redis-lite-0.8.1.tgz")
+    squat = regzipped(tmp_path, chart)
+    assert push(signed_server, "signed", squat).status == 202
+    # Uploading the lone chart again renews nothing: 409, the stage keeps its first upload time.
+    again = push(signed_server, "signed", squat)
+    assert again.status == 409 and "staged" in again.json()["error"], again
+    # A writer with the chart and a valid prov takes the version over.
+    published = push(signed_server, "signed", chart, pgp.prov(chart, "rsa-signer"), tmp_path)
+    assert published.status == 201, published
+    assert index_versions(signed_server, "signed", "redis-lite") == ["0.8.1"]
+    assert signed_server.curl("/signed/charts/redis-lite-0.8.1.tgz").body == open(chart, "rb").read()
+    events = admin(signed_server, "/api/admin/audit?repo=signed&action=supersede").json()["events"]
+    assert [event["subject"] for event in events] == ["redis-lite-0.8.1"]
+
+
+# --- Point 9: forced overwrite that would only stage ------------------------------------------------
+
+def test_forced_overwrite_without_prov_in_enforce_is_refused_and_changes_nothing(server_factory, pgp, tmp_path):
+    def mutate(config):
+        provenance_config()(config)
+        config["repositories"][0]["allowOverwrite"] = True
+    server = server_factory(mutate)
+    chart = packaged("redis-lite-0.8.1.tgz")
+    original = open(chart, "rb").read()
+    assert push(server, "signed", chart, pgp.prov(chart, "rsa-signer"), tmp_path).status == 201
+    replacement = regzipped(tmp_path, chart)
+    refused = server.curl("/api/signed/charts?force=true", "--data-binary", "@" + replacement, cert="ci-pusher")
+    assert refused.status == 400 and "prov" in refused.json()["error"], refused
+    assert server.curl("/signed/charts/redis-lite-0.8.1.tgz").body == original
+    verdict = admin(server, "/api/admin/charts/signed/redis-lite/0.8.1/provenance").json()
+    assert verdict["status"] == "active"
+    assert verdict["verdict"]["signerFingerprint"] == PGP_KEYS["rsa-signer"]["fingerprint"]
+    # With its prov, the overwrite replaces bytes and verdict together.
+    prov_path = tmp_path / "replacement.prov"
+    prov_path.write_bytes(pgp.prov(replacement, "ed25519-signer"))
+    forced = server.curl("/api/signed/charts?force=true", "-F", f"chart=@{replacement}", "-F", f"prov=@{prov_path}",
+                         cert="ci-pusher")
+    assert forced.status == 201, forced
+    assert server.curl("/signed/charts/redis-lite-0.8.1.tgz").body == open(replacement, "rb").read()
+    verdict = admin(server, "/api/admin/charts/signed/redis-lite/0.8.1/provenance").json()
+    assert verdict["verdict"]["signerFingerprint"] == PGP_KEYS["ed25519-signer"]["fingerprint"]
+
+
+# --- Point 9: restore of a revocation quarantine ------------------------------------------------
+
+def test_only_global_admins_restore_a_revocation_quarantine(server_factory, pgp, tmp_path):
+    def mutate(config):
+        provenance_config()(config)
+        config["repositories"][0]["delete"] = ["group:admins", "group:ci"]  # ci-pusher: delete holder, not admin
+    server = server_factory(mutate)
+    chart = packaged("webapp-1.0.0.tgz")
+    assert push(server, "signed", chart, pgp.prov(chart, "hard-revoked-signer", time="20240601T000000"),
+                tmp_path).status == 201
+    hard = PGP_KEYS["hard-revoked-signer"]["fingerprint"]
+    revoked = admin(server, f"/api/admin/signers/{hard}/revocation", "--data-binary",
+                    "@" + pgp_file("hard-revoked-signer.rev.asc"))
+    assert revoked.status == 200 and [q["version"] for q in revoked.json()["quarantined"]] == ["1.0.0"]
+    path = "/api/admin/quarantine/signed/webapp/1.0.0/restore"
+    denied = server.curl(path, "-X", "POST", cert="ci-pusher")
+    assert denied.status == 403, denied
+    assert server.curl("/signed/charts/webapp-1.0.0.tgz").status == 403
+    assert admin(server, path, "-X", "POST").status == 200
+    assert server.curl("/signed/charts/webapp-1.0.0.tgz").status == 200
+
+
+# --- Point 9: 500 responses ---------------------------------------------------------------------
+
+def test_a_500_body_names_no_path_only_the_request_id(server, tmp_path):
+    data_dir = server.config["storage"]["dataDir"]
+    shutil.rmtree(os.path.join(data_dir, "blobs"))
+    failed = server.curl("/api/stable/charts", "--data-binary", "@" + packaged("redis-lite-0.8.1.tgz"),
+                         cert="ci-pusher")
+    assert failed.status == 500, failed
+    body = failed.body.decode()
+    assert "/" not in body and data_dir not in body and "blobs" not in body, body
+    request_id = failed.headers["x-request-id"]
+    assert request_id in failed.json()["error"]
+    # The detail is in the log, under that request id; the server keeps serving.
+    assert any(request_id in line and "blobs" in line for line in server.log().splitlines())
+    assert server.curl("/stable/index.yaml").status == 200
+
+
+# --- Point 9: the per-user failure bucket ---------------------------------------------------------
+
+def test_failures_from_other_addresses_do_not_lock_the_user_out(server_factory, chartwarden_bin, tmp_path):
+    htpasswd = make_htpasswd(chartwarden_bin, tmp_path / "htpasswd", {"alice": "right password"})
+
+    def mutate(config):
+        config["auth"]["htpasswd"] = htpasswd
+        config["auth"]["failureLimit"] = {"perAddress": 10, "perUser": 30, "refillSeconds": 600}
+        config["repositories"][0]["read"] = ["user:alice"]
+    server = server_factory(mutate)
+    statuses = [server.curl("/stable/index.yaml", user=f"alice:guess{attempt}", interface=f"127.0.3.{index}").status
+                for index in range(1, 6) for attempt in range(6)]
+    assert statuses == [401] * 30
+    # The attackers' addresses are refused for alice now...
+    assert server.curl("/stable/index.yaml", user="alice:right password", interface="127.0.3.1").status == 429
+    # ...but alice, from an address that has not been failing, gets in.
+    assert server.curl("/stable/index.yaml", user="alice:right password", interface="127.0.3.9").status == 200
