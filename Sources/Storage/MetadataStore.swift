@@ -21,8 +21,9 @@ public protocol MetadataStore: Sendable {
     /// Attaches a prov; `activate` also publishes a staged chart, in the same transaction.
     func setProvenance(id: Int64, digest: String, activate: Bool, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?)
         throws(StorageError)
-    /// Removes a row for good (an expired stage), with its audit event.
-    func deleteChart(id: Int64, audit: AuditEvent?) throws(StorageError)
+    /// Removes a row for good (an expired stage), with its audit event. With `onlyIf`, only while
+    /// the row still has that status (a stage published meanwhile stays); returns whether it went.
+    func deleteChart(id: Int64, onlyIf status: ChartStatus?, audit: AuditEvent?) throws(StorageError) -> Bool
     /// Whether any row still references the blob `digest` (as chart or prov).
     func isBlobReferenced(_ digest: String) throws(StorageError) -> Bool
     func updateStatus(id: Int64, to status: ChartStatus, reason: String?) throws(StorageError)
@@ -87,6 +88,10 @@ extension MetadataStore {
     public func replaceChart(id: Int64, with record: ChartVersionRecord, audit: AuditEvent?,
                              verdict: ProvenanceVerdictRecord? = nil) throws(StorageError) -> ChartVersionRecord {
         try replaceChart(id: id, expecting: nil, with: record, audit: audit, verdict: verdict, contentVerdict: nil)
+    }
+
+    public func deleteChart(id: Int64, audit: AuditEvent?) throws(StorageError) {
+        _ = try deleteChart(id: id, onlyIf: nil, audit: audit)
     }
 
     public func setProvenance(id: Int64, digest: String, audit: AuditEvent?) throws(StorageError) {

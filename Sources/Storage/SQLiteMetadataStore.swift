@@ -240,11 +240,16 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    public func deleteChart(id: Int64, audit: AuditEvent?) throws(StorageError) {
+    public func deleteChart(id: Int64, onlyIf status: ChartStatus?, audit: AuditEvent?) throws(StorageError) -> Bool {
         try write { db in
+            if let status {
+                let current = try String.fetchOne(db, sql: "SELECT status FROM chart_versions WHERE id = ?", arguments: [id])
+                guard current == status.rawValue else { return false }
+            }
             try db.execute(sql: "DELETE FROM provenance_verdicts WHERE chartVersionID = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM chart_versions WHERE id = ?", arguments: [id])
             if var audit { try audit.insert(db) }
+            return true
         }
     }
 

@@ -46,3 +46,17 @@ import Testing
         #expect(!blobs.contains(try #require(SHA256Digest(hex: stage.digest))))
     }
 }
+
+@Suite struct StageExpiryRaceTests {
+    /// The sweeper read a stage, then a signed upload published it: the expiry must not delete it.
+    @Test func anExpiryOnlyDeletesARowThatIsStillAStage() throws {
+        let directory = try TemporaryDirectory()
+        let metadata = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
+        try metadata.ensureRepository("stable")
+        let stage = try metadata.insertChart(SQLiteMetadataStoreTests.record("demo", "1.0.0", status: .pending), audit: nil)
+        let id = try #require(stage.id)
+        try metadata.setProvenance(id: id, digest: String(repeating: "c", count: 64), activate: true, audit: nil, verdict: nil)
+        #expect(try !metadata.deleteChart(id: id, onlyIf: .pending, audit: nil))
+        #expect(try metadata.chart(repository: "stable", name: "demo", version: "1.0.0")?.status == .active)
+    }
+}

@@ -345,10 +345,12 @@ public final class ChartService: Sendable {
     private func expireStageNow(_ record: ChartVersionRecord) throws(ServiceError) {
         guard let id = record.id else { return }
         do {
-            try metadata.deleteChart(id: id, audit: AuditEvent(
+            // A stage published or superseded since it was read is no longer a stage: keep it.
+            guard try metadata.deleteChart(id: id, onlyIf: .pending, audit: AuditEvent(
                 at: Date(), repository: record.repository, actor: "system", action: "stage", outcome: "expired",
                 subject: "\(record.name)-\(record.version)",
                 detail: TrustStore.json(["uploader": record.uploader, "reason": "no provenance file arrived in time"])))
+            else { return }
             try publisher.reclaim([record.digest, record.provenanceDigest].compactMap { $0 })
         } catch {
             throw ServiceError(.internalError, "could not expire the stage of \(record.name) \(record.version): \(error)")
