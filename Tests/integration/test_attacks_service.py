@@ -61,6 +61,8 @@ def test_a_signed_upload_supersedes_a_lone_stage_which_is_never_renewed(signed_s
     # Uploading the lone chart again renews nothing: 409, the stage keeps its first upload time.
     again = push(signed_server, "signed", squat)
     assert again.status == 409 and "staged" in again.json()["error"], again
+    refusals = admin(signed_server, "/api/admin/audit?repo=signed&outcome=rejected").json()["events"]
+    assert refusals[0]["detail"]["reason"].startswith("already staged"), refusals
     # A writer with the chart and a valid prov takes the version over.
     published = push(signed_server, "signed", chart, pgp.prov(chart, "rsa-signer"), tmp_path)
     assert published.status == 201, published
@@ -154,3 +156,28 @@ def test_failures_from_other_addresses_do_not_lock_the_user_out(server_factory, 
     assert server.curl("/stable/index.yaml", user="alice:right password", interface="127.0.3.1").status == 429
     # ...but alice, from an address that has not been failing, gets in.
     assert server.curl("/stable/index.yaml", user="alice:right password", interface="127.0.3.9").status == 200
+
+
+def test_upgrading_a_database_that_already_holds_colliding_file_names(server_factory, tmp_path):
+    """Rows stored by an older server may already collide; the migration keeps the oldest live and
+    marks the later ones deleted (bytes kept), so the unique index can exist and the server starts."""
+    import sqlite3
+    data_dir = tmp_path / "data"
+    server = server_factory(data_dir=data_dir)
+    assert push(server, "stable", make_chart(tmp_path, "app", "1.0.0-1.2.3")).status == 201
+    assert push(server, "stable", make_chart(tmp_path, "app-1.0.0", "1.2.4")).status == 201
+    assert server.stop() == 0
+    database = sqlite3.connect(str(data_dir / "chartwarden.sqlite"))
+    with database:
+        database.execute("DROP INDEX chart_versions_live_file_name")
+        database.execute("DELETE FROM grdb_migrations WHERE identifier = 'v4-live-file-names'")
+        database.execute("UPDATE chart_versions SET version = '1.2.3' WHERE name = 'app-1.0.0'")
+    database.close()
+
+    server = server_factory(data_dir=data_dir)
+    assert index_versions(server, "stable", "app") == ["1.0.0-1.2.3"]
+    assert index_versions(server, "stable", "app-1.0.0") == []
+    database = sqlite3.connect(str(data_dir / "chartwarden.sqlite"))
+    rows = dict(database.execute("SELECT name, status FROM chart_versions WHERE repository = 'stable'").fetchall())
+    database.close()
+    assert rows == {"app": "active", "app-1.0.0": "deleted"}

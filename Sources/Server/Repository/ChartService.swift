@@ -126,7 +126,7 @@ public final class ChartService: Sendable {
         let contentRecord = contentVerdict.map { Self.record($0, repository: configuration.name, refused: false) }
         let auditDetail = Self.auditDetail(decision, provenance: provenance != nil, content: contentVerdict)
         let record: ChartVersionRecord = try await offloadMapping { [self] () throws(ServiceError) in
-            let replacing = try admission(of: package, status: status, force: force, in: configuration)
+            let replacing = try admission(of: package, status: status, force: force, uploader: uploader, in: configuration)
             do {
                 let stored = try publisher.publish(archive: chart, provenance: provenance, chart: package.metadata,
                                                    repository: configuration.name, uploader: uploader, status: status,
@@ -151,7 +151,7 @@ public final class ChartService: Sendable {
     /// Blocking. A stage is superseded only by an upload that publishes (chart and a passing
     /// prov), never renewed by another lone chart; a forced overwrite must publish at once, so
     /// the served version never changes to bytes that are only staged.
-    private func admission(of package: ChartPackage, status: ChartStatus, force: Bool,
+    private func admission(of package: ChartPackage, status: ChartStatus, force: Bool, uploader: String,
                            in configuration: ChartWardenConfiguration.Repository) throws(ServiceError) -> ChartVersionRecord? {
         var existing: ChartVersionRecord?
         do {
@@ -169,6 +169,11 @@ public final class ChartService: Sendable {
         case .pending where status == .active:
             return existing
         case .pending:
+            try? metadata.appendAudit(AuditEvent(
+                at: Date(), repository: configuration.name, actor: uploader, action: "upload", outcome: "rejected",
+                subject: "\(existing.name)-\(existing.version)",
+                detail: TrustStore.json(["reason": "already staged; a stage is not renewed", "stagedBy": existing.uploader,
+                                         "stagedAt": ISO8601DateFormatter().string(from: existing.created)])))
             throw ServiceError(.conflict, "\(package.fileName) is already staged, waiting for its provenance file: "
                 + "upload the chart together with its prov, or send the prov to /api/\(configuration.name)/prov")
         case .active where force && configuration.allowOverwrite:
