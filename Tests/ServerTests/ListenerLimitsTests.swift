@@ -27,6 +27,18 @@ struct RequestReadDeadlineTests {
         #expect(deadline.timerFired(at: at(103)) == .close)
     }
 
+    @Test func aPeerThatDoesNotReadItsAnswerIsClosed() {
+        var deadline = RequestReadDeadline(timeout: .seconds(3), now: at(0))
+        deadline.bytesReceived(at: at(0))
+        deadline.requestReceived(at: at(0))
+        deadline.writabilityChanged(isWritable: false, at: at(1))
+        #expect(deadline.timerFired(at: at(3)) == .wait(until: at(4)))
+        #expect(deadline.timerFired(at: at(4)) == .close)
+        // A slow reader drains now and then: each drain gives it another `timeout`.
+        deadline.writabilityChanged(isWritable: true, at: at(3))
+        #expect(deadline.timerFired(at: at(10)) == .none, "writable again, the request is still in flight")
+    }
+
     @Test func outputMovingKeepsAnIdleConnectionOpen() {
         var deadline = RequestReadDeadline(timeout: .seconds(3), now: at(0))
         deadline.outputProgressed(at: at(2))

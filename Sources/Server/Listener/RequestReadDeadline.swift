@@ -7,8 +7,10 @@ import NIOCore
 ///   trickle in do not extend it: the clock starts at the first byte, not the last.
 /// - A connection with no request in flight and no output moving is closed `timeout` after it
 ///   last did something (connected, finished a response, wrote, drained).
-/// - While a request is being answered there is no read deadline for the connection as a whole;
-///   a pipelined next request starts its own clock with its first byte.
+/// - While a request is being answered there is no deadline for the connection as a whole (a
+///   slow handler is not a slow client) unless its output is blocked: a peer that does not read
+///   what it asked for is closed `timeout` after it last drained anything. A pipelined next
+///   request starts its own clock with its first byte.
 struct RequestReadDeadline: Sendable, Equatable {
     enum TimerAction: Equatable, Sendable {
         case close
@@ -26,6 +28,8 @@ struct RequestReadDeadline: Sendable, Equatable {
     /// Monotonic counts; a response may finish before its request's body was read (an early 4xx).
     private var requestsReceived = 0
     private var responsesSent = 0
+    /// The channel is not writable: the peer is not reading what it was sent.
+    private(set) var outputBlocked = false
 
     init(timeout: TimeAmount, now: NIODeadline) {
         self.timeout = timeout
@@ -54,9 +58,15 @@ struct RequestReadDeadline: Sendable, Equatable {
         idleSince = now
     }
 
+    /// The channel's writability changed: output drained, or filled up. Either is progress.
+    mutating func writabilityChanged(isWritable: Bool, at now: NIODeadline) {
+        outputBlocked = !isWritable
+        idleSince = now
+    }
+
     /// The earliest time at which the connection may have to be closed, if any.
     var deadline: NIODeadline? {
-        let idle = requestsInFlight == 0 ? idleSince + timeout : nil
+        let idle = requestsInFlight == 0 || outputBlocked ? idleSince + timeout : nil
         let reading = readingSince.map { $0 + timeout }
         switch (idle, reading) {
         case (let idle?, let reading?): return min(idle, reading)

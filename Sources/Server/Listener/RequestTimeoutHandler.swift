@@ -51,8 +51,10 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        // The peer is reading what we owe it: a slow download is not an idle connection.
-        deadline.outputProgressed(at: .now())
+        // The peer is reading what we owe it (a slow download is not an idle connection), or it
+        // stopped: then it has `timeout` to drain some before the connection is closed.
+        deadline.writabilityChanged(isWritable: context.channel.isWritable, at: .now())
+        scheduleIfNeeded(context: context)
         context.fireChannelWritabilityChanged()
     }
 
