@@ -269,6 +269,13 @@ def test_connections_past_the_limit_are_refused_and_the_rest_served(server_facto
         raise AssertionError("a connection past maxConnections completed its handshake")
     except (ssl.SSLError, ConnectionError, OSError):
         pass
+    # Refusing costs nothing that stays: a burst of refused connections leaves no descriptor behind.
+    descriptors = len(os.listdir(f"/proc/{server.process.pid}/fd"))
+    for _ in range(100):
+        burst = socket.create_connection(("127.0.0.1", server.port), timeout=20)
+        assert closed_by_peer(burst, 20)
+        burst.close()
+    assert len(os.listdir(f"/proc/{server.process.pid}/fd")) < descriptors + 10
     # The held connections are still served.
     held[0].sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
     assert held[0].recv(65536).startswith(b"HTTP/1.1 200")
