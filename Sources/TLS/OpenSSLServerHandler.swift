@@ -12,10 +12,13 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
     public typealias OutboundOut = ByteBuffer
 
     private var stateMachine = TLSStateMachine()
+    private var flowControl = TLSFlowControl()
     private let connection: TLSConnection
     private let handshakeTimeout: Duration
     private var handshakeTimer: Scheduled<Void>?
-    private var bufferedWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
+    /// Plaintext not encrypted yet: written before the handshake completed, or held while the
+    /// channel is not writable (see `TLSFlowControl`).
+    private var bufferedWrites = CircularBuffer<(ByteBuffer, EventLoopPromise<Void>?)>(initialCapacity: 4)
     /// A flush arrived during the handshake; honoured once it completes.
     private var flushPending = false
     private var plaintext: ByteBuffer?
@@ -73,6 +76,17 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
         context.fireChannelReadComplete()
     }
 
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .resume(let issueHeldRead) = flowControl.writabilityChanged(isWritable: context.channel.isWritable) {
+            if stateMachine.state == .active, !bufferedWrites.isEmpty {
+                encryptBufferedWrites(context: context)
+                context.flush()
+            }
+            if issueHeldRead { context.read() }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     public func channelInactive(context: ChannelHandlerContext) {
         handshakeTimer?.cancel()
         let action = stateMachine.channelInactive()
@@ -95,6 +109,12 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
         }
     }
 
+    /// No more input while the peer is not consuming our output: what it sends next would only
+    /// add answers to a queue it does not drain.
+    public func read(context: ChannelHandlerContext) {
+        if flowControl.readRequested() == .forward { context.read() }
+    }
+
     public func flush(context: ChannelHandlerContext) {
         let action = stateMachine.flushRequested()
         if action == .none { flushPending = true }
@@ -108,7 +128,7 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
         }
         switch stateMachine.closeRequested() {
         case .sendCloseNotifyAndClose:
-            encryptBufferedWrites(context: context)
+            encryptBufferedWrites(context: context, all: true)
             connection.sendCloseNotify()
             sendCiphertext(context: context, promise: nil)
             context.flush()
@@ -158,7 +178,7 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
             failBufferedWrites(error)
         case .sendCloseNotifyAndClose:
             deliverPlaintext(context: context)
-            encryptBufferedWrites(context: context)
+            encryptBufferedWrites(context: context, all: true)
             connection.sendCloseNotify()
             sendCiphertext(context: context, promise: nil)
             context.flush()
@@ -184,23 +204,41 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
         context.fireChannelRead(wrapInboundOut(buffer))
     }
 
-    /// Encrypts every buffered write; the last socket write carries their promises.
-    private func encryptBufferedWrites(context: ChannelHandlerContext) {
-        guard !bufferedWrites.isEmpty else { return }
-        let writes = bufferedWrites
-        bufferedWrites.removeAll(keepingCapacity: true)
-        var promises: [EventLoopPromise<Void>] = []
-        for (_, promise) in writes { if let promise { promises.append(promise) } }
-        // A response head and a small body become one TLS record instead of two or three.
-        let total = writes.reduce(0) { $0 + $1.0.readableBytes }
-        var plaintexts = writes.map(\.0)
-        if writes.count > 1, total <= Self.coalesceLimit {
-            var merged = context.channel.allocator.buffer(capacity: total)
-            for var buffer in plaintexts { merged.writeBuffer(&buffer) }
-            plaintexts = [merged]
-        }
-        for buffer in plaintexts {
-            let error = connection.write(buffer, emit: { ciphertext in
+    /// Encrypts buffered writes while the channel is writable (or all of them, when closing), one
+    /// batch at a time: a run of small writes merged into one record, or one chunk of a large one.
+    /// A batch's socket write carries the promises of the plaintext writes it finished.
+    private func encryptBufferedWrites(context: ChannelHandlerContext, all: Bool = false) {
+        while all || flowControl.mayEncrypt(pendingPlaintext: !bufferedWrites.isEmpty), !bufferedWrites.isEmpty {
+            var promises: [EventLoopPromise<Void>] = []
+            var plaintext: ByteBuffer
+            let first = bufferedWrites.first!
+            if first.0.readableBytes > TLSConnection.writeChunk {
+                // One chunk of a large write; the rest waits for the channel to drain.
+                plaintext = first.0.getSlice(at: first.0.readerIndex, length: TLSConnection.writeChunk)!
+                bufferedWrites[bufferedWrites.startIndex].0.moveReaderIndex(forwardBy: TLSConnection.writeChunk)
+            } else {
+                // A response head and a small body become one TLS record instead of two or three.
+                var count = 1
+                var total = first.0.readableBytes
+                while count < bufferedWrites.count {
+                    let size = bufferedWrites[bufferedWrites.index(bufferedWrites.startIndex, offsetBy: count)].0.readableBytes
+                    guard total + size <= Self.coalesceLimit else { break }
+                    total += size
+                    count += 1
+                }
+                if count == 1 {
+                    plaintext = bufferedWrites.removeFirst().0
+                    if let promise = first.1 { promises.append(promise) }
+                } else {
+                    plaintext = context.channel.allocator.buffer(capacity: total)
+                    for _ in 0..<count {
+                        var (buffer, promise) = bufferedWrites.removeFirst()
+                        plaintext.writeBuffer(&buffer)
+                        if let promise { promises.append(promise) }
+                    }
+                }
+            }
+            let error = connection.write(plaintext, emit: { ciphertext in
                 context.write(wrapOutboundOut(ciphertext), promise: nil)
             }, allocator: context.channel.allocator)
             if let error {
@@ -208,18 +246,18 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
                 perform(stateMachine.plaintextRead(.failed(error)), context: context)
                 return
             }
-        }
-        let combined: EventLoopPromise<Void>?
-        switch promises.count {
-        case 0: combined = nil
-        case 1: combined = promises[0]
-        default:
-            let promise = context.eventLoop.makePromise(of: Void.self)
-            for each in promises { promise.futureResult.cascade(to: each) }
-            combined = promise
-        }
-        if !sendCiphertext(context: context, promise: combined) {
-            combined?.succeed()
+            let combined: EventLoopPromise<Void>?
+            switch promises.count {
+            case 0: combined = nil
+            case 1: combined = promises[0]
+            default:
+                let promise = context.eventLoop.makePromise(of: Void.self)
+                for each in promises { promise.futureResult.cascade(to: each) }
+                combined = promise
+            }
+            if !sendCiphertext(context: context, promise: combined) {
+                combined?.succeed()
+            }
         }
     }
 

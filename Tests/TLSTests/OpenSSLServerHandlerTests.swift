@@ -66,6 +66,42 @@ struct OpenSSLServerHandlerTests {
         #expect(client.read().bytes == large)
     }
 
+    /// Counts the reads that get past the TLS handler to the socket.
+    final class ReadCounter: ChannelOutboundHandler {
+        typealias OutboundIn = ByteBuffer
+        var reads = 0
+        func read(context: ChannelHandlerContext) {
+            reads += 1
+            context.read()
+        }
+    }
+
+    @Test func notWritableChannelPausesEncryptionAndReads() throws {
+        let (channel, handler) = try makeChannel()
+        let counter = ReadCounter()
+        try channel.pipeline.syncOperations.addHandler(counter, position: .before(handler))
+        let client = MemoryTLSClient(caPath: Self.tls + "/ca.crt")
+        try pump(channel, client)
+        #expect(handler.state == .active)
+
+        // The peer stops reading: the channel is over its high water mark.
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        let large = [UInt8](repeating: 0x62, count: 300_000)
+        channel.writeAndFlush(ByteBuffer(bytes: large), promise: nil)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil, "nothing is encrypted while not writable")
+        let before = counter.reads
+        channel.read()
+        #expect(counter.reads == before, "no more input is asked for")
+
+        // It drains: encryption resumes and the held read is issued.
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(counter.reads == before + 1)
+        try pump(channel, client)
+        #expect(client.read().bytes == large)
+    }
+
     @Test func tls12WithAnAEADCipherWorks() throws {
         let (channel, handler) = try makeChannel()
         let client = MemoryTLSClient(caPath: Self.tls + "/ca.crt", maxVersion: TLS1_2_VERSION)

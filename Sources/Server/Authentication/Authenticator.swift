@@ -19,6 +19,8 @@ final class Authenticator: Sendable {
     private let metrics: ServerMetrics
     private let threadPool: NIOThreadPool
     private let logger: Logger
+    /// Handshakes refused for their client certificate, aggregated per address and minute.
+    let certificateRejections: CertificateRejectionAuditor
 
     init(configuration: Configuration, metadata: any MetadataStore, metrics: ServerMetrics,
          threadPool: NIOThreadPool = .singleton, logger: Logger) throws(ConfigurationError) {
@@ -28,6 +30,11 @@ final class Authenticator: Sendable {
         self.metrics = metrics
         self.threadPool = threadPool
         self.logger = logger
+        certificateRejections = CertificateRejectionAuditor(
+            write: { [metadata, threadPool, logger] bucket in
+                await Self.recordCertificateRejections(bucket, metadata: metadata, threadPool: threadPool, logger: logger)
+            },
+            onDropped: { [metrics] count in metrics.certificateRejectionsDropped(count) })
     }
 
     /// The authenticated user name. `repository` only labels the audit event.
@@ -102,20 +109,28 @@ final class Authenticator: Sendable {
         throw ServiceError(.unauthorized, failure.message)
     }
 
-    /// A client certificate refused in the TLS handshake (unknown CA, expired, missing where
-    /// required): audited like a wrong password. Not counted against the address, since no
-    /// password hash was spent on it.
-    func recordCertificateRejection(client: String, reason: String) async {
-        metrics.authentication(outcome: "certificate_rejected")
-        let event = AuditEvent(at: Date(), repository: nil, actor: "anonymous", action: "authenticate",
-                               outcome: "denied", subject: client,
-                               detail: Self.detail(["reason": "client-certificate", "tls": reason, "address": client]))
-        let metadata = self.metadata
+    /// Client certificates refused in TLS handshakes (unknown CA, expired, missing where
+    /// required) from one address in one minute: one audited authentication failure carrying
+    /// the count and the distinct reasons. Not counted against the address, since no password
+    /// hash was spent on them.
+    private static func recordCertificateRejections(_ bucket: CertificateRejectionAggregator.Bucket,
+                                                    metadata: any MetadataStore, threadPool: NIOThreadPool,
+                                                    logger: Logger) async {
+        let event = AuditEvent(at: Date(timeIntervalSince1970: Double(bucket.minute) * 60), repository: nil,
+                               actor: "anonymous", action: "authenticate", outcome: "denied", subject: bucket.address,
+                               detail: detail(["reason": "client-certificate", "tls": bucket.reasons.joined(separator: "; "),
+                                               "address": bucket.address, "count": String(bucket.count)]))
         do {
             try await threadPool.runIfActive { try metadata.appendAudit(event) }
         } catch {
             logger.error("cannot record a refused client certificate", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Called on the event loop for each refused handshake: counts it; the audit row comes later.
+    func recordCertificateRejection(client: String, reason: String) {
+        metrics.authentication(outcome: "certificate_rejected")
+        certificateRejections.record(address: client, reason: reason)
     }
 
     private static func detail(_ fields: [String: String]) -> String {

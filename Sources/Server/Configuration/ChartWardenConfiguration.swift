@@ -27,6 +27,8 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         public var readTimeoutSeconds: Int
         /// Request line plus headers.
         public var maxHeaderBytes: Int
+        /// Open connections per TLS listener; more are closed at accept, before any TLS work.
+        public var maxConnections: Int
         /// Multipart field names, as ChartMuseum's `--chart-post-form-field-name`.
         public var chartFormField: String
         public var provFormField: String
@@ -140,7 +142,7 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
     private static func parseServer(_ top: YAMLMappingReader) throws(ConfigurationError) -> Server {
         guard let server = try top.mapping("server", allowedKeys: [
             "listen", "publicURL", "tls", "plaintextListen", "adminListen", "maxUploadBytes", "readTimeoutSeconds",
-            "maxHeaderBytes", "chartFormField", "provFormField",
+            "maxHeaderBytes", "maxConnections", "chartFormField", "provFormField",
         ]) else {
             throw ConfigurationError(key: "server", "is required")
         }
@@ -193,6 +195,7 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
             maxUploadBytes: try server.int("maxUploadBytes", range: 1_024...(4 << 30)) ?? 20 * 1_024 * 1_024,
             readTimeoutSeconds: try server.int("readTimeoutSeconds", range: 1...3_600) ?? 30,
             maxHeaderBytes: try server.int("maxHeaderBytes", range: 1_024...(1 << 20)) ?? 32 * 1_024,
+            maxConnections: try server.int("maxConnections", range: 1...1_000_000) ?? 2_048,
             chartFormField: try server.string("chartFormField") ?? "chart",
             provFormField: try server.string("provFormField") ?? "prov")
     }

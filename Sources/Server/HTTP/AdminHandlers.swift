@@ -49,6 +49,8 @@ enum AdminHandlers {
         if let since = parameters["since"] { query.since = try date(String(since)) }
         query.beforeID = try integer(parameters["before"], name: "before").map(Int64.init)
         query.limit = min(try integer(parameters["limit"], name: "limit") ?? 100, 1_000)
+        // Refused client certificates are aggregated in memory; write them so the answer has them.
+        await environment.authenticator.certificateRejections.flush()
         let events = try await environment.service.auditEvents(query)
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

@@ -2,8 +2,9 @@ import NIOCore
 import TLS
 
 /// Sits right after the TLS handler and reports handshakes that failed on the client
-/// certificate, so they reach the audit log like any other authentication failure. The error
-/// continues down the pipeline unchanged.
+/// certificate, so they reach the audit log like any other authentication failure (aggregated
+/// per address and minute by `CertificateRejectionAuditor`: no task, no write per handshake).
+/// The error continues down the pipeline unchanged.
 final class CertificateRejectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
 
@@ -15,9 +16,8 @@ final class CertificateRejectionHandler: ChannelInboundHandler, RemovableChannel
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let error = error as? TLSError, error.code == .clientCertificateRejected {
-            let client = context.channel.remoteAddress?.ipAddress ?? "unknown"
-            let authenticator = self.authenticator
-            Task { await authenticator.recordCertificateRejection(client: client, reason: error.message) }
+            authenticator.recordCertificateRejection(client: context.channel.remoteAddress?.ipAddress ?? "unknown",
+                                                     reason: error.message)
         }
         context.fireErrorCaught(error)
     }

@@ -59,11 +59,14 @@ public struct ChartWardenServer: Sendable {
         return router
     }
 
-    /// `withIdleTimeout: false` for the listener whose fast path keeps the idle timeout itself.
-    private func http1Configuration(withIdleTimeout: Bool = true) -> HTTP1Channel.Configuration {
+    /// The TLS listeners enforce the read timeout themselves (`RequestTimeoutHandler`, told where
+    /// requests end by `RequestBoundaryHandler`); the loopback plaintext listener keeps
+    /// Hummingbird's idle timeout.
+    private func http1Configuration(tls: Bool) -> HTTP1Channel.Configuration {
         let server = configuration.server
         return HTTP1Channel.Configuration(
-            idleTimeout: withIdleTimeout ? .seconds(Int64(server.readTimeoutSeconds)) : nil,
+            additionalChannelHandlers: tls ? [RequestBoundaryHandler()] : [],
+            idleTimeout: tls ? nil : .seconds(Int64(server.readTimeoutSeconds)),
             httpDecoderConfiguration: .init(maxHeaderFieldSize: server.maxHeaderBytes,
                                             maxHeaderListSize: server.maxHeaderBytes, maxHeaderFieldCount: 200))
     }
@@ -75,16 +78,18 @@ public struct ChartWardenServer: Sendable {
         try await service.warm()
         let adminListen = configuration.server.adminListen
         let router = makeRouter(for: adminListen == nil ? .all : .withoutAdmin)
-        let http1 = http1Configuration()
-        let fastHTTP1 = http1Configuration(withIdleTimeout: false)
+        let tlsHTTP1 = http1Configuration(tls: true)
         let contexts = self.contexts
         let authenticator = self.authenticator
-        let fastPath = HelmFastPathHandler.Dependencies(
-            service: service, metrics: metrics, logger: logger,
-            idleTimeout: .seconds(Int64(configuration.server.readTimeoutSeconds)))
+        let metrics = self.metrics
+        let readTimeout = TimeAmount.seconds(Int64(configuration.server.readTimeoutSeconds))
+        let maxConnections = configuration.server.maxConnections
+        let fastPath = HelmFastPathHandler.Dependencies(service: service, metrics: metrics, logger: logger)
+        let mainLimiter = ConnectionLimiter(limit: maxConnections)
         let tlsServer = HTTPServerBuilder { responder in
-            OpenSSLChildChannel(base: HTTP1Channel(responder: responder, configuration: fastHTTP1), contexts: contexts,
-                                fastPath: fastPath, authenticator: authenticator)
+            OpenSSLChildChannel(base: HTTP1Channel(responder: responder, configuration: tlsHTTP1), contexts: contexts,
+                                fastPath: fastPath, authenticator: authenticator, readTimeout: readTimeout,
+                                limiter: mainLimiter, metrics: metrics)
         }
         let listen = configuration.server.listen
         var services: [any Service] = [
@@ -95,15 +100,18 @@ public struct ChartWardenServer: Sendable {
                         },
                         logger: logger),
             TLSReloadService(contexts: contexts, logger: logger),
+            authenticator.certificateRejections,
         ]
         let ttls = configuration.repositories.filter { $0.provenanceMode == .enforce }.map(\.stagingTTLSeconds)
         if let shortest = ttls.min() {
             services.append(StagingSweeper(service: service, interval: .seconds(max(1, min(shortest, 60)))))
         }
         if let adminListen {
+            let adminLimiter = ConnectionLimiter(limit: maxConnections)
             let adminServer = HTTPServerBuilder { responder in
-                OpenSSLChildChannel(base: HTTP1Channel(responder: responder, configuration: http1), contexts: contexts,
-                                    fastPath: nil, authenticator: authenticator)
+                OpenSSLChildChannel(base: HTTP1Channel(responder: responder, configuration: tlsHTTP1), contexts: contexts,
+                                    fastPath: nil, authenticator: authenticator, readTimeout: readTimeout,
+                                    limiter: adminLimiter, metrics: metrics)
             }
             services.append(Application(
                 router: makeRouter(for: .admin), server: adminServer,
@@ -115,7 +123,7 @@ public struct ChartWardenServer: Sendable {
         }
         if let plaintext = configuration.server.plaintextListen {
             services.append(Application(
-                router: router, server: .http1(configuration: http1),
+                router: router, server: .http1(configuration: http1Configuration(tls: false)),
                 configuration: .init(address: .hostname(plaintext.host, port: plaintext.port)),
                 onServerRunning: { channel in
                     await onListening("http", channel.localAddress?.port ?? plaintext.port)

@@ -14,8 +14,14 @@ import NIOCore
 /// access rules and the strict parser stay in one place. Answers are the router's own
 /// (`HelmResponses`), with request id, metrics and access log like any other request.
 ///
-/// Because these requests never reach Hummingbird's connection-state handler, this handler
-/// also owns the connection's idle timeout: it sees every byte in both directions.
+/// Backpressure: a peer that pipelines requests and never reads must not make us answer them
+/// all. Answers are flushed every `flushThreshold` bytes; once the channel is not writable, the
+/// unanswered input is held here and no more is read until the peer drains what it was sent
+/// (`channelWritabilityChanged`). Answers share their bodies, so what is queued costs at most
+/// one answer above the channel's high water mark (the TLS handler encrypts only while writable).
+///
+/// Each answered request is reported to `RequestTimeoutHandler` below as a
+/// `RequestProgressEvent`, since these requests never reach the HTTP/1 codec.
 final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -26,16 +32,19 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let service: ChartService
         let metrics: ServerMetrics
         let logger: Logger
-        /// Closes a connection with no traffic in either direction for this long.
-        let idleTimeout: TimeAmount
     }
+
+    /// Unflushed answer bytes after which the answers go out before the next request is read.
+    static let flushThreshold = 64 * 1_024
 
     private let dependencies: Dependencies
     /// Set once a request went to the HTTP/1 pipeline: from then on every byte does.
     private var passingThrough = false
-    private var answeredSinceFlush = false
-    private var idleTask: Scheduled<Void>?
-    private var lastActivity = NIODeadline.now()
+    private var unflushedBytes = 0
+    /// Requests received but not answered yet, because the peer is not reading.
+    private var heldInput: ByteBuffer?
+    /// A read was asked for while input was held; issued once it is answered.
+    private var readHeld = false
     /// Metrics handles this connection used, so a busy connection looks each up once.
     private struct MetricsKey: Hashable {
         let route: String
@@ -49,53 +58,30 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.dependencies = dependencies
     }
 
-    // MARK: idle timeout
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { scheduleIdleCheck(context: context) }
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        scheduleIdleCheck(context: context)
-        context.fireChannelActive()
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        idleTask?.cancel()
-        idleTask = nil
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        idleTask?.cancel()
-        idleTask = nil
-        context.fireChannelInactive()
-    }
-
-    private func scheduleIdleCheck(context: ChannelHandlerContext) {
-        guard idleTask == nil else { return }
-        let deadline = lastActivity + dependencies.idleTimeout
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        idleTask = context.eventLoop.scheduleTask(deadline: deadline) {
-            let (handler, context) = loopBound.value
-            handler.idleTask = nil
-            if NIODeadline.now() >= handler.lastActivity + handler.dependencies.idleTimeout {
-                context.close(promise: nil)
-            } else {
-                handler.scheduleIdleCheck(context: context)
-            }
-        }
-    }
-
     // MARK: inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        lastActivity = .now()
         guard !passingThrough else {
             context.fireChannelRead(data)
             return
         }
         var buffer = unwrapInboundIn(data)
+        if var held = heldInput {
+            heldInput = nil
+            held.writeBuffer(&buffer)
+            buffer = held
+        }
+        answer(buffer, context: context)
+    }
+
+    /// Answers the requests in `buffer` in order while the channel is writable; holds the rest.
+    private func answer(_ input: ByteBuffer, context: ChannelHandlerContext) {
+        var buffer = input
         while buffer.readableBytes > 0 {
+            guard context.channel.isWritable else {
+                heldInput = buffer
+                return
+            }
             guard case .request(let head, let length) = SimpleRequestHead.parse(buffer),
                   let answer = answer(head) else {
                 passingThrough = true
@@ -104,22 +90,50 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             buffer.moveReaderIndex(forwardBy: length)
             write(answer, for: head, context: context)
+            context.triggerUserOutboundEvent(RequestProgressEvent.requestAnswered, promise: nil)
+            if unflushedBytes >= Self.flushThreshold { flushAnswers(context: context) }
         }
     }
 
+    private func flushAnswers(context: ChannelHandlerContext) {
+        unflushedBytes = 0
+        context.flush()
+    }
+
     func channelReadComplete(context: ChannelHandlerContext) {
-        if answeredSinceFlush {
-            answeredSinceFlush = false
-            context.flush()
-        }
+        if unflushedBytes > 0 { flushAnswers(context: context) }
         context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, let held = heldInput {
+            heldInput = nil
+            answer(held, context: context)
+            if unflushedBytes > 0 { flushAnswers(context: context) }
+            // Held input that turned out to be for the HTTP/1 pipeline was just passed on.
+            if passingThrough { context.fireChannelReadComplete() }
+        }
+        if heldInput == nil, readHeld {
+            readHeld = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        heldInput = nil
+        context.fireChannelInactive()
     }
 
     // MARK: outbound
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        lastActivity = .now()
-        context.write(data, promise: promise)
+    /// No more input while unanswered requests are held: the peer is not reading.
+    func read(context: ChannelHandlerContext) {
+        if heldInput == nil {
+            context.read()
+        } else {
+            readHeld = true
+        }
     }
 
     // MARK: answers
@@ -222,8 +236,7 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(bytes), promise: nil)
             if let body { context.write(wrapOutboundOut(body), promise: nil) }
         }
-        answeredSinceFlush = true
-        lastActivity = .now()
+        unflushedBytes += bytes.readableBytes + (body.map { $0.readableBytes > 4_096 ? $0.readableBytes : 0 } ?? 0)
 
         let duration = ContinuousClock.now - start
         let method = head.method == .get ? "GET" : "HEAD"

@@ -9,20 +9,37 @@ import TLS
 struct OpenSSLChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
 
+    /// A connection past `server.maxConnections`, closed before any TLS work.
+    struct ConnectionRefused: Error {}
+
     let base: Base
     let contexts: TLSContextProvider
     /// When set, public index and chart GETs are answered from the decrypted bytes
-    /// (`HelmFastPathHandler`), which then also owns the idle timeout: give the base channel none.
+    /// (`HelmFastPathHandler`).
     let fastPath: HelmFastPathHandler.Dependencies?
     /// Receives handshakes refused on the client certificate, for the audit log.
     let authenticator: Authenticator?
+    /// `server.readTimeoutSeconds`, enforced by `RequestTimeoutHandler` (the base channel has none).
+    let readTimeout: TimeAmount
+    let limiter: ConnectionLimiter
+    let metrics: ServerMetrics
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        guard limiter.tryAcquire() else {
+            // Refused at accept: no SSL object, no handler, no task. The channel is not registered
+            // yet, so closing it only closes the socket.
+            metrics.connectionRefused()
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(ConnectionRefused())
+        }
+        let limiter = self.limiter
+        channel.closeFuture.whenComplete { _ in limiter.release() }
+        return channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(OpenSSLServerHandler(context: contexts.context))
             if let authenticator {
                 try channel.pipeline.syncOperations.addHandler(CertificateRejectionHandler(authenticator: authenticator))
             }
+            try channel.pipeline.syncOperations.addHandler(RequestTimeoutHandler(timeout: readTimeout))
             if let fastPath {
                 try channel.pipeline.syncOperations.addHandler(HelmFastPathHandler(fastPath))
             }
