@@ -90,3 +90,14 @@ def test_a_prov_signed_by_a_dsa_1024_key_in_the_keyring_fails_key_validity(chart
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1, result.stdout
     assert "FAIL  key-validity" in result.stdout and "dsa1024" in result.stdout, result.stdout
+
+
+def test_a_key_arriving_with_a_future_dated_revocation_is_refused(server_factory, tmp_path):
+    server = server_factory()
+    key_file = tmp_path / "rsa-with-future-revocation.asc"
+    key_file.write_bytes(open(pgp_file("rsa-signer.pub.asc"), "rb").read()
+                         + open(pgp_file("rsa-signer.future.rev.asc"), "rb").read())
+    refused = admin(server, "/api/admin/signers?repo=stable", "--data-binary", f"@{key_file}")
+    assert refused.status == 400 and "future" in refused.json()["error"], refused
+    listed = {s["fingerprint"] for s in admin(server, "/api/admin/signers").json()["signers"]}
+    assert PGP_KEYS["rsa-signer"]["fingerprint"] not in listed
