@@ -59,6 +59,8 @@ public struct OpenPGPSignature: Sendable, Equatable {
     /// decides validity from times itself).
     public var keyRevokedFlag: Bool
     public var keyExpiredFlag: Bool
+    /// GPGME's summary said the signature itself is past its expiry (by the real clock).
+    public var signatureExpiredFlag: Bool
 }
 
 /// The result of verifying a clear-signed message: what was signed and by whom.

@@ -28,13 +28,7 @@ public final class OpenPGPKeyring: Sendable {
     /// Creates the home directory (0700) when missing, with its `gpg.conf`.
     public init(homeDirectory: String) throws(OpenPGPError) {
         self.homeDirectory = homeDirectory
-        do {
-            try FileManager.default.createDirectory(atPath: homeDirectory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-            try Data(Self.configuration.utf8).write(to: URL(fileURLWithPath: homeDirectory + "/gpg.conf"), options: .atomic)
-        } catch {
-            throw OpenPGPError(.engine, "cannot prepare GnuPG home \(homeDirectory): \(error.localizedDescription)")
-        }
+        try Self.prepareHome(homeDirectory)
         _ = try GPGMEContext.forCurrentThread(homeDirectory: homeDirectory)
     }
 
@@ -44,7 +38,45 @@ public final class OpenPGPKeyring: Sendable {
     public func importKeys(_ bytes: [UInt8]) throws(OpenPGPError) -> ImportResult {
         keyCache.withLock { $0.removeAll() }
         defer { keyCache.withLock { $0.removeAll() } }
-        let context = try GPGMEContext.forCurrentThread(homeDirectory: homeDirectory)
+        return try Self.importKeys(bytes, context: try GPGMEContext.forCurrentThread(homeDirectory: homeDirectory))
+    }
+
+    /// The key revocations (signature type 0x20) GnuPG holds for `fingerprint`, read from its
+    /// export. GnuPG checks every self-revocation when it is imported and drops those whose
+    /// signature does not verify, so only validated ones are here; revocations issued by other
+    /// keys (designated revokers, kept unchecked) are left out.
+    public func keyRevocations(of fingerprint: String) throws(OpenPGPError) -> [RevocationSignature] {
+        try Self.keyRevocations(of: fingerprint, context: try GPGMEContext.forCurrentThread(homeDirectory: homeDirectory))
+    }
+
+    /// The key revocations `fingerprint` would hold after importing `bytes`, found in a
+    /// throwaway GnuPG home holding only a copy of that key, so this keyring is untouched
+    /// whatever the data turns out to be (a caller may refuse it).
+    public func keyRevocations(of fingerprint: String, afterImporting bytes: [UInt8]) throws(OpenPGPError)
+        -> [RevocationSignature] {
+        let current = try Self.export(fingerprint, context: try GPGMEContext.forCurrentThread(homeDirectory: homeDirectory))
+        guard !current.isEmpty else { throw OpenPGPError(.invalidInput, "no key \(fingerprint) in the keyring") }
+        let scratch = NSTemporaryDirectory() + "chartwarden-gpg-preview-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try Self.prepareHome(scratch)
+        // Its own context, not the thread's cached one: the home is gone when this returns.
+        let context = try GPGMEContext(homeDirectory: scratch)
+        _ = try Self.importKeys(current, context: context)
+        _ = try Self.importKeys(bytes, context: context)
+        return try Self.keyRevocations(of: fingerprint, context: context)
+    }
+
+    private static func prepareHome(_ homeDirectory: String) throws(OpenPGPError) {
+        do {
+            try FileManager.default.createDirectory(atPath: homeDirectory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            try Data(configuration.utf8).write(to: URL(fileURLWithPath: homeDirectory + "/gpg.conf"), options: .atomic)
+        } catch {
+            throw OpenPGPError(.engine, "cannot prepare GnuPG home \(homeDirectory): \(error.localizedDescription)")
+        }
+    }
+
+    private static func importKeys(_ bytes: [UInt8], context: GPGMEContext) throws(OpenPGPError) -> ImportResult {
         let data = try GPGMEData(bytes: bytes)
         try GPGMELibrary.check(gpgme_op_import(context.pointer, data.pointer), .importFailed, "import failed")
         guard let result = gpgme_op_import_result(context.pointer) else {
@@ -64,6 +96,22 @@ public final class OpenPGPKeyring: Sendable {
                 + "(\(result.pointee.considered) considered, \(result.pointee.not_imported) not imported)")
         }
         return ImportResult(keys: imported, newRevocations: revocations)
+    }
+
+    /// The binary export of one key (empty when the keyring does not hold it).
+    private static func export(_ fingerprint: String, context: GPGMEContext) throws(OpenPGPError) -> [UInt8] {
+        let data = try GPGMEData()
+        try GPGMELibrary.check(gpgme_op_export(context.pointer, fingerprint, 0, data.pointer), .engine,
+                               "cannot export \(fingerprint)")
+        return data.contents()
+    }
+
+    private static func keyRevocations(of fingerprint: String, context: GPGMEContext) throws(OpenPGPError)
+        -> [RevocationSignature] {
+        let wanted = fingerprint.uppercased()
+        let exported = try export(wanted, context: context)
+        guard !exported.isEmpty else { return [] }
+        return try RevocationSignature.parse(exported).filter { $0.target == .key && $0.isIssued(by: wanted) }
     }
 
     /// The key that has `fingerprint` as its primary or as a subkey fingerprint (or key id).
@@ -155,8 +203,8 @@ public final class OpenPGPKeyring: Sendable {
         case GPG_ERR_NO_ERROR: .good
         case GPG_ERR_BAD_SIGNATURE: .bad
         case GPG_ERR_NO_PUBKEY: .missingKey
-        // GPGME reports good signatures by expired or revoked keys with these codes; the
-        // cryptography held, and ChartWarden judges key state by time itself.
+        // GPGME reports good signatures by expired or revoked keys, and expired signatures, with
+        // these codes; the cryptography held, and ChartWarden judges those times itself.
         case GPG_ERR_KEY_EXPIRED, GPG_ERR_CERT_REVOKED, GPG_ERR_SIG_EXPIRED:
             (signature.pointee.summary.rawValue & GPGME_SIGSUM_RED.rawValue) == 0 ? .good : .bad
         default: .error(GPGMELibrary.message(signature.pointee.status))
@@ -170,6 +218,7 @@ public final class OpenPGPKeyring: Sendable {
             hashAlgorithm: GPGMELibrary.string(gpgme_hash_algo_name(signature.pointee.hash_algo)) ?? "unknown",
             publicKeyAlgorithm: GPGMELibrary.string(gpgme_pubkey_algo_name(signature.pointee.pubkey_algo)) ?? "unknown",
             keyRevokedFlag: summary & GPGME_SIGSUM_KEY_REVOKED.rawValue != 0,
-            keyExpiredFlag: summary & GPGME_SIGSUM_KEY_EXPIRED.rawValue != 0)
+            keyExpiredFlag: summary & GPGME_SIGSUM_KEY_EXPIRED.rawValue != 0,
+            signatureExpiredFlag: summary & GPGME_SIGSUM_SIG_EXPIRED.rawValue != 0)
     }
 }

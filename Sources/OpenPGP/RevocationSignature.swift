@@ -1,13 +1,14 @@
 import Foundation
 
-/// A key or subkey revocation signature read from a revocation certificate (or from a key
-/// export carrying one). GnuPG applies revocations on import but GPGME does not expose their
-/// reason or time, and ChartWarden needs both: a soft revocation (superseded, retired) keeps
-/// earlier signatures valid, a hard one (compromised, or no reason) does not.
+/// A key or subkey revocation signature read from OpenPGP data (a revocation certificate or a
+/// key export carrying one). GPGME does not expose a revocation's reason or time, and
+/// ChartWarden needs both: a soft revocation (superseded, retired) keeps earlier signatures
+/// valid, a hard one (compromised, or no reason) does not.
 ///
-/// Only the packet framing and the signature's subpackets are read here; whether the
-/// signature is genuine is GnuPG's call, made when the certificate is imported (the caller
-/// checks that the key then shows as revoked).
+/// Only the packet framing and the signature's subpackets are read here, never the
+/// cryptography: anything parsed from data a client sent may be forged. Decisions use
+/// `OpenPGPKeyring.keyRevocations(of:)`, which reads them back from GnuPG after GnuPG has
+/// checked them.
 public struct RevocationSignature: Sendable, Equatable {
     public enum Target: Sendable, Equatable {
         case key
@@ -33,9 +34,40 @@ public struct RevocationSignature: Sendable, Equatable {
     /// Issuer key id (subpacket 16), uppercase hex, when present.
     public var issuerKeyID: String?
 
+    public init(target: Target, created: Date, reason: Reason?, reasonText: String, issuerFingerprint: String?,
+                issuerKeyID: String?) {
+        self.target = target
+        self.created = created
+        self.reason = reason
+        self.reasonText = reasonText
+        self.issuerFingerprint = issuerFingerprint
+        self.issuerKeyID = issuerKeyID
+    }
+
     /// Superseded and retired keys did nothing wrong before they were retired; anything else
     /// (compromise, no stated reason, unknown codes) voids every signature.
     public var isSoft: Bool { reason == .superseded || reason == .retired }
+
+    /// Whether the signature names `fingerprint` (uppercase hex) as its issuer.
+    public func isIssued(by fingerprint: String) -> Bool {
+        if let issuerFingerprint { return issuerFingerprint == fingerprint }
+        if let issuerKeyID { return fingerprint.hasSuffix(issuerKeyID) }
+        return false
+    }
+
+    /// Dated after `now` by more than `skew`: no one can have known then what it says.
+    public func isFutureDated(now: Date, skew: TimeInterval) -> Bool {
+        created.timeIntervalSince(now) > skew
+    }
+
+    /// What a set of valid revocations of one key amounts to: the hardest wins. Any hard one
+    /// (compromised, no or unknown reason) makes the key hard-revoked from its earliest hard
+    /// revocation; only when every one is soft does the earliest soft time bound the
+    /// signatures that stay valid. Nil for no revocations.
+    public static func effective(_ revocations: [RevocationSignature]) -> RevocationSignature? {
+        let hard = revocations.filter { !$0.isSoft }
+        return (hard.isEmpty ? revocations : hard).min { $0.created < $1.created }
+    }
 
     /// Every key or subkey revocation signature in armored or binary OpenPGP data.
     public static func parse(_ bytes: [UInt8]) throws(OpenPGPError) -> [RevocationSignature] {

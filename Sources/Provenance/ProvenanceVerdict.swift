@@ -14,12 +14,15 @@ public struct ProvenanceVerdict: Sendable, Equatable, Codable {
         case hashAlgorithm = "hash-algorithm"
         /// The signer's primary key is trusted for this repository.
         case trustedSigner = "trusted-signer"
-        /// Key and signing subkey existed and had not expired at signing time, and have not now.
+        /// Key and signing subkey existed and had not expired at signing time, have not now, and
+        /// are strong enough (no RSA/DSA under 2048 bits, no ElGamal signing).
         case keyValidity = "key-validity"
         /// Not revoked (hard), or revoked softly only after the signature was made.
         case revocation
         /// Not dated in the future beyond the allowed clock skew.
         case signatureTime = "signature-time"
+        /// Not past the expiry the signer set on the signature itself.
+        case signatureExpiry = "signature-expiry"
         /// Helm's layout: Chart.yaml, a `...` line, then `files:`.
         case bodyLayout = "body-layout"
         /// The body's name and version are the uploaded chart's.

@@ -104,7 +104,9 @@ public struct ProvenanceVerifier: Sendable {
             var parts = [("key", key.primary)]
             if signingKey.fingerprint != key.primary.fingerprint { parts.append(("signing subkey", signingKey)) }
             for (label, part) in parts {
-                if let created = part.created, let signedAt, created > signedAt {
+                if let weakness = OpenPGPKey.weakness(algorithm: part.algorithm) {
+                    record(.keyValidity, false, "the \(label) is \(part.algorithm), too weak to sign: \(weakness)")
+                } else if let created = part.created, let signedAt, created > signedAt {
                     record(.keyValidity, false, "the \(label) was created after the signature")
                 } else if let expires = part.expires, let signedAt, expires <= signedAt {
                     record(.keyValidity, false, "the \(label) had expired when the signature was made (\(Self.format(expires)))")
@@ -138,6 +140,13 @@ public struct ProvenanceVerifier: Sendable {
             record(.signatureTime, !future, future ? "dated \(Self.format(signedAt)), in the future" : Self.format(signedAt))
         } else {
             record(.signatureTime, false, "no signature time")
+        }
+        if let signature {
+            let expired = signature.expires.map { $0 <= now } ?? signature.signatureExpiredFlag
+            let detail = signature.expires.map { (expired ? "expired on " : "expires on ") + Self.format($0) } ?? "no expiry"
+            record(.signatureExpiry, !expired, expired ? "the signature " + detail : detail)
+        } else {
+            record(.signatureExpiry, false, "no signature")
         }
 
         // 8–10. The signed body: read from what GnuPG says was signed, never from the raw file.

@@ -42,10 +42,11 @@ struct VerifyCommand: ParsableCommand {
         for path in keyrings {
             let bytes = try Self.read(path)
             trusted.formUnion(try keyring.importKeys(bytes).keys.map(\.fingerprint))
-            for revocation in (try? RevocationSignature.parse(bytes)) ?? [] where revocation.target == .key {
-                if let issuer = revocation.issuerFingerprint {
-                    revocations[issuer] = .init(at: revocation.created, isSoft: revocation.isSoft)
-                }
+        }
+        // Only the revocations GnuPG validated on import, the hardest deciding (as the server does).
+        for fingerprint in trusted {
+            if let revocation = RevocationSignature.effective(try keyring.keyRevocations(of: fingerprint)) {
+                revocations[fingerprint] = .init(at: revocation.created, isSoft: revocation.isSoft)
             }
         }
         let verdict = ProvenanceVerifier(keyring: keyring).verify(.init(

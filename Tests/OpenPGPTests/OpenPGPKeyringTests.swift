@@ -104,4 +104,55 @@ struct OpenPGPKeyringTests {
         let signature = try #require(try keyring.verifyClearsigned(future).signatures.first)
         #expect(signature.created == ISO8601DateFormatter().date(from: "2030-01-01T00:00:00Z"))
     }
+
+    @Test func onlyRevocationsGnuPGValidatedAreRead() throws {
+        let fingerprint = try TestSigner.fingerprint("hard-revoked-signer")
+        _ = try keyring.importKeys(try TestSigner.publicKey("hard-revoked-signer"))
+        #expect(try keyring.keyRevocations(of: fingerprint).isEmpty)
+        // The file lists a forged "superseded, 2100" signature before the genuine "compromised" one.
+        let forgedFirst = try TestSigner.file("hard-revoked-signer.forged-first.rev.asc")
+        #expect(try RevocationSignature.parse(forgedFirst).first?.reason == .superseded)
+
+        let previewed = try keyring.keyRevocations(of: fingerprint, afterImporting: forgedFirst)
+        #expect(previewed.map(\.reason) == [.compromised])
+        #expect(previewed.first?.created == ISO8601DateFormatter().date(from: "2025-01-01T00:00:00Z"))
+        // The preview ran in a throwaway home: this keyring is as it was.
+        #expect(try keyring.key(fingerprint)?.isRevoked == false)
+
+        _ = try keyring.importKeys(forgedFirst)
+        #expect(try keyring.key(fingerprint)?.isRevoked == true)
+        #expect(try keyring.keyRevocations(of: fingerprint).map(\.reason) == [.compromised])
+    }
+
+    @Test func aRevocationForAnotherKeyIsNoRevocationOfThisOne() throws {
+        let fingerprint = try TestSigner.fingerprint("soft-revoked-signer")
+        _ = try keyring.importKeys(try TestSigner.publicKey("soft-revoked-signer"))
+        #expect(throws: OpenPGPError.self) {
+            try keyring.keyRevocations(of: fingerprint, afterImporting: try TestSigner.file("hard-revoked-signer.rev.asc"))
+        }
+        #expect(throws: OpenPGPError.self) {
+            try keyring.keyRevocations(of: try TestSigner.fingerprint("rsa-signer"),
+                                       afterImporting: try TestSigner.file("soft-revoked-signer.rev.asc"))
+        }
+    }
+
+    @Test func aWeakDSAKeyIsReadAndNamedWeak() throws {
+        _ = try keyring.importKeys(try TestSigner.publicKey("weak-dsa-signer"))
+        let key = try #require(try keyring.key(try TestSigner.fingerprint("weak-dsa-signer")))
+        #expect(key.algorithm == "dsa1024")
+        #expect(key.weakness?.contains("DSA keys need at least 2048 bits") == true)
+        _ = try keyring.importKeys(try TestSigner.publicKey("subkey-signer"))
+        #expect(try keyring.key(try TestSigner.fingerprint("subkey-signer"))?.weakness == nil)
+    }
+
+    @Test func anExpiredSignatureIsGoodCryptographyWithItsExpiry() throws {
+        _ = try keyring.importKeys(try TestSigner.publicKey("ed25519-signer"))
+        let message = try signer.clearsign("x\n", with: "ed25519-signer", time: "20250701T000000", expiresIn: "1d")
+        let signature = try #require(try keyring.verifyClearsigned(message).signatures.first)
+        #expect(signature.status == .good)
+        #expect(signature.expires == ISO8601DateFormatter().date(from: "2025-07-02T00:00:00Z"))
+        #expect(signature.signatureExpiredFlag)
+        let fresh = try #require(try keyring.verifyClearsigned(try signer.clearsign("x\n", with: "ed25519-signer")).signatures.first)
+        #expect(fresh.expires == nil && !fresh.signatureExpiredFlag)
+    }
 }

@@ -31,4 +31,48 @@ struct RevocationSignatureTests {
         #expect(throws: OpenPGPError.self) { try RevocationSignature.parse(Array("hello".utf8)) }
         #expect(throws: OpenPGPError.self) { try RevocationSignature.parse([0xC2, 0x10, 0x04]) }
     }
+
+    func revocation(_ reason: RevocationSignature.Reason?, _ day: String) -> RevocationSignature {
+        RevocationSignature(target: .key, created: ISO8601DateFormatter().date(from: day + "T00:00:00Z")!, reason: reason,
+                            reasonText: "", issuerFingerprint: nil, issuerKeyID: nil)
+    }
+
+    @Test func theHardestRevocationDecidesWhateverTheOrder() {
+        let softLate = revocation(.superseded, "2100-01-01")
+        let softEarly = revocation(.retired, "2025-03-01")
+        let hard = revocation(.compromised, "2025-06-01")
+        let unexplained = revocation(nil, "2025-09-01")
+        #expect(RevocationSignature.effective([softLate, hard]) == hard)
+        #expect(RevocationSignature.effective([hard, softLate]) == hard)
+        #expect(RevocationSignature.effective([softLate, unexplained, hard]) == hard)
+        #expect(RevocationSignature.effective([softLate, unexplained]) == unexplained)
+        // Only soft ones: the earliest bounds the signatures that stay valid.
+        #expect(RevocationSignature.effective([softLate, softEarly]) == softEarly)
+        #expect(RevocationSignature.effective([]) == nil)
+    }
+
+    @Test func futureDatedMeansBeyondTheSkew() throws {
+        let now = try #require(ISO8601DateFormatter().date(from: "2026-01-01T00:00:00Z"))
+        #expect(revocation(.superseded, "2100-01-01").isFutureDated(now: now, skew: 300))
+        #expect(!revocation(.superseded, "2026-01-01").isFutureDated(now: now.addingTimeInterval(-299), skew: 300))
+        #expect(!revocation(.compromised, "2025-01-01").isFutureDated(now: now, skew: 300))
+    }
+
+    @Test func theIssuerIsNamedByFingerprintOrKeyID() throws {
+        let fingerprint = try TestSigner.fingerprint("hard-revoked-signer")
+        let genuine = try #require(try RevocationSignature.parse(try TestSigner.file("hard-revoked-signer.rev.asc")).first)
+        #expect(genuine.isIssued(by: fingerprint))
+        #expect(!genuine.isIssued(by: try TestSigner.fingerprint("soft-revoked-signer")))
+        var byKeyID = genuine
+        byKeyID.issuerFingerprint = nil
+        #expect(byKeyID.isIssued(by: fingerprint))
+    }
+
+    @Test("weak signing algorithms are named", arguments: [
+        ("rsa1024", true), ("rsa2048", false), ("rsa4096", false), ("dsa1024", true), ("dsa2048", false),
+        ("elg2048", true), ("elg4096", true), ("ed25519", false), ("nistp256", false), ("brainpoolP256r1", false),
+    ])
+    func weakAlgorithms(algorithm: String, weak: Bool) {
+        #expect((OpenPGPKey.weakness(algorithm: algorithm) != nil) == weak)
+    }
 }

@@ -31,10 +31,13 @@ public struct TestSigner {
         Array(try Data(contentsOf: URL(fileURLWithPath: keys + "/" + name)))
     }
 
-    /// Clear-signs `text` with the secret key of `name`; `time` is gpg's faked system time.
-    public func clearsign(_ text: String, with name: String, digest: String = "SHA512", time: String? = nil) throws -> [UInt8] {
+    /// Clear-signs `text` with the secret key of `name`; `time` is gpg's faked system time,
+    /// `expiresIn` the signature's own lifetime (gpg's `--default-sig-expire`, e.g. `1d`).
+    public func clearsign(_ text: String, with name: String, digest: String = "SHA512", time: String? = nil,
+                          expiresIn: String? = nil) throws -> [UInt8] {
         _ = try gpg(["--import", Self.keys + "/\(name).secret.asc"], input: nil)
         var arguments = ["--clearsign", "--digest-algo", digest, "--local-user", try Self.fingerprint(name)]
+        if let expiresIn { arguments += ["--default-sig-expire", expiresIn] }
         if let time { arguments = ["--faked-system-time", time, "--ignore-time-conflict"] + arguments }
         return try gpg(arguments, input: Array(text.utf8))
     }

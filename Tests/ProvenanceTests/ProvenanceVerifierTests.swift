@@ -20,12 +20,12 @@ struct ProvenanceVerifierTests {
         keyring = try OpenPGPKeyring(homeDirectory: keyringHome.path)
         signer = try TestSigner()
         for name in ["rsa-signer", "ed25519-signer", "ecdsa-signer", "subkey-signer", "untrusted-signer",
-                     "expired-signer", "hard-revoked-signer", "soft-revoked-signer"] {
+                     "expired-signer", "hard-revoked-signer", "soft-revoked-signer", "weak-dsa-signer"] {
             _ = try keyring.importKeys(try TestSigner.publicKey(name))
         }
         verifier = ProvenanceVerifier(keyring: keyring)
         trusted = try Set(["rsa-signer", "ed25519-signer", "ecdsa-signer", "subkey-signer", "expired-signer",
-                           "hard-revoked-signer", "soft-revoked-signer"].map { try TestSigner.fingerprint($0) })
+                           "hard-revoked-signer", "soft-revoked-signer", "weak-dsa-signer"].map { try TestSigner.fingerprint($0) })
     }
 
     /// Helm's message layout for demo 1.2.3, as `helm package --sign` writes it.
@@ -155,5 +155,22 @@ struct ProvenanceVerifierTests {
         let extra = body() + "images:\n  x: y\n"
         #expect(failed(verify(try signer.clearsign(extra, with: "ed25519-signer"))).first == "body-layout")
         #expect(failed(verify(Array("garbage".utf8))).contains("envelope"))
+    }
+
+    @Test func expiredSignature() throws {
+        // Made a day before its own expiry ran out, by a key that is otherwise fine.
+        let provenance = try signer.clearsign(body(), with: "ed25519-signer", time: "20250701T000000", expiresIn: "1d")
+        let verdict = verify(provenance)
+        #expect(failed(verdict) == ["signature-expiry"])
+        #expect(verdict.check(.signatureExpiry)?.detail.contains("expired on 2025-07-02") == true)
+        let stillValid = try #require(ISO8601DateFormatter().date(from: "2025-07-01T12:00:00Z"))
+        #expect(verify(provenance, now: stillValid).passed)
+        #expect(verify(try signer.clearsign(body(), with: "ed25519-signer")).check(.signatureExpiry)?.detail == "no expiry")
+    }
+
+    @Test func aWeakKeyAlreadyInTheKeyringFailsKeyValidity() throws {
+        let verdict = verify(try signer.clearsign(body(), with: "weak-dsa-signer"))
+        #expect(failed(verdict) == ["key-validity"])
+        #expect(verdict.check(.keyValidity)?.detail.contains("dsa1024") == true)
     }
 }

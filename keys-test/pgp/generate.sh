@@ -10,6 +10,14 @@
 #   expired-signer        Ed25519, valid 2024-01-01 .. 2025-01-01
 #   hard-revoked-signer   Ed25519 from 2024-01-01; .rev.asc revokes it as compromised (hard), dated 2025-01-01
 #   soft-revoked-signer   Ed25519 from 2024-01-01; .rev.asc revokes it as superseded (soft), dated 2025-01-01
+#   weak-dsa-signer       DSA-1024 (too weak: the server refuses it; made with a batch parameter file)
+#
+# Revocation attacks (the server must see through them):
+#   hard-revoked-signer.forged-first.rev.asc  the key block with a forged "superseded" revocation
+#                         dated 2100-01-01 (a real soft revocation whose hashed creation time
+#                         forge_revocation.py rewrote, so it no longer verifies) listed before the
+#                         genuine "compromised" one of hard-revoked-signer.rev.asc
+#   rsa-signer.future.rev.asc  a genuine "superseded" revocation of rsa-signer dated 2100-01-01
 #
 # keys.json lists each key's primary and signing fingerprints. Re-running replaces everything.
 set -euo pipefail
@@ -42,18 +50,33 @@ generate untrusted-signer ed25519 sign never "$created"
 generate expired-signer ed25519 sign 2025-01-01 "$old"
 generate hard-revoked-signer ed25519 sign never "$old"
 generate soft-revoked-signer ed25519 sign never "$old"
+# quick-generate-key knows no DSA: a parameter file does (gpg still makes 1024-bit DSA on request).
+"${gpg[@]}" --faked-system-time "$created" --gen-key 2>/dev/null <<'PARAMETERS'
+%no-protection
+Key-Type: DSA
+Key-Length: 1024
+Key-Usage: sign
+Name-Real: weak-dsa-signer (ChartWarden test key)
+Name-Email: weak-dsa-signer@test.invalid
+Expire-Date: 0
+%commit
+PARAMETERS
 
 # A revocation certificate needs gpg's prompts, which only read a terminal: `script` gives one.
-revoke() { # name menu-choice description
-    printf 'y\n%s\n%s\n\ny\n' "$2" "$3" | script -qc "gpg --homedir '$home' --faked-system-time $revoked_at \
-        --armor --output '$1.rev.asc' --gen-revoke $(fingerprint "$1@")" /dev/null >/dev/null 2>&1
-    test -s "$1.rev.asc"
+revoke() { # name menu-choice description output faked-time (gpg would prompt to overwrite)
+    rm -f "$4"
+    printf 'y\n%s\n%s\n\ny\n' "$2" "$3" | script -qc "gpg --homedir '$home' --faked-system-time $5 \
+        --armor --output '$4' --gen-revoke $(fingerprint "$1@")" /dev/null >/dev/null 2>&1
+    test -s "$4"
 }
-revoke hard-revoked-signer 1 "key material compromised"   # menu 1: 0x02 compromised
-revoke soft-revoked-signer 2 "superseded by a newer key"  # menu 2: 0x01 superseded
+revoke hard-revoked-signer 1 "key material compromised" hard-revoked-signer.rev.asc "$revoked_at"  # menu 1: 0x02
+revoke soft-revoked-signer 2 "superseded by a newer key" soft-revoked-signer.rev.asc "$revoked_at" # menu 2: 0x01
+revoke rsa-signer 2 "superseded by a newer key" rsa-signer.future.rev.asc 21000101T000000
+# A genuine soft revocation of hard-revoked-signer, only as raw material for the forgery.
+revoke hard-revoked-signer 2 "superseded by a newer key" "$home/soft.rev.asc" "$revoked_at"
 
 names=(rsa-signer ed25519-signer ecdsa-signer subkey-signer untrusted-signer expired-signer hard-revoked-signer
-       soft-revoked-signer)
+       soft-revoked-signer weak-dsa-signer)
 echo "{" > keys.json
 for index in "${!names[@]}"; do
     name=${names[$index]}
@@ -65,5 +88,7 @@ for index in "${!names[@]}"; do
 done
 echo "}" >> keys.json
 gpg --homedir "$home" --export ed25519-signer@ > ed25519-signer.pub.gpg
+python3 forge_revocation.py 2100-01-01 "$home/soft.rev.asc" hard-revoked-signer.rev.asc hard-revoked-signer.pub.asc \
+    > hard-revoked-signer.forged-first.rev.asc
 chmod 600 ./*.secret.asc
 echo "test OpenPGP keys written to $(pwd)"

@@ -32,8 +32,9 @@ public final class TrustStore: Sendable {
         verifier.verify(subject, now: now) { standing($0, repository: repository) }
     }
 
-    /// Imports public keys and trusts each for `repository` (when given). RSA below 2048 bits
-    /// is refused before anything is recorded.
+    /// Imports public keys and trusts each for `repository` (when given). Keys too weak to sign
+    /// (RSA or DSA below 2048 bits, ElGamal signing) are refused before anything is recorded,
+    /// and so are keys carrying a revocation dated in the future.
     public func importKeys(_ bytes: [UInt8], trustFor repository: String?, actor: String) throws(ServiceError) -> [OpenPGPKey] {
         let result: ImportResult
         do {
@@ -41,26 +42,31 @@ public final class TrustStore: Sendable {
         } catch {
             throw ServiceError(.badRequest, "not an OpenPGP public key: \(error.message)")
         }
+        let now = Date()
         var keys: [OpenPGPKey] = []
+        var revocations: [String: RevocationSignature] = [:]
         for imported in result.keys {
             guard let key = try? keyring.key(imported.fingerprint) else { continue }
-            if let bits = Self.rsaBits(key.algorithm), bits < 2_048 {
-                throw ServiceError(.badRequest, "\(key.fingerprint) is \(key.algorithm): RSA keys need at least 2048 bits")
+            if let weakness = key.weakness { throw ServiceError(.badRequest, weakness) }
+            if key.isRevoked {
+                revocations[key.fingerprint] = try validRevocation(of: key.fingerprint, now: now) {
+                    () throws(OpenPGPError) in try keyring.keyRevocations(of: key.fingerprint)
+                }
             }
             keys.append(key)
         }
         guard !keys.isEmpty else { throw ServiceError(.badRequest, "the data holds no public key") }
-        let now = Date()
         do {
             for key in keys {
                 try metadata.upsertSigner(SignerRecord(
                     fingerprint: key.fingerprint, userIDs: key.userIDs, algorithm: key.algorithm, created: key.created,
                     expires: key.expires, importedAt: now))
-                if key.isRevoked, try metadata.signer(key.fingerprint)?.revokedAt == nil {
-                    // Arrived already revoked: without a readable reason this counts as hard.
-                    let revocation = (try? RevocationSignature.parse(bytes))?.first { $0.issuerFingerprint == key.fingerprint }
-                    try metadata.recordRevocation(key.fingerprint, at: revocation?.created ?? now,
-                                                  kind: revocation?.isSoft == true ? .soft : .hard, audit: nil)
+                if let revocation = revocations[key.fingerprint] {
+                    try metadata.recordRevocation(key.fingerprint, at: revocation.created,
+                                                  kind: revocation.isSoft ? .soft : .hard, audit: nil)
+                } else if key.isRevoked, try metadata.signer(key.fingerprint)?.revokedAt == nil {
+                    // GnuPG holds a revocation whose reason cannot be read: it counts as hard.
+                    try metadata.recordRevocation(key.fingerprint, at: now, kind: .hard, audit: nil)
                 }
                 if let repository {
                     _ = try metadata.trust(RepositoryTrustRecord(repository: repository, fingerprint: key.fingerprint,
@@ -75,20 +81,21 @@ public final class TrustStore: Sendable {
         return keys
     }
 
-    /// Applies a revocation certificate for `fingerprint`: GnuPG must accept it (the key then
-    /// shows as revoked) and its reason decides hard or soft.
+    /// Applies a revocation certificate for `fingerprint`. Only key revocations GnuPG validated
+    /// count (a forged packet listed first changes nothing), the hardest of them decides hard or
+    /// soft, and one dated in the future is refused: it is tried in a throwaway GnuPG home
+    /// first, so a refused certificate leaves the keyring as it was.
     public func revoke(_ fingerprint: String, certificate: [UInt8], actor: String) throws(ServiceError) -> SignerStanding.Revocation {
         guard (try? metadata.signer(fingerprint)) ?? nil != nil else {
             throw ServiceError(.notFound, "signer \(fingerprint) is not known")
         }
-        let signatures: [RevocationSignature]
-        do {
-            signatures = try RevocationSignature.parse(certificate)
-        } catch {
-            throw ServiceError(.badRequest, "not a revocation certificate: \(error.message)")
+        let now = Date()
+        let found = try validRevocation(of: fingerprint, now: now) { () throws(OpenPGPError) in
+            try keyring.keyRevocations(of: fingerprint, afterImporting: certificate)
         }
-        guard let revocation = signatures.first(where: { $0.target == .key && Self.names($0, fingerprint) }) else {
-            throw ServiceError(.badRequest, "the certificate does not revoke \(fingerprint)")
+        guard let revocation = found else {
+            throw ServiceError(.badRequest, "the certificate holds no valid revocation of \(fingerprint) "
+                + "(GnuPG checked each signature; a certificate for another key or an altered one does not count)")
         }
         do {
             _ = try keyring.importKeys(certificate)
@@ -101,12 +108,31 @@ public final class TrustStore: Sendable {
         let kind: SignerRecord.RevocationKind = revocation.isSoft ? .soft : .hard
         do {
             try metadata.recordRevocation(fingerprint, at: revocation.created, kind: kind, audit: AuditEvent(
-                at: Date(), repository: nil, actor: actor, action: "revoke", outcome: kind.rawValue, subject: fingerprint,
+                at: now, repository: nil, actor: actor, action: "revoke", outcome: kind.rawValue, subject: fingerprint,
                 detail: Self.json(["reason": revocation.reasonText, "revokedAt": ISO8601DateFormatter().string(from: revocation.created)])))
         } catch {
             throw ServiceError(.internalError, "cannot record the revocation: \(error)")
         }
         return SignerStanding.Revocation(at: revocation.created, isSoft: revocation.isSoft)
+    }
+
+    /// The revocation that applies to `fingerprint`, from the validated revocations `read`
+    /// returns: nil when there are none, refused when any is dated in the future.
+    private func validRevocation(of fingerprint: String, now: Date,
+                                 _ read: () throws(OpenPGPError) -> [RevocationSignature]) throws(ServiceError)
+        -> RevocationSignature? {
+        let revocations: [RevocationSignature]
+        do {
+            revocations = try read()
+        } catch {
+            throw ServiceError(.badRequest, "GnuPG refused the revocation certificate: \(error.message)")
+        }
+        let skew = verifier.configuration.maximumClockSkew
+        if let future = revocations.first(where: { $0.isFutureDated(now: now, skew: skew) }) {
+            throw ServiceError(.badRequest, "the revocation of \(fingerprint) is dated "
+                + "\(ISO8601DateFormatter().string(from: future.created)), in the future: refused")
+        }
+        return RevocationSignature.effective(revocations)
     }
 
     public func distrust(_ fingerprint: String, repository: String, actor: String) throws(ServiceError) {
@@ -119,16 +145,6 @@ public final class TrustStore: Sendable {
             throw ServiceError(.internalError, "cannot record the change: \(error)")
         }
         guard removed else { throw ServiceError(.notFound, "\(fingerprint) is not trusted for this repository") }
-    }
-
-    private static func names(_ revocation: RevocationSignature, _ fingerprint: String) -> Bool {
-        if let issuer = revocation.issuerFingerprint { return issuer == fingerprint }
-        if let keyID = revocation.issuerKeyID { return fingerprint.hasSuffix(keyID) }
-        return false
-    }
-
-    private static func rsaBits(_ algorithm: String) -> Int? {
-        algorithm.hasPrefix("rsa") ? Int(algorithm.dropFirst(3)) : nil
     }
 
     static func json(_ value: some Encodable) -> String {
