@@ -64,10 +64,36 @@ import Testing
         ("apiVersion: v2\nname: x\nversion: 1.0.0\nkeywords: {a: b}\n", .invalidYAML),
         ("apiVersion: v2\nname: [x\n", .invalidYAML),
         ("just text", .invalidYAML),
+        // Untrusted YAML: no anchors, aliases, non-scalar or duplicate keys, merge keys, tags.
+        ("apiVersion: v2\nname: x\nversion: 1.0.0\nkeywords: [&a k, *a]\n", .invalidYAML),
+        ("apiVersion: v2\nname: x\nversion: 1.0.0\n? [x]\n: y\n", .invalidYAML),
+        ("apiVersion: v2\nname: x\nversion: 1.0.0\nname: y\n", .invalidYAML),
+        ("<<: {apiVersion: v2, name: x}\nversion: 1.0.0\n", .invalidYAML),
+        ("apiVersion: v2\nname: !!str x\nversion: 1.0.0\n", .invalidYAML),
+        ("apiVersion: v2\nname: x\nversion: 1.0.0\nannotations: {\"\(String(repeating: "k", count: 501))\": v}\n", .invalidAnnotation),
+        ("apiVersion: v2\nname: x\nversion: 1.0.0\nannotations: {\"a\\nb\": v}\n", .invalidAnnotation),
+        ("apiVersion: v2\nname: x\nversion: 1.0.0\nannotations: {\"a\\uFFFFb\": v}\n", .invalidAnnotation),
     ])
     func refuses(yaml: String, code: ChartMetadataError.Code) {
         let error = #expect(throws: ChartMetadataError.self) { try ChartMetadata.parse(chartYAML: yaml) }
         #expect(error?.code == code, "\(yaml): \(error?.message ?? "")")
+    }
+
+    /// An anchored 100 KB keyword repeated 20,000 times (240 KB of text, under the size cap) would
+    /// be 2 GB once expanded; the anchor alone is refused, so nothing is expanded.
+    @Test func keywordAliasBombIsRefusedBeforeExpansion() {
+        let big = String(repeating: "x", count: 100_000)
+        let yaml = "apiVersion: v2\nname: x\nversion: 1.0.0\nkeywords:\n  - &k \(big)\n"
+            + String(repeating: "  - *k\n", count: 20_000)
+        let error = #expect(throws: ChartMetadataError.self) { try ChartMetadata.parse(chartYAML: yaml) }
+        #expect(error?.code == .invalidYAML)
+        #expect(error?.message.contains("anchors are not allowed (at keywords[0], line 5)") == true, "\(error?.message ?? "")")
+    }
+
+    @Test func annotationKeysUpToTheLimitAreAccepted() throws {
+        let key = "example.com/" + String(repeating: "k", count: ChartMetadata.maxAnnotationKeyLength - 12)
+        let metadata = try ChartMetadata.parse(chartYAML: "apiVersion: v2\nname: x\nversion: 1.0.0\nannotations:\n  \(key): \"a\\uFFFFb\"\n")
+        #expect(metadata.annotations?[key] == "a\u{FFFF}b", "odd values are kept; the index escapes them")
     }
 
     @Test func names() {
