@@ -28,7 +28,7 @@ extension ChartMetadata {
         do {
             node = try UntrustedYAML.compose(text, limits: .chartMetadata)
         } catch {
-            throw ChartMetadataError(.invalidYAML, "Chart.yaml is not acceptable YAML: \(error.message)")
+            throw ChartMetadataError(.invalidYAML, "Chart.yaml is not valid YAML for a chart: \(error.message)")
         }
         guard let node, let mapping = node.mapping else {
             throw ChartMetadataError(.invalidYAML, "Chart.yaml must be a YAML mapping")

@@ -53,7 +53,7 @@ public struct HelmProvenanceBody: Sendable, Equatable {
         do {
             node = try UntrustedYAML.compose(text, limits: .chartMetadata)
         } catch {
-            throw ProvenanceBodyError("\(part) is not acceptable YAML: \(error.message)")
+            throw ProvenanceBodyError("\(part) is not valid YAML for a chart: \(error.message)")
         }
         guard let mapping = node?.mapping else { throw ProvenanceBodyError("\(part) is not a mapping") }
         return mapping

@@ -172,7 +172,7 @@ struct ProvenanceVerifierTests {
             #expect(failed(verdict).contains("body-layout"), "\(verdict.summary)")
         }
         let error = #expect(throws: ProvenanceBodyError.self) { try HelmProvenanceBody(signedText: Array(hostile.utf8)) }
-        #expect(error?.message.contains("not acceptable YAML") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("not valid YAML for a chart") == true, "\(error?.message ?? "")")
     }
 
     @Test func bodyVersionKeepsItsText() throws {

@@ -84,7 +84,7 @@ def test_hostile_prov_body_is_400_and_the_server_lives(yaml_server, pgp, tmp_pat
     prov = pgp.clearsign(HOSTILE_BODIES[case] + FILES, "ed25519-signer")
     response = post_prov(yaml_server, tmp_path, prov)
     assert response.status == 400, response
-    assert "not acceptable YAML" in response.json()["error"], response
+    assert "not valid YAML for a chart" in response.json()["error"], response
     assert_alive(yaml_server)
 
 
@@ -97,7 +97,7 @@ def test_hostile_prov_field_in_every_mode(yaml_server, pgp, tmp_path, case):
         prov = pgp.clearsign(HOSTILE_BODIES[case] + FILES, key)
         response = upload(yaml_server, tmp_path, chart, repo=repo, prov=prov, file_name="demo-1.0.0.tgz")
         if repo == "open":
-            assert response.status == 400 and "not acceptable YAML" in response.json()["error"], response
+            assert response.status == 400 and "not valid YAML for a chart" in response.json()["error"], response
         else:
             assert response.status == 403 and "body-layout" in response.json()["failedChecks"], response
         assert_alive(yaml_server)
@@ -120,7 +120,7 @@ def test_chart_yaml_alias_bomb_in_a_lone_enforce_upload(yaml_server, pgp, tmp_pa
     response = upload(yaml_server, tmp_path, chart_tgz(CHART_BOMBS[case]), repo="signed")
     assert response.status == 400, response
     error = response.json()["error"]
-    assert "Chart.yaml is not acceptable YAML" in error and ("anchors" in error or "aliases" in error), error
+    assert "Chart.yaml is not valid YAML for a chart" in error and ("anchors" in error or "aliases" in error), error
     # Nothing was staged: a prov for evil 1.0.0 finds no chart to attach to.
     prov = pgp.clearsign("apiVersion: v2\nname: evil\nversion: 1.0.0\n...\nfiles:\n  evil-1.0.0.tgz: sha256:"
                          + "0" * 64 + "\n", "ed25519-signer")
