@@ -7,9 +7,16 @@ import Yams
 /// keys, more than one document, and trees over the node or depth cap. Helm's Chart.yaml and
 /// prov bodies need none of these. Pure: it sees events, not bytes or I/O.
 struct UntrustedYAMLComposer {
-    private enum Frame {
-        case sequence(items: [Node])
-        case mapping(pairs: [(Node, Node)], pendingKey: String?, keys: Set<String>)
+    /// An open collection. A struct mutated in place through the stack's subscript, so
+    /// appending never copies what was composed so far (an enum payload would be).
+    private struct Frame {
+        let isMapping: Bool
+        var items: [Node] = []
+        var pairs: [(Node, Node)] = []
+        var pendingKey: Node?
+        var keys: Set<String> = []
+
+        var awaitsKey: Bool { isMapping && pendingKey == nil }
     }
 
     private let limits: UntrustedYAMLLimits
@@ -45,17 +52,13 @@ struct UntrustedYAMLComposer {
             try deliver(.scalar(.init(value, plain ? .implicit : Tag(.str), style)), plain: plain, line: line)
         case YAML_SEQUENCE_START_EVENT:
             try admitNode(anchor: event.data.sequence_start.anchor, tag: event.data.sequence_start.tag, line: line)
-            try push(.sequence(items: []), line: line)
+            try push(Frame(isMapping: false), line: line)
         case YAML_MAPPING_START_EVENT:
             try admitNode(anchor: event.data.mapping_start.anchor, tag: event.data.mapping_start.tag, line: line)
-            try push(.mapping(pairs: [], pendingKey: nil, keys: []), line: line)
+            try push(Frame(isMapping: true), line: line)
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-            switch stack.removeLast() {
-            case .sequence(let items):
-                try deliver(.sequence(.init(items)), plain: false, line: line)
-            case .mapping(let pairs, _, _):
-                try deliver(.mapping(.init(pairs)), plain: false, line: line)
-            }
+            let frame = stack.removeLast()
+            try deliver(frame.isMapping ? .mapping(.init(frame.pairs)) : .sequence(.init(frame.items)), plain: false, line: line)
         default:
             break
         }
@@ -77,7 +80,7 @@ struct UntrustedYAMLComposer {
     }
 
     private mutating func push(_ frame: Frame, line: Int) throws(UntrustedYAMLError) {
-        if case .mapping(_, nil, _)? = stack.last {
+        if stack.last?.awaitsKey == true {
             throw UntrustedYAMLError(.nonScalarKey, "YAML mapping keys must be scalars (\(place(line)))")
         }
         guard stack.count < limits.maxDepth else {
@@ -87,29 +90,25 @@ struct UntrustedYAMLComposer {
     }
 
     private mutating func deliver(_ node: Node, plain: Bool, line: Int) throws(UntrustedYAMLError) {
-        guard let top = stack.popLast() else {
+        guard let top = stack.indices.last else {
             root = node
             return
         }
-        switch top {
-        case .sequence(var items):
-            items.append(node)
-            stack.append(.sequence(items: items))
-        case .mapping(var pairs, let pendingKey?, let keys):
-            pairs.append((.scalar(.init(pendingKey)), node))
-            stack.append(.mapping(pairs: pairs, pendingKey: nil, keys: keys))
-        case .mapping(let pairs, nil, var keys):
+        if !stack[top].isMapping {
+            stack[top].items.append(node)
+        } else if let key = stack[top].pendingKey {
+            stack[top].pairs.append((key, node))
+            stack[top].pendingKey = nil
+        } else {
             // push() refuses collections here, so a key is always a scalar.
             let key = node.scalar?.string ?? ""
-            let mergeKey = plain && key == "<<"
-            let duplicate = !mergeKey && !keys.insert(key).inserted
-            stack.append(.mapping(pairs: pairs, pendingKey: mergeKey || duplicate ? nil : key, keys: keys))
-            if mergeKey {
+            if plain && key == "<<" {
                 throw UntrustedYAMLError(.mergeKey, "YAML merge keys ('<<') are not allowed (\(place(line)))")
             }
-            if duplicate {
+            guard stack[top].keys.insert(key).inserted else {
                 throw UntrustedYAMLError(.duplicateKey, "duplicate key '\(Self.shorten(key))' (\(place(line)))")
             }
+            stack[top].pendingKey = node
         }
     }
 
@@ -117,11 +116,9 @@ struct UntrustedYAMLComposer {
     private func place(_ line: Int) -> String {
         var path = ""
         for frame in stack {
-            switch frame {
-            case .sequence(let items):
-                path += "[\(items.count)]"
-            case .mapping(_, let key, _):
-                guard let key else { break }
+            if !frame.isMapping {
+                path += "[\(frame.items.count)]"
+            } else if let key = frame.pendingKey?.scalar?.string {
                 path += (path.isEmpty ? "" : ".") + Self.shorten(key)
             }
         }

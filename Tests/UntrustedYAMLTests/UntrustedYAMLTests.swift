@@ -28,6 +28,7 @@ import Yams
             plain: 1
             keywords: [a, 'b']
             annotations:
+              "1": quoted key
               "x/y": |
                 line one
             dependencies:
@@ -40,6 +41,7 @@ import Yams
         #expect(node["quoted"]?.int == nil && node["plain"]?.int == 1, "quoted scalars are strings")
         #expect(node["appVersion"]?.string == "1.10")
         #expect(node["deprecated"]?.bool == true)
+        #expect(node["annotations"]?.mapping?.first?.key.int == nil, "a quoted key keeps its string tag")
         #expect(node["dependencies"]?[0]?["import-values"]?[1]?["parent"]?.string == "b")
     }
 
@@ -102,6 +104,10 @@ import Yams
         #expect(Self.refusal(deep)?.code == .tooDeep)
         let deeper = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
         #expect(Self.refusal(deeper) != nil)
+        // A document at the default node cap composes (mapping, key, sequence, 9,997 items).
+        let full = "k: [" + Array(repeating: "a", count: 9_997).joined(separator: ",") + "]"
+        #expect(try UntrustedYAML.compose(full)?["k"]?.sequence?.count == 9_997)
+        #expect(Self.refusal("k: [" + Array(repeating: "a", count: 9_998).joined(separator: ",") + "]")?.code == .tooManyNodes)
         let defaults = UntrustedYAMLLimits.chartMetadata
         #expect(defaults.maxBytes == 256 << 10 && defaults.maxNodes == 10_000 && defaults.maxDepth == 32)
     }
