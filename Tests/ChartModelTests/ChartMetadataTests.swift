@@ -96,6 +96,42 @@ import Testing
         #expect(metadata.annotations?[key] == "a\u{FFFF}b", "odd values are kept; the index escapes them")
     }
 
+    /// Mutations of a full Chart.yaml (bytes replaced by YAML's structural characters) either
+    /// parse or throw ChartMetadataError: none reaches a trap in the composer or the decoder.
+    @Test func mutatedChartYAMLNeverCrashes() {
+        let seed = Array("""
+            apiVersion: v2
+            name: web
+            version: 1.0.0
+            keywords: [a, "b"]
+            maintainers:
+              - {name: Ann, email: a@example.com}
+            annotations:
+              x: y
+            dependencies:
+              - name: db
+                import-values: [data, {child: a, parent: b}]
+            """.utf8)
+        let alphabet = Array("?:-[]{},&*!|>'\"#%@ \n\t<x1".utf8)
+        var state: UInt64 = 0x9e37_79b9_7f4a_7c15
+        func next() -> Int {
+            state &+= 0x9e37_79b9_7f4a_7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            return Int(truncatingIfNeeded: (z ^ (z >> 31)) >> 1)
+        }
+        var parsed = 0
+        for _ in 0..<3_000 {
+            var bytes = seed
+            for _ in 0...(next() % 4) {
+                bytes[next() % bytes.count] = alphabet[next() % alphabet.count]
+            }
+            if (try? ChartMetadata.parse(chartYAML: String(decoding: bytes, as: UTF8.self))) != nil { parsed += 1 }
+        }
+        #expect(parsed > 0, "some mutations still parse, so the decoder was reached")
+    }
+
     @Test func names() {
         for name in ["nginx", "ingress-nginx", "a", "a.b_c-d", "Chart1"] { #expect(ChartMetadata.isValidName(name), "\(name)") }
         for name in ["", ".", "..", "-a", "_a", ".a", "a b", "a+b", "a/b", "ä", String(repeating: "a", count: 251)] {
