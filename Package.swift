@@ -31,16 +31,20 @@ let package = Package(
         .target(name: "CShims", dependencies: ["COpenSSL", "CArchive"]),
 
         .target(name: "OpenSSLSupport", dependencies: ["COpenSSL", "CShims"]),
-        .target(name: "ChartModel", dependencies: [
+        // The only reader for YAML that uploaders write (Chart.yaml, prov bodies), on libyaml events.
+        .target(name: "UntrustedYAML", dependencies: [
             .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "ChartModel", dependencies: [
+            "UntrustedYAML", .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "ChartArchive", dependencies: ["CArchive", "CShims", "ChartModel", "OpenSSLSupport"]),
         .target(name: "ContentPolicy", dependencies: ["ChartArchive"]),
-        .target(name: "ChartIndex", dependencies: ["ChartModel", "ChartArchive", "OpenSSLSupport"]),
+        .target(name: "ChartIndex", dependencies: ["ChartModel", "ChartArchive", "OpenSSLSupport", "UntrustedYAML"]),
         .target(name: "Credentials", dependencies: ["CCrypt"]),
         .target(name: "OpenPGP", dependencies: ["CGPGME"]),
         .target(name: "Provenance", dependencies: [
-            "OpenPGP", "OpenSSLSupport", .product(name: "Yams", package: "Yams"),
+            "OpenPGP", "OpenSSLSupport", "UntrustedYAML", .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "Storage", dependencies: [
             "ChartModel", "OpenSSLSupport",
@@ -86,11 +90,12 @@ let package = Package(
         .target(name: "PGPTestSupport", path: "Tests/PGPTestSupport"),
         .testTarget(name: "OpenPGPTests", dependencies: ["OpenPGP", "PGPTestSupport"]),
         .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "OpenPGP", "OpenSSLSupport", "PGPTestSupport"]),
+        .testTarget(name: "UntrustedYAMLTests", dependencies: ["UntrustedYAML", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "ChartModelTests", dependencies: ["ChartModel"]),
         .testTarget(name: "ChartArchiveTests", dependencies: ["ChartArchive", "ChartModel"]),
         .testTarget(name: "ContentPolicyTests", dependencies: ["ContentPolicy", "ChartArchive", "ChartModel"]),
         .testTarget(name: "ChartIndexTests", dependencies: [
-            "ChartIndex", "ChartModel", "ChartArchive", .product(name: "Yams", package: "Yams"),
+            "ChartIndex", "ChartModel", "ChartArchive", "UntrustedYAML", .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "ChartModel", "OpenSSLSupport"]),
         .testTarget(name: "TLSTests", dependencies: [

@@ -1,3 +1,5 @@
+import UntrustedYAML
+
 /// Writes index values as block YAML or as JSON.
 ///
 /// A general YAML library would build a node tree and re-check every scalar; index.yaml has a fixed
@@ -24,18 +26,22 @@ enum IndexWriter {
                     out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
                 case 0..<0x20, 0x7f:
                     appendUnicodeEscape(UInt32(byte), to: &out)
-                // Control characters, DEL, the C1 range (U+0080–U+009F), the line and paragraph
-                // separators and the BOM are escaped: YAML forbids some of them raw, and Helm's
-                // parser would reject the whole file.
-                case 0xc2 where index + 1 < bytes.count && (0x80...0x9f).contains(bytes[index + 1]):
-                    appendUnicodeEscape(UInt32(bytes[index + 1]), to: &out)
-                    index += 1
-                case 0xe2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xa8 || bytes[index + 2] == 0xa9):
-                    appendUnicodeEscape(bytes[index + 2] == 0xa8 ? 0x2028 : 0x2029, to: &out)
-                    index += 2
-                case 0xef where index + 2 < bytes.count && bytes[index + 1] == 0xbb && bytes[index + 2] == 0xbf:
-                    appendUnicodeEscape(0xfeff, to: &out)
-                    index += 2
+                // Only these lead bytes start code points that need escaping: C1 controls and NEL
+                // (U+0080–U+009F), the line and paragraph separators (U+2028/9), the BOM and the
+                // non-characters U+FFFE/U+FFFF. Go's YAML reader refuses the whole index.yaml
+                // when any of them is raw, and YAML 1.1 readers break lines at NEL and U+2028/9.
+                case 0xc2, 0xe2, 0xef:
+                    let width = byte == 0xc2 ? 2 : 3
+                    guard index + width <= bytes.count else { out.append(byte); break }
+                    let scalar = byte == 0xc2
+                        ? UInt32(byte & 0x1f) << 6 | UInt32(bytes[index + 1] & 0x3f)
+                        : UInt32(byte & 0x0f) << 12 | UInt32(bytes[index + 1] & 0x3f) << 6 | UInt32(bytes[index + 2] & 0x3f)
+                    if Self.mustEscape(scalar) {
+                        appendUnicodeEscape(scalar, to: &out)
+                    } else {
+                        out.append(contentsOf: bytes[index..<(index + width)])
+                    }
+                    index += width - 1
                 default:
                     out.append(byte)
                 }
@@ -43,6 +49,14 @@ enum IndexWriter {
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Code points written as `\uXXXX`: everything outside YAML's printable set, and the line
+    /// breaks YAML 1.1 knows beyond LF/CR. Scalars from U+10000 up are printable, so four hex
+    /// digits always suffice (a Swift string holds no surrogates).
+    static func mustEscape(_ scalar: UInt32) -> Bool {
+        guard let value = Unicode.Scalar(scalar) else { return true }
+        return !YAMLPrintable.allowsRaw(value) || scalar == 0x85 || scalar == 0x2028 || scalar == 0x2029
     }
 
     private static func appendUnicodeEscape(_ value: UInt32, to out: inout [UInt8]) {

@@ -1,3 +1,4 @@
+import UntrustedYAML
 import Yams
 
 extension ChartMetadata {
@@ -25,9 +26,9 @@ extension ChartMetadata {
     public static func parse(chartYAML text: String) throws(ChartMetadataError) -> ChartMetadata {
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            node = try UntrustedYAML.compose(text, limits: .chartMetadata)
         } catch {
-            throw ChartMetadataError(.invalidYAML, "Chart.yaml is not valid YAML: \(error)")
+            throw ChartMetadataError(.invalidYAML, "Chart.yaml is not valid YAML for a chart: \(error.message)")
         }
         guard let node, let mapping = node.mapping else {
             throw ChartMetadataError(.invalidYAML, "Chart.yaml must be a YAML mapping")
@@ -62,6 +63,9 @@ extension ChartMetadata {
         if let type, type != "application", type != "library" {
             throw ChartMetadataError(.invalidType, "chart type '\(type)' must be application or library")
         }
+        for key in (annotations ?? [:]).keys {
+            try Self.validateAnnotationKey(key)
+        }
         var dependencyKeys = Set<String>()
         for dependency in dependencies ?? [] {
             guard !dependency.name.isEmpty else {
@@ -71,6 +75,25 @@ extension ChartMetadata {
             guard dependencyKeys.insert(key).inserted else {
                 throw ChartMetadataError(.invalidDependency, "more than one dependency with name or alias '\(key)'")
             }
+        }
+    }
+
+    /// The longest annotation key accepted, in Unicode scalars. index.yaml writes each key as a
+    /// double-quoted implicit key, and Go's YAML parser (so Helm) refuses the whole file when one
+    /// spans more than 1,024 characters; quoting and escaping `"` or `\` at most double a key.
+    public static let maxAnnotationKeyLength = 500
+
+    /// A key that would break index.yaml for every client of the repository is refused here, at upload.
+    static func validateAnnotationKey(_ key: String) throws(ChartMetadataError) {
+        let shown = key.unicodeScalars.count <= 64 ? key : String(String.UnicodeScalarView(key.unicodeScalars.prefix(64))) + "…"
+        guard key.unicodeScalars.count <= maxAnnotationKeyLength else {
+            throw ChartMetadataError(.invalidAnnotation, "annotation key '\(shown)' is \(key.unicodeScalars.count) characters long; "
+                + "index.yaml allows at most \(maxAnnotationKeyLength)")
+        }
+        let lineBreaksAndTab: Set<Unicode.Scalar> = ["\t", "\n", "\r", "\u{85}", "\u{2028}", "\u{2029}"]
+        guard key.unicodeScalars.allSatisfy({ YAMLPrintable.allowsRaw($0) && !lineBreaksAndTab.contains($0) }) else {
+            throw ChartMetadataError(.invalidAnnotation, "annotation key '\(shown.debugDescription.dropFirst().dropLast())' "
+                + "contains a control character, line break or other character YAML cannot carry in a key")
         }
     }
 

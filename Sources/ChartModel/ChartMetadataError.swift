@@ -8,6 +8,7 @@ public struct ChartMetadataError: Error, Sendable, Equatable, CustomStringConver
         case invalidVersion
         case invalidType
         case invalidDependency
+        case invalidAnnotation
     }
 
     public let code: Code

@@ -2,6 +2,7 @@ import ChartIndex
 import ChartModel
 import Foundation
 import Testing
+import UntrustedYAML
 import Yams
 
 @Suite struct RepositoryIndexTests {
@@ -78,6 +79,47 @@ import Yams
         #expect(version["description"] as? String == nasty)
         #expect(version["annotations"] as? [String: String] == annotations)
         #expect(((entries["1.0"] as? [[String: Any]])?.first?["description"]) as? String == "null")
+    }
+
+    /// Every code point a description can hold renders into an index that a strict YAML reader
+    /// (libyaml, which like Go's refuses non-printable characters anywhere in the stream) and a
+    /// JSON reader both read back unchanged: the whole BMP and both ends of every other plane.
+    @Test func everyCodePointSurvivesTheIndex() throws {
+        var ranges: [ClosedRange<UInt32>] = [0x0...0xd7ff, 0xe000...0xffff]
+        for plane: UInt32 in 1...16 {
+            ranges.append((plane << 16)...((plane << 16) + 0xff))
+            ranges.append(((plane << 16) + 0xff00)...((plane << 16) + 0xffff))
+        }
+        for range in ranges {
+            let text = String(String.UnicodeScalarView(range.compactMap(Unicode.Scalar.init)))
+            let index = RepositoryIndex(entries: [Self.entry("odd", "1.0.0", description: text, annotations: ["k": text])])
+            let yaml = index.document(format: .yaml, generated: "2026-11-22T10:00:00.000000Z")
+            for scalar in String(decoding: yaml, as: UTF8.self).unicodeScalars {
+                #expect(YAMLPrintable.allowsRaw(scalar) && ![0x85, 0x2028, 0x2029].contains(scalar.value),
+                        "U+\(String(scalar.value, radix: 16)) is written raw")
+            }
+            let document = try Self.parsed(index)
+            let version = try #require(((document["entries"] as? [String: Any])?["odd"] as? [[String: Any]])?.first)
+            #expect((version["description"] as? String).map { Array($0.unicodeScalars) } == Array(text.unicodeScalars),
+                    "range \(String(range.lowerBound, radix: 16))")
+            #expect(((version["annotations"] as? [String: String])?["k"]).map { Array($0.unicodeScalars) } == Array(text.unicodeScalars))
+        }
+    }
+
+    /// index.yaml writes annotation keys as implicit keys, which YAML readers (Go's and libyaml)
+    /// give up on past 1,024 characters: the longest key ChartMetadata accepts, even made of
+    /// characters that need escaping, stays under it.
+    @Test func theLongestAcceptedAnnotationKeyStillParses() throws {
+        let longest = String(repeating: "\"", count: ChartMetadata.maxAnnotationKeyLength)
+        let document = try Self.parsed(RepositoryIndex(entries: [Self.entry("k", "1.0.0", annotations: [longest: "v"])]))
+        let version = try #require(((document["entries"] as? [String: Any])?["k"] as? [[String: Any]])?.first)
+        #expect((version["annotations"] as? [String: String])?[longest] == "v")
+        let tooLong = String(repeating: "a", count: 1_100)
+        let yaml = RepositoryIndex(entries: [Self.entry("k", "1.0.0", annotations: [tooLong: "v"])])
+            .document(format: .yaml, generated: "2026-11-22T10:00:00.000000Z")
+        #expect(throws: (any Error).self, "the limit this guards against") {
+            try Yams.load(yaml: String(decoding: yaml, as: UTF8.self))
+        }
     }
 
     @Test func oneChangeRendersOneFragment() {

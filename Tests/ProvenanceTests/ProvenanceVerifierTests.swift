@@ -173,4 +173,28 @@ struct ProvenanceVerifierTests {
         #expect(failed(verdict) == ["key-validity"])
         #expect(verdict.check(.keyValidity)?.detail.contains("dsa1024") == true)
     }
+
+    /// Bodies that crashed (a non-scalar key reached a force unwrap in `Yams.load`) or exploded
+    /// (aliases) the server are a failed body-layout check, for signed and unknown-key provs alike.
+    @Test("hostile YAML in the signed body", arguments: [
+        "? [x]\n: y\n",
+        "apiVersion: v2\nname: demo\nversion: 1.2.3\na: &a [lol, lol]\nb: [*a, *a]\n",
+        "apiVersion: v2\nname: demo\nversion: 1.2.3\nx: &a k\nm: {*a : 1}\n",
+        "apiVersion: v2\nname: demo\nversion: 1.2.3\nname: other\n",
+    ])
+    func hostileBodyYAML(chartPart: String) throws {
+        let hostile = chartPart + "\n...\nfiles:\n  demo-1.2.3.tgz: sha256:\(digest.hex)\n"
+        for key in ["ed25519-signer", "untrusted-signer"] {
+            let verdict = verify(try signer.clearsign(hostile, with: key))
+            #expect(failed(verdict).contains("body-layout"), "\(verdict.summary)")
+        }
+        let error = #expect(throws: ProvenanceBodyError.self) { try HelmProvenanceBody(signedText: Array(hostile.utf8)) }
+        #expect(error?.message.contains("not valid YAML for a chart") == true, "\(error?.message ?? "")")
+    }
+
+    @Test func bodyVersionKeepsItsText() throws {
+        let body = try HelmProvenanceBody(signedText: Array("name: demo\nversion: 1.10\n...\nfiles:\n  demo-1.10.tgz: sha256:00\n".utf8))
+        #expect(body.version == "1.10")
+        #expect(body.files == ["demo-1.10.tgz": "sha256:00"])
+    }
 }

@@ -1,4 +1,4 @@
-import Yams
+import Provenance
 
 /// The readable parts of a Helm `.prov` (a clear-signed message): enough to find which chart it
 /// belongs to. Signature verification is not done here; it belongs to the provenance gate.
@@ -41,11 +41,10 @@ struct ProvenanceEnvelope: Sendable, Equatable {
         }
         let chartYAML = body[body.startIndex..<separator].map { $0.hasPrefix("- -") ? String($0.dropFirst(2)) : String($0) }
             .joined(separator: "\n")
-        let parsed = try? Yams.load(yaml: chartYAML) as? [String: Any]
-        guard let name = parsed?["name"] as? String, let version = (parsed?["version"]).map({ "\($0)" }) else {
-            throw ServiceError(.badRequest, "provenance body does not name a chart and version")
+        do {
+            (name, version) = try HelmProvenanceBody.chartIdentity(chartYAML: chartYAML)
+        } catch {
+            throw ServiceError(.badRequest, "provenance body does not name a chart and version: \(error.message)")
         }
-        self.name = name
-        self.version = version
     }
 }

@@ -1,0 +1,25 @@
+import CYaml
+import Yams
+
+/// The one way to read YAML an uploader wrote (Chart.yaml, prov bodies): the server, the
+/// `verify` CLI and the content scanner all go through it, so they cannot disagree about a
+/// document. Never `Yams.load`/`Yams.compose` on such text: Yams expands aliases and checks
+/// duplicate keys while composing, and force-unwraps on non-scalar keys.
+public enum UntrustedYAML {
+    /// The document's root node, or nil for an empty stream. Quoted scalars carry the `str` tag
+    /// and plain ones resolve as usual, exactly as Yams's own parser would tag them, so the tree
+    /// decodes with `YAMLDecoder` like before.
+    public static func compose(_ text: String, limits: UntrustedYAMLLimits = .chartMetadata)
+        throws(UntrustedYAMLError) -> Node? {
+        guard text.utf8.count <= limits.maxBytes else {
+            throw UntrustedYAMLError(.tooLarge, "the YAML text is larger than \(limits.maxBytes) bytes")
+        }
+        let parser = LibYAMLEventParser(text)
+        var composer = UntrustedYAMLComposer(limits: limits)
+        while true {
+            var event = try parser.next()
+            defer { yaml_event_delete(&event) }
+            if try composer.consume(event) { return composer.root }
+        }
+    }
+}

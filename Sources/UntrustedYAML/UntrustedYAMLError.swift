@@ -1,0 +1,26 @@
+/// Why untrusted YAML was refused; `message` names the place (key path and line) for the uploader.
+public struct UntrustedYAMLError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case tooLarge
+        case syntax
+        case anchor
+        case alias
+        case tag
+        case nonScalarKey
+        case mergeKey
+        case duplicateKey
+        case tooManyNodes
+        case tooDeep
+        case multipleDocuments
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,20 @@
+/// Caps on a YAML document read from an uploader. Without aliases the tree is at most linear in
+/// the text, so these bound memory and time; they sit far above what Helm charts need (a Bitnami
+/// Chart.yaml is 2–5 KB, about 100 nodes, 4 levels deep).
+public struct UntrustedYAMLLimits: Sendable, Equatable {
+    /// Bytes of YAML text.
+    public var maxBytes: Int
+    /// Scalars, sequences and mappings together.
+    public var maxNodes: Int
+    /// Nesting of sequences and mappings.
+    public var maxDepth: Int
+
+    public init(maxBytes: Int = 256 << 10, maxNodes: Int = 10_000, maxDepth: Int = 32) {
+        self.maxBytes = maxBytes
+        self.maxNodes = maxNodes
+        self.maxDepth = maxDepth
+    }
+
+    /// Chart.yaml and the Chart.yaml half of a prov body.
+    public static let chartMetadata = UntrustedYAMLLimits()
+}
