@@ -9,6 +9,10 @@ public struct OpenPGPError: Error, Sendable, Equatable, CustomStringConvertible 
         case importFailed
         /// A verification that could not run at all (as opposed to a signature that is bad).
         case verificationFailed
+        /// A validated revocation dated in the future.
+        case futureDated
+        /// Key material ChartWarden refuses (an algorithm not on the allowlist, too few bits).
+        case weakKey
     }
 
     public let code: Code

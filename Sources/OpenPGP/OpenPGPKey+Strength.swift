@@ -16,15 +16,23 @@ extension OpenPGPKey {
         return nil
     }
 
-    /// Why a key of `algorithm` may not sign, or nil when it may.
+    /// Curves that may sign, as GPGME names them (EdDSA and ECDSA keys carry the curve name).
+    public static let signingCurves: Set<String> = [
+        "ed25519", "ed448", "nistp256", "nistp384", "nistp521",
+        "brainpoolP256r1", "brainpoolP384r1", "brainpoolP512r1", "secp256k1",
+    ]
+
+    /// Why a key of `algorithm` may not sign, or nil when it may. An allowlist: RSA and DSA of
+    /// enough bits, and the curves above; anything else (ElGamal, unknown or future algorithms
+    /// GnuPG names but ChartWarden has not judged) is refused by name.
     public static func weakness(algorithm: String) -> String? {
-        if algorithm.hasPrefix("elg") {
-            return "ElGamal signing keys are refused (use RSA-2048+, DSA-2048+, ECDSA or Ed25519)"
-        }
+        if signingCurves.contains(algorithm) { return nil }
         for (prefix, name) in [("rsa", "RSA"), ("dsa", "DSA")] where algorithm.hasPrefix(prefix) {
-            guard let bits = Int(algorithm.dropFirst(prefix.count)) else { return nil }
-            return bits < minimumFactoringBits ? "\(name) keys need at least \(minimumFactoringBits) bits" : nil
+            if let bits = Int(algorithm.dropFirst(prefix.count)) {
+                return bits < minimumFactoringBits ? "\(name) keys need at least \(minimumFactoringBits) bits" : nil
+            }
         }
-        return nil
+        return "\(algorithm) keys are not accepted for signing (use RSA-2048+, DSA-2048+, Ed25519, Ed448 or "
+            + "ECDSA on a NIST, Brainpool or secp256k1 curve)"
     }
 }

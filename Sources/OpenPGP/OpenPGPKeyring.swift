@@ -34,39 +34,16 @@ public final class OpenPGPKeyring: Sendable {
 
     public static var gpgmeVersion: String { GPGMELibrary.version }
 
-    /// Imports armored or binary key material (public keys, revocation certificates).
+    /// Imports armored or binary key material as it is. The server imports only what
+    /// `check(_:alongside:)` cleaned (`adopt`): this is for keyrings whose content is trusted
+    /// already (tests, a throwaway home).
     public func importKeys(_ bytes: [UInt8]) throws(OpenPGPError) -> ImportResult {
         keyCache.withLock { $0.removeAll() }
         defer { keyCache.withLock { $0.removeAll() } }
         return try Self.importKeys(bytes, context: try GPGMEContext.forCurrentThread(homeDirectory: homeDirectory))
     }
 
-    /// The key revocations (signature type 0x20) GnuPG holds for `fingerprint`, read from its
-    /// export. GnuPG checks every self-revocation when it is imported and drops those whose
-    /// signature does not verify, so only validated ones are here; revocations issued by other
-    /// keys (designated revokers, kept unchecked) are left out.
-    public func keyRevocations(of fingerprint: String) throws(OpenPGPError) -> [RevocationSignature] {
-        try Self.keyRevocations(of: fingerprint, context: try GPGMEContext.forCurrentThread(homeDirectory: homeDirectory))
-    }
-
-    /// The key revocations `fingerprint` would hold after importing `bytes`, found in a
-    /// throwaway GnuPG home holding only a copy of that key, so this keyring is untouched
-    /// whatever the data turns out to be (a caller may refuse it).
-    public func keyRevocations(of fingerprint: String, afterImporting bytes: [UInt8]) throws(OpenPGPError)
-        -> [RevocationSignature] {
-        let current = try Self.export(fingerprint, context: try GPGMEContext.forCurrentThread(homeDirectory: homeDirectory))
-        guard !current.isEmpty else { throw OpenPGPError(.invalidInput, "no key \(fingerprint) in the keyring") }
-        let scratch = NSTemporaryDirectory() + "chartwarden-gpg-preview-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        try Self.prepareHome(scratch)
-        // Its own context, not the thread's cached one: the home is gone when this returns.
-        let context = try GPGMEContext(homeDirectory: scratch)
-        _ = try Self.importKeys(current, context: context)
-        _ = try Self.importKeys(bytes, context: context)
-        return try Self.keyRevocations(of: fingerprint, context: context)
-    }
-
-    private static func prepareHome(_ homeDirectory: String) throws(OpenPGPError) {
+    static func prepareHome(_ homeDirectory: String) throws(OpenPGPError) {
         do {
             try FileManager.default.createDirectory(atPath: homeDirectory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
@@ -76,7 +53,7 @@ public final class OpenPGPKeyring: Sendable {
         }
     }
 
-    private static func importKeys(_ bytes: [UInt8], context: GPGMEContext) throws(OpenPGPError) -> ImportResult {
+    static func importKeys(_ bytes: [UInt8], context: GPGMEContext) throws(OpenPGPError) -> ImportResult {
         let data = try GPGMEData(bytes: bytes)
         try GPGMELibrary.check(gpgme_op_import(context.pointer, data.pointer), .importFailed, "import failed")
         guard let result = gpgme_op_import_result(context.pointer) else {
@@ -99,19 +76,11 @@ public final class OpenPGPKeyring: Sendable {
     }
 
     /// The binary export of one key (empty when the keyring does not hold it).
-    private static func export(_ fingerprint: String, context: GPGMEContext) throws(OpenPGPError) -> [UInt8] {
+    static func export(_ fingerprint: String, context: GPGMEContext) throws(OpenPGPError) -> [UInt8] {
         let data = try GPGMEData()
         try GPGMELibrary.check(gpgme_op_export(context.pointer, fingerprint, 0, data.pointer), .engine,
                                "cannot export \(fingerprint)")
         return data.contents()
-    }
-
-    private static func keyRevocations(of fingerprint: String, context: GPGMEContext) throws(OpenPGPError)
-        -> [RevocationSignature] {
-        let wanted = fingerprint.uppercased()
-        let exported = try export(wanted, context: context)
-        guard !exported.isEmpty else { return [] }
-        return try RevocationSignature.parse(exported).filter { $0.target == .key && $0.isIssued(by: wanted) }
     }
 
     /// The key that has `fingerprint` as its primary or as a subkey fingerprint (or key id).
@@ -120,18 +89,22 @@ public final class OpenPGPKeyring: Sendable {
         if let cached = keyCache.withLock({ $0[wanted] }) { return cached }
         // A key listing on this thread's context, not gpgme_get_key: that one makes a context
         // of its own, which costs an extra `gpg --version` per lookup.
-        let context = try GPGMEContext.forCurrentThread(homeDirectory: homeDirectory)
+        guard let copied = Self.key(wanted, context: try GPGMEContext.forCurrentThread(homeDirectory: homeDirectory))
+        else { return nil }
+        keyCache.withLock { cache in
+            for subkey in copied.subkeys where !subkey.fingerprint.isEmpty { cache[subkey.fingerprint] = copied }
+        }
+        return copied
+    }
+
+    static func key(_ wanted: String, context: GPGMEContext) -> OpenPGPKey? {
         guard GPGMELibrary.isSuccess(gpgme_op_keylist_start(context.pointer, wanted, 0)) else { return nil }
         var key: gpgme_key_t?
         let status = gpgme_op_keylist_next(context.pointer, &key)
         gpgme_op_keylist_end(context.pointer)
         guard GPGMELibrary.isSuccess(status), let key else { return nil }
         defer { gpgme_key_unref(key) }
-        let copied = Self.copy(key)
-        keyCache.withLock { cache in
-            for subkey in copied.subkeys where !subkey.fingerprint.isEmpty { cache[subkey.fingerprint] = copied }
-        }
-        return copied
+        return copy(key)
     }
 
     /// Every public key in the home directory.

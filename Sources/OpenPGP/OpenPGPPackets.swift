@@ -5,12 +5,15 @@ enum OpenPGPPackets {
     struct Packet {
         let tag: Int
         let body: ArraySlice<UInt8>
+        /// Header and body, as they were read: what reassembling a key from packets writes back.
+        let raw: ArraySlice<UInt8>
     }
 
     static func split(_ bytes: [UInt8]) throws(OpenPGPError) -> [Packet] {
         var reader = ByteReader(bytes[...])
         var packets: [Packet] = []
         while !reader.isAtEnd {
+            let start = bytes.count - reader.remaining
             let header = try reader.byte()
             guard header & 0x80 != 0 else { throw OpenPGPError(.invalidInput, "not OpenPGP data") }
             let tag: Int
@@ -33,7 +36,8 @@ enum OpenPGPPackets {
                 default: throw OpenPGPError(.invalidInput, "indeterminate-length packets are not expected in keys")
                 }
             }
-            packets.append(Packet(tag: tag, body: try reader.take(length)))
+            let body = try reader.take(length)
+            packets.append(Packet(tag: tag, body: body, raw: bytes[start..<body.endIndex]))
         }
         return packets
     }

@@ -48,11 +48,16 @@ public struct RevocationSignature: Sendable, Equatable {
     /// (compromise, no stated reason, unknown codes) voids every signature.
     public var isSoft: Bool { reason == .superseded || reason == .retired }
 
-    /// Whether the signature names `fingerprint` (uppercase hex) as its issuer.
+    /// Every issuer the signature names, hashed or not: subpacket 33 as `v<version>:<hex>`
+    /// unless it is a v4 fingerprint, subpacket 16 as a key id. Set by `parse`.
+    public var namedIssuers: [String] = []
+
+    /// Whether the signature names `fingerprint` (uppercase hex) as its issuer, in every issuer
+    /// subpacket it carries: GnuPG takes the issuer from subpacket 16 even in the unhashed
+    /// area, so a fingerprint in subpacket 33 beside a foreign key id does not count.
     public func isIssued(by fingerprint: String) -> Bool {
-        if let issuerFingerprint { return issuerFingerprint == fingerprint }
-        if let issuerKeyID { return fingerprint.hasSuffix(issuerKeyID) }
-        return false
+        let names = namedIssuers.isEmpty ? [issuerFingerprint, issuerKeyID].compactMap { $0 } : namedIssuers
+        return !names.isEmpty && names.allSatisfy { $0 == fingerprint || ($0.count == 16 && fingerprint.hasSuffix($0)) }
     }
 
     /// Dated after `now` by more than `skew`: no one can have known then what it says.
@@ -69,6 +74,26 @@ public struct RevocationSignature: Sendable, Equatable {
         return (hard.isEmpty ? revocations : hard).min { $0.created < $1.created }
     }
 
+    /// The revocation that applies to a key, from the revocations GnuPG validated for it: nil
+    /// for none, the hardest otherwise (`effective`), and refused whole when any is dated after
+    /// `now` plus `skew` (a "superseded, 2100" one would keep back-dated signatures valid). The
+    /// one rule the server and `chartwarden verify` apply.
+    public static func applicable(_ revocations: [RevocationSignature], now: Date, skew: TimeInterval)
+        throws(OpenPGPError) -> RevocationSignature? {
+        if let future = revocations.first(where: { $0.isFutureDated(now: now, skew: skew) }) {
+            throw OpenPGPError(.futureDated, "a revocation is dated "
+                + "\(ISO8601DateFormatter().string(from: future.created)), in the future: refused")
+        }
+        return effective(revocations)
+    }
+
+    /// The signature type of a signature packet body (any version), or nil when too short.
+    static func signatureType(_ body: ArraySlice<UInt8>) -> UInt8? {
+        guard let version = body.first else { return nil }
+        let offset = version == 3 ? 2 : 1
+        return body.count > offset ? body[body.startIndex + offset] : nil
+    }
+
     /// Every key or subkey revocation signature in armored or binary OpenPGP data.
     public static func parse(_ bytes: [UInt8]) throws(OpenPGPError) -> [RevocationSignature] {
         let packets = try OpenPGPPackets.split(try OpenPGPArmor.decodeIfArmored(bytes))
@@ -79,7 +104,7 @@ public struct RevocationSignature: Sendable, Equatable {
         return revocations
     }
 
-    private static func parseSignature(_ body: ArraySlice<UInt8>) throws(OpenPGPError) -> RevocationSignature? {
+    static func parseSignature(_ body: ArraySlice<UInt8>) throws(OpenPGPError) -> RevocationSignature? {
         var reader = ByteReader(body)
         guard try reader.byte() == 4 else { return nil }  // v3 signatures carry no subpackets
         let type = try reader.byte()
@@ -99,11 +124,20 @@ public struct RevocationSignature: Sendable, Equatable {
             revocation.reason = Reason(rawValue: code) ?? .compromised
             revocation.reasonText = String(decoding: reason.dropFirst(), as: UTF8.self)
         }
-        if let issuer = hashed.first(where: { $0.type == 33 })?.data, issuer.count == 21 {
+        if let issuer = hashed.first(where: { $0.type == 33 })?.data, issuer.count == 21, issuer.first == 4 {
             revocation.issuerFingerprint = hex(issuer.dropFirst())
         }
         if let keyID = (hashed + unhashed).first(where: { $0.type == 16 })?.data, keyID.count == 8 {
             revocation.issuerKeyID = hex(keyID)
+        }
+        for subpacket in hashed + unhashed {
+            switch subpacket.type {
+            case 16: revocation.namedIssuers.append(hex(subpacket.data))
+            case 33 where subpacket.data.count == 21 && subpacket.data.first == 4:
+                revocation.namedIssuers.append(hex(subpacket.data.dropFirst()))
+            case 33: revocation.namedIssuers.append("v\(subpacket.data.first ?? 0):" + hex(subpacket.data.dropFirst()))
+            default: break
+            }
         }
         return revocation
     }
@@ -127,6 +161,7 @@ struct ByteReader {
     }
 
     var isAtEnd: Bool { bytes.isEmpty }
+    var remaining: Int { bytes.count }
 
     mutating func byte() throws(OpenPGPError) -> UInt8 {
         guard let first = bytes.popFirst() else { throw OpenPGPError(.invalidInput, "truncated OpenPGP packet") }

@@ -42,9 +42,12 @@ public struct ProvenanceVerifier: Sendable {
     }
 
     /// `standing` answers, for a primary fingerprint, whether it is trusted here and whether
-    /// ChartWarden recorded a revocation for it.
-    public func verify(_ subject: Subject, now: Date = Date(),
+    /// ChartWarden recorded a revocation for it. `expiryJudgedAt` is when key and signature
+    /// expiry are judged (default `now`): a re-check of a stored chart passes its upload time, so
+    /// a signature that merely expired since then does not quarantine it.
+    public func verify(_ subject: Subject, now: Date = Date(), expiryJudgedAt: Date? = nil,
                        standing: (String) -> SignerStanding) -> ProvenanceVerdict {
+        let expiryReference = expiryJudgedAt ?? now
         var checks: [ProvenanceVerdict.CheckName: ProvenanceVerdict.Check] = [:]
         func record(_ name: ProvenanceVerdict.CheckName, _ passed: Bool, _ detail: String) {
             checks[name] = .init(name: name, passed: passed, detail: detail)
@@ -110,11 +113,15 @@ public struct ProvenanceVerifier: Sendable {
                     record(.keyValidity, false, "the \(label) was created after the signature")
                 } else if let expires = part.expires, let signedAt, expires <= signedAt {
                     record(.keyValidity, false, "the \(label) had expired when the signature was made (\(Self.format(expires)))")
-                } else if let expires = part.expires, expires <= now {
+                } else if let expires = part.expires, expires <= expiryReference {
                     record(.keyValidity, false, "the \(label) expired on \(Self.format(expires))")
                 }
             }
-            if let revocation = standing.revocation {
+            if signingKey.fingerprint != key.primary.fingerprint, signingKey.isRevoked {
+                // Checked before the key's own record: a soft revocation of the key must not hide
+                // a revoked signing subkey (subkey revocations count as hard).
+                record(.revocation, false, "the signing subkey \(signingKey.fingerprint) is revoked")
+            } else if let revocation = standing.revocation {
                 if !revocation.isSoft {
                     record(.revocation, false, "the key was revoked (compromised or no reason given) on \(Self.format(revocation.at))")
                 } else if let signedAt, signedAt < revocation.at {
@@ -142,7 +149,9 @@ public struct ProvenanceVerifier: Sendable {
             record(.signatureTime, false, "no signature time")
         }
         if let signature {
-            let expired = signature.expires.map { $0 <= now } ?? signature.signatureExpiredFlag
+            // GPGME's flag is by the real clock: used only when judging now.
+            let expired = signature.expires.map { $0 <= expiryReference }
+                ?? (expiryJudgedAt == nil && signature.signatureExpiredFlag)
             let detail = signature.expires.map { (expired ? "expired on " : "expires on ") + Self.format($0) } ?? "no expiry"
             record(.signatureExpiry, !expired, expired ? "the signature " + detail : detail)
         } else {

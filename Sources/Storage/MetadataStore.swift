@@ -44,6 +44,7 @@ public protocol MetadataStore: Sendable {
     /// Returns false when there was no such trust.
     func distrust(repository: String, fingerprint: String, audit: AuditEvent?) throws(StorageError) -> Bool
     func trustedRepositories(_ fingerprint: String) throws(StorageError) -> [String]
+    /// Monotone: hard is never replaced by soft, and for the same kind the earliest date stays.
     func recordRevocation(_ fingerprint: String, at: Date, kind: SignerRecord.RevocationKind, audit: AuditEvent?)
         throws(StorageError)
     /// A verdict that let nothing in (a rejection).

@@ -352,8 +352,17 @@ public final class SQLiteMetadataStore: MetadataStore {
     public func recordRevocation(_ fingerprint: String, at: Date, kind: SignerRecord.RevocationKind, audit: AuditEvent?)
         throws(StorageError) {
         try write { db in
-            try db.execute(sql: "UPDATE signers SET revokedAt = ?, revocationKind = ? WHERE fingerprint = ?",
-                           arguments: [at, kind.rawValue, fingerprint])
+            // Never downgrades: hard stays hard whatever comes later, soft gives way to hard, and
+            // for the same kind the earliest date stays (concurrent or repeated records agree).
+            try db.execute(sql: """
+                UPDATE signers SET
+                  revokedAt = CASE
+                    WHEN revokedAt IS NULL OR revocationKind IS NULL OR (revocationKind = 'soft' AND :kind = 'hard') THEN :at
+                    WHEN revocationKind = :kind THEN MIN(revokedAt, :at)
+                    ELSE revokedAt END,
+                  revocationKind = CASE WHEN revocationKind = 'hard' THEN 'hard' ELSE :kind END
+                WHERE fingerprint = :fingerprint
+                """, arguments: ["at": at, "kind": kind.rawValue, "fingerprint": fingerprint])
             if db.changesCount == 0 { throw StorageError(.notFound, "signer \(fingerprint) is not known") }
             if var audit { try audit.insert(db) }
         }

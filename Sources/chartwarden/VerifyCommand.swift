@@ -37,19 +37,27 @@ struct VerifyCommand: ParsableCommand {
         let home = NSTemporaryDirectory() + "chartwarden-verify-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: home) }
         let keyring = try OpenPGPKeyring(homeDirectory: home)
+        let verifier = ProvenanceVerifier(keyring: keyring)
         var trusted: Set<String> = []
         var revocations: [String: SignerStanding.Revocation] = [:]
+        // Checked as the server checks an import: only revocations GnuPG validated, the hardest
+        // deciding, and a future-dated one refused (the shared rule).
         for path in keyrings {
-            let bytes = try Self.read(path)
-            trusted.formUnion(try keyring.importKeys(bytes).keys.map(\.fingerprint))
-        }
-        // Only the revocations GnuPG validated on import, the hardest deciding (as the server does).
-        for fingerprint in trusted {
-            if let revocation = RevocationSignature.effective(try keyring.keyRevocations(of: fingerprint)) {
-                revocations[fingerprint] = .init(at: revocation.created, isSoft: revocation.isSoft)
+            for certificate in try keyring.check(try Self.read(path)) {
+                let fingerprint = certificate.key.fingerprint
+                do {
+                    if let revocation = try certificate.applicableRevocation(
+                        now: Date(), skew: verifier.configuration.maximumClockSkew) {
+                        revocations[fingerprint] = .init(at: revocation.created, isSoft: revocation.isSoft)
+                    }
+                } catch {
+                    throw ValidationError("\(path): \(fingerprint): \(error.message)")
+                }
+                try keyring.adopt(certificate)
+                trusted.insert(fingerprint)
             }
         }
-        let verdict = ProvenanceVerifier(keyring: keyring).verify(.init(
+        let verdict = verifier.verify(.init(
             chartName: package.metadata.name, chartVersion: package.metadata.version,
             chartDigest: SHA256Hasher.hash(chartBytes), provenance: provenanceBytes)) { fingerprint in
             SignerStanding(isTrusted: trusted.contains(fingerprint), revocation: revocations[fingerprint])

@@ -107,32 +107,53 @@ struct OpenPGPKeyringTests {
 
     @Test func onlyRevocationsGnuPGValidatedAreRead() throws {
         let fingerprint = try TestSigner.fingerprint("hard-revoked-signer")
-        _ = try keyring.importKeys(try TestSigner.publicKey("hard-revoked-signer"))
-        #expect(try keyring.keyRevocations(of: fingerprint).isEmpty)
         // The file lists a forged "superseded, 2100" signature before the genuine "compromised" one.
         let forgedFirst = try TestSigner.file("hard-revoked-signer.forged-first.rev.asc")
         #expect(try RevocationSignature.parse(forgedFirst).first?.reason == .superseded)
 
-        let previewed = try keyring.keyRevocations(of: fingerprint, afterImporting: forgedFirst)
-        #expect(previewed.map(\.reason) == [.compromised])
-        #expect(previewed.first?.created == ISO8601DateFormatter().date(from: "2025-01-01T00:00:00Z"))
-        // The preview ran in a throwaway home: this keyring is as it was.
-        #expect(try keyring.key(fingerprint)?.isRevoked == false)
-
-        _ = try keyring.importKeys(forgedFirst)
+        let checked = try #require(try keyring.check(forgedFirst).first)
+        #expect(checked.key.fingerprint == fingerprint)
+        #expect(checked.keyRevocations.map(\.reason) == [.compromised])
+        #expect(checked.keyRevocations.first?.created == ISO8601DateFormatter().date(from: "2025-01-01T00:00:00Z"))
+        // Checked in throwaway homes: this keyring is as it was.
+        #expect(try keyring.key(fingerprint) == nil)
+        // What may enter a keyring holds the genuine revocation only.
+        #expect(try RevocationSignature.parse(checked.cleaned).map(\.reason) == [.compromised])
+        try keyring.adopt(checked)
         #expect(try keyring.key(fingerprint)?.isRevoked == true)
-        #expect(try keyring.keyRevocations(of: fingerprint).map(\.reason) == [.compromised])
+    }
+
+    /// A genuine revocation re-dated 2100 whose unhashed issuer key id names a key GnuPG lacks:
+    /// GnuPG keeps it unchecked and exports it again, with the hashed issuer fingerprint still
+    /// naming the key (the reviewer's attack on GnuPG 2.2.40).
+    @Test func aRevocationGnuPGCouldNotCheckNeitherCountsNorEntersTheKeyring() throws {
+        let fingerprint = try TestSigner.fingerprint("hard-revoked-signer")
+        let poisoned = try TestSigner.file("hard-revoked-signer.foreign-issuer.pub.asc")
+        let forged = try #require(try RevocationSignature.parse(poisoned).first)
+        #expect(forged.issuerFingerprint == fingerprint && forged.issuerKeyID == "1122334455667788")
+        #expect(!forged.isIssued(by: fingerprint))
+
+        let checked = try #require(try keyring.check(poisoned).first)
+        #expect(checked.keyRevocations.isEmpty && !checked.key.isRevoked)
+        #expect(try RevocationSignature.parse(checked.cleaned).isEmpty)
+        try keyring.adopt(checked)
+        // The owner's genuine revocation, checked beside the keyring's copy, is the only one seen.
+        let revoked = try #require(try keyring.check(try TestSigner.file("hard-revoked-signer.rev.asc"),
+                                                     alongside: fingerprint).first)
+        #expect(revoked.keyRevocations.map(\.reason) == [.compromised])
+        #expect(throws: Never.self) { try revoked.applicableRevocation(now: Date(), skew: 300) }
     }
 
     @Test func aRevocationForAnotherKeyIsNoRevocationOfThisOne() throws {
         let fingerprint = try TestSigner.fingerprint("soft-revoked-signer")
         _ = try keyring.importKeys(try TestSigner.publicKey("soft-revoked-signer"))
         #expect(throws: OpenPGPError.self) {
-            try keyring.keyRevocations(of: fingerprint, afterImporting: try TestSigner.file("hard-revoked-signer.rev.asc"))
+            try keyring.check(try TestSigner.file("hard-revoked-signer.rev.asc"), alongside: fingerprint)
         }
+        _ = try keyring.importKeys(try TestSigner.publicKey("rsa-signer"))
         #expect(throws: OpenPGPError.self) {
-            try keyring.keyRevocations(of: try TestSigner.fingerprint("rsa-signer"),
-                                       afterImporting: try TestSigner.file("soft-revoked-signer.rev.asc"))
+            try keyring.check(try TestSigner.file("soft-revoked-signer.rev.asc"),
+                              alongside: try TestSigner.fingerprint("rsa-signer"))
         }
     }
 

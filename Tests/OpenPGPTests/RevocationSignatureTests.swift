@@ -68,9 +68,37 @@ struct RevocationSignatureTests {
         #expect(byKeyID.isIssued(by: fingerprint))
     }
 
+    @Test func everyIssuerSubpacketMustNameTheKey() throws {
+        let fingerprint = try TestSigner.fingerprint("hard-revoked-signer")
+        var forged = try #require(try RevocationSignature.parse(try TestSigner.file("hard-revoked-signer.rev.asc")).first)
+        forged.namedIssuers = [fingerprint, "1122334455667788"]
+        #expect(!forged.isIssued(by: fingerprint))
+        forged.namedIssuers = ["v5:" + fingerprint]
+        #expect(!forged.isIssued(by: fingerprint))
+        forged.namedIssuers = [fingerprint, String(fingerprint.suffix(16))]
+        #expect(forged.isIssued(by: fingerprint))
+    }
+
+    @Test func theSharedRuleRefusesAFutureRevocationAndKeepsTheHardest() throws {
+        let now = try #require(ISO8601DateFormatter().date(from: "2026-01-01T00:00:00Z"))
+        func revocation(_ reason: RevocationSignature.Reason, _ date: String) throws -> RevocationSignature {
+            RevocationSignature(target: .key, created: try #require(ISO8601DateFormatter().date(from: date)), reason: reason,
+                                reasonText: "", issuerFingerprint: nil, issuerKeyID: nil)
+        }
+        let soft = try revocation(.superseded, "2025-01-01T00:00:00Z")
+        let hard = try revocation(.compromised, "2025-06-01T00:00:00Z")
+        #expect(try RevocationSignature.applicable([soft, hard], now: now, skew: 300) == hard)
+        #expect(try RevocationSignature.applicable([], now: now, skew: 300) == nil)
+        let future = try revocation(.superseded, "2100-01-01T00:00:00Z")
+        #expect(throws: OpenPGPError.self) { try RevocationSignature.applicable([hard, future], now: now, skew: 300) }
+    }
+
     @Test("weak signing algorithms are named", arguments: [
         ("rsa1024", true), ("rsa2048", false), ("rsa4096", false), ("dsa1024", true), ("dsa2048", false),
         ("elg2048", true), ("elg4096", true), ("ed25519", false), ("nistp256", false), ("brainpoolP256r1", false),
+        ("ed448", false), ("nistp521", false), ("secp256k1", false), ("brainpoolP512r1", false),
+        // Off the allowlist: refused by name, not let through for being unknown.
+        ("cv25519", true), ("unknown_99", true), ("E_unknown", true), ("rsa", true), ("dsa", true), ("", true),
     ])
     func weakAlgorithms(algorithm: String, weak: Bool) {
         #expect((OpenPGPKey.weakness(algorithm: algorithm) != nil) == weak)

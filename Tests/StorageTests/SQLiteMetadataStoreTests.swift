@@ -103,6 +103,21 @@ import Testing
         #expect(throws: StorageError.self) {
             try store.recordRevocation(String(repeating: "B", count: 40), at: now, kind: .hard, audit: nil)
         }
+        // Never downgraded: a later soft record keeps the hard one and its date; the same kind
+        // keeps the earliest date; hard replaces soft.
+        let earlier = now.addingTimeInterval(-3_600)
+        let later = now.addingTimeInterval(3_600)
+        func revocation() throws -> String? {
+            try store.signer(fingerprint).map { "\($0.revocationKind?.rawValue ?? "-")@\($0.revokedAt.map { "\($0)" } ?? "-")" }
+        }
+        try store.recordRevocation(fingerprint, at: later, kind: .soft, audit: nil)
+        #expect(try store.signer(fingerprint)?.revokedAt == now)
+        try store.recordRevocation(fingerprint, at: later, kind: .hard, audit: nil)
+        #expect(try revocation() == "hard@\(later)")
+        try store.recordRevocation(fingerprint, at: earlier, kind: .soft, audit: nil)
+        #expect(try revocation() == "hard@\(later)")
+        try store.recordRevocation(fingerprint, at: now, kind: .hard, audit: nil)
+        #expect(try revocation() == "hard@\(now)")
         #expect(try store.distrust(repository: "stable", fingerprint: fingerprint, audit: nil))
         #expect(try !store.distrust(repository: "stable", fingerprint: fingerprint, audit: nil))
 

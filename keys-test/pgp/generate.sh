@@ -18,6 +18,10 @@
 #                         forge_revocation.py rewrote, so it no longer verifies) listed before the
 #                         genuine "compromised" one of hard-revoked-signer.rev.asc
 #   rsa-signer.future.rev.asc  a genuine "superseded" revocation of rsa-signer dated 2100-01-01
+#   hard-revoked-signer.foreign-issuer.pub.asc  the key block with its genuine "compromised"
+#                         revocation re-dated 2100-01-01 and its unhashed issuer key id set to
+#                         1122334455667788: GnuPG keeps it unchecked ("missing key"), the key
+#                         unrevoked, while its hashed issuer fingerprint still names the key
 #
 # keys.json lists each key's primary and signing fingerprints. Re-running replaces everything.
 set -euo pipefail
@@ -90,5 +94,7 @@ echo "}" >> keys.json
 gpg --homedir "$home" --export ed25519-signer@ > ed25519-signer.pub.gpg
 python3 forge_revocation.py 2100-01-01 "$home/soft.rev.asc" hard-revoked-signer.rev.asc hard-revoked-signer.pub.asc \
     > hard-revoked-signer.forged-first.rev.asc
+python3 forge_revocation.py --foreign-issuer 1122334455667788 2100-01-01 hard-revoked-signer.rev.asc \
+    hard-revoked-signer.pub.asc > hard-revoked-signer.foreign-issuer.pub.asc
 chmod 600 ./*.secret.asc
 echo "test OpenPGP keys written to $(pwd)"

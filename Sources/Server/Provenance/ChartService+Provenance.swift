@@ -49,7 +49,8 @@ extension ChartService {
         return quarantined
     }
 
-    /// Verifies a stored chart's prov again, as at upload. Blocking.
+    /// Verifies a stored chart's prov again, as at upload: trust and revocations as they stand
+    /// now, key and signature expiry at the upload time. Blocking.
     func verifyStored(_ record: ChartVersionRecord) throws(ServiceError) -> ProvenanceVerdict {
         guard let chartDigest = SHA256Digest(hex: record.digest), let hex = record.provenanceDigest,
               let provenanceDigest = SHA256Digest(hex: hex) else {
@@ -63,7 +64,7 @@ extension ChartService {
             throw ServiceError(.internalError, "the provenance of \(record.name) \(record.version) is unreadable: \(error)")
         }
         return trust.verify(.init(chartName: record.name, chartVersion: record.version, chartDigest: chartDigest,
-                                  provenance: provenance), repository: record.repository)
+                                  provenance: provenance), repository: record.repository, expiryJudgedAt: record.created)
     }
 
     /// Charts withheld by quarantine, in one repository or all.

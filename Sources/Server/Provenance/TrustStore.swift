@@ -11,6 +11,8 @@ public final class TrustStore: Sendable {
     let keyring: OpenPGPKeyring
     let metadata: any MetadataStore
     let verifier: ProvenanceVerifier
+    private let lock = NSLock()
+    static let logger = Logger(label: "chartwarden.trust")
 
     init(keyring: OpenPGPKeyring, metadata: any MetadataStore) {
         self.keyring = keyring
@@ -28,111 +30,133 @@ public final class TrustStore: Sendable {
         return SignerStanding(isTrusted: trusted, revocation: revocation)
     }
 
-    func verify(_ subject: ProvenanceVerifier.Subject, repository: String, now: Date = Date()) -> ProvenanceVerdict {
-        verifier.verify(subject, now: now) { standing($0, repository: repository) }
+    func verify(_ subject: ProvenanceVerifier.Subject, repository: String, now: Date = Date(),
+                expiryJudgedAt: Date? = nil) -> ProvenanceVerdict {
+        verifier.verify(subject, now: now, expiryJudgedAt: expiryJudgedAt) { standing($0, repository: repository) }
     }
 
-    /// Imports public keys and trusts each for `repository` (when given). Keys too weak to sign
-    /// (RSA or DSA below 2048 bits, ElGamal signing) are refused before anything is recorded,
-    /// and so are keys carrying a revocation dated in the future.
+    /// Imports public keys and trusts each for `repository` (when given). Everything is checked
+    /// in a throwaway GnuPG home first (`OpenPGPKeyring.check`), and nothing reaches the keyring
+    /// or the database unless every key passes: keys not allowed to sign (too few bits, an
+    /// algorithm off the allowlist) and keys carrying a validated revocation dated in the future
+    /// are refused. Only the checked keys' own packets, without revocations GnuPG did not
+    /// validate, are imported for real.
     public func importKeys(_ bytes: [UInt8], trustFor repository: String?, actor: String) throws(ServiceError) -> [OpenPGPKey] {
-        let result: ImportResult
-        do {
-            result = try keyring.importKeys(bytes)
-        } catch {
-            throw ServiceError(.badRequest, "not an OpenPGP public key: \(error.message)")
-        }
-        let now = Date()
-        var keys: [OpenPGPKey] = []
-        var revocations: [String: RevocationSignature] = [:]
-        for imported in result.keys {
-            guard let key = try? keyring.key(imported.fingerprint) else { continue }
-            if let weakness = key.weakness { throw ServiceError(.badRequest, weakness) }
-            if key.isRevoked {
-                revocations[key.fingerprint] = try validRevocation(of: key.fingerprint, now: now) {
-                    () throws(OpenPGPError) in try keyring.keyRevocations(of: key.fingerprint)
-                }
+        try serialized { () throws(ServiceError) in
+            let certificates: [CheckedCertificate]
+            do throws(OpenPGPError) {
+                certificates = try keyring.check(bytes)
+            } catch {
+                throw ServiceError(.badRequest, "not an OpenPGP public key: \(error.message)")
             }
-            keys.append(key)
-        }
-        guard !keys.isEmpty else { throw ServiceError(.badRequest, "the data holds no public key") }
-        do {
-            for key in keys {
-                try metadata.upsertSigner(SignerRecord(
-                    fingerprint: key.fingerprint, userIDs: key.userIDs, algorithm: key.algorithm, created: key.created,
-                    expires: key.expires, importedAt: now))
-                if let revocation = revocations[key.fingerprint] {
-                    try metadata.recordRevocation(key.fingerprint, at: revocation.created,
-                                                  kind: revocation.isSoft ? .soft : .hard, audit: nil)
-                } else if key.isRevoked, try metadata.signer(key.fingerprint)?.revokedAt == nil {
-                    // GnuPG holds a revocation whose reason cannot be read: it counts as hard.
-                    try metadata.recordRevocation(key.fingerprint, at: now, kind: .hard, audit: nil)
-                }
-                if let repository {
-                    _ = try metadata.trust(RepositoryTrustRecord(repository: repository, fingerprint: key.fingerprint,
-                                                                 addedAt: now, addedBy: actor),
-                                           audit: AuditEvent(at: now, repository: repository, actor: actor, action: "trust",
-                                                             outcome: "trusted", subject: key.fingerprint))
-                }
+            guard !certificates.isEmpty else { throw ServiceError(.badRequest, "the data holds no public key") }
+            let now = Date()
+            var revocations: [String: RevocationSignature] = [:]
+            for certificate in certificates {
+                if let weakness = certificate.key.weakness { throw ServiceError(.badRequest, weakness) }
+                revocations[certificate.key.fingerprint] = try applicable(certificate, now: now)
             }
-        } catch {
-            throw ServiceError(.internalError, "cannot record the key: \(error)")
+            do throws(OpenPGPError) {
+                for certificate in certificates { try keyring.adopt(certificate) }
+            } catch {
+                throw ServiceError(.internalError, "cannot import the checked key: \(error.message)")
+            }
+            let keys = certificates.map { (try? keyring.key($0.key.fingerprint)) ?? nil ?? $0.key }
+            do {
+                for key in keys {
+                    try metadata.upsertSigner(SignerRecord(
+                        fingerprint: key.fingerprint, userIDs: key.userIDs, algorithm: key.algorithm, created: key.created,
+                        expires: key.expires, importedAt: now))
+                    if let revocation = revocations[key.fingerprint] {
+                        try metadata.recordRevocation(key.fingerprint, at: revocation.created,
+                                                      kind: revocation.isSoft ? .soft : .hard, audit: nil)
+                    }
+                    if let repository {
+                        _ = try metadata.trust(RepositoryTrustRecord(repository: repository, fingerprint: key.fingerprint,
+                                                                     addedAt: now, addedBy: actor),
+                                               audit: AuditEvent(at: now, repository: repository, actor: actor, action: "trust",
+                                                                 outcome: "trusted", subject: key.fingerprint))
+                    }
+                }
+            } catch {
+                throw ServiceError(.internalError, "cannot record the key: \(error)")
+            }
+            return keys
         }
-        return keys
     }
 
-    /// Applies a revocation certificate for `fingerprint`. Only key revocations GnuPG validated
-    /// count (a forged packet listed first changes nothing), the hardest of them decides hard or
-    /// soft, and one dated in the future is refused: it is tried in a throwaway GnuPG home
-    /// first, so a refused certificate leaves the keyring as it was.
+    /// Applies a revocation certificate for `fingerprint`: a key revocation, or a revocation of
+    /// one of its subkeys (which counts as hard for what that subkey signed). Only revocations
+    /// GnuPG validated count (forged packets change nothing), the hardest decides hard or soft,
+    /// and one dated in the future is refused. The certificate is checked in a throwaway home
+    /// beside the key's current copy, and only that key's checked packets are imported, so a
+    /// refused certificate, or other keys it carries, leave the keyring as it was.
     public func revoke(_ fingerprint: String, certificate: [UInt8], actor: String) throws(ServiceError) -> SignerStanding.Revocation {
-        guard (try? metadata.signer(fingerprint)) ?? nil != nil else {
-            throw ServiceError(.notFound, "signer \(fingerprint) is not known")
-        }
-        let now = Date()
-        let found = try validRevocation(of: fingerprint, now: now) { () throws(OpenPGPError) in
-            try keyring.keyRevocations(of: fingerprint, afterImporting: certificate)
-        }
-        guard let revocation = found else {
-            throw ServiceError(.badRequest, "the certificate holds no valid revocation of \(fingerprint) "
+        try serialized { () throws(ServiceError) in
+            guard (try? metadata.signer(fingerprint)) ?? nil != nil else {
+                throw ServiceError(.notFound, "signer \(fingerprint) is not known")
+            }
+            let now = Date()
+            let checked: CheckedCertificate?
+            do throws(OpenPGPError) {
+                checked = try keyring.check(certificate, alongside: fingerprint).first
+            } catch {
+                throw ServiceError(.badRequest, "GnuPG refused the revocation certificate: \(error.message)")
+            }
+            let noRevocation = ServiceError(.badRequest, "the certificate holds no valid revocation of \(fingerprint) "
                 + "(GnuPG checked each signature; a certificate for another key or an altered one does not count)")
+            guard let checked else { throw noRevocation }
+            let revocation: RevocationSignature
+            let isSubkey: Bool
+            if let keyRevocation = try applicable(checked, now: now) {
+                (revocation, isSubkey) = (keyRevocation, false)
+            } else if let subkeyRevocation = checked.subkeyRevocations.values.joined().min(by: { $0.created < $1.created }) {
+                (revocation, isSubkey) = (subkeyRevocation, true)
+            } else {
+                throw noRevocation
+            }
+            do throws(OpenPGPError) {
+                try keyring.adopt(checked)
+            } catch {
+                throw ServiceError(.internalError, "cannot import the checked revocation: \(error.message)")
+            }
+            let kind: SignerRecord.RevocationKind = revocation.isSoft && !isSubkey ? .soft : .hard
+            let detail = Self.json(["reason": revocation.reasonText,
+                                    "revokedAt": ISO8601DateFormatter().string(from: revocation.created),
+                                    "subkeys": checked.subkeyRevocations.keys.sorted().joined(separator: ",")])
+            let audit = AuditEvent(at: now, repository: nil, actor: actor, action: "revoke", outcome: kind.rawValue,
+                                   subject: fingerprint, detail: detail)
+            do {
+                if isSubkey {
+                    // The key itself stands: GnuPG now lists the subkey revoked, which fails what it signed.
+                    try metadata.appendAudit(audit)
+                } else {
+                    try metadata.recordRevocation(fingerprint, at: revocation.created, kind: kind, audit: audit)
+                }
+            } catch {
+                throw ServiceError(.internalError, "cannot record the revocation: \(error)")
+            }
+            return SignerStanding.Revocation(at: revocation.created, isSoft: kind == .soft)
         }
-        do {
-            _ = try keyring.importKeys(certificate)
-        } catch {
-            throw ServiceError(.badRequest, "GnuPG refused the revocation certificate: \(error.message)")
-        }
-        guard (try? keyring.key(fingerprint))??.isRevoked == true else {
-            throw ServiceError(.badRequest, "GnuPG did not accept the revocation (bad signature?)")
-        }
-        let kind: SignerRecord.RevocationKind = revocation.isSoft ? .soft : .hard
-        do {
-            try metadata.recordRevocation(fingerprint, at: revocation.created, kind: kind, audit: AuditEvent(
-                at: now, repository: nil, actor: actor, action: "revoke", outcome: kind.rawValue, subject: fingerprint,
-                detail: Self.json(["reason": revocation.reasonText, "revokedAt": ISO8601DateFormatter().string(from: revocation.created)])))
-        } catch {
-            throw ServiceError(.internalError, "cannot record the revocation: \(error)")
-        }
-        return SignerStanding.Revocation(at: revocation.created, isSoft: revocation.isSoft)
     }
 
-    /// The revocation that applies to `fingerprint`, from the validated revocations `read`
-    /// returns: nil when there are none, refused when any is dated in the future.
-    private func validRevocation(of fingerprint: String, now: Date,
-                                 _ read: () throws(OpenPGPError) -> [RevocationSignature]) throws(ServiceError)
-        -> RevocationSignature? {
-        let revocations: [RevocationSignature]
-        do {
-            revocations = try read()
-        } catch {
-            throw ServiceError(.badRequest, "GnuPG refused the revocation certificate: \(error.message)")
-        }
+    /// The key revocation that applies to a checked certificate (the shared rule), every
+    /// validated revocation of it, subkeys' included, refused when dated in the future.
+    private func applicable(_ certificate: CheckedCertificate, now: Date) throws(ServiceError) -> RevocationSignature? {
         let skew = verifier.configuration.maximumClockSkew
-        if let future = revocations.first(where: { $0.isFutureDated(now: now, skew: skew) }) {
-            throw ServiceError(.badRequest, "the revocation of \(fingerprint) is dated "
-                + "\(ISO8601DateFormatter().string(from: future.created)), in the future: refused")
+        do {
+            return try certificate.applicableRevocation(now: now, skew: skew)
+        } catch {
+            throw ServiceError(.badRequest, "\(certificate.key.fingerprint): \(error.message)")
         }
-        return RevocationSignature.effective(revocations)
+    }
+
+    /// Runs `body` alone: check, import and record of one change never interleave with another's
+    /// (two revocations racing would otherwise each record what it saw).
+    private func serialized<T>(_ body: () throws(ServiceError) -> T) throws(ServiceError) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
     }
 
     public func distrust(_ fingerprint: String, repository: String, actor: String) throws(ServiceError) {

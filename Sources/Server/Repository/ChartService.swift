@@ -62,6 +62,9 @@ public final class ChartService: Sendable {
                     }
                     do {
                         _ = try trust.importKeys(Array(bytes), trustFor: repository.name, actor: "config")
+                    } catch let error as ServiceError where error.code == .badRequest {
+                        // A key the checks refuse (weak, poisoned) is skipped, not fatal: startup goes on.
+                        TrustStore.logger.error("trusted key \(path) of repository '\(repository.name)' refused, skipped: \(error.message)")
                     } catch let error as ServiceError {
                         throw ServiceError(.internalError, "trusted key \(path) of repository '\(repository.name)': \(error.message)")
                     }
