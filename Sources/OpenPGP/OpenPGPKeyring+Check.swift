@@ -104,3 +104,24 @@ final class ScratchHome {
         try? FileManager.default.removeItem(atPath: path)
     }
 }
+
+extension OpenPGPKeyring {
+    /// The subkeys of `key` revoked by a subkey revocation of their own. GnuPG lists every
+    /// subkey of a revoked key as revoked too, so a soft (retired) key's signing subkey looks
+    /// revoked either way: this tells the two apart. Read from this keyring's export, which holds
+    /// only revocations `check` let through (and each must name the key as its issuer).
+    public func subkeysRevokedOnTheirOwn(_ key: OpenPGPKey) throws(OpenPGPError) -> Set<String> {
+        let exported = try Self.export(key.fingerprint, context: try GPGMEContext.forCurrentThread(homeDirectory: homeDirectory))
+        var revoked: Set<String> = []
+        var subkeyIndex = 0  // subkey packets come in the order GnuPG lists the subkeys
+        for packet in try OpenPGPPackets.split(exported) {
+            if packet.tag == 14 { subkeyIndex += 1 }
+            guard packet.tag == 2, subkeyIndex > 0, subkeyIndex < key.subkeys.count,
+                  RevocationSignature.signatureType(packet.body) == 0x28,
+                  let signature = try? RevocationSignature.parseSignature(packet.body),
+                  signature.isIssued(by: key.fingerprint) else { continue }
+            revoked.insert(key.subkeys[subkeyIndex].fingerprint)
+        }
+        return revoked
+    }
+}

@@ -117,7 +117,8 @@ public struct ProvenanceVerifier: Sendable {
                     record(.keyValidity, false, "the \(label) expired on \(Self.format(expires))")
                 }
             }
-            if signingKey.fingerprint != key.primary.fingerprint, signingKey.isRevoked {
+            if signingKey.fingerprint != key.primary.fingerprint, signingKey.isRevoked,
+               !key.isRevoked || (try? keyring.subkeysRevokedOnTheirOwn(key))?.contains(signingKey.fingerprint) != false {
                 // Checked before the key's own record: a soft revocation of the key must not hide
                 // a revoked signing subkey (subkey revocations count as hard).
                 record(.revocation, false, "the signing subkey \(signingKey.fingerprint) is revoked")

@@ -168,6 +168,19 @@ struct ProvenanceVerifierTests {
         #expect(verify(try signer.clearsign(body(), with: "ed25519-signer")).check(.signatureExpiry)?.detail == "no expiry")
     }
 
+    /// A re-check of a stored chart (after a revocation) judges expiry at its upload time: a
+    /// signature that merely expired since then does not get the chart quarantined.
+    @Test func aReCheckJudgesExpiryAtTheUploadTime() throws {
+        let provenance = try signer.clearsign(body(), with: "ed25519-signer", time: "20250701T000000", expiresIn: "1d")
+        let uploadedAt = try #require(ISO8601DateFormatter().date(from: "2025-07-01T12:00:00Z"))
+        let recheck = verifier.verify(.init(chartName: "demo", chartVersion: "1.2.3", chartDigest: digest,
+                                            provenance: provenance), expiryJudgedAt: uploadedAt) { fingerprint in
+            SignerStanding(isTrusted: trusted.contains(fingerprint), revocation: nil)
+        }
+        #expect(recheck.passed, "\(recheck.summary)")
+        #expect(failed(verify(provenance)) == ["signature-expiry"])
+    }
+
     @Test func aWeakKeyAlreadyInTheKeyringFailsKeyValidity() throws {
         let verdict = verify(try signer.clearsign(body(), with: "weak-dsa-signer"))
         #expect(failed(verdict) == ["key-validity"])
