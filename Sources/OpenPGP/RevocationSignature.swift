@@ -7,8 +7,7 @@ import Foundation
 ///
 /// Only the packet framing and the signature's subpackets are read here, never the
 /// cryptography: anything parsed from data a client sent may be forged. Decisions use
-/// `OpenPGPKeyring.keyRevocations(of:)`, which reads them back from GnuPG after GnuPG has
-/// checked them.
+/// `OpenPGPKeyring.check`, which parses only signatures GnuPG revoked the key with, each alone.
 public struct RevocationSignature: Sendable, Equatable {
     public enum Target: Sendable, Equatable {
         case key
