@@ -11,8 +11,6 @@ public struct OpenPGPError: Error, Sendable, Equatable, CustomStringConvertible 
         case verificationFailed
         /// A validated revocation dated in the future.
         case futureDated
-        /// Key material ChartWarden refuses (an algorithm not on the allowlist, too few bits).
-        case weakKey
     }
 
     public let code: Code
