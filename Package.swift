@@ -34,7 +34,9 @@ let package = Package(
         .target(name: "ChartModel", dependencies: [
             .product(name: "Yams", package: "Yams"),
         ]),
-        .target(name: "ChartArchive", dependencies: ["CArchive", "CShims", "ChartModel", "OpenSSLSupport"]),
+        .target(name: "ChartArchive", dependencies: [
+            "CArchive", "CShims", "ChartModel", "OpenSSLSupport", .product(name: "Yams", package: "Yams"),
+        ]),
         .target(name: "ContentPolicy", dependencies: ["ChartArchive"]),
         .target(name: "ChartIndex", dependencies: ["ChartModel", "ChartArchive", "OpenSSLSupport"]),
         .target(name: "Credentials", dependencies: ["CCrypt"]),
