@@ -19,9 +19,14 @@ struct TemplateActionLexer {
         var textStart = 0
         var line = 1
         var textLine = 1
+        // Offsets only grow, so each index is found from the last one: linear overall.
+        var knownOffset = 0
+        var knownIndex = text.utf8.startIndex
         func substring(_ from: Int, _ to: Int) -> Substring {
-            let start = text.utf8.index(text.utf8.startIndex, offsetBy: from)
+            let start = text.utf8.index(knownIndex, offsetBy: from - knownOffset)
             let end = text.utf8.index(start, offsetBy: to - from)
+            knownOffset = to
+            knownIndex = end
             return text[start..<end]
         }
         while index < utf8.count {

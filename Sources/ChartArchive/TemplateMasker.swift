@@ -19,6 +19,8 @@ struct TemplateMasker {
     struct Rendered {
         var text = ""
         var sourceLines: [Int] = [1]
+        /// Characters since the last line break, kept as text is appended (never recounted).
+        var column = 0
     }
 
     private struct Define {
@@ -64,8 +66,10 @@ struct TemplateMasker {
         var defines: [(String, [TemplateActionLexer.Piece])] = []
         // Open regions: the define or block name (nil for if/range/with), its opening action and body.
         var stack: [(name: String?, opening: TemplateAction, body: [TemplateActionLexer.Piece], isBlock: Bool)] = []
+        // Positions in `stack` of the open defines, innermost last (no search per piece).
+        var openDefines: [Int] = []
         func emit(_ piece: TemplateActionLexer.Piece) {
-            if let index = stack.lastIndex(where: { $0.name != nil }) {
+            if let index = openDefines.last {
                 stack[index].body.append(piece)
             } else {
                 topLevel.append(piece)
@@ -78,6 +82,7 @@ struct TemplateMasker {
             }
             switch action.role {
             case .define(let defined), .block(let defined):
+                openDefines.append(stack.count)
                 stack.append((defined, action, [], action.role == .block(defined)))
             case .control(opens: true):
                 stack.append((nil, action, [], false))
@@ -91,6 +96,7 @@ struct TemplateMasker {
                     emit(piece)
                     continue
                 }
+                openDefines.removeLast()
                 // The define's own trim markers trim its body's edges.
                 var body = open.body
                 body.insert(.action(TemplateAction(body: "/**/", line: open.opening.line, trimLeft: false,
@@ -148,6 +154,9 @@ struct TemplateMasker {
             if character == "\n" || character == "\r\n" {
                 if countsLines { line += 1 }
                 rendered.sourceLines.append(line)
+                rendered.column = 0
+            } else {
+                rendered.column += 1
             }
         }
     }
@@ -162,7 +171,8 @@ struct TemplateMasker {
             let before = rendered.text.last
             if before == nil || before == "\n" { return "" }
             var next = index + 1
-            while next < pieces.count {
+            // Bounded look-ahead keeps the cost linear; past it, assume the worst (a marker).
+            while next < pieces.count, next <= index + 64 {
                 if case .text(let text, _) = pieces[next] {
                     let visible = pieces[next - 1].trimsRight ? text.drop { $0.isWhitespace } : text
                     if let first = visible.first { return first == "\n" || first == "\r\n" ? "" : String(Self.placeholder) }
@@ -171,9 +181,9 @@ struct TemplateMasker {
                 }
                 next += 1
             }
-            return ""
+            return next < pieces.count ? String(Self.placeholder) : ""
         case .print:
-            let column = rendered.text.reversed().prefix { $0 != "\n" }.count
+            let column = rendered.column
             let words = action.words
             var singleLine: [String: Bool] = [:]
             for name in TemplatePipeline.includedNames(words) {
