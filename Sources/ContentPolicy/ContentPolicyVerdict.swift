@@ -52,6 +52,20 @@ public struct ContentPolicyVerdict: Sendable, Equatable, Codable {
 
         /// Granted only if the provenance turns out signed by one of the entry's signers.
         public var isPending: Bool { grantedBy.hasPrefix(Self.pendingPrefix) }
+
+        init(violation: Violation, allowedBy: String, grantedBy: String) {
+            self.violation = violation
+            self.allowedBy = allowedBy
+            self.grantedBy = grantedBy
+        }
+
+        /// Verdicts stored before exemptions were bound have no `grantedBy`: they still read.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            violation = try container.decode(Violation.self, forKey: .violation)
+            allowedBy = try container.decode(String.self, forKey: .allowedBy)
+            grantedBy = try container.decodeIfPresent(String.self, forKey: .grantedBy) ?? "name-only"
+        }
     }
 
     public var chart: String

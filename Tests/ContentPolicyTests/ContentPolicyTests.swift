@@ -110,6 +110,14 @@ struct ContentPolicyTests {
         #expect(pending.exemptions.map(\.grantedBy) == ["if-signed-by:\(signer)"])
     }
 
+    @Test func verdictsStoredBeforeBindingStillDecode() throws {
+        let old = #"{"chart":"a","version":"1","mode":"enforce","scannedFiles":1,"kindsFound":1,"violations":[],"#
+            + #""exemptions":[{"allowedBy":"a","violation":{"file":"t","kind":"ClusterRole","rule":"deny-kind","#
+            + #""severity":"deny","line":1,"document":1}}]}"#
+        let verdict = try JSONDecoder().decode(ContentPolicyVerdict.self, from: Data(old.utf8))
+        #expect(verdict.exemptions.map(\.grantedBy) == ["name-only"])
+    }
+
     @Test func warnModeRecordsButDoesNotRefuse() {
         let result = verdict(ContentPolicy(mode: .warn), [finding("ClusterRole")])
         #expect(!result.passed)
