@@ -38,7 +38,9 @@ let package = Package(
         .target(name: "ChartModel", dependencies: [
             "UntrustedYAML", .product(name: "Yams", package: "Yams"),
         ]),
-        .target(name: "ChartArchive", dependencies: ["CArchive", "CShims", "ChartModel", "OpenSSLSupport"]),
+        .target(name: "ChartArchive", dependencies: [
+            "CArchive", "CShims", "ChartModel", "OpenSSLSupport", .product(name: "Yams", package: "Yams"),
+        ]),
         .target(name: "ContentPolicy", dependencies: ["ChartArchive"]),
         .target(name: "ChartIndex", dependencies: ["ChartModel", "ChartArchive", "OpenSSLSupport", "UntrustedYAML"]),
         .target(name: "Credentials", dependencies: ["CCrypt"]),

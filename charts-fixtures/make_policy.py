@@ -46,7 +46,9 @@ EXPECTED = {
     ],
     "shape-shifter-0.4.0.tgz": [
         ["templates/_helpers.tpl", "ClusterRoleBinding", "deny-kind"],
-        ["templates/binding.yaml", "{{ .Values.bindingKind }}", "dynamic-kind"],
+        # The include at the top of binding.yaml renders the helper's ClusterRoleBinding there too.
+        ["templates/binding.yaml", "ClusterRoleBinding", "deny-kind"],
+        ["templates/binding.yaml", "{{ … }}", "dynamic-kind"],
         ["templates/flow.yaml", "ClusterRole", "deny-kind"],
     ],
     "innocent-parent-1.0.0.tgz": [[NESTED, "ClusterRoleBinding", "deny-kind"]],

@@ -4,8 +4,8 @@ import ChartModel
 ///
 /// The archive is streamed entry by entry, and every limit is enforced while decompressing, so a
 /// bomb is stopped after at most `maxTotalBytes`. Only Chart.yaml, templates, CRDs and subchart
-/// archives are kept, long enough for the content scan in the same pass; subchart archives are
-/// read recursively under the same limits.
+/// archives are kept, long enough for the content scan once the chart is read; subchart archives
+/// are read recursively under the same limits.
 public struct ChartArchiveReader: Sendable {
     public var limits: ChartArchiveLimits
 
@@ -15,14 +15,24 @@ public struct ChartArchiveReader: Sendable {
 
     public func read(bytes: [UInt8]) throws(ChartArchiveError) -> ChartPackage {
         var budget = Budget()
-        return try read(bytes: bytes, budget: &budget, depth: 0, prefix: "")
+        var sources: [ManifestKindScanner.Source] = []
+        return scanned(try read(bytes: bytes, budget: &budget, depth: 0, prefix: "", sources: &sources), sources)
     }
 
     public func read(path: String) throws(ChartArchiveError) -> ChartPackage {
         let handle = ArchiveReadHandle()
         try handle.open(path: path)
         var budget = Budget()
-        return try read(from: handle, budget: &budget, depth: 0, prefix: "")
+        var sources: [ManifestKindScanner.Source] = []
+        return scanned(try read(from: handle, budget: &budget, depth: 0, prefix: "", sources: &sources), sources)
+    }
+
+    /// Templates are scanned together once the whole chart is read: defines are shared by a
+    /// chart and its subcharts, as in Helm.
+    private func scanned(_ package: ChartPackage, _ sources: [ManifestKindScanner.Source]) -> ChartPackage {
+        ChartPackage(metadata: package.metadata, chartYAML: package.chartYAML, hasValues: package.hasValues,
+                     files: package.files, manifestKinds: ManifestKindScanner().scan(sources),
+                     manifestFileCount: package.manifestFileCount)
     }
 
     /// Entries and bytes used so far, shared by a chart and every subchart archive inside it, so
@@ -32,20 +42,20 @@ public struct ChartArchiveReader: Sendable {
         var bytes: Int64 = 0
     }
 
-    private func read(bytes: [UInt8], budget: inout Budget, depth: Int, prefix: String) throws(ChartArchiveError)
-        -> ChartPackage {
+    private func read(bytes: [UInt8], budget: inout Budget, depth: Int, prefix: String,
+                      sources: inout [ManifestKindScanner.Source]) throws(ChartArchiveError) -> ChartPackage {
         // The buffer is only valid inside the closure, so the whole read happens there.
         try bytes.withUnsafeBytes { buffer in
             Result { () throws(ChartArchiveError) in
                 let handle = ArchiveReadHandle()
                 try handle.open(memory: buffer)
-                return try read(from: handle, budget: &budget, depth: depth, prefix: prefix)
+                return try read(from: handle, budget: &budget, depth: depth, prefix: prefix, sources: &sources)
             }
         }.get()
     }
 
-    private func read(from handle: ArchiveReadHandle, budget: inout Budget, depth: Int, prefix: String)
-        throws(ChartArchiveError) -> ChartPackage {
+    private func read(from handle: ArchiveReadHandle, budget: inout Budget, depth: Int, prefix: String,
+                      sources: inout [ManifestKindScanner.Source]) throws(ChartArchiveError) -> ChartPackage {
         var topLevel: String?
         var seenPaths = Set<String>()
         var files: [ChartPackage.File] = []
@@ -53,9 +63,7 @@ public struct ChartArchiveReader: Sendable {
         var hasValues = false
         var entryCount = 0
         var contentBytes: Int64 = 0
-        var manifestKinds: [ManifestKindScanner.Finding] = []
         var manifestFileCount = 0
-        let scanner = ManifestKindScanner()
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
         defer { chunk.deallocate() }
 
@@ -111,8 +119,8 @@ public struct ChartArchiveReader: Sendable {
             switch role {
             case .manifest(let chartPath):
                 manifestFileCount += 1
-                manifestKinds += scanner.scan(file: prefix + innerPath, chartPath: chartPath,
-                                              text: String(decoding: kept, as: UTF8.self))
+                sources.append(ManifestKindScanner.Source(file: prefix + innerPath, chartPath: chartPath,
+                                                          text: String(decoding: kept, as: UTF8.self)))
             case .subchartArchive:
                 guard depth < limits.maxSubchartDepth else {
                     throw ChartArchiveError(.subchartTooDeep,
@@ -120,13 +128,13 @@ public struct ChartArchiveReader: Sendable {
                 }
                 let subchart: ChartPackage
                 do {
-                    subchart = try read(bytes: kept, budget: &budget, depth: depth + 1, prefix: prefix + innerPath + "!/")
+                    subchart = try read(bytes: kept, budget: &budget, depth: depth + 1, prefix: prefix + innerPath + "!/",
+                                        sources: &sources)
                 } catch {
                     if error.message.hasPrefix(prefix + innerPath) { throw error }
                     throw ChartArchiveError(error.code, "subchart \(prefix + innerPath): \(error.message)")
                 }
                 manifestFileCount += subchart.manifestFileCount
-                manifestKinds += subchart.manifestKinds
             case nil:
                 break
             }
@@ -154,7 +162,7 @@ public struct ChartArchiveReader: Sendable {
                                     "the top-level directory '\(topLevel)' does not match the chart name '\(metadata.name)'")
         }
         return ChartPackage(metadata: metadata, chartYAML: text, hasValues: hasValues, files: files,
-                            manifestKinds: manifestKinds, manifestFileCount: manifestFileCount)
+                            manifestFileCount: manifestFileCount)
     }
 
     /// What an entry means to the content policy.

@@ -1,17 +1,34 @@
-import Foundation
+import Yams
 
-/// Finds the Kubernetes kinds a chart's templates can produce, without rendering them: a
-/// conservative text-level reader for the content policy. It reads every line, including those
-/// inside Go template actions such as `{{- if .Values.rbac }}` (a condition hides nothing from
-/// it), splits documents at `---` and at `{{ define }}` blocks, and reports each top-level
-/// `kind:` — in block or flow style, with quoted keys, at any root indentation — and the kinds of
-/// `items:` in list documents.
+/// Finds the Kubernetes kinds a chart's templates can produce, without rendering them, for the
+/// content policy. Sound rather than clever: whatever it cannot prove is not a denied kind is
+/// reported as dynamic, so the default policy refuses it.
 ///
-/// What it cannot see, it says: a kind produced by interpolation (`kind: {{ .Values.kind }}`),
-/// an alias, a tag or a multi-line value is reported as dynamic, so a policy can refuse what it
-/// cannot judge. Manifests assembled at render time from values (`tpl`, `toYaml .Values.x`) are
-/// beyond any text reader; helpers (`_helpers.tpl`) are scanned like templates, so a kind hidden
-/// in a `define` is still found.
+/// How: every template is turned into YAML by `TemplateMasker` (trim markers applied as Helm
+/// does, actions replaced by what they can print, includes of known defines expanded), split
+/// into documents at `---` as Helm splits them, and read by a real YAML parser (libyaml, through
+/// Yams' composer, after a pre-check that refuses anchors, aliases and deep nesting). Escapes,
+/// quoting, flow or block style, BOMs, comments and indentation are the parser's business, so
+/// `"\u006bind"` is `kind`. Then, in each document's root mapping and in the mappings of its
+/// `items`:
+/// - a `kind` key (any case) gives a finding; a value that is not a plain name is dynamic;
+/// - a key an action printed, a merge key (`<<`), a non-string key or tag, an alias → dynamic;
+/// - a document that does not parse, or holds an action that may print line breaks at any
+///   column (an `unconfined` action), is dynamic.
+///
+/// Which action positions can make a root-level key? An action prints text where it stands, and
+/// line breaks it prints start new lines at column 0. So the only actions allowed to stand
+/// anywhere are those whose output is provably one line (values, `quote`, `printf` of values...,
+/// never a literal with a line break or `%c`) — their placeholder then shows the parser whether
+/// they sit at a value (fine) or at a key/line start of the root (dynamic) — and those whose
+/// pipeline ends in `indent N`/`nindent N`, whose every line lands at column N or deeper (the
+/// placeholder entry goes there, so `{{- include "x.labels" . | nindent 4 }}` under
+/// `metadata.labels` stays nested). Includes of a known define are expanded, so their text is
+/// judged where it lands. Text from values (`.Values`, `tpl`, `toYaml .Values.x`) is the
+/// installer's and not seen (README, "What the scanner cannot see").
+///
+/// Define bodies are also judged as documents of their own (a kind spelled in a helper is
+/// reported even if unused); only plain kinds count there, since a fragment need not parse.
 public struct ManifestKindScanner: Sendable {
     public struct Finding: Sendable, Equatable {
         /// Path inside the uploaded chart, e.g. `templates/rbac.yaml`, `charts/sub/templates/x.yaml`,
@@ -45,390 +62,169 @@ public struct ManifestKindScanner: Sendable {
 
     public init() {}
 
-    /// Whether Helm would render `path` (relative to one chart's directory) into manifests or
-    /// install it as a CRD.
+    /// A file the scanner reads: `file` is what findings report, `chartPath` is relative to the
+    /// (sub)chart it belongs to and decides `crds/`, `_` partials and NOTES.
+    public struct Source: Sendable {
+        public var file: String
+        public var chartPath: String
+        public var text: String
+
+        public init(file: String, chartPath: String? = nil, text: String) {
+            self.file = file
+            self.chartPath = chartPath ?? file
+            self.text = text
+        }
+    }
+
+    /// Whether `path` (relative to one chart's directory) is a template or CRD the scanner reads:
+    /// every file under `templates/` but NOTES (partials hold defines), and CRD files.
     public static func isManifestSource(_ path: String) -> Bool {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         if path.hasPrefix("crds/") { return name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.hasSuffix(".json") }
         guard path.hasPrefix("templates/") else { return false }
-        return name != "NOTES.txt"
+        return !name.hasSuffix("NOTES.txt")
     }
 
-    /// `chartPath` is relative to the chart the file belongs to (it decides `crds/`); `file` is
-    /// what findings report.
+    /// Whether Helm applies what `path` renders: every file under `templates/`, whatever its
+    /// extension, except partials (`_` names, whose defines still count) and NOTES.
+    static func isRendered(_ path: String) -> Bool {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        return path.hasPrefix("templates/") && !name.hasPrefix("_") && !name.hasSuffix("NOTES.txt")
+    }
+
+    /// Scans one file on its own (its defines are the only ones known).
     public func scan(file: String, chartPath: String? = nil, text: String) -> [Finding] {
-        var findings = file.hasSuffix(".json") ? scanFlow(file: file, text: text, firstLine: 1, document: 1)
-                                                : scanYAML(file: file, text: text)
-        if (chartPath ?? file).hasPrefix("crds/") {
-            for index in findings.indices { findings[index].isInCRDDirectory = true }
+        scan([Source(file: file, chartPath: chartPath, text: text)])
+    }
+
+    /// Scans a chart's files together: defines are global to a chart and its subcharts, as in Helm.
+    public func scan(_ sources: [Source]) -> [Finding] {
+        let normalized = sources.map { source in
+            var source = source
+            source.text = Self.normalized(source.text)
+            return source
+        }
+        let templates = normalized.filter { !$0.chartPath.hasPrefix("crds/") }
+        let files = templates.map { TemplateMasker.split(name: $0.file, text: $0.text) }
+        let inputBytes = normalized.reduce(0) { $0 + $1.text.utf8.count }
+        var masker = TemplateMasker(files: files, maxOutput: max(4 << 20, inputBytes * 8))
+        var findings: [Finding] = []
+        var templateIndex = 0
+        for source in normalized {
+            if source.chartPath.hasPrefix("crds/") {
+                // Helm installs CRD files as they are, without rendering.
+                var rendered = TemplateMasker.Rendered()
+                rendered.text = source.text
+                rendered.sourceLines = Array(1...max(1, source.text.split(separator: "\n", omittingEmptySubsequences: false).count))
+                var crdFindings = documents(of: rendered, file: source.file, strict: true)
+                for index in crdFindings.indices { crdFindings[index].isInCRDDirectory = true }
+                findings += crdFindings
+                continue
+            }
+            let file = files[templateIndex]
+            templateIndex += 1
+            if let line = file.unterminatedAt {
+                findings.append(Finding(file: source.file, document: 1, line: line, kind: "", isDynamic: true))
+                continue
+            }
+            if Self.isRendered(source.chartPath) {
+                findings += documents(of: masker.render(file.topLevel), file: source.file, strict: true)
+            }
+            for define in file.defines {
+                findings += documents(of: masker.render(define.pieces), file: source.file, strict: false)
+            }
         }
         return findings
     }
 
-    // MARK: block YAML
+    /// CRLF and lone CR become LF; BOMs go (a BOM is not content to Helm's YAML reader).
+    static func normalized(_ text: String) -> String {
+        var text = text
+        if text.contains("\r") { text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n") }
+        if text.unicodeScalars.contains("\u{FEFF}") { text = text.replacingOccurrences(of: "\u{FEFF}", with: "") }
+        return text
+    }
 
-    private func scanYAML(file: String, text: String) -> [Finding] {
+    // MARK: documents
+
+    /// Splits rendered text as Helm does (`(?:^|\s*\n)---\s*`) and judges each document.
+    /// `strict`: the text is what Helm applies (not a define fragment), so what cannot be read is dynamic.
+    private func documents(of rendered: TemplateMasker.Rendered, file: String, strict: Bool) -> [Finding] {
         var findings: [Finding] = []
+        let lines = rendered.text.split(separator: "\n", omittingEmptySubsequences: false)
         var document = 1
-        var documentStart = 0
-        var rootColumn: Int?
-        var inItems = false
-        var itemKeyColumn: Int?
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
-        var pendingKindLine: Int?
-        var documentAPIVersion: String?
-        var index = 0
-
-        func flushPendingKind() {
-            guard let kindLine = pendingKindLine else { return }
-            pendingKindLine = nil
-            findings.append(Finding(file: file, document: document, line: kindLine, kind: "", apiVersion: documentAPIVersion,
-                                    isDynamic: true))
-        }
-
-        func newDocument() {
-            flushPendingKind()
-            document += 1
-            documentStart = findings.count
-            documentAPIVersion = nil
-            rootColumn = nil
-            inItems = false
-            itemKeyColumn = nil
-        }
-
-        while index < lines.count {
-            let lineNumber = index + 1
-            let rawLine = lines[index]
-            index += 1
-            if Self.opensDefineBlock(rawLine) {
-                newDocument()
-                continue
+        var current: [Substring] = []
+        var firstLine = 0
+        var stripping = false
+        func flush() {
+            defer {
+                current = []
+                document += 1
             }
-            var line = Self.removingTemplateActionLines(rawLine)
-            if line.hasPrefix("...") { continue }
+            let text = current.joined(separator: "\n")
+            guard text.contains(where: { !$0.isWhitespace }) else { return }
+            findings += judge(text, file: file, document: document, sourceLine: { line in
+                let index = min(max(firstLine + line - 1, 0), rendered.sourceLines.count - 1)
+                return rendered.sourceLines[index]
+            }, strict: strict)
+        }
+        for (index, line) in lines.enumerated() {
+            var line = line
             if line.hasPrefix("---") {
-                newDocument()
-                // `--- {kind: X}` or `--- kind: X` starts the next document on the same line.
-                line = line.dropFirst(3).drop { $0 == " " || $0 == "\t" }
-                if line.isEmpty || line.hasPrefix("#") { continue }
+                flush()
+                line = line.dropFirst(3)
+                stripping = true
+                firstLine = index
             }
-            let trimmed = line.drop { $0 == " " || $0 == "\t" }
-            if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix("%") { continue }
-            let column = line.count - trimmed.count
-
-            if let kindLine = pendingKindLine, column > (rootColumn ?? 0) {
-                // `kind:` with its value on the next line: what a text reader cannot judge.
-                pendingKindLine = nil
-                findings.append(Finding(file: file, document: document, line: kindLine, kind: String(trimmed.prefix(80)),
-                                        apiVersion: documentAPIVersion, isDynamic: true))
-                continue
+            if stripping {
+                // Helm's `\s*` after the separator eats blank lines and the next line's indentation.
+                line = line.drop { $0.isWhitespace }
+                if line.isEmpty { continue }
+                stripping = false
+                firstLine = index
             }
-            flushPendingKind()
-
-            if rootColumn == nil || column < rootColumn! { rootColumn = column }
-            // `items:` may hold its sequence at its own column (`- kind: X` right below it).
-            let isItemLine = inItems && (column > rootColumn! || trimmed.hasPrefix("- ") || trimmed == "-")
-            if column == rootColumn, !isItemLine {
-                inItems = false
-                if trimmed.hasPrefix("{") || trimmed.hasPrefix("[") {
-                    // A flow-style document: gather it until its brackets close.
-                    var flowText = String(trimmed)
-                    var depth = Self.bracketBalance(flowText)
-                    while depth > 0, index < lines.count {
-                        let next = String(lines[index])
-                        flowText += "\n" + next
-                        depth += Self.bracketBalance(next)
-                        index += 1
-                    }
-                    let flowFindings = scanFlow(file: file, text: flowText, firstLine: lineNumber, document: document)
-                    findings.append(contentsOf: flowFindings)
-                    continue
-                }
-                guard let (key, value) = Self.keyAndValue(trimmed) else { continue }
-                switch key {
-                case "apiVersion":
-                    guard let value else { continue }
-                    documentAPIVersion = value.text
-                    for finding in documentStart..<findings.count where !findings[finding].isListItem {
-                        findings[finding].apiVersion = value.text
-                    }
-                case "kind":
-                    guard let value else {
-                        pendingKindLine = lineNumber
-                        continue
-                    }
-                    findings.append(Finding(file: file, document: document, line: lineNumber, kind: value.text,
-                                            apiVersion: documentAPIVersion,
-                                            isDynamic: value.isDynamic))
-                case "items":
-                    inItems = true
-                    itemKeyColumn = nil
-                default:
-                    continue
-                }
-                continue
-            }
-            guard inItems else { continue }
-            // `- kind: X` opens an item (its keys sit after the dash); `  kind: X` continues one.
-            var key = trimmed
-            var keyColumn = column
-            if key.hasPrefix("- ") || key == "-" {
-                let afterDash = key.dropFirst(1).drop { $0 == " " }
-                keyColumn += key.count - afterDash.count
-                key = afterDash
-                if itemKeyColumn == nil { itemKeyColumn = keyColumn }
-            }
-            guard keyColumn == itemKeyColumn, let (itemKey, value) = Self.keyAndValue(key), itemKey == "kind" else { continue }
-            findings.append(Finding(file: file, document: document, line: lineNumber, kind: value?.text ?? "",
-                                    isDynamic: value?.isDynamic ?? true, isListItem: true))
+            current.append(line)
         }
-        flushPendingKind()
+        flush()
         return findings
     }
 
-    /// `{{ define "name" }}` starts a named template whose body is a document of its own.
-    private static func opensDefineBlock(_ line: Substring) -> Bool {
-        guard let open = line.range(of: "{{") else { return false }
-        let action = line[open.upperBound...].drop { $0 == "-" || $0 == " " || $0 == "\t" }
-        return action.hasPrefix("define ") || action.hasPrefix("define\t") || action.hasPrefix("block ")
-    }
-
-    /// A line that is only template actions (`{{- if ... }}`, `{{- end }}`) carries no YAML; a
-    /// line that mixes both keeps its text with the leading actions removed, so
-    /// `{{- if x }}kind: Role` still counts.
-    private static func removingTemplateActionLines(_ line: Substring) -> Substring {
-        guard line.contains("{{") else { return line }
-        let trimmed = line.drop { $0 == " " || $0 == "\t" }
-        guard trimmed.hasPrefix("{{") else { return line }
-        var rest = trimmed
-        while rest.hasPrefix("{{"), let close = rest.range(of: "}}") {
-            rest = rest[close.upperBound...].drop { $0 == " " || $0 == "\t" }
+    private func judge(_ text: String, file: String, document: Int, sourceLine: (Int) -> Int, strict: Bool) -> [Finding] {
+        func dynamic(_ line: Int, _ kind: String = "") -> Finding {
+            Finding(file: file, document: document, line: sourceLine(line), kind: kind, isDynamic: true)
         }
-        // Keep the column of what follows, so a root key stays at the root.
-        return rest.isEmpty ? rest : line[line.startIndex..<trimmed.startIndex] + rest
-    }
-
-    /// `key: value` (keys may be quoted, spaces may precede the colon). The value is nil when
-    /// empty (it continues on the next lines).
-    private static func keyAndValue(_ text: Substring) -> (key: String, value: (text: String, isDynamic: Bool)?)? {
-        var rest = text
-        var key: String
-        if let quote = rest.first, quote == "\"" || quote == "'" {
-            guard let end = rest.dropFirst().firstIndex(of: quote) else { return nil }
-            key = String(rest[rest.index(after: rest.startIndex)..<end])
-            rest = rest[rest.index(after: end)...]
-        } else {
-            guard let colon = rest.firstIndex(of: ":") else { return nil }
-            key = String(rest[..<colon]).trimmingCharacters(in: .whitespaces)
-            rest = rest[colon...]
+        if let index = text.firstIndex(of: TemplateMasker.unconfined) {
+            return strict ? [dynamic(text[..<index].filter { $0 == "\n" }.count + 1, "{{ … }}")] : []
         }
-        rest = rest.drop { $0 == " " || $0 == "\t" }
-        guard rest.hasPrefix(":") else { return nil }
-        rest = rest.dropFirst()
-        guard rest.isEmpty || rest.first == " " || rest.first == "\t" else { return nil }
-        if key.hasPrefix("? ") { key = String(key.dropFirst(2)) }
-        return (key, scalar(rest))
-    }
-
-    /// A scalar value: unquoted, without a trailing comment. Anything that is not a plain name
-    /// (an action, alias, tag, anchor or block scalar) is dynamic.
-    private static func scalar(_ text: Substring) -> (text: String, isDynamic: Bool)? {
-        var value = text.drop { $0 == " " || $0 == "\t" }
-        if !value.contains("{{"), let hash = value.range(of: " #") { value = value[..<hash.lowerBound] }
-        if value.hasPrefix("#") { return nil }
-        var result = String(value).trimmingCharacters(in: .whitespaces)
-        guard !result.isEmpty else { return nil }
-        if result.count >= 2, let first = result.first, first == "\"" || first == "'", result.last == first {
-            result = String(result.dropFirst().dropLast())
+        if let line = YAMLStructurePrecheck.firstRefusal(in: text) {
+            return strict ? [dynamic(line)] : []
         }
-        let plainName = !result.isEmpty && result.unicodeScalars.allSatisfy {
-            ($0.value >= 0x41 && $0.value <= 0x5A) || ($0.value >= 0x61 && $0.value <= 0x7A)
-                || ($0.value >= 0x30 && $0.value <= 0x39)
-        }
-        return (result, !plainName)
-    }
-
-    private static func bracketBalance(_ text: String) -> Int {
-        var balance = 0
-        var quote: Character?
-        for character in text {
-            if let open = quote {
-                if character == open { quote = nil }
-                continue
-            }
-            switch character {
-            case "\"", "'": quote = character
-            case "{", "[": balance += 1
-            case "}", "]": balance -= 1
-            default: break
-            }
-        }
-        return balance
-    }
-
-    // MARK: flow YAML and JSON
-
-    /// Reads a flow-style (or JSON) document: `kind` keys of the outermost mapping, and of the
-    /// mappings in its `items` sequence. Template actions are opaque: a value made by one is dynamic.
-    private func scanFlow(file: String, text: String, firstLine: Int, document: Int) -> [Finding] {
-        var reader = FlowReader(text: Self.maskingTemplateActions(text))
         var findings: [Finding] = []
-        // Containers from the outside in; for mappings, the key whose value is being read.
-        var stack: [(isMapping: Bool, key: String?)] = []
-        var expectingKey = false
-        var documentNumber = document
-        var rootAPIVersion: String?
-        while let token = reader.next() {
-            switch token {
-            case .open(let isMapping):
-                stack.append((isMapping, nil))
-                expectingKey = isMapping
-            case .close:
-                _ = stack.popLast()
-                expectingKey = false
-                if stack.isEmpty {
-                    documentNumber += 1
-                    rootAPIVersion = nil
+        do {
+            let parser = try Parser(yaml: text)
+            while let root = try parser.nextRoot() {
+                var reader = KindReader(strict: strict)
+                reader.inspect(root: root)
+                findings += reader.findings.map {
+                    Finding(file: file, document: document, line: sourceLine($0.line), kind: $0.kind,
+                            apiVersion: $0.apiVersion, isDynamic: $0.isDynamic, isListItem: $0.isListItem)
                 }
-            case .comma:
-                expectingKey = stack.last?.isMapping ?? false
-            case .colon:
-                expectingKey = false
-            case .scalar(let text, let line, let wasMasked):
-                guard let top = stack.last, top.isMapping else { continue }
-                if expectingKey {
-                    stack[stack.count - 1].key = text
-                    expectingKey = false
-                    continue
-                }
-                guard top.key == "kind" || top.key == "apiVersion" else { continue }
-                let isRoot = stack.count == 1
-                let isItem = stack.count == 3 && !stack[1].isMapping && stack[0].key == "items"
-                guard isRoot || isItem else { continue }
-                if top.key == "apiVersion" {
-                    guard isRoot else { continue }
-                    rootAPIVersion = text
-                    if let last = findings.lastIndex(where: { !$0.isListItem && $0.document == documentNumber }) {
-                        findings[last].apiVersion = text
-                    }
-                    continue
-                }
-                let plain = !wasMasked && !text.isEmpty && text.unicodeScalars.allSatisfy {
-                    CharacterSet.alphanumerics.contains($0) && $0.isASCII
-                }
-                findings.append(Finding(file: file, document: documentNumber, line: firstLine + line,
-                                        kind: wasMasked ? "{{ … }}" : text, apiVersion: isRoot ? rootAPIVersion : nil,
-                                        isDynamic: !plain, isListItem: isItem))
             }
+        } catch {
+            if strict { findings.append(dynamic(Self.errorLine(error) ?? 1)) }
         }
         return findings
     }
 
-    /// Replaces every `{{ … }}` action with a marker character, so braces inside actions cannot
-    /// unbalance the document and values built by actions are known to be dynamic.
-    static let actionMarker: Character = "\u{1}"
-
-    private static func maskingTemplateActions(_ text: String) -> String {
-        guard text.contains("{{") else { return text }
-        var result = ""
-        var rest = Substring(text)
-        while let open = rest.range(of: "{{") {
-            result += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].range(of: "}}") else {
-                rest = rest[rest.endIndex...]
-                break
-            }
-            let newlines = rest[open.lowerBound..<close.upperBound].filter { $0 == "\n" }.count
-            result.append(actionMarker)
-            result += String(repeating: "\n", count: newlines)
-            rest = rest[close.upperBound...]
+    private static func errorLine(_ error: any Error) -> Int? {
+        guard let error = error as? YamlError else { return nil }
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return mark.line
+        case .duplicatedKeysInMapping(_, let context):
+            return context.mark.line
+        default:
+            return nil
         }
-        return result + rest
-    }
-}
-
-/// Tokens of flow-style YAML and JSON, enough to find keys and values at known depths.
-private struct FlowReader {
-    enum Token {
-        case open(isMapping: Bool)
-        case close
-        case comma
-        case colon
-        /// A scalar, its 0-based line, and whether a template action made (part of) it.
-        case scalar(String, line: Int, wasMasked: Bool)
-    }
-
-    private let characters: [Character]
-    private var position = 0
-    private var line = 0
-
-    init(text: String) {
-        characters = Array(text)
-    }
-
-    mutating func next() -> Token? {
-        while position < characters.count {
-            let character = characters[position]
-            switch character {
-            case "\n":
-                line += 1
-                position += 1
-            case " ", "\t", "\r":
-                position += 1
-            case "#":
-                while position < characters.count, characters[position] != "\n" { position += 1 }
-            case "{", "[":
-                position += 1
-                return .open(isMapping: character == "{")
-            case "}", "]":
-                position += 1
-                return .close
-            case ",":
-                position += 1
-                return .comma
-            case ":":
-                position += 1
-                return .colon
-            case "\"", "'":
-                return quoted(character)
-            default:
-                return plain()
-            }
-        }
-        return nil
-    }
-
-    private mutating func quoted(_ quote: Character) -> Token {
-        let startLine = line
-        position += 1
-        var text = ""
-        while position < characters.count, characters[position] != quote {
-            if characters[position] == "\\", quote == "\"", position + 1 < characters.count {
-                position += 1
-            }
-            if characters[position] == "\n" { line += 1 }
-            text.append(characters[position])
-            position += 1
-        }
-        position += 1
-        let masked = text.contains(ManifestKindScanner.actionMarker) || text.contains("{{")
-        return .scalar(text, line: startLine, wasMasked: masked)
-    }
-
-    private mutating func plain() -> Token {
-        var text = ""
-        while position < characters.count {
-            let character = characters[position]
-            if "{}[],\n#".contains(character) { break }
-            // A colon ends a plain key only when followed by a space or a flow indicator.
-            if character == ":" {
-                let next = position + 1 < characters.count ? characters[position + 1] : " "
-                if " \t\n,}]\"".contains(next) { break }
-            }
-            text.append(character)
-            position += 1
-        }
-        let value = text.trimmingCharacters(in: .whitespaces)
-        return .scalar(value, line: line, wasMasked: value.contains(ManifestKindScanner.actionMarker))
     }
 }

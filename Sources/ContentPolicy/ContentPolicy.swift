@@ -26,15 +26,28 @@ public struct ContentPolicy: Sendable, Equatable {
     }
 
     /// An exception an admin grants: charts whose name matches `chart` (a shell glob) may create
-    /// `kinds` (`*` for every kind, dynamic ones included).
+    /// `kinds` (`*` for every kind, dynamic ones included) — but only when the upload carries
+    /// what earns it, since anyone may name a chart: a verified provenance signer in `signers`
+    /// (full fingerprints), a chart archive digest in `digests` (`sha256:HEX`), or an uploader in
+    /// `uploaders` (principals such as `cert:ci`, `user:bob`, `group:release`).
     public struct Allowance: Sendable, Equatable, Codable {
         public var chart: String
         public var kinds: [String]
+        public var signers: [String]
+        public var digests: [String]
+        public var uploaders: [String]
 
-        public init(chart: String, kinds: [String]) {
+        public init(chart: String, kinds: [String], signers: [String] = [], digests: [String] = [],
+                    uploaders: [String] = []) {
             self.chart = chart
             self.kinds = kinds
+            self.signers = signers.map(ContentPolicy.normalizedFingerprint)
+            self.digests = digests.map { $0.lowercased() }
+            self.uploaders = uploaders
         }
+
+        /// An entry that names nothing to earn it would let any chart of that name through.
+        public var isBound: Bool { !signers.isEmpty || !digests.isEmpty || !uploaders.isEmpty }
 
         func matches(chart name: String) -> Bool {
             fnmatch(chart, name, 0) == 0
@@ -43,6 +56,43 @@ public struct ContentPolicy: Sendable, Equatable {
         func covers(_ finding: ManifestKindScanner.Finding) -> Bool {
             kinds.contains("*") || (!finding.isDynamic && kinds.contains { ContentPolicy.kind(finding.kind, matches: $0) })
         }
+
+        /// What about this upload earns the entry: `signer:FP`, `digest:sha256:…`, `uploader:P`;
+        /// `if-signed-by:FP,…` while the signer is not verified yet; nil when nothing does.
+        func binding(for evidence: UploadEvidence) -> String? {
+            if let signer = evidence.signer.map(ContentPolicy.normalizedFingerprint), signers.contains(signer) {
+                return "signer:\(signer)"
+            }
+            if let digest = evidence.digest?.lowercased(), digests.contains(digest) { return "digest:\(digest)" }
+            if let uploader = uploaders.first(where: evidence.uploaders.contains) { return "uploader:\(uploader)" }
+            if evidence.signerPending, !signers.isEmpty { return "if-signed-by:" + signers.joined(separator: ",") }
+            return nil
+        }
+    }
+
+    /// What an upload proves about itself, against which `allow` entries are bound.
+    public struct UploadEvidence: Sendable, Equatable {
+        /// `sha256:HEX` of the chart archive.
+        public var digest: String?
+        /// Fingerprint of the provenance signer, once verified.
+        public var signer: String?
+        /// The provenance has not been verified yet: signer-bound entries may still apply.
+        public var signerPending: Bool
+        /// The uploader's principals (`user:bob`, `cert:ci`, `group:release`).
+        public var uploaders: Set<String>
+
+        public init(digest: String? = nil, signer: String? = nil, signerPending: Bool = false, uploaders: Set<String> = []) {
+            self.digest = digest
+            self.signer = signer
+            self.signerPending = signerPending
+            self.uploaders = uploaders
+        }
+
+        public static let none = UploadEvidence()
+    }
+
+    static func normalizedFingerprint(_ text: String) -> String {
+        text.uppercased().filter { !$0.isWhitespace }
     }
 
     /// Kinds that reach beyond a namespace, refused unless configured otherwise.
@@ -70,13 +120,16 @@ public struct ContentPolicy: Sendable, Equatable {
     /// The policy a repository gets when its configuration says nothing.
     public static let `default` = ContentPolicy()
 
-    public func evaluate(_ package: ChartPackage) -> ContentPolicyVerdict {
+    public func evaluate(_ package: ChartPackage, evidence: UploadEvidence = .none) -> ContentPolicyVerdict {
         evaluate(chart: package.metadata.name, version: package.metadata.version, findings: package.manifestKinds,
-                 scannedFiles: package.manifestFileCount)
+                 scannedFiles: package.manifestFileCount, evidence: evidence)
     }
 
-    public func evaluate(chart: String, version: String, findings: [ManifestKindScanner.Finding], scannedFiles: Int)
-        -> ContentPolicyVerdict {
+    /// Before provenance is verified, pass `signerPending` so signer-bound entries hold their
+    /// violations as pending exemptions (`ContentPolicyVerdict.awaitsSigner`); decide again with
+    /// the verified signer.
+    public func evaluate(chart: String, version: String, findings: [ManifestKindScanner.Finding], scannedFiles: Int,
+                         evidence: UploadEvidence = .none) -> ContentPolicyVerdict {
         var verdict = ContentPolicyVerdict(chart: chart, version: version, mode: mode, scannedFiles: scannedFiles,
                                            kindsFound: findings.count)
         guard mode != .off else { return verdict }
@@ -84,8 +137,13 @@ public struct ContentPolicy: Sendable, Equatable {
         for finding in findings {
             guard let (rule, severity) = rule(for: finding) else { continue }
             let violation = ContentPolicyVerdict.Violation(finding, rule: rule, severity: severity)
-            if let allowance = allowances.first(where: { $0.covers(finding) }) {
-                verdict.exemptions.append(.init(violation: violation, allowedBy: allowance.chart))
+            let granted = allowances.lazy.filter { $0.covers(finding) }.compactMap { allowance in
+                allowance.binding(for: evidence).map { (allowance, $0) }
+            }
+            // An entry bound by what the upload already proves wins over one still waiting for a signer.
+            if let (allowance, binding) = granted.first(where: { !$0.1.hasPrefix(ContentPolicyVerdict.Exemption.pendingPrefix) })
+                ?? granted.first {
+                verdict.exemptions.append(.init(violation: violation, allowedBy: allowance.chart, grantedBy: binding))
             } else {
                 verdict.violations.append(violation)
             }

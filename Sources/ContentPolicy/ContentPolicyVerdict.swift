@@ -39,10 +39,33 @@ public struct ContentPolicyVerdict: Sendable, Equatable, Codable {
         }
     }
 
-    /// A violation an `allow` entry let through, and which entry.
+    /// A violation an `allow` entry let through, which entry, and what earned it.
     public struct Exemption: Sendable, Equatable, Codable {
+        static let pendingPrefix = "if-signed-by:"
+
         public var violation: Violation
+        /// The entry's `chart` glob.
         public var allowedBy: String
+        /// `signer:FINGERPRINT`, `digest:sha256:HEX`, `uploader:PRINCIPAL`, or, before the
+        /// provenance is verified, `if-signed-by:FINGERPRINT,…`.
+        public var grantedBy: String
+
+        /// Granted only if the provenance turns out signed by one of the entry's signers.
+        public var isPending: Bool { grantedBy.hasPrefix(Self.pendingPrefix) }
+
+        init(violation: Violation, allowedBy: String, grantedBy: String) {
+            self.violation = violation
+            self.allowedBy = allowedBy
+            self.grantedBy = grantedBy
+        }
+
+        /// Verdicts stored before exemptions were bound have no `grantedBy`: they still read.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            violation = try container.decode(Violation.self, forKey: .violation)
+            allowedBy = try container.decode(String.self, forKey: .allowedBy)
+            grantedBy = try container.decodeIfPresent(String.self, forKey: .grantedBy) ?? "name-only"
+        }
     }
 
     public var chart: String
@@ -58,6 +81,9 @@ public struct ContentPolicyVerdict: Sendable, Equatable, Codable {
 
     /// Whether the upload must be refused: a denying violation under `enforce`.
     public var refusesUpload: Bool { mode == .enforce && !passed }
+
+    /// Some exemption holds only if a signer is verified: decide again after the provenance gate.
+    public var awaitsSigner: Bool { exemptions.contains(where: \.isPending) }
 
     /// One line for the `error` field and the CLI.
     public var summary: String {

@@ -2,9 +2,10 @@ import ArgumentParser
 import ChartArchive
 import ContentPolicy
 import Foundation
+import OpenSSLSupport
 import Server
 
-/// `chartwarden scan CHART.tgz --config FILE [--repo NAME]`: the server's content-policy check,
+/// `chartwarden scan CHART.tgz --config FILE [--repo NAME] [--signer FP] [--uploader P]`: the server's content-policy check,
 /// offline, with the policy of one configured repository. Exit 0 when the upload would be
 /// accepted (warnings allowed), 1 when the policy refuses it or the chart is unreadable.
 struct ScanCommand: ParsableCommand {
@@ -25,6 +26,12 @@ struct ScanCommand: ParsableCommand {
     @Flag(help: "Print the verdict as JSON.")
     var json = false
 
+    @Option(help: "Assume the provenance is verified as signed by this key fingerprint (for allow entries bound to signers).")
+    var signer: String?
+
+    @Option(help: "Assume the upload is made by this principal (user:NAME, cert:CN, group:NAME); repeatable.")
+    var uploader: [String] = []
+
     func run() throws {
         let path = ConfigurationPath.resolve(config)
         let configuration: ChartWardenConfiguration
@@ -34,8 +41,16 @@ struct ScanCommand: ParsableCommand {
             throw ValidationError("\(path): \(error)")
         }
         let repository = try Self.repository(configuration.repositories, named: repo)
-        let package = try VerifyCommand.readChart(try VerifyCommand.read(chart), path: chart)
-        let verdict = repository.contentPolicy.evaluate(package)
+        let bytes = try VerifyCommand.read(chart)
+        let package = try VerifyCommand.readChart(bytes, path: chart)
+        // The digest is the file's own; signer and uploader are what the caller says to assume.
+        // Without --signer, entries bound to signers are shown as "if signed by", and do not count.
+        let evidence = ContentPolicy.UploadEvidence(digest: "sha256:\(SHA256Hasher.hash(bytes).hex)", signer: signer,
+                                                    signerPending: signer == nil, uploaders: Set(uploader))
+        let verdict = repository.contentPolicy.evaluate(package, evidence: evidence)
+        var decided = evidence
+        decided.signerPending = false
+        let refused = repository.contentPolicy.evaluate(package, evidence: decided).refusesUpload
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -48,12 +63,15 @@ struct ScanCommand: ParsableCommand {
                     + "\(violation.kind.isEmpty ? "(unreadable kind)" : violation.kind)  [\(violation.rule.rawValue)]")
             }
             for exemption in verdict.exemptions {
-                print("allowed  \(exemption.violation.file):\(exemption.violation.line)  \(exemption.violation.kind)  "
-                    + "[allow \(exemption.allowedBy)]")
+                let how = exemption.isPending
+                    ? "only if signed by " + exemption.grantedBy.dropFirst("if-signed-by:".count)
+                    : exemption.grantedBy
+                print("\(exemption.isPending ? "pending" : "allowed")  \(exemption.violation.file):\(exemption.violation.line)  "
+                    + "\(exemption.violation.kind)  [allow \(exemption.allowedBy), \(how)]")
             }
             print(verdict.summary)
         }
-        if verdict.refusesUpload { throw ExitCode.failure }
+        if refused { throw ExitCode.failure }
     }
 
     static func repository(_ repositories: [ChartWardenConfiguration.Repository], named name: String?) throws

@@ -66,7 +66,7 @@ struct ManifestKindScannerTests {
         kind: {{ .Values.kind | quote }}
         """
         let findings = scanner.scan(file: "templates/list.yaml", text: text)
-        #expect(findings.map(\.kind) == ["List", "ClusterRole", "Namespace", "{{ .Values.kind | quote }}"])
+        #expect(findings.map(\.kind) == ["List", "ClusterRole", "Namespace", "{{ … }}"])
         #expect(findings.map(\.isListItem) == [false, true, true, false])
         #expect(findings.last?.isDynamic == true)
     }
@@ -132,7 +132,9 @@ struct ManifestKindScannerTests {
         """
         let findings = scanner.scan(file: "templates/x.yaml", text: text)
         #expect(findings.count == 5)
-        #expect(findings.allSatisfy { $0.isDynamic })
+        // A YAML parser reads `!!str` and a value on the next line as the plain names they are.
+        #expect(findings.map(\.isDynamic) == [false, true, false, true, true])
+        #expect(findings[0].kind == "ClusterRole")
         #expect(findings[2].kind == "ClusterRole")
         #expect(findings[2].line == 5)
     }
@@ -185,6 +187,45 @@ struct ManifestKindScannerTests {
         #expect(ManifestKindScanner.isManifestSource("crds/widgets.yaml"))
         #expect(!ManifestKindScanner.isManifestSource("crds/README.md"))
         #expect(!ManifestKindScanner.isManifestSource("values.yaml"))
+    }
+
+    @Test func anchorsAndAliasesAreRefusedBeforeAnyComposer() {
+        // Alias keys make a composer hash an exponentially large tree: never handed to one.
+        var text = "l0: &l0 [x, x]\n"
+        for level in 1..<40 { text += "l\(level): &l\(level) [*l\(level - 1), *l\(level - 1)]\n" }
+        text += "? *l39\n: kind\nkind: Deployment\n"
+        let findings = scanner.scan(file: "templates/bomb.yaml", text: text)
+        #expect(findings.count == 1 && findings[0].isDynamic && findings[0].line == 1)
+        // `&&` and `*` inside values are not anchors.
+        let shell = "kind: Job\nspec:\n  args: [\"a && b\"]\n  glob: ls * && echo\n"
+        #expect(scanner.scan(file: "templates/job.yaml", text: shell).map(\.kind) == ["Job"])
+    }
+
+    // Long inputs of one shape each: quadratic work in any stage would not finish.
+    @Test func costStaysLinearInActionsOnOneLine() {
+        let values = "kind: ConfigMap\ndata:\n  x: " + String(repeating: "{{ .Values.x }}", count: 20_000) + "\n"
+        #expect(scanner.scan(file: "templates/a.yaml", text: values).map(\.kind) == ["ConfigMap"])
+    }
+
+    @Test func costStaysLinearInNestedControlActions() {
+        let controls = String(repeating: "{{ if .Values.x }}", count: 10_000) + "\nkind: Secret\n"
+            + String(repeating: "{{ end }}", count: 10_000)
+        #expect(scanner.scan(file: "templates/b.yaml", text: controls).map(\.kind) == ["Secret"])
+    }
+
+    @Test func costStaysLinearInDocuments() {
+        let documents = String(repeating: "---\napiVersion: v1\nkind: ConfigMap\n", count: 2_000)
+        #expect(scanner.scan(file: "templates/c.yaml", text: documents).count == 2_000)
+    }
+
+    @Test func helmRendersEveryTemplateButPartialsAndNotes() {
+        #expect(ManifestKindScanner.isRendered("templates/binding.json"))
+        #expect(ManifestKindScanner.isRendered("templates/x"))
+        #expect(!ManifestKindScanner.isRendered("templates/_helpers.tpl"))
+        #expect(!ManifestKindScanner.isRendered("templates/NOTES.txt"))
+        // A kind in a partial's top-level text is not rendered; in its defines it is reported.
+        let partial = "kind: ClusterRole\n{{ define \"d\" }}kind: Namespace{{ end }}"
+        #expect(scanner.scan(file: "templates/_p.tpl", text: partial).map(\.kind) == ["Namespace"])
     }
 }
 

@@ -34,9 +34,9 @@ struct ContentPolicyTests {
         ManifestKindScanner.Finding(file: file, document: 1, line: 2, kind: kind, isDynamic: dynamic, isInCRDDirectory: crds)
     }
 
-    func verdict(_ policy: ContentPolicy, chart: String = "demo", _ findings: [ManifestKindScanner.Finding])
-        -> ContentPolicyVerdict {
-        policy.evaluate(chart: chart, version: "1.0.0", findings: findings, scannedFiles: 1)
+    func verdict(_ policy: ContentPolicy, chart: String = "demo", _ findings: [ManifestKindScanner.Finding],
+                 evidence: ContentPolicy.UploadEvidence = .none) -> ContentPolicyVerdict {
+        policy.evaluate(chart: chart, version: "1.0.0", findings: findings, scannedFiles: 1, evidence: evidence)
     }
 
     @Test func everyFixtureGetsExactlyTheExpectedViolationsUnderTheDefaultPolicy() throws {
@@ -66,20 +66,56 @@ struct ContentPolicyTests {
     }
 
     @Test func anAllowanceLetsOnlyTheNamedChartAndKindsThrough() throws {
-        let policy = ContentPolicy(allow: [.init(chart: "metrics-*", kinds: ["ClusterRole", "ClusterRoleBinding"])])
-        let exporter = policy.evaluate(try PolicyFixtures.package("metrics-exporter-5.18.0.tgz"))
+        let policy = ContentPolicy(allow: [.init(chart: "metrics-*", kinds: ["ClusterRole", "ClusterRoleBinding"],
+                                                 uploaders: ["group:ci"])])
+        let ci = ContentPolicy.UploadEvidence(uploaders: ["cert:ci-pusher", "group:ci"])
+        let exporter = policy.evaluate(try PolicyFixtures.package("metrics-exporter-5.18.0.tgz"), evidence: ci)
         #expect(exporter.violations.isEmpty && exporter.passed)
         #expect(exporter.exemptions.map(\.violation.kind).sorted() == ["ClusterRole", "ClusterRoleBinding"])
         #expect(exporter.exemptions.allSatisfy { $0.allowedBy == "metrics-*" })
 
-        let grab = policy.evaluate(try PolicyFixtures.package("cluster-admin-grab-1.0.0.tgz"))
+        let grab = policy.evaluate(try PolicyFixtures.package("cluster-admin-grab-1.0.0.tgz"), evidence: ci)
         #expect(grab.refusesUpload)
 
         // ingress-gateway also needs its webhook; allowing the roles alone is not enough.
-        let partial = ContentPolicy(allow: [.init(chart: "ingress-gateway", kinds: ["ClusterRole", "ClusterRoleBinding"])])
-        let ingress = partial.evaluate(try PolicyFixtures.package("ingress-gateway-4.10.1.tgz"))
+        let partial = ContentPolicy(allow: [.init(chart: "ingress-gateway", kinds: ["ClusterRole", "ClusterRoleBinding"],
+                                                  uploaders: ["group:ci"])])
+        let ingress = partial.evaluate(try PolicyFixtures.package("ingress-gateway-4.10.1.tgz"), evidence: ci)
         #expect(ingress.violations.map(\.kind) == ["ValidatingWebhookConfiguration"])
         #expect(ingress.refusesUpload)
+    }
+
+    @Test func anExemptionNeedsWhatItNamesNotJustTheChartName() {
+        let signer = "2C22E09778D370B1295FF8DF219FF374DEC0CE9A"
+        let digest = "sha256:" + String(repeating: "ab", count: 32)
+        let policy = ContentPolicy(allow: [
+            .init(chart: "kube-state-metrics", kinds: ["ClusterRoleBinding"], signers: [signer.lowercased()]),
+            .init(chart: "kube-state-metrics", kinds: ["ClusterRoleBinding"], digests: [digest]),
+            .init(chart: "kube-state-metrics", kinds: ["ClusterRoleBinding"], uploaders: ["cert:ci"]),
+        ])
+        func judge(_ evidence: ContentPolicy.UploadEvidence) -> ContentPolicyVerdict {
+            policy.evaluate(chart: "kube-state-metrics", version: "1", findings: [finding("ClusterRoleBinding")],
+                            scannedFiles: 1, evidence: evidence)
+        }
+        // The name alone, another signer, another uploader: refused.
+        #expect(judge(.none).refusesUpload)
+        #expect(judge(.init(signer: "61DA045FA67896A093020D39009810565C7D3224", uploaders: ["user:bob"])).refusesUpload)
+        // Each binding earns it, and says so.
+        #expect(judge(.init(signer: signer)).exemptions.map(\.grantedBy) == ["signer:\(signer)"])
+        #expect(judge(.init(digest: digest)).exemptions.map(\.grantedBy) == ["digest:\(digest)"])
+        #expect(judge(.init(uploaders: ["cert:ci"])).exemptions.map(\.grantedBy) == ["uploader:cert:ci"])
+        // Before the provenance is verified, a signer-bound entry holds the violation as pending.
+        let pending = judge(.init(signerPending: true))
+        #expect(!pending.refusesUpload && pending.awaitsSigner)
+        #expect(pending.exemptions.map(\.grantedBy) == ["if-signed-by:\(signer)"])
+    }
+
+    @Test func verdictsStoredBeforeBindingStillDecode() throws {
+        let old = #"{"chart":"a","version":"1","mode":"enforce","scannedFiles":1,"kindsFound":1,"violations":[],"#
+            + #""exemptions":[{"allowedBy":"a","violation":{"file":"t","kind":"ClusterRole","rule":"deny-kind","#
+            + #""severity":"deny","line":1,"document":1}}]}"#
+        let verdict = try JSONDecoder().decode(ContentPolicyVerdict.self, from: Data(old.utf8))
+        #expect(verdict.exemptions.map(\.grantedBy) == ["name-only"])
     }
 
     @Test func warnModeRecordsButDoesNotRefuse() {
@@ -119,8 +155,11 @@ struct ContentPolicyTests {
         #expect(verdict(ContentPolicy(dynamicKinds: .warn), [dynamic]).violations.first?.severity == .warn)
         #expect(verdict(ContentPolicy(dynamicKinds: .allow), [dynamic]).violations.isEmpty)
         // Naming kinds does not cover a kind nobody can read; `*` does.
-        #expect(verdict(ContentPolicy(allow: [.init(chart: "demo", kinds: ["ClusterRole"])]), [dynamic]).refusesUpload)
-        #expect(!verdict(ContentPolicy(allow: [.init(chart: "demo", kinds: ["*"])]), [dynamic]).refusesUpload)
+        let ci = ContentPolicy.UploadEvidence(uploaders: ["cert:ci"])
+        #expect(verdict(ContentPolicy(allow: [.init(chart: "demo", kinds: ["ClusterRole"], uploaders: ["cert:ci"])]), [dynamic],
+                        evidence: ci).refusesUpload)
+        #expect(!verdict(ContentPolicy(allow: [.init(chart: "demo", kinds: ["*"], uploaders: ["cert:ci"])]), [dynamic],
+                         evidence: ci).refusesUpload)
     }
 
     @Test func emptyDenyListDeniesNothing() {

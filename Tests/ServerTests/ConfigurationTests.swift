@@ -97,21 +97,34 @@ struct ConfigurationTests {
               warnKinds: [IngressClass]
               dynamicKinds: warn
               allow:
-                - {chart: "kube-state-*", kinds: [ClusterRole, ClusterRoleBinding]}
-                - {chart: trusted, kinds: ["*"]}
+                - {chart: "kube-state-*", kinds: [ClusterRole, ClusterRoleBinding],
+                   signers: ["2c22e09778d370b1295ff8df219ff374dec0ce9a"]}
+                - {chart: trusted, kinds: ["*"], uploaders: ["group:release"],
+                   digests: ["sha256:\(String(repeating: "ab", count: 32))"]}
         """).repositories[0].contentPolicy
         #expect(configured.mode == .warn)
         #expect(configured.denyKinds == ContentPolicy.defaultDenyKinds)
         #expect(configured.warnKinds == ["IngressClass"])
         #expect(configured.dynamicKinds == .warn)
-        #expect(configured.allow == [.init(chart: "kube-state-*", kinds: ["ClusterRole", "ClusterRoleBinding"]),
-                                     .init(chart: "trusted", kinds: ["*"])])
+        #expect(configured.allow == [.init(chart: "kube-state-*", kinds: ["ClusterRole", "ClusterRoleBinding"],
+                                           signers: ["2C22E09778D370B1295FF8DF219FF374DEC0CE9A"]),
+                                     .init(chart: "trusted", kinds: ["*"], digests: ["sha256:" + String(repeating: "ab", count: 32)],
+                                           uploaders: ["group:release"])])
         let prefix = "repositories[0].contentPolicy"
         #expect(error(Self.minimal + "\n    contentPolicy:\n      mode: strict")?.key == prefix + ".mode")
         #expect(error(Self.minimal + "\n    contentPolicy:\n      denyKinds: [\"*\"]")?.key == prefix + ".denyKinds[0]")
         #expect(error(Self.minimal + "\n    contentPolicy:\n      allow: [{kinds: [Role]}]")?.key == prefix + ".allow[0].chart")
         #expect(error(Self.minimal + "\n    contentPolicy:\n      allow: [{chart: x, kinds: []}]")?.key
             == prefix + ".allow[0].kinds")
+        // A chart name is the writer's choice: an entry must name a signer, digest or uploader.
+        #expect(error(Self.minimal + "\n    contentPolicy:\n      allow: [{chart: x, kinds: [Role]}]")?.key
+            == prefix + ".allow[0]")
+        #expect(error(Self.minimal + "\n    contentPolicy:\n      allow: [{chart: x, kinds: [Role], signers: [ABC]}]")?.key
+            == prefix + ".allow[0].signers[0]")
+        #expect(error(Self.minimal + "\n    contentPolicy:\n      allow: [{chart: x, kinds: [Role], digests: [abc]}]")?.key
+            == prefix + ".allow[0].digests[0]")
+        #expect(error(Self.minimal + "\n    contentPolicy:\n      allow: [{chart: x, kinds: [Role], uploaders: [anonymous]}]")?.key
+            == prefix + ".allow[0].uploaders[0]")
     }
 
     @Test func authDefaultsAndKeys() throws {

@@ -15,9 +15,11 @@ EXPECTED = json.load(open(os.path.join(POLICY, "expected.json")))
 HOSTILE = sorted(name for name, violations in EXPECTED.items() if violations)
 ORDINARY = sorted(name for name in os.listdir(PACKAGED) if name.endswith(".tgz")) + ["widget-operator-1.0.0.tgz"]
 
+# Entries name what earns them (issue #19): here the CI pusher, by certificate and by group.
 PLATFORM_ALLOW = [
-    {"chart": "metrics-exporter", "kinds": ["ClusterRole", "ClusterRoleBinding"]},
-    {"chart": "ingress-*", "kinds": ["ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration"]},
+    {"chart": "metrics-exporter", "kinds": ["ClusterRole", "ClusterRoleBinding"], "uploaders": ["cert:ci-pusher"]},
+    {"chart": "ingress-*", "kinds": ["ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration"],
+     "uploaders": ["group:ci"]},
 ]
 
 
@@ -116,8 +118,9 @@ def test_an_allow_entry_lets_the_named_real_style_charts_through_and_nothing_els
     exporter = admin(policy_server, "/api/admin/charts/platform/metrics-exporter/5.18.0/policy").json()
     stored = exporter["verdicts"][0]["verdict"]
     assert stored["violations"] == []
-    assert sorted((e["violation"]["kind"], e["allowedBy"]) for e in stored["exemptions"]) == [
-        ("ClusterRole", "metrics-exporter"), ("ClusterRoleBinding", "metrics-exporter")]
+    assert sorted((e["violation"]["kind"], e["allowedBy"], e["grantedBy"]) for e in stored["exemptions"]) == [
+        ("ClusterRole", "metrics-exporter", "uploader:cert:ci-pusher"),
+        ("ClusterRoleBinding", "metrics-exporter", "uploader:cert:ci-pusher")]
     # warnKinds: stored, and the warning is on record.
     ingress = admin(policy_server, "/api/admin/charts/platform/ingress-gateway/4.10.1/policy").json()
     warnings = ingress["verdicts"][0]["verdict"]["violations"]
@@ -197,7 +200,8 @@ def test_scan_gives_the_servers_verdict_offline(chartwarden_bin, tmp_path):
     for file_name in ORDINARY:
         result = scan(chartwarden_bin, tmp_path, fixture_path(file_name), "--repo", "team")
         assert result.returncode == 0, (file_name, result.stdout)
-    allowed = scan(chartwarden_bin, tmp_path, fixture_path("metrics-exporter-5.18.0.tgz"), "--repo", "platform", "--json")
+    allowed = scan(chartwarden_bin, tmp_path, fixture_path("metrics-exporter-5.18.0.tgz"), "--repo", "platform",
+                   "--uploader", "cert:ci-pusher", "--json")
     assert allowed.returncode == 0
     assert len(json.loads(allowed.stdout)["exemptions"]) == 2
     warned = scan(chartwarden_bin, tmp_path, fixture_path("cluster-admin-grab-1.0.0.tgz"), "--repo", "sandbox")
@@ -212,6 +216,9 @@ def test_a_bad_content_policy_is_a_startup_error_naming_the_key(chartwarden_bin,
     for policy, key in [({"mode": "strict"}, "contentPolicy.mode"),
                         ({"denyKinds": ["Cluster Role"]}, "contentPolicy.denyKinds[0]"),
                         ({"allow": [{"chart": "x"}]}, "contentPolicy.allow[0].kinds"),
+                        ({"allow": [{"chart": "x", "kinds": ["Role"]}]}, "contentPolicy.allow[0]"),
+                        ({"allow": [{"chart": "x", "kinds": ["Role"], "signers": ["ABCD"]}]},
+                         "contentPolicy.allow[0].signers[0]"),
                         ({"dynamicKinds": "maybe"}, "contentPolicy.dynamicKinds"),
                         ({"denykinds": []}, "contentPolicy.denykinds")]:
         config = {"server": {"listen": "127.0.0.1:0",

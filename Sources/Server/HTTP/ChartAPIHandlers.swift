@@ -9,6 +9,7 @@ enum ChartAPIHandlers {
         async throws -> Response {
         let (repository, principals) = try await environment.resolve(.write, request, context: context)
         let uploader = AccessPolicy.actor(principals)
+        let uploaderPrincipals = Set(principals.map(\.description))
         let force = isTrue(request.uri.queryParameters["force"])
         let reader = environment.uploadReader
         do {
@@ -18,7 +19,8 @@ enum ChartAPIHandlers {
                 switch (parts.chart, parts.provenance) {
                 case (let chart?, let provenance):
                     outcome = try await environment.service.upload(chart: chart, provenance: provenance, to: repository,
-                                                                   uploader: uploader, force: force)
+                                                                   uploader: uploader, uploaderPrincipals: uploaderPrincipals,
+                                                                   force: force)
                 case (nil, let provenance?):
                     try await environment.service.attachProvenance(provenance, to: repository, uploader: uploader)
                     outcome = .published
@@ -29,7 +31,8 @@ enum ChartAPIHandlers {
                 let chart = try await reader.readRaw(request)
                 guard !chart.isEmpty else { throw ServiceError(.badRequest, "the upload body is empty") }
                 outcome = try await environment.service.upload(chart: chart, provenance: nil, to: repository,
-                                                               uploader: uploader, force: force)
+                                                               uploader: uploader, uploaderPrincipals: uploaderPrincipals,
+                                                               force: force)
             }
             environment.metrics.upload(repository: repository.name, outcome: outcome == .published ? "saved" : "staged")
             switch outcome {

@@ -83,8 +83,9 @@ public final class ChartService: Sendable {
 
     /// Ingests a chart (and its prov, when given together). Everything is validated and asked of
     /// the provenance gate before the first byte is stored.
+    /// `uploaderPrincipals` are what content-policy exemptions bound to uploaders are checked against.
     public func upload(chart: [UInt8], provenance: [UInt8]?, to repository: ChartRepository, uploader: String,
-                       force: Bool) async throws(ServiceError) -> UploadOutcome {
+                       uploaderPrincipals: Set<String> = [], force: Bool) async throws(ServiceError) -> UploadOutcome {
         let package: ChartPackage = try await offloadMapping { [archiveReader] () throws(ServiceError) in
             do {
                 return try archiveReader.read(bytes: chart)
@@ -95,10 +96,15 @@ public final class ChartService: Sendable {
             }
         }
         let configuration = repository.configuration
-        // What the chart creates is judged before who signed it: refusing costs no gpg run.
-        let contentVerdict = configuration.contentPolicy.mode == .off ? nil : configuration.contentPolicy.evaluate(package)
-        if let contentVerdict, contentVerdict.refusesUpload {
-            try await recordContentRefusal(contentVerdict, repository: configuration.name, uploader: uploader)
+        // What the chart creates is judged before who signed it: refusing costs no gpg run. An
+        // exemption bound to a signer is only pending until the provenance is verified.
+        let digest = SHA256Hasher.hash(chart)
+        var evidence = ContentPolicy.UploadEvidence(digest: "sha256:\(digest.hex)", signerPending: provenance != nil,
+                                                    uploaders: uploaderPrincipals)
+        var contentVerdict = configuration.contentPolicy.mode == .off ? nil
+            : configuration.contentPolicy.evaluate(package, evidence: evidence)
+        if let verdict = contentVerdict, verdict.refusesUpload {
+            try await recordContentRefusal(verdict, repository: configuration.name, uploader: uploader)
         }
         if let provenance, configuration.provenanceMode == .off {
             // Unverified provs are at least for the right chart; verifying modes let the
@@ -109,7 +115,6 @@ public final class ChartService: Sendable {
                     + "not \(package.metadata.name) \(package.metadata.version)")
             }
         }
-        let digest = SHA256Hasher.hash(chart)
         let decision = await provenanceGate.evaluate(ProvenanceSubmission(
             repository: configuration, chartName: package.metadata.name, chartVersion: package.metadata.version,
             chartDigest: digest, provenance: provenance))
@@ -125,9 +130,22 @@ public final class ChartService: Sendable {
             try await recordRejection(verdict, repository: configuration.name, name: package.metadata.name,
                                       version: package.metadata.version, uploader: uploader)
         }
+        if let verdict = contentVerdict, verdict.awaitsSigner {
+            // Decide again with the signer the gate verified (none when staged or unverified).
+            if case .publish(let provenanceVerdict?) = decision, provenanceVerdict.passed {
+                evidence.signer = provenanceVerdict.signerFingerprint
+            }
+            evidence.signerPending = false
+            let decided = configuration.contentPolicy.evaluate(package, evidence: evidence)
+            if decided.refusesUpload {
+                try await recordContentRefusal(decided, repository: configuration.name, uploader: uploader)
+            }
+            contentVerdict = decided
+        }
         let verdictToStore = verdictRecord
         let contentRecord = contentVerdict.map { Self.record($0, repository: configuration.name, refused: false) }
-        let auditDetail = Self.auditDetail(decision, provenance: provenance != nil, content: contentVerdict)
+        let finalContentVerdict = contentVerdict
+        let auditDetail = Self.auditDetail(decision, provenance: provenance != nil, content: finalContentVerdict)
         let record: ChartVersionRecord = try await offloadMapping { [self] () throws(ServiceError) in
             let replacing = try admission(of: package, status: status, force: force, uploader: uploader, in: configuration)
             do {

@@ -1,0 +1,204 @@
+import ChartArchive
+import ContentPolicy
+import Testing
+
+/// Every known way to slip a ClusterRoleBinding past the scanner (issue #19), each mutated a few
+/// thousand ways that keep what Helm renders: the default policy must refuse every one.
+@Suite("Content policy fuzz corpus")
+struct ContentPolicyFuzzTests {
+    typealias Files = [(path: String, text: String)]
+
+    static let body = """
+    metadata:
+      name: grab
+    roleRef:
+      apiGroup: rbac.authorization.k8s.io
+      kind: ClusterRole
+      name: cluster-admin
+    subjects:
+      - kind: ServiceAccount
+        name: default
+        namespace: default
+    """
+
+    /// A document whose `kind` line is `kindLine` (which may be a template action).
+    static func document(kindLine: String) -> String {
+        "apiVersion: rbac.authorization.k8s.io/v1\n\(kindLine)\n\(body)"
+    }
+
+    /// The bypasses of the issue, each a chart's templates that render a ClusterRoleBinding.
+    static let corpus: [(name: String, files: Files, plainKindLine: Bool)] = [
+        ("plain", [("templates/crb.yaml", document(kindLine: "kind: ClusterRoleBinding"))], true),
+        ("json-extension", [("templates/x.json", document(kindLine: "kind: ClusterRoleBinding"))], true),
+        ("no-extension", [("templates/x", document(kindLine: "kind: ClusterRoleBinding"))], true),
+        ("printed-key", [("templates/a.yaml", document(kindLine: #"{{ "kind" }}: ClusterRoleBinding"#))], false),
+        ("printed-line", [("templates/a.yaml", document(kindLine: #"{{ print "kind: ClusterRoleBinding" }}"#))], false),
+        ("printf-newline", [("templates/a.yaml", "x: {{ printf \"y\\nkind: ClusterRoleBinding\" }}\n" + body)], false),
+        ("printf-char", [("templates/a.yaml", #"x: y{{ printf "%c" 10 }}kind: ClusterRoleBinding"# + "\n" + body)], false),
+        ("b64dec", [("templates/a.yaml", #"x: {{ b64dec "eQpraW5kOiBDbHVzdGVyUm9sZUJpbmRpbmc=" }}"# + "\n" + body)], false),
+        ("toYaml-dict", [("templates/a.yaml", "metadata:\n  {{ toYaml (dict \"a\" \"b\" \"kind\" \"ClusterRoleBinding\") }}\n")], false),
+        ("block", [("templates/a.yaml", #"{{ block "b" . }}kind: ClusterRoleBinding{{ end }}"# + "\n" + body)], false),
+        ("define-line", [("templates/a.yaml", #"{{ define "d" }}x: 1{{ end }}kind: ClusterRoleBinding"# + "\n" + body)], false),
+        ("template-call", [("templates/_h.tpl", #"{{ define "d" }}kind: ClusterRoleBinding{{ end }}"#),
+                           ("templates/a.yaml", "apiVersion: v1\n{{ template \"d\" . }}\n" + body)], false),
+        ("include-helper", [("templates/_h.tpl", "{{- define \"d\" -}}\nx: 1\nkind: ClusterRoleBinding\n{{- end }}"),
+                            ("templates/a.yaml", "metadata:\n  {{ include \"d\" . }}\n")], false),
+        ("escaped-key", [("templates/a.yaml", document(kindLine: #""\u006bind": ClusterRoleBinding"#))], false),
+        ("escaped-value", [("templates/a.yaml", document(kindLine: #"kind: "ClusterRole\u0042inding""#))], false),
+        ("merge-key", [("templates/a.yaml", document(kindLine: "<<: {kind: ClusterRoleBinding}"))], false),
+        ("tagged-flow", [("templates/a.yaml", "!!map {kind: ClusterRoleBinding, apiVersion: rbac.authorization.k8s.io/v1}")], false),
+        ("anchored-flow", [("templates/a.yaml", "&a {kind: ClusterRoleBinding, apiVersion: rbac.authorization.k8s.io/v1}")], false),
+        ("explicit-key", [("templates/a.yaml", document(kindLine: "? kind\n: ClusterRoleBinding"))], false),
+        ("bom", [("templates/a.yaml", "\u{FEFF}" + document(kindLine: "kind: ClusterRoleBinding"))], true),
+        ("flow-items", [("templates/a.yaml", "apiVersion: v1\nkind: List\nitems: [{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding}]")], false),
+        ("comment-shift", [("templates/a.yaml", "# header\n" + indented(document(kindLine: "kind: ClusterRoleBinding"), 2))], true),
+        ("glued-branches", [("templates/a.yaml", document(kindLine: "kind: Cluster{{ if true }}RoleBinding{{ end }}"))], false),
+        ("glued-skip", [("templates/a.yaml", document(kindLine: "kind: Cluster\n{{- if false }}\nx\n{{ end -}}\nRoleBinding"))], false),
+        ("trim-join", [("templates/a.yaml", document(kindLine: "kind: Cluster\n{{- /* c */ -}}\nRoleBinding"))], false),
+    ]
+
+    static func indented(_ text: String, _ columns: Int) -> String {
+        let pad = String(repeating: " ", count: columns)
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : pad + $0 }
+            .joined(separator: "\n")
+    }
+
+    /// SplitMix64: the same mutations on every run.
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// Mutations that keep what Helm renders. `plain` marks texts whose kind line is `kind: ClusterRoleBinding`.
+    static func mutate(_ files: Files, plain: Bool, using generator: inout Generator) -> Files {
+        var files = files
+        let target = files.count - 1
+        var text = files[target].text
+        var path = files[target].path
+        for _ in 0..<Int.random(in: 1...4, using: &generator) {
+            switch Int.random(in: 0..<15, using: &generator) {
+            case 0: text = indented(text, Int.random(in: 1...6, using: &generator))
+            case 1:
+                var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                // Not next to a trim marker, which would glue the comment to a line it then hides.
+                let safe = (0...lines.count).filter { index in
+                    (index == lines.count || !lines[index].contains("{{-")) && (index == 0 || !lines[index - 1].contains("-}}"))
+                }
+                if let index = safe.randomElement(using: &generator) { lines.insert("# comment", at: index) }
+                text = lines.joined(separator: "\n")
+            case 2: text = "\u{FEFF}" + text
+            case 3 where plain:
+                let key = ["kind", "\"kind\"", "'kind'", "\"\\u006bind\"", "\"\\x6bind\"", "Kind"].randomElement(using: &generator)!
+                let value = ["ClusterRoleBinding", "\"ClusterRoleBinding\"", "'ClusterRoleBinding'",
+                             "\"ClusterRole\\u0042inding\"", "!!str ClusterRoleBinding", "ClusterRoleBinding # c",
+                             "\"Cluster\\\n  RoleBinding\"", "{{ \"ClusterRoleBinding\" }}"].randomElement(using: &generator)!
+                text = text.replacingOccurrences(of: "kind: ClusterRoleBinding", with: "\(key): \(value)")
+            case 4 where plain:
+                // Block to flow: one line per key of the root mapping.
+                text = "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: grab}}"
+            case 5: text = "{{- if .Values.rbac }}\n" + text + "\n{{- end }}"
+            case 6: text = "{{ with .Values }}" + text + "{{ end }}"
+            case 7: text = "{{- range $i := until 1 }}\n---\n" + text + "\n{{- end }}"
+            case 8:
+                // Into a define in a partial, used from the template.
+                let name = "m\(Int.random(in: 0..<1000, using: &generator))"
+                files.insert(("templates/_m\(files.count).tpl", "{{- define \"\(name)\" -}}\n\(text)\n{{- end -}}"), at: 0)
+                text = ["{{ include \"\(name)\" . }}", "{{- template \"\(name)\" . }}", "{{ include \"\(name)\" . | nindent 0 }}",
+                        "{{ include \"\(name)\" (dict \"x\" 1) }}"].randomElement(using: &generator)!
+            case 9:
+                let name = Self.baseName(path)
+                path = "templates/" + name + [".json", ".txt", ".tpl", "", ".yml", ".j2"].randomElement(using: &generator)!
+            case 10: text = "---\n" + text
+            case 11: text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: decoy\n---\n" + text
+            case 12: text = "{{- /* note */ -}}\n" + text
+            case 13: text += "\n..."
+            case 14: text = text.replacingOccurrences(of: "\n", with: "\r\n")
+            default: break
+            }
+        }
+        files[target] = (path, text)
+        return files
+    }
+
+    static func baseName(_ path: String) -> String {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        return name.split(separator: ".").first.map(String.init) ?? name
+    }
+
+    static func refused(_ files: Files) -> Bool {
+        let sources = files.map { ManifestKindScanner.Source(file: $0.path, chartPath: $0.path, text: $0.text) }
+        let findings = ManifestKindScanner().scan(sources)
+        return ContentPolicy.default.evaluate(chart: "fuzz", version: "1.0.0", findings: findings, scannedFiles: files.count)
+            .refusesUpload
+    }
+
+    @Test(arguments: corpus.map(\.name))
+    func eachBypassIsRefused(_ name: String) {
+        let entry = Self.corpus.first { $0.name == name }!
+        #expect(Self.refused(entry.files), "\(name) passed the scanner")
+    }
+
+    @Test func mutationsOfEveryBypassAreRefused() {
+        var generator = Generator(state: 19)
+        var escaped: [String] = []
+        for round in 0..<150 {
+            for entry in Self.corpus {
+                let files = Self.mutate(entry.files, plain: entry.plainKindLine, using: &generator)
+                if !Self.refused(files) {
+                    escaped.append("\(entry.name) #\(round): " + files.map { "\($0.path):\n\($0.text)" }.joined(separator: "\n"))
+                }
+            }
+        }
+        #expect(escaped.isEmpty, "\(escaped.count) mutations passed, first: \(escaped.first ?? "")")
+    }
+
+    @Test func ordinaryPatternsStayReadable() {
+        let helpers = """
+        {{- define "x.labels" -}}
+        app: x
+        {{ include "x.selector" . }}
+        {{- end }}
+        {{- define "x.selector" -}}
+        tier: {{ .Values.tier | quote }}
+        {{- end }}
+        {{- define "x.fullname" -}}
+        {{- if .Values.fullnameOverride }}
+        {{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+        {{- else }}
+        {{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}
+        {{- end }}
+        {{- end }}
+        """
+        let deployment = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {{ include "x.fullname" . }}
+          labels:
+            {{- include "x.labels" . | nindent 4 }}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: app
+                  resources:
+                    {{- toYaml .Values.resources | nindent 12 }}
+                  {{- with .Values.env }}
+                  env:
+                    {{- toYaml . | nindent 12 }}
+                  {{- end }}
+        """
+        let sources = [ManifestKindScanner.Source(file: "templates/_helpers.tpl", chartPath: "templates/_helpers.tpl", text: helpers),
+                       ManifestKindScanner.Source(file: "templates/deployment.yaml", chartPath: "templates/deployment.yaml", text: deployment)]
+        let findings = ManifestKindScanner().scan(sources)
+        #expect(findings.map(\.kind) == ["Deployment"])
+        #expect(findings.allSatisfy { !$0.isDynamic })
+    }
+}
+
