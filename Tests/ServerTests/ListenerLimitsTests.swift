@@ -120,10 +120,36 @@ struct CertificateRejectionAggregatorTests {
         var aggregator = CertificateRejectionAggregator(maximumBuckets: 2)
         _ = aggregator.record(address: "a", reason: "r", minute: 1)
         _ = aggregator.record(address: "b", reason: "r", minute: 1)
-        #expect(aggregator.record(address: "c", reason: "r", minute: 1) == .dropped)
+        #expect(aggregator.record(address: "c", reason: "r", minute: 1) == .overflowed)
+        #expect(aggregator.record(address: "d", reason: "r", minute: 1) == .overflowed)
         #expect(aggregator.record(address: "a", reason: "r", minute: 1) == .counted, "existing buckets still count")
-        #expect(aggregator.takeDropped() == 1)
+        #expect(aggregator.takeDropped() == 2)
         #expect(aggregator.takeDropped() == 0)
+        // Past the bound, refusals are still audited, in one overflow bucket per minute.
+        let taken = aggregator.take()
+        #expect(taken.map(\.address) == ["a", "b", "*"])
+        #expect(taken.last?.count == 2)
+    }
+
+    /// The event carries its last refusal's time: a `since` poller that read the minute's start
+    /// already must still see it.
+    @Test func aBucketIsStampedWithItsLastRefusal() {
+        var aggregator = CertificateRejectionAggregator(maximumBuckets: 2)
+        let first = Date(timeIntervalSince1970: 600)
+        _ = aggregator.record(address: "a", reason: "r", minute: 10, at: first.addingTimeInterval(5))
+        _ = aggregator.record(address: "a", reason: "r", minute: 10, at: first.addingTimeInterval(40))
+        #expect(aggregator.take()[0].last == first.addingTimeInterval(40))
+    }
+
+    @Test func refusalsFromOneIPv6Slash64ShareABucket() throws {
+        var aggregator = CertificateRejectionAggregator(maximumBuckets: 2)
+        for host in ["2001:db8::1", "2001:db8::2", "2001:db8::ffff:3"] {
+            let address = AddressGroup(try SocketAddress(ipAddress: host, port: 1)).description
+            _ = aggregator.record(address: address, reason: "r", minute: 1)
+        }
+        let taken = aggregator.take()
+        #expect(taken.count == 1)
+        #expect(taken.first?.count == 3)
     }
 
     @Test func reasonsAreBounded() {
@@ -145,7 +171,7 @@ struct CertificateRejectionAggregatorTests {
         await auditor.flush(all: false, now: now)
         #expect(await written.buckets.isEmpty, "the minute is not over")
         await auditor.flush(all: false, now: now.addingTimeInterval(60))
-        #expect(await written.buckets == [.init(address: "127.0.0.1", minute: 10, count: 25, reasons: ["expired"])])
+        #expect(await written.buckets == [.init(address: "127.0.0.1", minute: 10, count: 25, reasons: ["expired"], last: now)])
     }
 
     actor Written {
