@@ -19,6 +19,9 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
     /// Plaintext not encrypted yet: written before the handshake completed, or held while the
     /// channel is not writable (see `TLSFlowControl`).
     private var bufferedWrites = CircularBuffer<(ByteBuffer, EventLoopPromise<Void>?)>(initialCapacity: 4)
+    /// A close asked for while the peer had not read what is queued: done once it has, or when
+    /// the next close forces it (`RequestTimeoutHandler` bounds the wait).
+    private var pendingClose: (mode: CloseMode, promise: EventLoopPromise<Void>?)?
     /// A flush arrived during the handshake; honoured once it completes.
     private var flushPending = false
     private var plaintext: ByteBuffer?
@@ -77,12 +80,16 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
     }
 
     public func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if case .resume(let issueHeldRead) = flowControl.writabilityChanged(isWritable: context.channel.isWritable) {
+        if flowControl.writabilityChanged(isWritable: context.channel.isWritable) == .resume {
             if stateMachine.state == .active, !bufferedWrites.isEmpty {
                 encryptBufferedWrites(context: context)
                 context.flush()
             }
-            if issueHeldRead { context.read() }
+            if bufferedWrites.isEmpty, let pending = pendingClose {
+                pendingClose = nil
+                closeNow(context: context, mode: pending.mode, promise: pending.promise)
+            }
+            if flowControl.takeHeldRead(isWritable: context.channel.isWritable) { context.read() }
         }
         context.fireChannelWritabilityChanged()
     }
@@ -92,6 +99,8 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
         let action = stateMachine.channelInactive()
         deliverPlaintext(context: context)
         failBufferedWrites(TLSError(.connectionClosing, "the connection closed"))
+        pendingClose?.promise?.fail(ChannelError.alreadyClosed)
+        pendingClose = nil
         if action == .reportUncleanShutdown {
             context.fireErrorCaught(TLSError(.uncleanShutdown, "peer closed the connection without close_notify"))
         }
@@ -126,17 +135,41 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
             context.close(mode: mode, promise: promise)
             return
         }
+        var promise = promise
+        if let pending = pendingClose {
+            // Asked again (the read deadline): close now, with what the peer has read.
+            pendingClose = nil
+            if let earlier = pending.promise {
+                if let promise { earlier.futureResult.cascade(to: promise) }
+                promise = earlier
+            }
+        } else if stateMachine.state == .active, !bufferedWrites.isEmpty, !context.channel.isWritable {
+            // The rest of a response is queued behind what the peer has not read yet.
+            pendingClose = (mode, promise)
+            return
+        }
+        closeNow(context: context, mode: mode, promise: promise)
+    }
+
+    private func closeNow(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
         switch stateMachine.closeRequested() {
         case .sendCloseNotifyAndClose:
-            encryptBufferedWrites(context: context, all: true)
-            connection.sendCloseNotify()
-            sendCiphertext(context: context, promise: nil)
-            context.flush()
+            sendCloseNotify(context: context)
             context.close(mode: mode, promise: promise)
         default:
             failBufferedWrites(TLSError(.connectionClosing, "the TLS connection is closing"))
             context.close(mode: mode, promise: promise)
         }
+    }
+
+    /// Encrypts what is buffered only while the peer reads, then close_notify: encrypting all of
+    /// it for a peer that does not read would copy every queued answer into ciphertext for nobody.
+    private func sendCloseNotify(context: ChannelHandlerContext) {
+        encryptBufferedWrites(context: context)
+        failBufferedWrites(TLSError(.connectionClosing, "the peer did not read the rest before the close"))
+        connection.sendCloseNotify()
+        sendCiphertext(context: context, promise: nil)
+        context.flush()
     }
 
     // MARK: actions
@@ -178,10 +211,7 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
             failBufferedWrites(error)
         case .sendCloseNotifyAndClose:
             deliverPlaintext(context: context)
-            encryptBufferedWrites(context: context, all: true)
-            connection.sendCloseNotify()
-            sendCiphertext(context: context, promise: nil)
-            context.flush()
+            sendCloseNotify(context: context)
             context.close(promise: nil)
         case .closeSocket:
             deliverPlaintext(context: context)
@@ -204,11 +234,11 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
         context.fireChannelRead(wrapInboundOut(buffer))
     }
 
-    /// Encrypts buffered writes while the channel is writable (or all of them, when closing), one
+    /// Encrypts buffered writes while the channel is writable, one
     /// batch at a time: a run of small writes merged into one record, or one chunk of a large one.
     /// A batch's socket write carries the promises of the plaintext writes it finished.
-    private func encryptBufferedWrites(context: ChannelHandlerContext, all: Bool = false) {
-        while all || flowControl.mayEncrypt(pendingPlaintext: !bufferedWrites.isEmpty), !bufferedWrites.isEmpty {
+    private func encryptBufferedWrites(context: ChannelHandlerContext) {
+        while flowControl.mayEncrypt(pendingPlaintext: !bufferedWrites.isEmpty), !bufferedWrites.isEmpty {
             var promises: [EventLoopPromise<Void>] = []
             var plaintext: ByteBuffer
             let first = bufferedWrites.first!

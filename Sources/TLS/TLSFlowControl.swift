@@ -16,8 +16,9 @@ public struct TLSFlowControl: Sendable, Equatable {
     public enum WritabilityAction: Equatable, Sendable {
         /// Nothing to do until the channel drains.
         case wait
-        /// Encrypt buffered plaintext again; then issue the read held meanwhile, if any.
-        case resume(issueHeldRead: Bool)
+        /// Encrypt buffered plaintext again; then ask `takeHeldRead` whether to issue the read
+        /// held meanwhile.
+        case resume
     }
 
     public private(set) var isWritable = true
@@ -35,10 +36,17 @@ public struct TLSFlowControl: Sendable, Equatable {
 
     public mutating func writabilityChanged(isWritable: Bool) -> WritabilityAction {
         self.isWritable = isWritable
-        guard isWritable else { return .wait }
-        let held = readHeld
+        return isWritable ? .resume : .wait
+    }
+
+    /// Whether to issue the held read now. Asked after resuming, with the channel's writability
+    /// at that moment: encrypting what was buffered may have made it unwritable again, and then
+    /// the read stays held for the next drain.
+    public mutating func takeHeldRead(isWritable: Bool) -> Bool {
+        self.isWritable = isWritable
+        guard readHeld, isWritable else { return false }
         readHeld = false
-        return .resume(issueHeldRead: held)
+        return true
     }
 
     /// Whether another batch of plaintext may be encrypted now.

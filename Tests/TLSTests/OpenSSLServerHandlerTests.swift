@@ -102,6 +102,49 @@ struct OpenSSLServerHandlerTests {
         #expect(client.read().bytes == large)
     }
 
+    /// A close while the peer is not reading must not encrypt every queued answer for nobody:
+    /// a half-close (`Connection: close`) waits for the peer to drain; the next close (the read
+    /// deadline) sends close_notify alone and fails what is still queued.
+    @Test func closingWhileThePeerIsNotReadingSendsCloseNotifyAlone() throws {
+        let (channel, _) = try makeChannel()
+        let client = MemoryTLSClient(caPath: Self.tls + "/ca.crt")
+        try pump(channel, client)
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        let write = channel.writeAndFlush(ByteBuffer(bytes: [UInt8](repeating: 0x63, count: 300_000)))
+        channel.close(mode: .output, promise: nil)
+        #expect(channel.isActive, "the half-close waits for the peer to drain")
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        channel.close(promise: nil)
+        var ciphertext = 0
+        while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
+            ciphertext += buffer.readableBytes
+            client.receive(buffer)
+        }
+        #expect(ciphertext < 1_000, "close_notify alone")
+        let received = client.read()
+        #expect(received.closeNotify)
+        #expect(received.bytes.isEmpty)
+        #expect(throws: (any Error).self) { try write.wait() }
+    }
+
+    @Test func aHalfCloseWaitingForTheDrainSendsEverythingFirst() throws {
+        let (channel, _) = try makeChannel()
+        let client = MemoryTLSClient(caPath: Self.tls + "/ca.crt")
+        try pump(channel, client)
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        let large = [UInt8](repeating: 0x64, count: 300_000)
+        channel.writeAndFlush(ByteBuffer(bytes: large), promise: nil)
+        channel.close(mode: .output, promise: nil)
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        try pump(channel, client)
+        let received = client.read()
+        #expect(received.bytes == large)
+        #expect(received.closeNotify)
+    }
+
     @Test func tls12WithAnAEADCipherWorks() throws {
         let (channel, handler) = try makeChannel()
         let client = MemoryTLSClient(caPath: Self.tls + "/ca.crt", maxVersion: TLS1_2_VERSION)

@@ -101,7 +101,7 @@ def trickle(connection, data, interval=0.5, give_up=60):
     return None
 
 
-def pipeline_attack(server, request, connections, requests):
+def pipeline_attack(server, request, connections, requests, served_timeout=20):
     """Opens `connections` TLS connections that each send `requests` pipelined copies of
     `request` and never read. Returns the peak growth of the server's resident memory, and
     whether a normal client got index.yaml meanwhile. Stops early past MEMORY_BOUND."""
@@ -138,7 +138,7 @@ def pipeline_attack(server, request, connections, requests):
                 break
             if served is None and not any(thread.is_alive() for thread in threads):
                 # Every attacker has sent all it could; the server holds their connections open.
-                served = server.curl("/stable/index.yaml", timeout=20).status
+                served = server.curl("/stable/index.yaml", timeout=served_timeout).status
                 # Watch a little longer: answers queued per connection must stay bounded.
                 deadline = min(deadline, time.monotonic() + 3)
             select.select([], [], [], 0.1)  # sampling period
@@ -337,3 +337,131 @@ def test_refused_client_certificates_are_audited_once_per_address_and_minute(ser
     assert 1 <= len(rows) <= minutes, rows
     assert all(e["detail"]["address"] == "127.0.0.1" for e in rows), rows
     assert "unable to get local issuer" in rows[0]["detail"]["tls"], rows
+
+
+# --- 5. follow-up review (#19): held input, half-closed connections, per-address cap ---------
+
+def test_pipelining_nonstop_while_reading_a_little_is_not_read_ahead(server_factory, tmp_path):
+    """A client that pipelines index GETs nonstop and reads ~33 KB per cycle toggles the channel's
+    writability on every cycle. The server must read its requests only as fast as it answers
+    them: before the fix it kept reading (and holding) everything the client sent."""
+    server = server_factory(roomy_timeout)
+    size = publish_big_index(server, tmp_path)
+    request = b"GET /stable/index.yaml HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    chunk = request * 1_000
+    connection = tls_connect(server.port)
+    connection.setblocking(False)
+    sent = received = 0
+    limit = 24 * 1024 * 1024  # the old server took all of it
+    deadline = time.monotonic() + 20
+    while sent < limit and time.monotonic() < deadline:
+        _, writable, _ = select.select([], [connection], [], 0.05)
+        if writable:
+            try:
+                sent += connection.send(chunk)
+            except (ssl.SSLWantWriteError, ssl.SSLWantReadError, BlockingIOError):
+                pass
+        readable, _, _ = select.select([connection], [], [], 0.01)
+        if readable:
+            try:
+                received += len(connection.recv(33_000))
+            except (ssl.SSLWantReadError, BlockingIOError):
+                pass
+    connection.close()
+    answered = received // size + 1
+    print(f"sent {sent // 1024} KiB of requests, received {received // 1024} KiB ({answered} answers)")
+    # What was read ahead of the answers fits in socket buffers, not in the server's memory.
+    assert sent - answered * len(request) < 16 * 1024 * 1024, (sent, received)
+    assert server.process.poll() is None
+
+
+def open_descriptors(server):
+    return len(os.listdir(f"/proc/{server.process.pid}/fd"))
+
+
+def test_connection_close_with_a_pipelined_request_is_closed(server):
+    """`Connection: close` plus a second request in the same record: one answer, the output is
+    half-closed (the client sees close_notify and FIN), and the second request stays counted in
+    flight. The server must still close its side within the read timeout (3 s; bound 20 s), or
+    2048 such connections fill maxConnections. Seen from the server: its descriptors return."""
+    baseline = open_descriptors(server)
+    connections = []
+    for _ in range(10):
+        connection = tls_connect(server.port)
+        connection.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                           b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        assert connection.recv(65536).startswith(b"HTTP/1.1 200")
+        connections.append(connection)  # kept open: the client never closes its side
+    assert open_descriptors(server) >= baseline + 10
+    deadline = time.monotonic() + 20
+    while open_descriptors(server) > baseline + 2 and time.monotonic() < deadline:
+        select.select([], [], [], 0.2)  # polling period, bounded by the deadline above
+    remaining = open_descriptors(server) - baseline
+    for connection in connections:
+        connection.close()
+    assert remaining <= 2, f"{remaining} half-closed connections still open on the server"
+
+
+def connect_from(port, source):
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.settimeout(20)
+    raw.bind((source, 0))
+    raw.connect(("127.0.0.1", port))
+    return tls_context().wrap_socket(raw, server_hostname="localhost")
+
+
+def test_one_address_cannot_take_every_slot(server_factory):
+    def limited(config):
+        config["server"]["maxConnectionsPerAddress"] = 3
+        config["server"]["readTimeoutSeconds"] = 30
+    server = server_factory(limited)
+    held = []
+    for _ in range(3):
+        connection = connect_from(server.port, "127.0.0.2")
+        connection.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        assert connection.recv(65536).startswith(b"HTTP/1.1 200")
+        held.append(connection)
+    try:
+        connect_from(server.port, "127.0.0.2")
+        raise AssertionError("a fourth connection from one address completed its handshake")
+    except (ssl.SSLError, ConnectionError, OSError):
+        pass
+    # Another address is still served.
+    other = connect_from(server.port, "127.0.0.3")
+    other.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert other.recv(65536).startswith(b"HTTP/1.1 200")
+    other.close()
+    for connection in held:
+        connection.close()
+
+
+def test_a_descriptor_limit_below_max_connections_is_refused_at_start(chartwarden_bin, tmp_path):
+    import resource
+    import subprocess
+    import yaml
+    from conftest import base_config
+    config = base_config(tmp_path / "data")
+    config["server"]["maxConnections"] = 2048
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+
+    def low_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (512, 512))
+    result = subprocess.run([chartwarden_bin, "serve", "--config", str(path)], capture_output=True, text=True,
+                            timeout=30, preexec_fn=low_limit)
+    assert result.returncode != 0, result.stdout
+    assert "server.maxConnections" in result.stderr + result.stdout, result.stderr
+    assert "RLIMIT_NOFILE" in result.stderr + result.stdout, result.stderr
+
+
+def test_pipelined_tiny_http1_requests_keep_memory_bounded(server_factory):
+    """Tiny requests the fast path leaves to Hummingbird: one large read used to decode into
+    thousands of requests buffered at once per connection. Their answers are small enough to sit
+    in the socket buffers, so the server answers them all at full speed: the normal client waits
+    for CPU (a debug build on a shared machine), not for memory; its bound is generous."""
+    server = server_factory(roomy_timeout)
+    request = b"GET /health HTTP/1.1\r\n\r\n"
+    peak, served = pipeline_attack(server, request, ATTACK_CONNECTIONS, PIPELINED_REQUESTS, served_timeout=90)
+    assert peak < MEMORY_BOUND, f"resident memory grew by {peak // (1024 * 1024)} MB"
+    assert served == 200
+    assert server.process.poll() is None

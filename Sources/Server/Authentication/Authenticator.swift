@@ -116,7 +116,7 @@ final class Authenticator: Sendable {
     private static func recordCertificateRejections(_ bucket: CertificateRejectionAggregator.Bucket,
                                                     metadata: any MetadataStore, threadPool: NIOThreadPool,
                                                     logger: Logger) async {
-        let event = AuditEvent(at: Date(timeIntervalSince1970: Double(bucket.minute) * 60), repository: nil,
+        let event = AuditEvent(at: bucket.last ?? Date(timeIntervalSince1970: Double(bucket.minute) * 60), repository: nil,
                                actor: "anonymous", action: "authenticate", outcome: "denied", subject: bucket.address,
                                detail: detail(["reason": "client-certificate", "tls": bucket.reasons.joined(separator: "; "),
                                                "address": bucket.address, "count": String(bucket.count)]))

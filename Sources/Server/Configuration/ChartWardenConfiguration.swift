@@ -30,6 +30,8 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         public var maxHeaderBytes: Int
         /// Open connections per TLS listener; more are closed at accept, before any TLS work.
         public var maxConnections: Int
+        /// Open connections per client address (IPv6 grouped by /64) per TLS listener.
+        public var maxConnectionsPerAddress: Int
         /// Multipart field names, as ChartMuseum's `--chart-post-form-field-name`.
         public var chartFormField: String
         public var provFormField: String
@@ -143,7 +145,7 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
     private static func parseServer(_ top: YAMLMappingReader) throws(ConfigurationError) -> Server {
         guard let server = try top.mapping("server", allowedKeys: [
             "listen", "publicURL", "tls", "plaintextListen", "adminListen", "maxUploadBytes", "readTimeoutSeconds",
-            "maxHeaderBytes", "maxConnections", "chartFormField", "provFormField",
+            "maxHeaderBytes", "maxConnections", "maxConnectionsPerAddress", "chartFormField", "provFormField",
         ]) else {
             throw ConfigurationError(key: "server", "is required")
         }
@@ -197,6 +199,7 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
             readTimeoutSeconds: try server.int("readTimeoutSeconds", range: 1...3_600) ?? 30,
             maxHeaderBytes: try server.int("maxHeaderBytes", range: 1_024...(1 << 20)) ?? 32 * 1_024,
             maxConnections: try server.int("maxConnections", range: 1...1_000_000) ?? 2_048,
+            maxConnectionsPerAddress: try server.int("maxConnectionsPerAddress", range: 1...1_000_000) ?? 64,
             chartFormField: try server.string("chartFormField") ?? "chart",
             provFormField: try server.string("provFormField") ?? "prov")
     }

@@ -1,7 +1,10 @@
-/// Folds handshakes refused for their client certificate into one audit event per address and
-/// minute, as a pure value. A flood of bad handshakes costs a counter increment each, not a
-/// database write each; the number of pending (address, minute) buckets is bounded, and
-/// refusals that would open a bucket past the bound are dropped and counted.
+import Foundation
+
+/// Folds handshakes refused for their client certificate into one audit event per address (IPv6
+/// by /64, `AddressGroup`) and minute, as a pure value. A flood of bad handshakes costs a counter
+/// increment each, not a database write each; the number of pending (address, minute) buckets is
+/// bounded, and refusals that would open a bucket past the bound go to the minute's one overflow
+/// bucket (address `*`), counted as overflowed: still audited, no longer per address.
 struct CertificateRejectionAggregator: Sendable, Equatable {
     struct Bucket: Sendable, Equatable {
         let address: String
@@ -10,11 +13,18 @@ struct CertificateRejectionAggregator: Sendable, Equatable {
         var count: Int
         /// Distinct OpenSSL reasons, at most `maximumReasons`.
         var reasons: [String]
+        /// The latest refusal: the event's time, so a reader polling with `since` sees it even
+        /// when the bucket is written after the minute it started in.
+        var last: Date?
     }
+
+    /// The address of the overflow bucket.
+    static let overflowAddress = "*"
 
     enum Outcome: Equatable, Sendable {
         case counted
-        case dropped
+        /// Counted in the overflow bucket: the bucket table was full.
+        case overflowed
     }
 
     static let maximumReasons = 4
@@ -24,31 +34,43 @@ struct CertificateRejectionAggregator: Sendable, Equatable {
     /// In the order they were opened: older minutes first.
     private(set) var buckets: [Bucket] = []
     private var indexByKey: [String: Int] = [:]
-    /// Refusals not recorded because the queue was full, since the last `takeDropped()`.
+    /// Refusals counted in an overflow bucket because the table was full, since the last
+    /// `takeDropped()`.
     private(set) var dropped = 0
 
     init(maximumBuckets: Int) {
         self.maximumBuckets = maximumBuckets
     }
 
-    mutating func record(address: String, reason: String, minute: Int64) -> Outcome {
-        let key = "\(minute) \(address)"
-        if let index = indexByKey[key] {
-            buckets[index].count += 1
-            let reason = String(reason.prefix(Self.maximumReasonLength))
-            if buckets[index].reasons.count < Self.maximumReasons, !buckets[index].reasons.contains(reason) {
-                buckets[index].reasons.append(reason)
-            }
+    mutating func record(address: String, reason: String, minute: Int64, at time: Date? = nil) -> Outcome {
+        let reason = String(reason.prefix(Self.maximumReasonLength))
+        if let index = indexByKey["\(minute) \(address)"] {
+            count(reason, at: time, in: index)
             return .counted
         }
         guard buckets.count < maximumBuckets else {
             dropped += 1
-            return .dropped
+            let key = "\(minute) \(Self.overflowAddress)"
+            if let index = indexByKey[key] {
+                count(reason, at: time, in: index)
+            } else {
+                // At most one per pending minute past the bound.
+                indexByKey[key] = buckets.count
+                buckets.append(Bucket(address: Self.overflowAddress, minute: minute, count: 1, reasons: [reason], last: time))
+            }
+            return .overflowed
         }
-        indexByKey[key] = buckets.count
-        buckets.append(Bucket(address: address, minute: minute, count: 1,
-                              reasons: [String(reason.prefix(Self.maximumReasonLength))]))
+        indexByKey["\(minute) \(address)"] = buckets.count
+        buckets.append(Bucket(address: address, minute: minute, count: 1, reasons: [reason], last: time))
         return .counted
+    }
+
+    private mutating func count(_ reason: String, at time: Date?, in index: Int) {
+        buckets[index].count += 1
+        if let time { buckets[index].last = max(buckets[index].last ?? time, time) }
+        if buckets[index].reasons.count < Self.maximumReasons, !buckets[index].reasons.contains(reason) {
+            buckets[index].reasons.append(reason)
+        }
     }
 
     /// Removes and returns the buckets of minutes before `minute` (complete ones), or all of them.

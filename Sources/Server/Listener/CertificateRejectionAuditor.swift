@@ -27,7 +27,7 @@ final class CertificateRejectionAuditor: Service, Sendable {
     /// Called on the event loop for every refused handshake.
     func record(address: String, reason: String, at date: Date = Date()) {
         let minute = Self.minute(of: date)
-        _ = state.withLock { $0.record(address: address, reason: reason, minute: minute) }
+        _ = state.withLock { $0.record(address: address, reason: reason, minute: minute, at: date) }
     }
 
     /// Writes the buckets of complete minutes, or all of them.

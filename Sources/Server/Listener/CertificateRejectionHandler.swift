@@ -16,7 +16,8 @@ final class CertificateRejectionHandler: ChannelInboundHandler, RemovableChannel
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let error = error as? TLSError, error.code == .clientCertificateRejected {
-            authenticator.recordCertificateRejection(client: context.channel.remoteAddress?.ipAddress ?? "unknown",
+            let client = context.channel.remoteAddress.map { AddressGroup($0).description } ?? "unknown"
+            authenticator.recordCertificateRejection(client: client,
                                                      reason: error.message)
         }
         context.fireErrorCaught(error)

@@ -24,6 +24,8 @@ public struct ChartWardenServer: Sendable {
     public init(configuration: ChartWardenConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
+        try DescriptorBudget(listeners: configuration.server.adminListen == nil ? 1 : 2,
+                             maxConnections: configuration.server.maxConnections).ensure()
         let dataDirectory = configuration.storage.dataDirectory
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
@@ -85,14 +87,18 @@ public struct ChartWardenServer: Sendable {
         let readTimeout = TimeAmount.seconds(Int64(configuration.server.readTimeoutSeconds))
         let maxConnections = configuration.server.maxConnections
         let fastPath = HelmFastPathHandler.Dependencies(service: service, metrics: metrics, logger: logger)
-        let mainLimiter = ConnectionLimiter(limit: maxConnections)
+        let perAddress = configuration.server.maxConnectionsPerAddress
+        let mainLimiter = ConnectionLimiter(limit: maxConnections, perAddressLimit: perAddress)
         let tlsServer = HTTPServerBuilder { responder in
             OpenSSLChildChannel(base: HTTP1Channel(responder: responder, configuration: tlsHTTP1), contexts: contexts,
                                 fastPath: fastPath, authenticator: authenticator, readTimeout: readTimeout,
                                 limiter: mainLimiter, metrics: metrics)
         }
         let listen = configuration.server.listen
+        // ServiceGroup stops services in reverse order: the auditor, listed first, stops last, so
+        // its final flush sees the refusals of connections the listeners drained.
         var services: [any Service] = [
+            authenticator.certificateRejections,
             Application(router: router, server: tlsServer,
                         configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
                         onServerRunning: { channel in
@@ -100,14 +106,13 @@ public struct ChartWardenServer: Sendable {
                         },
                         logger: logger),
             TLSReloadService(contexts: contexts, logger: logger),
-            authenticator.certificateRejections,
         ]
         let ttls = configuration.repositories.filter { $0.provenanceMode == .enforce }.map(\.stagingTTLSeconds)
         if let shortest = ttls.min() {
             services.append(StagingSweeper(service: service, interval: .seconds(max(1, min(shortest, 60)))))
         }
         if let adminListen {
-            let adminLimiter = ConnectionLimiter(limit: maxConnections)
+            let adminLimiter = ConnectionLimiter(limit: maxConnections, perAddressLimit: perAddress)
             let adminServer = HTTPServerBuilder { responder in
                 OpenSSLChildChannel(base: HTTP1Channel(responder: responder, configuration: tlsHTTP1), contexts: contexts,
                                     fastPath: nil, authenticator: authenticator, readTimeout: readTimeout,

@@ -43,8 +43,7 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var unflushedBytes = 0
     /// Requests received but not answered yet, because the peer is not reading.
     private var heldInput: ByteBuffer?
-    /// A read was asked for while input was held; issued once it is answered.
-    private var readHeld = false
+    private var gate = FastPathInputGate()
     /// Metrics handles this connection used, so a busy connection looks each up once.
     private struct MetricsKey: Hashable {
         let route: String
@@ -71,11 +70,36 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             held.writeBuffer(&buffer)
             buffer = held
         }
-        answer(buffer, context: context)
+        process(buffer, context: context)
+        answerHeld(context: context)
+    }
+
+    /// Answers what `input` holds, with the gate closed to writability events meanwhile.
+    private func process(_ input: ByteBuffer, context: ChannelHandlerContext) {
+        guard gate.answering(totalBytes: input.readableBytes) == .answer else {
+            // The peer pipelines far more than it reads.
+            gate.answered(heldBytes: 0)
+            context.close(promise: nil)
+            return
+        }
+        answerRequests(in: input, context: context)
+        gate.answered(heldBytes: heldInput?.readableBytes ?? 0)
+    }
+
+    /// Answers held input while the channel is writable: a drain seen while answering (a flush
+    /// fires writability events re-entrantly) was left to this loop.
+    private func answerHeld(context: ChannelHandlerContext) {
+        while context.channel.isWritable, !passingThrough, let held = heldInput {
+            heldInput = nil
+            process(held, context: context)
+            if unflushedBytes > 0 { flushAnswers(context: context) }
+            // Held input that turned out to be for the HTTP/1 pipeline was just passed on.
+            if passingThrough { context.fireChannelReadComplete() }
+        }
     }
 
     /// Answers the requests in `buffer` in order while the channel is writable; holds the rest.
-    private func answer(_ input: ByteBuffer, context: ChannelHandlerContext) {
+    private func answerRequests(in input: ByteBuffer, context: ChannelHandlerContext) {
         var buffer = input
         while buffer.readableBytes > 0 {
             guard context.channel.isWritable else {
@@ -83,13 +107,13 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             guard case .request(let head, let length) = SimpleRequestHead.parse(buffer),
-                  let answer = answer(head) else {
+                  let prepared = prepareAnswer(for: head) else {
                 passingThrough = true
                 context.fireChannelRead(wrapInboundOut(buffer))
                 return
             }
             buffer.moveReaderIndex(forwardBy: length)
-            write(answer, for: head, context: context)
+            write(prepared, for: head, context: context)
             context.triggerUserOutboundEvent(RequestProgressEvent.requestAnswered, promise: nil)
             if unflushedBytes >= Self.flushThreshold { flushAnswers(context: context) }
         }
@@ -106,17 +130,10 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, let held = heldInput {
-            heldInput = nil
-            answer(held, context: context)
-            if unflushedBytes > 0 { flushAnswers(context: context) }
-            // Held input that turned out to be for the HTTP/1 pipeline was just passed on.
-            if passingThrough { context.fireChannelReadComplete() }
+        if gate.writabilityChanged(isWritable: context.channel.isWritable) == .answerHeld {
+            answerHeld(context: context)
         }
-        if heldInput == nil, readHeld {
-            readHeld = false
-            context.read()
-        }
+        if gate.takeHeldRead(isWritable: context.channel.isWritable) { context.read() }
         context.fireChannelWritabilityChanged()
     }
 
@@ -127,24 +144,21 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: outbound
 
-    /// No more input while unanswered requests are held: the peer is not reading.
+    /// No more input while unanswered requests are held, while answering, or while the peer is
+    /// not reading what it was sent.
     func read(context: ChannelHandlerContext) {
-        if heldInput == nil {
-            context.read()
-        } else {
-            readHeld = true
-        }
+        if gate.readRequested(isWritable: context.channel.isWritable) == .forward { context.read() }
     }
 
     // MARK: answers
 
-    private struct Answer {
+    private struct PreparedAnswer {
         let response: HelmResponses.Answer
         let route: String
         let served: (repository: String, kind: String)?
     }
 
-    private func answer(_ head: SimpleRequestHead) -> Answer? {
+    private func prepareAnswer(for head: SimpleRequestHead) -> PreparedAnswer? {
         // "/R/index.yaml", "/R/charts/F", "/index.yaml" or "/charts/F": split by hand, this runs per request.
         let path = head.path.utf8
         var segments: [Substring] = []
@@ -177,7 +191,7 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if rest.count == 1, rest.first == "index.yaml" {
             let response = HelmResponses.index(repository.snapshot, acceptEncoding: head.acceptEncoding,
                                                ifNoneMatch: head.ifNoneMatch)
-            return Answer(response: response, route: prefix + "/index.yaml", served: nil)
+            return PreparedAnswer(response: response, route: prefix + "/index.yaml", served: nil)
         }
         guard rest.count == 2, rest.first == "charts" else { return nil }
         let fileName = String(rest.last!)
@@ -185,11 +199,11 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
               let bytes = dependencies.service.blobCache.get(file.digest) else { return nil }
         let response = HelmResponses.file(file, bytes: bytes, ifNoneMatch: head.ifNoneMatch)
         let kind = file.kind == .chart ? "chart" : "provenance"
-        return Answer(response: response, route: prefix + "/charts/{file}",
+        return PreparedAnswer(response: response, route: prefix + "/charts/{file}",
                       served: head.method == .get && response.status == .ok ? (repository.name, kind) : nil)
     }
 
-    private func write(_ answer: Answer, for head: SimpleRequestHead, context: ChannelHandlerContext) {
+    private func write(_ answer: PreparedAnswer, for head: SimpleRequestHead, context: ChannelHandlerContext) {
         let start = ContinuousClock.now
         let status = answer.response.status
         var bytes = context.channel.allocator.buffer(capacity: 512)

@@ -24,8 +24,13 @@ struct OpenSSLChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     let limiter: ConnectionLimiter
     let metrics: ServerMetrics
 
+    /// Largest read from the socket, and one read per cycle: a read of tiny pipelined requests
+    /// decodes into as many requests as it holds, all buffered at once above the HTTP/1 codec.
+    static var maximumReadBytes: Int { 16_384 }
+
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        guard limiter.tryAcquire() else {
+        let group = AddressGroup(channel.remoteAddress)
+        guard limiter.tryAcquire(group) else {
             // Refused at accept: no SSL object, no handler, no task. The channel is not registered
             // yet, so closing it only closes the socket.
             metrics.connectionRefused()
@@ -33,8 +38,13 @@ struct OpenSSLChildChannel<Base: ServerChildChannel>: ServerChildChannel {
             return channel.eventLoop.makeFailedFuture(ConnectionRefused())
         }
         let limiter = self.limiter
-        channel.closeFuture.whenComplete { _ in limiter.release() }
+        channel.closeFuture.whenComplete { _ in limiter.release(group) }
         return channel.eventLoop.makeCompletedFuture {
+            if let options = channel.syncOptions {
+                try options.setOption(ChannelOptions.maxMessagesPerRead, value: 1)
+                try options.setOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(
+                    minimum: 64, initial: 2_048, maximum: Self.maximumReadBytes))
+            }
             try channel.pipeline.syncOperations.addHandler(OpenSSLServerHandler(context: contexts.context))
             if let authenticator {
                 try channel.pipeline.syncOperations.addHandler(CertificateRejectionHandler(authenticator: authenticator))
@@ -45,6 +55,10 @@ struct OpenSSLChildChannel<Base: ServerChildChannel>: ServerChildChannel {
             }
         }.flatMap {
             base.setup(channel: channel, logger: logger)
+        }.flatMapErrorThrowing { error in
+            // The slot is released when the channel closes: close it, or the slot leaks.
+            channel.close(promise: nil)
+            throw error
         }
     }
 

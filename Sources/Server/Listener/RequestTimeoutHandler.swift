@@ -1,4 +1,5 @@
 import NIOCore
+import NIOTLS
 
 /// Enforces `server.readTimeoutSeconds` on the plaintext bytes of a connection (right after the
 /// TLS handler): a request's head and body must arrive within the timeout of its first byte, and
@@ -45,9 +46,20 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // The TLS handshake finished (the only event from below): the idle clock starts over.
-        deadline.outputProgressed(at: .now())
+        // The TLS handshake finished: the idle clock starts over. Nothing else from below is progress.
+        if case .handshakeCompleted = event as? TLSUserEvent {
+            deadline.outputProgressed(at: .now())
+        }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        // A half-closed connection waits for the peer, which may never answer: bound the wait.
+        if mode != .input {
+            deadline.outputClosed(at: .now())
+            scheduleIfNeeded(context: context)
+        }
+        context.close(mode: mode, promise: promise)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

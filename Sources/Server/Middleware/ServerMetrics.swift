@@ -82,17 +82,17 @@ public final class ServerMetrics: Sendable {
 }
 
 extension ServerMetrics {
-    /// Password authentications by outcome: `success`, `failure`, `rate_limited`.
     /// A connection past `server.maxConnections`, closed at accept.
     func connectionRefused() {
         counter("chartwarden_connections_refused_total", []).increment()
     }
 
-    /// Refused client certificates not audited because the aggregation queue was full.
+    /// Refused client certificates audited only in the overflow bucket (the aggregation table was full).
     func certificateRejectionsDropped(_ count: Int) {
         counter("chartwarden_certificate_rejections_dropped_total", []).increment(by: Int64(count))
     }
 
+    /// Authentications by outcome: `success`, `failure`, `rate_limited`, `certificate_rejected`.
     func authentication(outcome: String) {
         counter("chartwarden_auth_attempts_total", [("outcome", outcome)]).increment()
     }
