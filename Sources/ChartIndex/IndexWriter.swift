@@ -51,12 +51,11 @@ enum IndexWriter {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// Code points written as `\uXXXX`: everything outside YAML's printable set, and the line
-    /// breaks YAML 1.1 knows beyond LF/CR. Scalars from U+10000 up are printable, so four hex
-    /// digits always suffice (a Swift string holds no surrogates).
+    /// Code points written as `\uXXXX` (`YAMLPrintable.mustEscape`). Scalars from U+10000 up are
+    /// printable, so four hex digits always suffice (a Swift string holds no surrogates).
     static func mustEscape(_ scalar: UInt32) -> Bool {
         guard let value = Unicode.Scalar(scalar) else { return true }
-        return !YAMLPrintable.allowsRaw(value) || scalar == 0x85 || scalar == 0x2028 || scalar == 0x2029
+        return YAMLPrintable.mustEscape(value)
     }
 
     private static func appendUnicodeEscape(_ value: UInt32, to out: inout [UInt8]) {

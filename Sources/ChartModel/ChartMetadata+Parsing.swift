@@ -22,7 +22,8 @@ extension ChartMetadata {
         return true
     }
 
-    /// Parses and validates Chart.yaml text. Unknown fields are dropped, as Helm drops them.
+    /// Parses and validates Chart.yaml text. Unknown fields are dropped, as Helm drops them; a
+    /// key or value Helm would read differently is refused (`checkHelmReading`).
     public static func parse(chartYAML text: String) throws(ChartMetadataError) -> ChartMetadata {
         let node: Node?
         do {
@@ -33,14 +34,23 @@ extension ChartMetadata {
         guard let node, let mapping = node.mapping else {
             throw ChartMetadataError(.invalidYAML, "Chart.yaml must be a YAML mapping")
         }
+        try checkHelmReading(mapping)
         for field in ["apiVersion", "name", "version"] {
             guard let value = mapping[field]?.scalar?.string, !value.isEmpty else {
                 throw ChartMetadataError(.missingField, "Chart.yaml is missing the required field '\(field)'")
             }
         }
-        let metadata: ChartMetadata
+        // Annotations are read from the pairs directly: Yams decodes a `[String: String]` with a
+        // linear lookup per key (quadratic), and looks a key up as an untagged node, so a quoted
+        // key such as "010" would not find itself.
+        let isAnnotations = { (pair: (key: Node, value: Node)) in pair.key.scalar?.string == "annotations" }
+        let others = Node.mapping(Node.Mapping(mapping.filter { !isAnnotations($0) }.map { ($0.key, $0.value) }))
+        var metadata: ChartMetadata
         do {
-            metadata = try YAMLDecoder().decode(ChartMetadata.self, from: node)
+            metadata = try YAMLDecoder().decode(ChartMetadata.self, from: others)
+            metadata.annotations = try mapping.first(where: isAnnotations).flatMap { try annotations(from: $0.value) }
+        } catch let error as ChartMetadataError {
+            throw error
         } catch let error as DecodingError {
             throw ChartMetadataError(.invalidYAML, "Chart.yaml has a field of the wrong type: \(Self.describe(error))")
         } catch {
@@ -48,6 +58,28 @@ extension ChartMetadata {
         }
         try metadata.validate()
         return metadata
+    }
+
+    /// The `annotations` mapping as Helm reads it: string keys to string values; null is none.
+    private static func annotations(from node: Node) throws(ChartMetadataError) -> [String: String]? {
+        switch node {
+        case .scalar(let scalar) where scalar.style == .plain && GoYAMLPlainScalar.resolve(scalar.string) == .null:
+            return nil
+        case .mapping(let pairs):
+            var annotations: [String: String] = [:]
+            for (key, value) in pairs {
+                // The composer only lets unique scalar keys through.
+                guard let key = key.scalar?.string, let value = value.scalar?.string else {
+                    throw ChartMetadataError(.invalidYAML, "Chart.yaml has a field of the wrong type: annotations: "
+                        + "each annotation must be a string")
+                }
+                annotations[key] = value
+            }
+            return annotations
+        default:
+            throw ChartMetadataError(.invalidYAML, "Chart.yaml has a field of the wrong type: annotations: "
+                + "expected a mapping of strings to strings")
+        }
     }
 
     public func validate() throws(ChartMetadataError) {
@@ -85,13 +117,12 @@ extension ChartMetadata {
 
     /// A key that would break index.yaml for every client of the repository is refused here, at upload.
     static func validateAnnotationKey(_ key: String) throws(ChartMetadataError) {
-        let shown = key.unicodeScalars.count <= 64 ? key : String(String.UnicodeScalarView(key.unicodeScalars.prefix(64))) + "…"
+        let shown = YAMLPrintable.excerpt(key)
         guard key.unicodeScalars.count <= maxAnnotationKeyLength else {
             throw ChartMetadataError(.invalidAnnotation, "annotation key '\(shown)' is \(key.unicodeScalars.count) characters long; "
                 + "index.yaml allows at most \(maxAnnotationKeyLength)")
         }
-        let lineBreaksAndTab: Set<Unicode.Scalar> = ["\t", "\n", "\r", "\u{85}", "\u{2028}", "\u{2029}"]
-        guard key.unicodeScalars.allSatisfy({ YAMLPrintable.allowsRaw($0) && !lineBreaksAndTab.contains($0) }) else {
+        guard key.unicodeScalars.allSatisfy(YAMLPrintable.fitsInKey) else {
             throw ChartMetadataError(.invalidAnnotation, "annotation key '\(shown.debugDescription.dropFirst().dropLast())' "
                 + "contains a control character, line break or other character YAML cannot carry in a key")
         }

@@ -9,6 +9,11 @@ public struct ChartMetadataError: Error, Sendable, Equatable, CustomStringConver
         case invalidType
         case invalidDependency
         case invalidAnnotation
+        case tooManyAnnotations
+        /// A key Helm matches to a field it is not named after (`Version`, `verſion`).
+        case ambiguousKey
+        /// An unquoted value Helm's YAML 1.1 reader turns into other text (`1.10` → `1.1`).
+        case ambiguousValue
     }
 
     public let code: Code

@@ -64,7 +64,8 @@ public struct HelmProvenanceBody: Sendable, Equatable {
         mapping.first { $0.key.scalar?.string == key }?.value
     }
 
-    /// A scalar field as written (`version: 1.10` stays "1.10", as Helm reads it into a string).
+    /// A scalar field as written. Only name and version are read, to find the chart the prov
+    /// signs; Helm itself never reads them from a prov (it checks the `files:` digests).
     static func string(_ mapping: Node.Mapping, _ key: String) -> String? {
         value(mapping, key)?.scalar?.string
     }

@@ -1,10 +1,10 @@
 import CYaml
 import Yams
 
-/// The one way to read YAML an uploader wrote (Chart.yaml, prov bodies): the server, the
-/// `verify` CLI and the content scanner all go through it, so they cannot disagree about a
-/// document. Never `Yams.load`/`Yams.compose` on such text: Yams expands aliases and checks
-/// duplicate keys while composing, and force-unwraps on non-scalar keys.
+/// The one way to read YAML an uploader wrote: Chart.yaml (`ChartMetadata.parse`) and the
+/// Chart.yaml half of prov bodies (`HelmProvenanceBody`), on the server and in the `verify` CLI.
+/// Never `Yams.load`/`Yams.compose` on such text: Yams expands aliases and checks duplicate keys
+/// while composing, and force-unwraps on non-scalar keys.
 public enum UntrustedYAML {
     /// The document's root node, or nil for an empty stream. Quoted scalars carry the `str` tag
     /// and plain ones resolve as usual, exactly as Yams's own parser would tag them, so the tree
@@ -14,7 +14,7 @@ public enum UntrustedYAML {
         guard text.utf8.count <= limits.maxBytes else {
             throw UntrustedYAMLError(.tooLarge, "the YAML text is larger than \(limits.maxBytes) bytes")
         }
-        let parser = LibYAMLEventParser(text)
+        let parser = try LibYAMLEventParser(text)
         var composer = UntrustedYAMLComposer(limits: limits)
         while true {
             var event = try parser.next()

@@ -4,7 +4,7 @@ import Yams
 /// Builds a node tree from libyaml events, refusing what untrusted YAML must not carry before it
 /// is composed: anchors and aliases (the billion-laughs bombs, and aliases as keys, whose
 /// duplicate check would hash the expanded tree), tags, merge keys, non-scalar keys, duplicate
-/// keys, more than one document, and trees over the node or depth cap. Helm's Chart.yaml and
+/// keys, more than one document, and trees over the node, depth or pairs-per-mapping cap. Helm's Chart.yaml and
 /// prov bodies need none of these. Pure: it sees events, not bytes or I/O.
 struct UntrustedYAMLComposer {
     /// An open collection. A struct mutated in place through the stack's subscript, so
@@ -105,8 +105,13 @@ struct UntrustedYAMLComposer {
             if plain && key == "<<" {
                 throw UntrustedYAMLError(.mergeKey, "YAML merge keys ('<<') are not allowed (\(place(line)))")
             }
+            // Yams decodes a `[String: String]` by looking each key up in the pair list: the cap
+            // keeps that quadratic walk small.
+            guard stack[top].keys.count < limits.maxMappingPairs else {
+                throw UntrustedYAMLError(.tooManyPairs, "a YAML mapping has more than \(limits.maxMappingPairs) keys (\(place(line)))")
+            }
             guard stack[top].keys.insert(key).inserted else {
-                throw UntrustedYAMLError(.duplicateKey, "duplicate key '\(Self.shorten(key))' (\(place(line)))")
+                throw UntrustedYAMLError(.duplicateKey, "duplicate key '\(YAMLPrintable.excerpt(key))' (\(place(line)))")
             }
             stack[top].pendingKey = node
         }
@@ -119,13 +124,10 @@ struct UntrustedYAMLComposer {
             if !frame.isMapping {
                 path += "[\(frame.items.count)]"
             } else if let key = frame.pendingKey?.scalar?.string {
-                path += (path.isEmpty ? "" : ".") + Self.shorten(key)
+                path += (path.isEmpty ? "" : ".") + YAMLPrintable.excerpt(key)
             }
         }
         return path.isEmpty ? "line \(line)" : "at \(path), line \(line)"
     }
 
-    private static func shorten(_ key: String) -> String {
-        key.unicodeScalars.count <= 64 ? key : String(String.UnicodeScalarView(key.unicodeScalars.prefix(64))) + "…"
-    }
 }

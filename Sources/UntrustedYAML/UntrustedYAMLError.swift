@@ -10,8 +10,10 @@ public struct UntrustedYAMLError: Error, Sendable, Equatable, CustomStringConver
         case mergeKey
         case duplicateKey
         case tooManyNodes
+        case tooManyPairs
         case tooDeep
         case multipleDocuments
+        case outOfMemory
     }
 
     public let code: Code

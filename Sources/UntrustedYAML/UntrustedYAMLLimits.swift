@@ -8,11 +8,15 @@ public struct UntrustedYAMLLimits: Sendable, Equatable {
     public var maxNodes: Int
     /// Nesting of sequences and mappings.
     public var maxDepth: Int
+    /// Keys in one mapping. Decoding a `[String: String]` (annotations) with Yams looks up every
+    /// key in the pair list, so the cost grows with the square of this.
+    public var maxMappingPairs: Int
 
-    public init(maxBytes: Int = 256 << 10, maxNodes: Int = 10_000, maxDepth: Int = 32) {
+    public init(maxBytes: Int = 256 << 10, maxNodes: Int = 10_000, maxDepth: Int = 32, maxMappingPairs: Int = 1_000) {
         self.maxBytes = maxBytes
         self.maxNodes = maxNodes
         self.maxDepth = maxDepth
+        self.maxMappingPairs = maxMappingPairs
     }
 
     /// Chart.yaml and the Chart.yaml half of a prov body.

@@ -111,9 +111,18 @@ import Yams
     /// characters that need escaping, stays under it.
     @Test func theLongestAcceptedAnnotationKeyStillParses() throws {
         let longest = String(repeating: "\"", count: ChartMetadata.maxAnnotationKeyLength)
-        let document = try Self.parsed(RepositoryIndex(entries: [Self.entry("k", "1.0.0", annotations: [longest: "v"])]))
+        // Accepted at upload: 500 `"` in a single-quoted key.
+        let uploaded = try ChartMetadata.parse(chartYAML: "apiVersion: v2\nname: k\nversion: 1.0.0\nannotations:\n  '\(longest)': v\n")
+        #expect(uploaded.annotations == [longest: "v"])
+        let entry = IndexEntry(metadata: uploaded, digest: String(repeating: "a", count: 64), created: "2026-11-22T10:00:00.123456Z",
+                               urls: [IndexEntry.chartURL(name: "k", version: "1.0.0", baseURL: nil)])
+        let document = try Self.parsed(RepositoryIndex(entries: [entry]))
         let version = try #require(((document["entries"] as? [String: Any])?["k"] as? [[String: Any]])?.first)
         #expect((version["annotations"] as? [String: String])?[longest] == "v")
+        // The rendered key (1,002 characters once escaped and quoted) also composes in the strict reader.
+        let rendered = String(decoding: RepositoryIndex(entries: [entry]).document(format: .yaml, generated: "2026-11-22T10:00:00.000000Z"), as: UTF8.self)
+        #expect(rendered.contains("\"" + String(repeating: "\\\"", count: 500) + "\":"))
+        #expect(try UntrustedYAML.compose(rendered)?["entries"]?["k"]?[0]?["annotations"]?[longest]?.string == "v")
         let tooLong = String(repeating: "a", count: 1_100)
         let yaml = RepositoryIndex(entries: [Self.entry("k", "1.0.0", annotations: [tooLong: "v"])])
             .document(format: .yaml, generated: "2026-11-22T10:00:00.000000Z")

@@ -18,7 +18,7 @@ import Testing
             icon: https://example.com/icon.png
             condition: full.enabled
             tags: frontend
-            appVersion: 1.10
+            appVersion: 1.16
             deprecated: true
             annotations:
               enabled: true
@@ -36,7 +36,7 @@ import Testing
                 alias: database
             unknownField: ignored like Helm ignores it
             """)
-        #expect(metadata.appVersion == "1.10", "numbers in string fields keep their text, as in Helm")
+        #expect(metadata.appVersion == "1.16", "an unquoted number Helm writes back with the same text is accepted")
         #expect(metadata.annotations == ["enabled": "true", "count": "3"])
         #expect(metadata.maintainers == [.init(name: "Ann", email: "ann@example.com", url: "https://ann.example.com")])
         #expect(metadata.deprecated == true)
@@ -58,10 +58,12 @@ import Testing
         ("apiVersion: v2\nname: ../x\nversion: 1.0.0\n", .invalidName),
         ("apiVersion: v2\nname: a/b\nversion: 1.0.0\n", .invalidName),
         ("apiVersion: v2\nname: -x\nversion: 1.0.0\n", .invalidName),
-        ("apiVersion: v2\nname: x\nversion: 1.0\n", .invalidVersion),
+        ("apiVersion: v2\nname: x\nversion: \"1.0\"\n", .invalidVersion),  // unquoted, Helm would read 1.0 as "1"
         ("apiVersion: v2\nname: x\nversion: 1.0.0\ntype: operator\n", .invalidType),
         ("apiVersion: v2\nname: x\nversion: 1.0.0\ndependencies: [{name: a}, {name: a}]\n", .invalidDependency),
         ("apiVersion: v2\nname: x\nversion: 1.0.0\nkeywords: {a: b}\n", .invalidYAML),
+        ("apiVersion: v2\nname: x\nversion: 1.0.0\nannotations: [a]\n", .invalidYAML),
+        ("apiVersion: v2\nname: x\nversion: 1.0.0\nannotations: {a: [b]}\n", .invalidYAML),
         ("apiVersion: v2\nname: [x\n", .invalidYAML),
         ("just text", .invalidYAML),
         // Untrusted YAML: no anchors, aliases, non-scalar or duplicate keys, merge keys, tags.

@@ -110,6 +110,30 @@ import Yams
         #expect(Self.refusal("k: [" + Array(repeating: "a", count: 9_998).joined(separator: ",") + "]")?.code == .tooManyNodes)
         let defaults = UntrustedYAMLLimits.chartMetadata
         #expect(defaults.maxBytes == 256 << 10 && defaults.maxNodes == 10_000 && defaults.maxDepth == 32)
+        #expect(defaults.maxMappingPairs == 1_000)
+    }
+
+    /// Yams decodes a `[String: String]` with a linear lookup per key, so one mapping's size is
+    /// capped: 1,000 keys compose, the 1,001st is refused where it stands, in block or flow style.
+    @Test func keysPerMappingAreCapped() throws {
+        func block(_ count: Int) -> String { "annotations:\n" + (0..<count).map { "  k\($0): v\n" }.joined() }
+        #expect(try UntrustedYAML.compose(block(1_000))?["annotations"]?.mapping?.count == 1_000)
+        let error = Self.refusal(block(1_001))
+        #expect(error?.code == .tooManyPairs)
+        #expect(error?.message == "a YAML mapping has more than 1000 keys (at annotations, line 1002)", "\(error?.message ?? "")")
+        let flow = "{" + (0..<1_001).map { "k\($0): v" }.joined(separator: ", ") + "}"
+        #expect(Self.refusal(flow)?.code == .tooManyPairs)
+        #expect(Self.refusal("a: 1\nb: 2\nc: 3\n", limits: UntrustedYAMLLimits(maxMappingPairs: 2))?.code == .tooManyPairs)
+    }
+
+    /// The parser struct lives on the heap (libyaml keeps pointers into it): many parsers, made
+    /// and dropped while others are alive, each read their own input.
+    @Test func parsersAreIndependent() throws {
+        var nodes: [Node] = []
+        for index in 0..<200 {
+            nodes.append(try #require(try UntrustedYAML.compose("name: chart\(index)\nkeywords: [a, b]\n")))
+        }
+        #expect(nodes.enumerated().allSatisfy { $0.element["name"]?.string == "chart\($0.offset)" })
     }
 
     @Test func printableSetFollowsYAML12() {
@@ -119,5 +143,13 @@ import Yams
         for value: UInt32 in [0x00, 0x08, 0x0b, 0x1f, 0x7f, 0x80, 0x84, 0x9f, 0xfeff, 0xfffe, 0xffff] {
             #expect(!YAMLPrintable.allowsRaw(Unicode.Scalar(value)!), "U+\(String(value, radix: 16))")
         }
+        for value: UInt32 in [0x85, 0x2028, 0x2029] {
+            let scalar = Unicode.Scalar(value)!
+            #expect(YAMLPrintable.mustEscape(scalar) && !YAMLPrintable.fitsInKey(scalar), "YAML 1.1 line break U+\(String(value, radix: 16))")
+        }
+        for scalar: Unicode.Scalar in ["\t", "\n", "\r"] { #expect(!YAMLPrintable.fitsInKey(scalar)) }
+        for scalar: Unicode.Scalar in ["a", "\"", "\\", "é", "\u{1F600}"] { #expect(YAMLPrintable.fitsInKey(scalar)) }
+        #expect(YAMLPrintable.excerpt(String(repeating: "k", count: 64)) == String(repeating: "k", count: 64))
+        #expect(YAMLPrintable.excerpt(String(repeating: "k", count: 65)) == String(repeating: "k", count: 64) + "…")
     }
 }

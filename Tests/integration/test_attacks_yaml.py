@@ -174,3 +174,70 @@ def test_long_annotation_key_is_refused_and_helm_keeps_working(yaml_server, helm
                                                    f"annotations:\n  {longest}: v\n", name="longest")).status == 201
     helm_reads_the_index(yaml_server, helm, "longest", "1.0.0")
     assert yaml.safe_load(yaml_server.curl("/stable/index.yaml").body)["entries"]["longest"][0]["annotations"] == {longest: "v"}
+
+
+def helm_shows(helm, tmp_path, data, file_name="shown.tgz"):
+    """Chart.yaml as the real Helm library reads it from a chart archive (`helm show chart`)."""
+    path = tmp_path / file_name
+    path.write_bytes(data)
+    return yaml.safe_load(helm.run("show-chart", str(path)).stdout)
+
+
+HEAD = "apiVersion: v2\nname: evil\nversion: 1.0.0\n"
+# Chart.yaml that Helm reads differently from a plain reading: (text, what Helm reads, what the
+# 400 must name). Helm goes through sigs.k8s.io/yaml and encoding/json, which match keys to fields
+# by case folding (ſ is s, the Kelvin sign is k) and resolve unquoted scalars the YAML 1.1 way.
+HELM_READS_DIFFERENTLY = {
+    "folded version": (HEAD + "verſion: 6.6.6\n", {"version": "6.6.6"}, "'verſion' is not 'version'"),
+    "capitalised dependencies": (HEAD + "Dependencies:\n- name: db\n  repository: https://evil.example\n",
+                                 {"dependencies": [{"name": "db", "repository": "https://evil.example"}]},
+                                 "'Dependencies' is not 'dependencies'"),
+    "folded repository": (HEAD + "dependencies:\n- name: db\n  repository: https://good.example\n"
+                          "  repoſitory: https://evil.example\n",
+                          {"dependencies": [{"name": "db", "repository": "https://evil.example"}]},
+                          "'dependencies[0].repoſitory' is not 'repository'"),
+    "kelvin kubeVersion": (HEAD + "\u212aubeVersion: '>=1'\n", {"kubeVersion": ">=1"}, "is not 'kubeVersion'"),
+    "unquoted appVersion": (HEAD + "appVersion: 1.10\n", {"appVersion": "1.1"},
+                            "'appVersion' is the unquoted value '1.10', which Helm reads as '1.1'; quote it"),
+    "yaml 1.1 keywords": (HEAD + "keywords: [web, on, 010]\n", {"keywords": ["web", "true", "8"]}, "'keywords[1]'"),
+    "yaml 1.1 annotation": (HEAD + "annotations:\n  example.com/flag: y\n", {"annotations": {"example.com/flag": "true"}},
+                            "'annotations.example.com/flag'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HELM_READS_DIFFERENTLY))
+def test_chart_yaml_that_helm_reads_differently_is_refused(yaml_server, helm, tmp_path, case):
+    text, helm_reads, named = HELM_READS_DIFFERENTLY[case]
+    data = chart_tgz(text)
+    shown = helm_shows(helm, tmp_path, data)
+    for field, value in helm_reads.items():
+        assert shown.get(field) == value, shown  # the attack is real: this is what `helm install` gets
+    response = upload(yaml_server, tmp_path, data)
+    assert response.status == 400, response
+    assert named in response.json()["error"], response.json()
+    assert "evil" not in yaml.safe_load(yaml_server.curl("/stable/index.yaml").body)["entries"]
+    assert_alive(yaml_server)
+
+
+def test_chart_yaml_that_helm_reads_alike_is_indexed_as_helm_reads_it(yaml_server, helm, tmp_path):
+    data = chart_tgz("apiVersion: v2\nname: alike\nversion: 1.0.0\nappVersion: 1.16\nkeywords: [web, \"on\"]\n"
+                     "annotations:\n  count: 3\n  \"010\": quoted\n", name="alike")
+    shown = helm_shows(helm, tmp_path, data)
+    assert upload(yaml_server, tmp_path, data).status == 201
+    entry = yaml.safe_load(yaml_server.curl("/stable/index.yaml").body)["entries"]["alike"][0]
+    for field in ["appVersion", "keywords", "annotations"]:
+        assert entry[field] == shown[field], (field, entry[field], shown[field])
+    assert entry["annotations"] == {"count": "3", "010": "quoted"}
+
+
+def test_too_many_annotations_are_refused(yaml_server, tmp_path):
+    def chart(count):
+        return chart_tgz("apiVersion: v2\nname: many\nversion: 1.0.0\nannotations:\n"
+                         + "".join(f"  k{i}: v\n" for i in range(count)), name="many")
+    response = upload(yaml_server, tmp_path, chart(257))
+    assert response.status == 400 and "at most 256" in response.json()["error"], response
+    # Past the composer's cap the document is refused while it is read, before any decoding.
+    response = upload(yaml_server, tmp_path, chart(4000))
+    assert response.status == 400 and "more than 1000 keys (at annotations" in response.json()["error"], response
+    assert upload(yaml_server, tmp_path, chart(256)).status == 201
+    assert_alive(yaml_server)

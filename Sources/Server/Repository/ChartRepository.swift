@@ -1,6 +1,7 @@
 import ChartIndex
 import ChartModel
 import Foundation
+import Logging
 import OpenSSLSupport
 import Storage
 import Synchronization
@@ -62,8 +63,30 @@ public final class ChartRepository: Sendable {
 
     /// Replaces the whole index with the active records (startup warm-up); quarantined records
     /// are remembered so their downloads say why they are withheld.
-    func load(_ records: [ChartVersionRecord], quarantined: [ChartVersionRecord] = []) throws {
-        let entries = try records.map(entry(for:))
+    ///
+    /// Records stored before a validation rule existed (an annotation key too long for Go's YAML
+    /// reader) would break index.yaml for every client: each record is validated again, and one
+    /// that fails (or whose stored metadata no longer decodes) is left out of the index with a
+    /// warning naming it. Its files stay downloadable.
+    /// Returns the names of the records left out.
+    @discardableResult
+    func load(_ records: [ChartVersionRecord], quarantined: [ChartVersionRecord] = [],
+              logger: Logger = Logger(label: "chartwarden.repository")) throws -> [String] {
+        var entries: [IndexEntry] = []
+        var leftOut: [String] = []
+        for record in records {
+            do {
+                let entry = try entry(for: record)
+                try entry.metadata.validate()
+                entries.append(entry)
+            } catch {
+                let chart = IndexEntry.fileName(name: record.name, version: record.version)
+                leftOut.append(chart)
+                logger.warning("stored chart left out of index.yaml: its metadata fails validation", metadata: [
+                    "repository": "\(name)", "chart": "\(chart)", "reason": "\(error)",
+                ])
+            }
+        }
         writer.withLock { state in
             state.index = RepositoryIndex(entries: entries)
             state.files = [:]
@@ -77,6 +100,7 @@ public final class ChartRepository: Sendable {
             state.generated = records.map(\.created).max() ?? Date()
             publish(state)
         }
+        return leftOut
     }
 
     /// Adds or replaces one version in the index.
