@@ -106,29 +106,37 @@ public final class SQLiteMetadataStore: MetadataStore {
             }
             try db.create(index: "content_verdicts_by_chart", on: "content_verdicts", columns: ["repository", "name", "version"])
         }
-        migrator.registerMigration("v4-live-file-names") { db in
-            // `app` 1.0.0-1.2.3 and `app-1.0.0` 1.2.3 are both app-1.0.0-1.2.3.tgz: one download,
-            // one .prov. Rows that already collide keep the oldest live; the later ones are
-            // marked deleted (bytes kept) so the index can exist.
-            try db.execute(sql: """
-                UPDATE chart_versions SET status = 'deleted',
-                    statusReason = 'file name already used by an earlier chart (migration v4)'
-                WHERE status IN \(liveStatuses) AND EXISTS (
-                    SELECT 1 FROM chart_versions earlier
-                    WHERE earlier.repository = chart_versions.repository AND earlier.id < chart_versions.id
-                      AND earlier.status IN \(liveStatuses)
-                      AND earlier.name || '-' || earlier.version = chart_versions.name || '-' || chart_versions.version)
-                """)
-            try db.execute(sql: """
-                CREATE UNIQUE INDEX chart_versions_live_file_name ON chart_versions (repository, (name || '-' || version))
-                WHERE status IN \(liveStatuses)
-                """)
-        }
+        migrator.registerMigration("v4-live-file-names") { db in try uniqueLiveFileNames(db) }
+        migrator.registerMigration("v5-file-names-case-insensitive") { db in try uniqueLiveFileNames(db) }
         return migrator
     }
 
-    /// Statuses whose rows own their file name (`N-V.tgz`): served, staged or withheld.
-    static let liveStatuses = "('active', 'pending', 'quarantined')"
+    /// Statuses whose rows own their file name (`N-V.tgz`): served or withheld. A stage owns
+    /// nothing until it is published, so a keyless writer cannot squat a name by staging it.
+    static let liveStatuses = "('active', 'quarantined')"
+    /// A row's file name as the unique index compares it: Helm caches charts on file systems
+    /// that may ignore case, so `App-1.0.0.tgz` and `app-1.0.0.tgz` are one file.
+    static let fileNameKey = "lower(name || '-' || version)"
+
+    /// `app` 1.0.0-1.2.3 and `app-1.0.0` 1.2.3 are both app-1.0.0-1.2.3.tgz: one download, one
+    /// .prov. Rows that already collide keep one live row (active before quarantined, then the
+    /// oldest); the others are marked deleted (bytes kept) so the index can exist. One GROUP BY
+    /// pass, not a lookup per row.
+    static func uniqueLiveFileNames(_ db: Database) throws {
+        try db.execute(sql: "DROP INDEX IF EXISTS chart_versions_live_file_name")
+        let rank = "((status <> 'active') * 4611686018427387904 + id)"
+        try db.execute(sql: """
+            UPDATE chart_versions SET status = 'deleted',
+                statusReason = 'file name already used by another chart (migration)'
+            WHERE status IN \(liveStatuses) AND id NOT IN (
+                SELECT MIN(\(rank)) % 4611686018427387904 FROM chart_versions WHERE status IN \(liveStatuses)
+                GROUP BY repository, \(fileNameKey))
+            """)
+        try db.execute(sql: """
+            CREATE UNIQUE INDEX chart_versions_live_file_name ON chart_versions (repository, \(fileNameKey))
+            WHERE status IN \(liveStatuses)
+            """)
+    }
 
     public func ensureRepository(_ name: String) throws(StorageError) {
         try write { db in
@@ -141,6 +149,7 @@ public final class SQLiteMetadataStore: MetadataStore {
                             contentVerdict: ContentVerdictRecord?) throws(StorageError) -> ChartVersionRecord {
         try write { db in
             var record = record
+            try Self.refuseStageOfTakenFileName(record, db)
             do {
                 try record.insert(db)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
@@ -158,15 +167,27 @@ public final class SQLiteMetadataStore: MetadataStore {
     /// Why `record` cannot be stored: the live row that owns its file name under another chart
     /// name and version, or the row of the same version.
     private static func conflict(for record: ChartVersionRecord, _ db: Database) throws -> StorageError {
+        try fileNameConflict(for: record, db)
+            ?? StorageError(.conflict, "\(record.name) \(record.version) already exists in repository '\(record.repository)'")
+    }
+
+    /// The `.fileNameTaken` error naming the live row, under another chart name or version, that
+    /// owns `record`'s file name (compared without case); nil when there is none.
+    static func fileNameConflict(for record: ChartVersionRecord, _ db: Database) throws -> StorageError? {
         let fileName = "\(record.name)-\(record.version)"
-        if let owner = try ChartVersionRecord.fetchOne(db, sql: """
-            SELECT * FROM chart_versions WHERE repository = ? AND name || '-' || version = ?
+        guard let owner = try ChartVersionRecord.fetchOne(db, sql: """
+            SELECT * FROM chart_versions WHERE repository = ? AND \(fileNameKey) = lower(?)
               AND status IN \(liveStatuses) AND NOT (name = ? AND version = ?)
-            """, arguments: [record.repository, fileName, record.name, record.version]) {
-            return StorageError(.conflict, "\(fileName).tgz is already the file of chart '\(owner.name)' version \(owner.version) "
-                + "in this repository; chart '\(record.name)' version \(record.version) would share its download and .prov")
-        }
-        return StorageError(.conflict, "\(record.name) \(record.version) already exists in repository '\(record.repository)'")
+            """, arguments: [record.repository, fileName, record.name, record.version]) else { return nil }
+        return StorageError(.fileNameTaken, "\(fileName).tgz is already the file of chart '\(owner.name)' version \(owner.version) "
+            + "in this repository; chart '\(record.name)' version \(record.version) would share its download and .prov")
+    }
+
+    /// A stage is outside the unique index, but one whose file name a live row already owns could
+    /// never be published: refuse it when it is staged, not only when its prov arrives.
+    private static func refuseStageOfTakenFileName(_ record: ChartVersionRecord, _ db: Database) throws {
+        guard record.status == .pending, let conflict = try fileNameConflict(for: record, db) else { return }
+        throw conflict
     }
 
     private static func link(_ verdict: ProvenanceVerdictRecord?, to id: Int64?, _ db: Database) throws {
@@ -205,11 +226,13 @@ public final class SQLiteMetadataStore: MetadataStore {
             var record = record
             record.id = id
             if let expecting {
+                // Inside the write transaction: nothing changes the row between this read and the update.
                 let current = try String.fetchOne(db, sql: "SELECT status FROM chart_versions WHERE id = ?", arguments: [id])
                 guard current == expecting.rawValue else {
                     throw StorageError(.conflict, "\(record.name) \(record.version) changed while it was being replaced")
                 }
             }
+            try Self.refuseStageOfTakenFileName(record, db)
             do {
                 try record.update(db)
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
@@ -225,29 +248,46 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    public func setProvenance(id: Int64, digest: String, activate: Bool, audit: AuditEvent?,
-                              verdict: ProvenanceVerdictRecord?) throws(StorageError) {
+    public func setProvenance(id: Int64, digest: String, expecting: ChartVersionRecord, activate: Bool,
+                              audit: AuditEvent?, verdict: ProvenanceVerdictRecord?) throws(StorageError) {
         try write { db in
-            if activate {
-                try db.execute(sql: "UPDATE chart_versions SET provenanceDigest = ?, status = 'active', statusReason = NULL WHERE id = ?",
-                               arguments: [digest, id])
-            } else {
-                try db.execute(sql: "UPDATE chart_versions SET provenanceDigest = ? WHERE id = ?", arguments: [digest, id])
+            // Only the row the prov was verified against: same status and bytes. A row superseded,
+            // overwritten, quarantined or deleted meanwhile is left alone.
+            let guardClause = "WHERE id = ? AND status = ? AND digest = ?"
+            let arguments: StatementArguments = [digest, id, expecting.status.rawValue, expecting.digest]
+            do {
+                if activate {
+                    try db.execute(sql: "UPDATE chart_versions SET provenanceDigest = ?, status = 'active', statusReason = NULL "
+                                   + guardClause, arguments: arguments)
+                } else {
+                    try db.execute(sql: "UPDATE chart_versions SET provenanceDigest = ? " + guardClause, arguments: arguments)
+                }
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw try Self.conflict(for: expecting, db)
             }
-            if db.changesCount == 0 { throw StorageError(.notFound, "chart version \(id) does not exist") }
+            if db.changesCount == 0 {
+                let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM chart_versions WHERE id = ?)",
+                                               arguments: [id]) ?? false
+                throw exists
+                    ? StorageError(.conflict, "\(expecting.name) \(expecting.version) changed while its provenance was checked")
+                    : StorageError(.notFound, "\(expecting.name) \(expecting.version) no longer exists")
+            }
             if var audit { try audit.insert(db) }
             try Self.link(verdict, to: id, db)
         }
     }
 
-    public func deleteChart(id: Int64, onlyIf status: ChartStatus?, audit: AuditEvent?) throws(StorageError) -> Bool {
+    public func deleteChart(id: Int64, onlyIf expected: ChartVersionRecord?, audit: AuditEvent?) throws(StorageError) -> Bool {
         try write { db in
-            if let status {
-                let current = try String.fetchOne(db, sql: "SELECT status FROM chart_versions WHERE id = ?", arguments: [id])
-                guard current == status.rawValue else { return false }
+            if let expected {
+                // The very row that was read: a stage re-created since (same id after a supersede,
+                // or a newer upload time) stays.
+                try db.execute(sql: "DELETE FROM chart_versions WHERE id = ? AND status = ? AND created = ? AND digest = ?",
+                               arguments: [id, expected.status.rawValue, expected.created, expected.digest])
+                guard db.changesCount > 0 else { return false }
+            } else {
+                try db.execute(sql: "DELETE FROM chart_versions WHERE id = ?", arguments: [id])
             }
-            try db.execute(sql: "DELETE FROM provenance_verdicts WHERE chartVersionID = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM chart_versions WHERE id = ?", arguments: [id])
             if var audit { try audit.insert(db) }
             return true
         }
