@@ -210,6 +210,27 @@ def test_failures_from_other_addresses_do_not_lock_the_user_out(server_factory, 
     assert server.curl("/stable/index.yaml", user="alice:right password", interface="127.0.3.9").status == 200
 
 
+def test_a_users_own_typo_does_not_let_attackers_lock_them_out_where_they_logged_in(server_factory, chartwarden_bin,
+                                                                                  tmp_path):
+    """alice logged in from her address and mistyped once there; attackers then keep her per-user
+    count full from other addresses. Her address still gets in."""
+    htpasswd = make_htpasswd(chartwarden_bin, tmp_path / "htpasswd", {"alice": "right password"})
+
+    def mutate(config):
+        config["auth"]["htpasswd"] = htpasswd
+        config["auth"]["failureLimit"] = {"perAddress": 10, "perUser": 30, "refillSeconds": 600}
+        config["repositories"][0]["read"] = ["user:alice"]
+    server = server_factory(mutate)
+    home = "127.0.4.1"
+    assert server.curl("/stable/index.yaml", user="alice:right password", interface=home).status == 200
+    assert server.curl("/stable/index.yaml", user="alice:typo", interface=home).status == 401
+    statuses = [server.curl("/stable/index.yaml", user=f"alice:guess{attempt}", interface=f"127.0.4.{index}").status
+                for index in range(2, 7) for attempt in range(6)]
+    assert statuses[:29] == [401] * 29
+    assert server.curl("/stable/index.yaml", user="alice:guess", interface="127.0.4.2").status == 429
+    assert server.curl("/stable/index.yaml", user="alice:right password", interface=home).status == 200
+
+
 def test_upgrading_a_database_that_already_holds_colliding_file_names(server_factory, tmp_path):
     """Rows stored by an older server may already collide; the migration keeps the oldest live and
     marks the later ones deleted (bytes kept), so the unique index can exist and the server starts."""
