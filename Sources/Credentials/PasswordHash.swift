@@ -12,6 +12,11 @@ public struct PasswordHash: Sendable, Hashable, CustomStringConvertible {
     /// The whole modular-crypt string, e.g. `$2b$12$...`.
     public let text: String
 
+    /// Work factors above these are refused when a file is loaded: one such line would make every
+    /// login, and the decoy hashed at startup or reload, take seconds to minutes.
+    public static let maxBcryptCost = 14
+    public static let maxSHACryptRounds = 1_000_000
+
     /// Classifies `text`; throws a message saying why a refused kind is refused.
     public init(_ text: String) throws(PasswordHashError) {
         let base64Crypt = Set("./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -22,12 +27,18 @@ public struct PasswordHash: Sendable, Hashable, CustomStringConvertible {
                   parts[3].count == 53, parts[3].allSatisfy(base64Crypt.contains) else {
                 throw PasswordHashError("malformed bcrypt hash")
             }
+            guard cost <= Self.maxBcryptCost else {
+                throw PasswordHashError("bcrypt cost \(cost) is above \(Self.maxBcryptCost): each login would stall a thread")
+            }
             scheme = .bcrypt
         } else if text.hasPrefix("$5$") || text.hasPrefix("$6$") {
             var parts = text.split(separator: "$", omittingEmptySubsequences: false).dropFirst(2)
             if parts.first?.hasPrefix("rounds=") == true {
                 guard let rounds = Int(parts.first!.dropFirst("rounds=".count)), rounds >= 1_000 else {
                     throw PasswordHashError("malformed SHA-crypt rounds")
+                }
+                guard rounds <= Self.maxSHACryptRounds else {
+                    throw PasswordHashError("SHA-crypt rounds \(rounds) are above \(Self.maxSHACryptRounds): each login would stall a thread")
                 }
                 parts = parts.dropFirst()
             }

@@ -59,13 +59,19 @@ public struct ChartPublisher: Sendable {
         let audit = AuditEvent(at: created, repository: repository, actor: uploader,
                                action: Self.action(replacing: replacing?.status),
                                outcome: status.rawValue, subject: "\(chart.name)-\(chart.version)",
-                               detail: auditDetail ?? (provenanceDigest == nil ? nil : "{\"provenance\":true}"))
+                               detail: auditDetail ?? (provenanceDigest == nil ? nil : Self.provenanceDetail))
         if let replacing, let id = replacing.id {
             return try metadata.replaceChart(id: id, expecting: replacing.status, with: record, audit: audit,
                                              verdict: verdict, contentVerdict: contentVerdict)
         }
         return try metadata.insertChart(record, audit: audit, verdict: verdict, contentVerdict: contentVerdict)
     }
+
+    /// Audit detail of an upload that came with a prov, when the caller gives none.
+    static let provenanceDetail: String = {
+        struct Detail: Encodable { let provenance = true }
+        return (try? JSONEncoder().encode(Detail())).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }()
 
     /// The audit action of a publish: a new version, a forced overwrite, or a signed upload that
     /// supersedes another writer's stage.

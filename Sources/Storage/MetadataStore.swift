@@ -18,12 +18,16 @@ public protocol MetadataStore: Sendable {
     /// still has that status. A file name owned by another live row is a `.conflict`.
     func replaceChart(id: Int64, expecting: ChartStatus?, with record: ChartVersionRecord, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?,
                       contentVerdict: ContentVerdictRecord?) throws(StorageError) -> ChartVersionRecord
-    /// Attaches a prov; `activate` also publishes a staged chart, in the same transaction.
-    func setProvenance(id: Int64, digest: String, activate: Bool, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?)
-        throws(StorageError)
-    /// Removes a row for good (an expired stage), with its audit event. With `onlyIf`, only while
-    /// the row still has that status (a stage published meanwhile stays); returns whether it went.
-    func deleteChart(id: Int64, onlyIf status: ChartStatus?, audit: AuditEvent?) throws(StorageError) -> Bool
+    /// Attaches a prov to row `id` while it still has `expecting`'s status and digest (the bytes
+    /// the prov was verified against); `activate` also publishes a staged chart, in the same
+    /// transaction. A row changed meanwhile is a `.conflict`, a row gone `.notFound`; a stage
+    /// whose file name a live row took meanwhile is `.fileNameTaken`.
+    func setProvenance(id: Int64, digest: String, expecting: ChartVersionRecord, activate: Bool, audit: AuditEvent?,
+                       verdict: ProvenanceVerdictRecord?) throws(StorageError)
+    /// Removes a row for good (an expired or dropped stage), with its audit event. With `onlyIf`,
+    /// only while the row is still that record (same status, upload time and digest: a stage
+    /// published or re-staged meanwhile stays); returns whether it went.
+    func deleteChart(id: Int64, onlyIf expected: ChartVersionRecord?, audit: AuditEvent?) throws(StorageError) -> Bool
     /// Whether any row still references the blob `digest` (as chart or prov).
     func isBlobReferenced(_ digest: String) throws(StorageError) -> Bool
     func updateStatus(id: Int64, to status: ChartStatus, reason: String?) throws(StorageError)
@@ -93,10 +97,6 @@ extension MetadataStore {
 
     public func deleteChart(id: Int64, audit: AuditEvent?) throws(StorageError) {
         _ = try deleteChart(id: id, onlyIf: nil, audit: audit)
-    }
-
-    public func setProvenance(id: Int64, digest: String, audit: AuditEvent?) throws(StorageError) {
-        try setProvenance(id: id, digest: digest, activate: false, audit: audit, verdict: nil)
     }
 
     public func auditEvents(repository: String?, limit: Int) throws(StorageError) -> [AuditEvent] {

@@ -1,8 +1,10 @@
-/// A storage failure with a stable code; the HTTP layer maps `conflict` to 409, `notFound` to 404
+/// A storage failure with a stable code; the HTTP layer maps `conflict` and `fileNameTaken` to 409, `notFound` to 404
 /// and the rest to 500.
 public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: String, Sendable {
         case conflict
+        /// The chart's file name `N-V.tgz` (compared without case) belongs to another live chart.
+        case fileNameTaken
         case notFound
         case io
         case corrupt

@@ -90,4 +90,69 @@ struct AuthFailureLimiterTests {
         limiter.recordFailure(address: "10.1.3.231", user: nil, now: start + .seconds(1))
         #expect(limiter.retryAfter(address: "10.1.3.231", user: nil, now: start + .seconds(1)) != nil)
     }
+
+    /// Past `addressesPerUser` failing addresses the user bucket fails closed: a bot net gets no
+    /// fresh guesses per address, while an address that logged in as the user still passes.
+    @Test func pastTheAddressCapEveryUnknownAddressIsRefused() {
+        var limiter = AuthFailureLimiter(configuration: configuration)
+        limiter.recordSuccess(address: "192.0.2.1", user: "alice", now: start)
+        for index in 0...AuthFailureLimiter.addressesPerUser {
+            limiter.recordFailure(address: "10.\(index / 65_536).\(index / 256 % 256).\(index % 256)", user: "alice", now: start)
+        }
+        #expect(limiter.retryAfter(address: "10.200.0.1", user: "alice", now: start) != nil)
+        #expect(limiter.retryAfter(address: "10.200.0.1", user: "bob", now: start) == nil)
+        #expect(limiter.retryAfter(address: "192.0.2.1", user: "alice", now: start) == nil)
+    }
+
+    /// The real user mistyped once where they work, then attackers kept the user bucket full:
+    /// the address they logged in from still gets through the per-user limit.
+    @Test func anAddressThatLoggedInPassesAFullUserBucket() {
+        var limiter = AuthFailureLimiter(configuration: configuration)
+        limiter.recordSuccess(address: "192.0.2.1", user: "alice", now: start)
+        limiter.recordFailure(address: "192.0.2.1", user: "alice", now: start)
+        for index in 0..<5 {
+            limiter.recordFailure(address: "10.0.1.\(index)", user: "alice", now: start)
+        }
+        #expect(limiter.retryAfter(address: "10.0.1.0", user: "alice", now: start) != nil)
+        #expect(limiter.retryAfter(address: "192.0.2.1", user: "alice", now: start) == nil)
+        // Its own address bucket still applies.
+        limiter.recordFailure(address: "192.0.2.1", user: "alice", now: start)
+        limiter.recordFailure(address: "192.0.2.1", user: "alice", now: start)
+        #expect(limiter.retryAfter(address: "192.0.2.1", user: "alice", now: start) != nil)
+        // A success is remembered for a while, not forever.
+        #expect(limiter.retryAfter(address: "192.0.2.1", user: "alice",
+                                   now: start + AuthFailureLimiter.successMemory + .seconds(1)) == nil)
+    }
+
+    /// An IPv6 host owns its /64: every address in it shares one bucket.
+    @Test func ipv6AddressesCountPerSlash64() {
+        var limiter = AuthFailureLimiter(configuration: configuration)
+        for index in 1...3 {
+            limiter.recordFailure(address: "2001:db8:1:2::\(index)", user: nil, now: start)
+        }
+        #expect(limiter.retryAfter(address: "2001:db8:1:2:ffff::9", user: nil, now: start) != nil)
+        #expect(limiter.retryAfter(address: "2001:db8:1:3::1", user: nil, now: start) == nil)
+        #expect(AuthFailureLimiter.group("::ffff:192.0.2.7") == "192.0.2.7")
+        #expect(AuthFailureLimiter.group("2001:db8:1:2::1") == "2001:db8:1:2::/64")
+        #expect(AuthFailureLimiter.group("192.0.2.7") == "192.0.2.7")
+    }
+
+    /// Failures let through past the limit (one per new address) do not lengthen the lockout.
+    @Test func theUserBucketIsCappedAtItsLimit() {
+        var limiter = AuthFailureLimiter(configuration: configuration)
+        for index in 0..<50 {
+            limiter.recordFailure(address: "10.0.9.\(index)", user: "alice", now: start)
+        }
+        #expect(limiter.retryAfter(address: "10.0.9.0", user: "alice", now: start) == 10)
+    }
+
+    /// The addresses remembered inside user buckets count toward the capacity.
+    @Test func rememberedAddressesCountTowardTheCapacity() {
+        var limiter = AuthFailureLimiter(configuration: configuration, capacity: 100)
+        for index in 0..<1_000 {
+            limiter.recordFailure(address: "10.2.\(index / 256).\(index % 256)", user: "alice",
+                                  now: start + .milliseconds(index))
+        }
+        #expect(limiter.trackedKeys <= 100)
+    }
 }

@@ -36,7 +36,8 @@ struct UploadParsingTests {
 
     @Test func provenanceEnvelopeNamesItsChart() throws {
         let envelope = try ProvenanceEnvelope(bytes: Array(Self.prov.utf8))
-        #expect(envelope == ProvenanceEnvelope(name: "demo", version: "1.2.3"))
+        #expect(envelope == ProvenanceEnvelope(name: "demo", version: "1.2.3", files: ["demo-1.2.3.tgz": "sha256:00"]))
+        #expect(envelope.signedDigest(of: "demo-1.2.3.tgz") == "sha256:00")
     }
 
     @Test func provenanceEnvelopeRejectsNonsense() {

@@ -13,7 +13,7 @@ import Testing
         return store
     }
 
-    @Test(arguments: [ChartStatus.active, .pending, .quarantined])
+    @Test(arguments: [ChartStatus.active, .quarantined])
     func aLiveRowOwnsItsFileName(_ status: ChartStatus) throws {
         let directory = try TemporaryDirectory()
         let store = try Self.store(directory)
@@ -21,7 +21,7 @@ import Testing
         let error = #expect(throws: StorageError.self) {
             try store.insertChart(SQLiteMetadataStoreTests.record("app-1.0.0", "1.2.3"), audit: nil)
         }
-        #expect(error?.code == .conflict)
+        #expect(error?.code == .fileNameTaken)
         #expect(error?.message.contains("app-1.0.0-1.2.3.tgz is already the file of chart 'app' version 1.0.0-1.2.3") == true)
         // Another repository has its own file names.
         _ = try store.insertChart(SQLiteMetadataStoreTests.record("app-1.0.0", "1.2.3", repository: "team-a"), audit: nil)
@@ -39,7 +39,7 @@ import Testing
                                    with: SQLiteMetadataStoreTests.record("app", "1.0.0-1.2.3"), audit: nil,
                                    verdict: nil, contentVerdict: nil)
         }
-        #expect(error?.code == .conflict)
+        #expect(error?.code == .fileNameTaken)
         #expect(error?.message.contains("chart 'app-1.0.0' version 1.2.3") == true)
     }
 

@@ -55,8 +55,9 @@ import Testing
         try metadata.ensureRepository("stable")
         let stage = try metadata.insertChart(SQLiteMetadataStoreTests.record("demo", "1.0.0", status: .pending), audit: nil)
         let id = try #require(stage.id)
-        try metadata.setProvenance(id: id, digest: String(repeating: "c", count: 64), activate: true, audit: nil, verdict: nil)
-        #expect(try !metadata.deleteChart(id: id, onlyIf: .pending, audit: nil))
+        try metadata.setProvenance(id: id, digest: String(repeating: "c", count: 64), expecting: stage, activate: true,
+                                   audit: nil, verdict: nil)
+        #expect(try !metadata.deleteChart(id: id, onlyIf: stage, audit: nil))
         #expect(try metadata.chart(repository: "stable", name: "demo", version: "1.0.0")?.status == .active)
     }
 }

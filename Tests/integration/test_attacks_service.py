@@ -45,11 +45,63 @@ def test_colliding_file_names_second_upload_is_409_naming_the_other_chart(server
     assert forced.status == 409, forced
 
 
-def test_a_stage_owns_its_file_name_too(signed_server, tmp_path):
-    staged = make_chart(tmp_path, "app", "1.0.0-1.2.3")
+def signed_push(server, pgp, tmp_path, path, file_name, key="rsa-signer"):
+    return push(server, "signed", path, pgp.prov(path, key, file_name=file_name), tmp_path)
+
+
+def test_a_keyless_stage_cannot_squat_another_charts_file_name(signed_server, pgp, tmp_path):
+    """A writer without a key stages `app-1.0.0` 1.2.3: the signed `app` 1.0.0-1.2.3 (the same
+    file name) still publishes at once, and the squatter's stage can never be published after."""
+    squat = make_chart(tmp_path, "app-1.0.0", "1.2.3")
+    assert push(signed_server, "signed", squat).status == 202
+    real = make_chart(tmp_path, "app", "1.0.0-1.2.3")
+    published = signed_push(signed_server, pgp, tmp_path, real, "app-1.0.0-1.2.3.tgz")
+    assert published.status == 201, published
+    assert signed_server.curl("/signed/charts/app-1.0.0-1.2.3.tgz").body == open(real, "rb").read()
+    # Publishing the squatter's stage (a signed supersede) is refused, naming the owner, and the stage is dropped.
+    superseding = signed_push(signed_server, pgp, tmp_path, squat, "app-1.0.0-1.2.3.tgz")
+    assert superseding.status == 409 and "'app' version 1.0.0-1.2.3" in superseding.json()["error"], superseding
+    dropped = admin(signed_server, "/api/admin/audit?repo=signed&action=stage").json()["events"]
+    assert [(event["outcome"], event["subject"]) for event in dropped] == [("dropped", "app-1.0.0-1.2.3")], dropped
+    # A new stage of the taken file name is refused at once.
+    again = push(signed_server, "signed", squat)
+    assert again.status == 409 and "'app' version 1.0.0-1.2.3" in again.json()["error"], again
+    assert signed_server.curl("/signed/charts/app-1.0.0-1.2.3.tgz").body == open(real, "rb").read()
+    assert index_versions(signed_server, "signed", "app-1.0.0") == []
+
+
+def test_a_stage_whose_file_name_was_taken_is_dropped_when_its_prov_arrives(signed_server, pgp, tmp_path):
+    staged = make_chart(tmp_path, "app-1.0.0", "1.2.3")
     assert push(signed_server, "signed", staged).status == 202
-    refused = push(signed_server, "signed", make_chart(tmp_path, "app-1.0.0", "1.2.3"))
-    assert refused.status == 409 and "'app' version 1.0.0-1.2.3" in refused.json()["error"], refused
+    assert signed_push(signed_server, pgp, tmp_path, make_chart(tmp_path, "app", "1.0.0-1.2.3"),
+                       "app-1.0.0-1.2.3.tgz").status == 201
+    prov = tmp_path / "late.prov"
+    prov.write_bytes(pgp.prov(staged, "rsa-signer", file_name="app-1.0.0-1.2.3.tgz"))
+    late = signed_server.curl("/api/signed/prov", "--data-binary", f"@{prov}", cert="ci-pusher")
+    assert late.status == 409 and "'app' version 1.0.0-1.2.3" in late.json()["error"], late
+    assert signed_server.curl("/signed/charts/app-1.0.0-1.2.3.tgz").status == 200
+    # The stage is gone: the prov now finds nothing.
+    assert signed_server.curl("/api/signed/prov", "--data-binary", f"@{prov}", cert="ci-pusher").status == 404
+
+
+def test_file_names_differing_only_in_case_collide(server, tmp_path):
+    assert push(server, "stable", make_chart(tmp_path, "demo", "1.0.0-RC1")).status == 201
+    refused = push(server, "stable", make_chart(tmp_path, "demo", "1.0.0-rc1"))
+    assert refused.status == 409 and "'demo' version 1.0.0-RC1" in refused.json()["error"], refused
+    assert index_versions(server, "stable", "demo") == ["1.0.0-RC1"]
+
+
+def test_a_prov_for_other_bytes_than_the_stage_says_upload_them_together(signed_server, pgp, tmp_path):
+    """A squatter staged other bytes of the version: the author's prov sent alone is not a forgery
+    (no 403), the answer says how to get in, and chart+prov together supersede the stage."""
+    chart = packaged("redis-lite-0.8.1.tgz")
+    assert push(signed_server, "signed", regzipped(tmp_path, chart)).status == 202
+    prov = tmp_path / "author.prov"
+    prov.write_bytes(pgp.prov(chart, "rsa-signer"))
+    alone = signed_server.curl("/api/signed/prov", "--data-binary", f"@{prov}", cert="ci-pusher")
+    assert alone.status == 409 and "upload the chart and its prov together" in alone.json()["error"], alone
+    assert push(signed_server, "signed", chart, pgp.prov(chart, "rsa-signer"), tmp_path).status == 201
+    assert signed_server.curl("/signed/charts/redis-lite-0.8.1.tgz").body == open(chart, "rb").read()
 
 
 # --- Point 9: staging squat --------------------------------------------------------------------
@@ -156,6 +208,27 @@ def test_failures_from_other_addresses_do_not_lock_the_user_out(server_factory, 
     assert server.curl("/stable/index.yaml", user="alice:right password", interface="127.0.3.1").status == 429
     # ...but alice, from an address that has not been failing, gets in.
     assert server.curl("/stable/index.yaml", user="alice:right password", interface="127.0.3.9").status == 200
+
+
+def test_a_users_own_typo_does_not_let_attackers_lock_them_out_where_they_logged_in(server_factory, chartwarden_bin,
+                                                                                  tmp_path):
+    """alice logged in from her address and mistyped once there; attackers then keep her per-user
+    count full from other addresses. Her address still gets in."""
+    htpasswd = make_htpasswd(chartwarden_bin, tmp_path / "htpasswd", {"alice": "right password"})
+
+    def mutate(config):
+        config["auth"]["htpasswd"] = htpasswd
+        config["auth"]["failureLimit"] = {"perAddress": 10, "perUser": 30, "refillSeconds": 600}
+        config["repositories"][0]["read"] = ["user:alice"]
+    server = server_factory(mutate)
+    home = "127.0.4.1"
+    assert server.curl("/stable/index.yaml", user="alice:right password", interface=home).status == 200
+    assert server.curl("/stable/index.yaml", user="alice:typo", interface=home).status == 401
+    statuses = [server.curl("/stable/index.yaml", user=f"alice:guess{attempt}", interface=f"127.0.4.{index}").status
+                for index in range(2, 7) for attempt in range(6)]
+    assert statuses[:29] == [401] * 29
+    assert server.curl("/stable/index.yaml", user="alice:guess", interface="127.0.4.2").status == 429
+    assert server.curl("/stable/index.yaml", user="alice:right password", interface=home).status == 200
 
 
 def test_upgrading_a_database_that_already_holds_colliding_file_names(server_factory, tmp_path):

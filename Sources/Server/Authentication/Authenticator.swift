@@ -51,8 +51,9 @@ final class Authenticator: Sendable {
             throw ServiceError(.tooManyRequests, "too many failed authentications; retry later", retryAfterSeconds: wait)
         }
         guard let store = self.credentials else {
+            // No hash ran and no password could be right: the name is not guessed, so only the address counts.
             try await reject(AuthenticationFailure(.notConfigured, "password authentication is not configured"),
-                             user: credentials.user, client: client, repository: repository)
+                             user: credentials.user, client: client, repository: repository, countsForUser: false)
         }
         let logger = self.logger
         let result: (verdict: CredentialStore.Verdict, hashed: Bool)
@@ -67,6 +68,7 @@ final class Authenticator: Sendable {
         if result.hashed { metrics.passwordHashComputed() }
         switch result.verdict {
         case .valid:
+            limiter.withLock { $0.recordSuccess(address: client, user: credentials.user, now: ContinuousClock.now) }
             metrics.authentication(outcome: "success")
             return credentials.user
         case .unknownUser:
@@ -79,11 +81,11 @@ final class Authenticator: Sendable {
     }
 
     /// Counts the failure, audits it (and the start of a lockout), then throws the 401.
-    private func reject(_ failure: AuthenticationFailure, user: String?, client: String, repository: String?)
-        async throws(ServiceError) -> Never {
+    private func reject(_ failure: AuthenticationFailure, user: String?, client: String, repository: String?,
+                        countsForUser: Bool = true) async throws(ServiceError) -> Never {
         metrics.authentication(outcome: "failure")
         let now = ContinuousClock.now
-        let engaged = limiter.withLock { $0.recordFailure(address: client, user: user, now: now) }
+        let engaged = limiter.withLock { $0.recordFailure(address: client, user: countsForUser ? user : nil, now: now) }
         let actor = user.map { "user:\($0)" } ?? "anonymous"
         var events = [AuditEvent(at: Date(), repository: repository, actor: actor, action: "authenticate",
                                  outcome: "denied", subject: client,

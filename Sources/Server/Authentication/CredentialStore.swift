@@ -29,15 +29,57 @@ final class CredentialStore: Sendable {
     private struct State {
         var stamp: FileStamp?
         var file: HtpasswdFile
-        /// Hashed for unknown users so that their failures cost what a wrong password costs:
-        /// same scheme and work factor as most users (`decoyParameters`), recomputed on reload.
-        var decoy: PasswordHash
+        /// Unknown users cost what a known one costs: each probed name is mapped (keyed, so
+        /// stably per process but unpredictably) to one of the users' (scheme, work factor)
+        /// pairs, weighted by how many users have it, and one of these decoys of that pair is
+        /// hashed. Always hashing the most common pair would let the rest (admins at a higher
+        /// bcrypt cost, say) be found by timing.
+        var decoys: DecoyMix
         var verified: [String: (hash: PasswordHash, proof: SHA256Digest, at: ContinuousClock.Instant)] = [:]
+    }
+
+    /// The users' hash parameters with their counts, and one decoy hash of each.
+    struct DecoyMix {
+        var weighted: [(parameters: PasswordHash.Parameters, count: Int)]
+        var hashes: [PasswordHash.Parameters: PasswordHash]
+
+        /// One decoy of each distinct parameter pair (reusing `previous` ones); an empty file
+        /// gets bcrypt cost 10.
+        init(for file: HtpasswdFile, reusing previous: DecoyMix? = nil) throws(PasswordHashError) {
+            let counts = Dictionary(file.entries.values.map { ($0.parameters, 1) }, uniquingKeysWith: +)
+            weighted = counts.map { (parameters: $0.key, count: $0.value) }
+                .sorted { ($0.parameters.prefix, $0.parameters.cost) < ($1.parameters.prefix, $1.parameters.cost) }
+            if weighted.isEmpty { weighted = [(PasswordHash.Parameters(prefix: "$2b$", cost: 10), 1)] }
+            hashes = [:]
+            var generator = SystemRandomNumberGenerator()
+            for (parameters, _) in weighted {
+                if let reused = previous?.hashes[parameters] {
+                    hashes[parameters] = reused
+                    continue
+                }
+                let password = String((0..<24).map { _ in Character(Unicode.Scalar(65 + UInt8(generator.next() % 26))) })
+                hashes[parameters] = try PasswordHash.make(password: password, parameters: parameters)
+            }
+        }
+
+        /// The parameters a name maps to, given a uniform `draw`: each pair with the weight of
+        /// its user count.
+        func parameters(draw: UInt64) -> PasswordHash.Parameters {
+            let total = UInt64(weighted.reduce(0) { $0 + $1.count })
+            var remaining = draw % total
+            for entry in weighted {
+                if remaining < UInt64(entry.count) { return entry.parameters }
+                remaining -= UInt64(entry.count)
+            }
+            return weighted[weighted.count - 1].parameters
+        }
     }
 
     let path: String
     private let state: Mutex<State>
     private let cacheKey: [UInt8]
+    /// Keys the choice of decoy per name, so an outsider cannot predict which names map where.
+    private let decoyKey: [UInt8]
     /// How long a verified password is trusted without hashing again.
     static let cacheLifetime: Duration = .seconds(300)
 
@@ -45,33 +87,26 @@ final class CredentialStore: Sendable {
     init(path: String) throws(ConfigurationError) {
         self.path = path
         let (file, stamp) = try Self.load(path)
-        let decoy: PasswordHash
+        let decoys: DecoyMix
         do {
-            decoy = try Self.decoy(for: file)
+            decoys = try DecoyMix(for: file)
         } catch {
             throw ConfigurationError(key: "auth.htpasswd", "cannot prepare password hashing: \(error)")
         }
-        state = Mutex(State(stamp: stamp, file: file, decoy: decoy))
+        state = Mutex(State(stamp: stamp, file: file, decoys: decoys))
         var generator = SystemRandomNumberGenerator()
         cacheKey = (0..<32).map { _ in generator.next() }
+        decoyKey = (0..<32).map { _ in generator.next() }
     }
 
-    /// The most common (scheme, work factor) among the users, ties going to the costlier; an
-    /// empty file gets bcrypt cost 10. A decoy of any other cost would tell unknown names apart.
-    static func decoyParameters(for file: HtpasswdFile) -> PasswordHash.Parameters {
-        let counts = Dictionary(file.entries.values.map { ($0.parameters, 1) }, uniquingKeysWith: +)
-        let best = counts.max { ($0.value, $0.key.cost, $0.key.prefix) < ($1.value, $1.key.cost, $1.key.prefix) }
-        return best?.key ?? PasswordHash.Parameters(prefix: "$2b$", cost: 10)
+    /// The decoy parameters an unknown `user` is hashed with.
+    func decoyParameters(for user: String) -> PasswordHash.Parameters {
+        let hasher = SHA256Hasher()
+        hasher.update(decoyKey)
+        hasher.update(Array(user.utf8))
+        let draw = hasher.finalize().bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return state.withLock { $0.decoys.parameters(draw: draw) }
     }
-
-    private static func decoy(for file: HtpasswdFile) throws(PasswordHashError) -> PasswordHash {
-        var generator = SystemRandomNumberGenerator()
-        let password = String((0..<24).map { _ in Character(Unicode.Scalar(65 + UInt8(generator.next() % 26))) })
-        return try PasswordHash.make(password: password, parameters: decoyParameters(for: file))
-    }
-
-    /// The parameters of the decoy now in use (tests).
-    var decoyParameters: PasswordHash.Parameters { state.withLock { $0.decoy.parameters } }
 
     var userCount: Int { state.withLock { $0.file.entries.count } }
 
@@ -105,11 +140,11 @@ final class CredentialStore: Sendable {
         guard current != state.withLock({ $0.stamp }) else { return }
         do {
             let (file, stamp) = try Self.load(path)
-            let previous = state.withLock { $0.decoy }
-            let decoy = previous.parameters == Self.decoyParameters(for: file) ? previous : try Self.decoy(for: file)
+            let previous = state.withLock { $0.decoys }
+            let decoys = try DecoyMix(for: file, reusing: previous)
             state.withLock { state in
                 state.file = file
-                state.decoy = decoy
+                state.decoys = decoys
                 state.stamp = stamp
                 state.verified = state.verified.filter { file.entries[$0.key] == $0.value.hash }
             }
@@ -132,11 +167,10 @@ final class CredentialStore: Sendable {
     func verify(user: String, password: String) -> (verdict: Verdict, hashed: Bool) {
         let now = ContinuousClock.now
         let candidate = proof(password)
-        let (hash, cached, decoy) = state.withLock { state in
-            (state.file.entries[user], state.verified[user], state.decoy)
-        }
+        let (hash, cached) = state.withLock { state in (state.file.entries[user], state.verified[user]) }
         guard let hash else {
-            _ = decoy.matches(password)
+            let parameters = decoyParameters(for: user)
+            _ = state.withLock { $0.decoys.hashes[parameters] }?.matches(password)
             return (.unknownUser, true)
         }
         if let cached, cached.hash == hash, now - cached.at < Self.cacheLifetime,

@@ -25,8 +25,12 @@ struct ErrorMiddleware: RouterMiddleware {
             }
             return JSONResponse.error(error.status, error.message, headers: headers)
         } catch let error as HTTPError {
-            let message = error.body ?? Self.defaultMessage(error.status)
-            return JSONResponse.error(error.status, message)
+            // A 5xx body may carry whatever failed inside (paths, errno texts): log it, send the generic message.
+            guard error.status.code < 500 else {
+                context.logger.error("request failed", metadata: ["error": "\(error.body ?? "")", "status": "\(error.status.code)"])
+                return JSONResponse.error(error.status, Self.serverErrorMessage(error.status, requestID: context.requestID))
+            }
+            return JSONResponse.error(error.status, error.body ?? Self.defaultMessage(error.status))
         } catch let error as any HTTPResponseError {
             return JSONResponse.error(error.status, Self.defaultMessage(error.status))
         } catch {

@@ -5,6 +5,9 @@ import Provenance
 struct ProvenanceEnvelope: Sendable, Equatable {
     let name: String
     let version: String
+    /// The `files:` entries of the signed body (file name to `sha256:<hex>`); empty when that
+    /// part does not read (the verifier then names the failed check).
+    let files: [String: String]
 
     private static let begin = "-----BEGIN PGP SIGNED MESSAGE-----"
     private static let signature = "-----BEGIN PGP SIGNATURE-----"
@@ -12,10 +15,14 @@ struct ProvenanceEnvelope: Sendable, Equatable {
     /// Limits what a prov may be: a clear-signed text of reasonable size.
     static let maxBytes = 1 << 20
 
-    init(name: String, version: String) {
+    init(name: String, version: String, files: [String: String] = [:]) {
         self.name = name
         self.version = version
+        self.files = files
     }
+
+    /// The digest the prov signs for `fileName`, when its body lists one.
+    func signedDigest(of fileName: String) -> String? { files[fileName] }
 
     init(bytes: [UInt8]) throws(ServiceError) {
         guard bytes.count <= Self.maxBytes else {
@@ -46,5 +53,8 @@ struct ProvenanceEnvelope: Sendable, Equatable {
         } catch {
             throw ServiceError(.badRequest, "provenance body does not name a chart and version: \(error.message)")
         }
+        // Clear-signed text escapes lines starting with '-' as '- -'.
+        let signedText = body.map { $0.hasPrefix("- ") ? String($0.dropFirst(2)) : String($0) }.joined(separator: "\n")
+        files = (try? HelmProvenanceBody(signedText: Array(signedText.utf8)))?.files ?? [:]
     }
 }

@@ -24,6 +24,8 @@ public final class ChartRepository: Sendable {
     }
 
     private let writer = Mutex(WriterState())
+    /// Held while a committed row is re-read and applied, so publishes land in commit order.
+    private let commitOrder = Mutex(())
     private let current: Mutex<IndexSnapshot>
 
     public var name: String { configuration.name }
@@ -101,6 +103,11 @@ public final class ChartRepository: Sendable {
             publish(state)
         }
         return leftOut
+    }
+
+    /// Runs `body` (re-read a committed row, apply it) alone among the publishes of this repository.
+    func inCommitOrder(_ body: () throws -> Void) throws {
+        try commitOrder.withLock { _ in try body() }
     }
 
     /// Adds or replaces one version in the index.
