@@ -39,7 +39,9 @@ let package = Package(
             "UntrustedYAML", .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "ChartArchive", dependencies: [
-            "CArchive", "CShims", "ChartModel", "OpenSSLSupport", .product(name: "Yams", package: "Yams"),
+            "CArchive", "CShims", "ChartModel", "OpenSSLSupport", "UntrustedYAML",
+            // Only for the types of the composed tree (`Node`, `Tag`); reading goes through UntrustedYAML.
+            .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "ContentPolicy", dependencies: ["ChartArchive"]),
         .target(name: "ChartIndex", dependencies: ["ChartModel", "ChartArchive", "OpenSSLSupport", "UntrustedYAML"]),

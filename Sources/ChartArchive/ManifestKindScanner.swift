@@ -1,4 +1,4 @@
-import Yams
+import UntrustedYAML
 
 /// Finds the Kubernetes kinds a chart's templates can produce, without rendering them, for the
 /// content policy. Sound rather than clever: whatever it cannot prove is not a denied kind is
@@ -7,12 +7,13 @@ import Yams
 /// How: every template is turned into YAML by `TemplateMasker` (trim markers applied as Helm
 /// does, actions replaced by what they can print, includes of known defines expanded), split
 /// into documents at `---` as Helm splits them, and read by a real YAML parser (libyaml, through
-/// Yams' composer, after a pre-check that refuses anchors, aliases and deep nesting). Escapes,
+/// `UntrustedYAML`, the composer that reads Chart.yaml, which refuses anchors, aliases, tags,
+/// merge keys, non-scalar and duplicate keys before composing, under size/node/depth caps). Escapes,
 /// quoting, flow or block style, BOMs, comments and indentation are the parser's business, so
 /// `"\u006bind"` is `kind`. Then, in each document's root mapping and in the mappings of its
 /// `items`:
 /// - a `kind` key (any case) gives a finding; a value that is not a plain name is dynamic;
-/// - a key an action printed, a merge key (`<<`), a non-string key or tag, an alias → dynamic;
+/// - a key an action printed, a merge key (`<<`), a non-string key, a tag, an anchor or alias → dynamic;
 /// - a document that does not parse, or holds an action that may print line breaks at any
 ///   column (an `unconfined` action), is dynamic.
 ///
@@ -196,35 +197,25 @@ public struct ManifestKindScanner: Sendable {
         if let index = text.firstIndex(of: TemplateMasker.unconfined) {
             return strict ? [dynamic(text[..<index].filter { $0 == "\n" }.count + 1, "{{ … }}")] : []
         }
-        if let line = YAMLStructurePrecheck.firstRefusal(in: text) {
-            return strict ? [dynamic(line)] : []
-        }
         var findings: [Finding] = []
         do {
-            let parser = try Parser(yaml: text)
-            while let root = try parser.nextRoot() {
-                var reader = KindReader(strict: strict)
-                reader.inspect(root: root)
-                findings += reader.findings.map {
-                    Finding(file: file, document: document, line: sourceLine($0.line), kind: $0.kind,
-                            apiVersion: $0.apiVersion, isDynamic: $0.isDynamic, isListItem: $0.isListItem)
-                }
+            var reader = KindReader(strict: strict, document: try UntrustedYAML.composeDocument(text, limits: Self.documentLimits))
+            reader.inspect()
+            findings = reader.findings.map {
+                Finding(file: file, document: document, line: sourceLine($0.line), kind: $0.kind,
+                        apiVersion: $0.apiVersion, isDynamic: $0.isDynamic, isListItem: $0.isListItem)
             }
         } catch {
-            if strict { findings.append(dynamic(Self.errorLine(error) ?? 1)) }
+            // Every refusal (anchor, alias, tag, merge key, non-scalar or duplicate key, syntax,
+            // a cap) means the document cannot be read without rendering: dynamic.
+            if strict { findings.append(dynamic(error.line ?? 1)) }
         }
         return findings
     }
 
-    private static func errorLine(_ error: any Error) -> Int? {
-        guard let error = error as? YamlError else { return nil }
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
-            return mark.line
-        case .duplicatedKeysInMapping(_, let context):
-            return context.mark.line
-        default:
-            return nil
-        }
-    }
+    /// Caps for one masked document. Templates can be large (a ConfigMap embedding a dashboard is
+    /// one big scalar), so the size cap is the archive's per-file budget; without aliases the tree
+    /// stays linear in the text, and the caps bound memory and time.
+    static let documentLimits = UntrustedYAMLLimits(
+        maxBytes: Int(ChartArchiveLimits.default.maxFileBytes), maxNodes: 200_000, maxDepth: 100, maxMappingPairs: 50_000)
 }

@@ -33,7 +33,8 @@ final class LibYAMLEventParser {
         guard yaml_parser_parse(parser, &event) == 1 else {
             let problem = parser.pointee.problem.map { String(cString: $0) } ?? "unknown error"
             let mark = parser.pointee.problem_mark
-            throw UntrustedYAMLError(.syntax, "YAML syntax error at line \(mark.line + 1), column \(mark.column + 1): \(problem)")
+            throw UntrustedYAMLError(.syntax, "YAML syntax error at line \(mark.line + 1), column \(mark.column + 1): \(problem)",
+                                     line: mark.line + 1)
         }
         return event
     }

@@ -24,6 +24,9 @@ struct UntrustedYAMLComposer {
     private var nodeCount = 0
     private var documentCount = 0
     private(set) var root: Node?
+    /// The 1-based line of every node, in the order the events came (a collection, then its
+    /// items; a mapping's key before its value): what `UntrustedYAMLDocument.nodeLines` promises.
+    private(set) var nodeLines: [Int] = []
 
     init(limits: UntrustedYAMLLimits) {
         self.limits = limits
@@ -38,10 +41,10 @@ struct UntrustedYAMLComposer {
         case YAML_DOCUMENT_START_EVENT:
             documentCount += 1
             guard documentCount == 1 else {
-                throw UntrustedYAMLError(.multipleDocuments, "only one YAML document is allowed; another starts at line \(line)")
+                throw UntrustedYAMLError(.multipleDocuments, "only one YAML document is allowed; another starts at line \(line)", line: line)
             }
         case YAML_ALIAS_EVENT:
-            throw UntrustedYAMLError(.alias, "YAML aliases are not allowed (\(place(line)))")
+            throw UntrustedYAMLError(.alias, "YAML aliases are not allowed (\(place(line)))", line: line)
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
             try admitNode(anchor: scalar.anchor, tag: scalar.tag, line: line)
@@ -68,23 +71,24 @@ struct UntrustedYAMLComposer {
     private mutating func admitNode(anchor: UnsafeMutablePointer<yaml_char_t>?, tag: UnsafeMutablePointer<yaml_char_t>?,
                                     line: Int) throws(UntrustedYAMLError) {
         if anchor != nil {
-            throw UntrustedYAMLError(.anchor, "YAML anchors are not allowed (\(place(line)))")
+            throw UntrustedYAMLError(.anchor, "YAML anchors are not allowed (\(place(line)))", line: line)
         }
         if tag != nil {
-            throw UntrustedYAMLError(.tag, "YAML tags are not allowed (\(place(line)))")
+            throw UntrustedYAMLError(.tag, "YAML tags are not allowed (\(place(line)))", line: line)
         }
         nodeCount += 1
         guard nodeCount <= limits.maxNodes else {
-            throw UntrustedYAMLError(.tooManyNodes, "the YAML document has more than \(limits.maxNodes) nodes (\(place(line)))")
+            throw UntrustedYAMLError(.tooManyNodes, "the YAML document has more than \(limits.maxNodes) nodes (\(place(line)))", line: line)
         }
+        nodeLines.append(line)
     }
 
     private mutating func push(_ frame: Frame, line: Int) throws(UntrustedYAMLError) {
         if stack.last?.awaitsKey == true {
-            throw UntrustedYAMLError(.nonScalarKey, "YAML mapping keys must be scalars (\(place(line)))")
+            throw UntrustedYAMLError(.nonScalarKey, "YAML mapping keys must be scalars (\(place(line)))", line: line)
         }
         guard stack.count < limits.maxDepth else {
-            throw UntrustedYAMLError(.tooDeep, "the YAML document is nested deeper than \(limits.maxDepth) levels (\(place(line)))")
+            throw UntrustedYAMLError(.tooDeep, "the YAML document is nested deeper than \(limits.maxDepth) levels (\(place(line)))", line: line)
         }
         stack.append(frame)
     }
@@ -103,15 +107,15 @@ struct UntrustedYAMLComposer {
             // push() refuses collections here, so a key is always a scalar.
             let key = node.scalar?.string ?? ""
             if plain && key == "<<" {
-                throw UntrustedYAMLError(.mergeKey, "YAML merge keys ('<<') are not allowed (\(place(line)))")
+                throw UntrustedYAMLError(.mergeKey, "YAML merge keys ('<<') are not allowed (\(place(line)))", line: line)
             }
             // Yams decodes a `[String: String]` by looking each key up in the pair list: the cap
             // keeps that quadratic walk small.
             guard stack[top].keys.count < limits.maxMappingPairs else {
-                throw UntrustedYAMLError(.tooManyPairs, "a YAML mapping has more than \(limits.maxMappingPairs) keys (\(place(line)))")
+                throw UntrustedYAMLError(.tooManyPairs, "a YAML mapping has more than \(limits.maxMappingPairs) keys (\(place(line)))", line: line)
             }
             guard stack[top].keys.insert(key).inserted else {
-                throw UntrustedYAMLError(.duplicateKey, "duplicate key '\(YAMLPrintable.excerpt(key))' (\(place(line)))")
+                throw UntrustedYAMLError(.duplicateKey, "duplicate key '\(YAMLPrintable.excerpt(key))' (\(place(line)))", line: line)
             }
             stack[top].pendingKey = node
         }

@@ -18,10 +18,13 @@ public struct UntrustedYAMLError: Error, Sendable, Equatable, CustomStringConver
 
     public let code: Code
     public let message: String
+    /// The 1-based line where the refusal happened, when there is one (the scanner reports it).
+    public let line: Int?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, line: Int? = nil) {
         self.code = code
         self.message = message
+        self.line = line
     }
 
     public var description: String { message }

@@ -132,9 +132,8 @@ struct ManifestKindScannerTests {
         """
         let findings = scanner.scan(file: "templates/x.yaml", text: text)
         #expect(findings.count == 5)
-        // A YAML parser reads `!!str` and a value on the next line as the plain names they are.
-        #expect(findings.map(\.isDynamic) == [false, true, false, true, true])
-        #expect(findings[0].kind == "ClusterRole")
+        // Tags are refused by the composer (dynamic); a value on the next line is the plain name it is.
+        #expect(findings.map(\.isDynamic) == [true, true, false, true, true])
         #expect(findings[2].kind == "ClusterRole")
         #expect(findings[2].line == 5)
     }
@@ -189,8 +188,8 @@ struct ManifestKindScannerTests {
         #expect(!ManifestKindScanner.isManifestSource("values.yaml"))
     }
 
-    @Test func anchorsAndAliasesAreRefusedBeforeAnyComposer() {
-        // Alias keys make a composer hash an exponentially large tree: never handed to one.
+    @Test func anchorsAndAliasesAreRefusedAtTheFirstAnchor() {
+        // Alias keys make a composer hash an exponentially large tree: refused before any is composed.
         var text = "l0: &l0 [x, x]\n"
         for level in 1..<40 { text += "l\(level): &l\(level) [*l\(level - 1), *l\(level - 1)]\n" }
         text += "? *l39\n: kind\nkind: Deployment\n"
@@ -199,6 +198,20 @@ struct ManifestKindScannerTests {
         // `&&` and `*` inside values are not anchors.
         let shell = "kind: Job\nspec:\n  args: [\"a && b\"]\n  glob: ls * && echo\n"
         #expect(scanner.scan(file: "templates/job.yaml", text: shell).map(\.kind) == ["Job"])
+    }
+
+    @Test func anAliasBombATextScanWouldMissIsDynamic() {
+        // Line 3 continues the plain scalar of `note` (`a 'hidden…`): a text scan that takes the
+        // `'` at a line start for a quote skips the anchors, aliases and `#`/`&` after it. Used as
+        // keys, the aliases would make a composer hash an exponentially large tree.
+        var text = "kind: Deployment\nnote: a\n  'hidden from a text scan # &no *no\n"
+        text += "l0: &l0 [x, x]\n"
+        for level in 1..<40 { text += "l\(level): &l\(level) [*l\(level - 1), *l\(level - 1)]\n" }
+        text += "? *l39\n: kind\n"
+        let findings = scanner.scan(file: "templates/bomb.yaml", text: text)
+        #expect(findings.count == 1)
+        #expect(findings.first?.isDynamic == true)
+        #expect(findings.first?.line == 4)
     }
 
     // Long inputs of one shape each: quadratic work in any stage would not finish.
