@@ -21,6 +21,8 @@ struct TemplateMasker {
         var sourceLines: [Int] = [1]
         /// Characters since the last line break, kept as text is appended (never recounted).
         var column = 0
+        /// UTF-8 offset in `text` where the current line starts.
+        var lineStart = 0
     }
 
     private struct Define {
@@ -155,6 +157,7 @@ struct TemplateMasker {
                 if countsLines { line += 1 }
                 rendered.sourceLines.append(line)
                 rendered.column = 0
+                rendered.lineStart = rendered.text.utf8.count
             } else {
                 rendered.column += 1
             }
@@ -199,7 +202,7 @@ struct TemplateMasker {
                 return String(Self.placeholder)
             case .indented(let columns, let leadingNewline):
                 let entryColumn = leadingNewline ? columns : column + columns
-                let entry = Self.entryShape(at: entryColumn, after: rendered.text)
+                let entry = Self.entryShape(at: entryColumn, after: rendered.text, currentLineStart: rendered.lineStart)
                 return (leadingNewline ? "\n" + String(repeating: " ", count: columns) : String(repeating: " ", count: columns)) + entry
             case .unconfined:
                 return String(Self.unconfined)
@@ -222,27 +225,48 @@ struct TemplateMasker {
     }
 
     /// A placeholder entry that fits where the indented output lands: a sequence item when the
-    /// nearest line at that column is one, a mapping entry otherwise.
-    static func entryShape(at column: Int, after text: String) -> String {
+    /// nearest line at that column is one, a mapping entry otherwise. It reads bytes from the
+    /// current line's start (`currentLineStart`, a UTF-8 offset kept as text is appended) and at
+    /// most `entryShapeWindow` bytes before it, so a long line of actions stays linear.
+    static func entryShape(at column: Int, after text: String, currentLineStart: Int) -> String {
+        let utf8 = text.utf8
+        var start = utf8.index(utf8.startIndex, offsetBy: currentLineStart)
+        var end = utf8.endIndex
+        let floor = utf8.index(start, offsetBy: -min(currentLineStart, entryShapeWindow))
         var lines = 0
-        var end = text.endIndex
-        while lines < 40, let newline = text[..<end].lastIndex(of: "\n") {
-            let line = text[text.index(after: newline)..<end]
-            end = newline
+        // Only lines a line break precedes are read, as before: the text's first line never is.
+        while start > utf8.startIndex, lines < 40 {
             lines += 1
-            let content = line.drop { $0 == " " }
-            if content.isEmpty || content.hasPrefix("#") { continue }
-            let lineColumn = line.count - content.count
-            if lineColumn == column { return content.hasPrefix("-") ? "- \(placeholder)" : "\(placeholder): \(placeholder)" }
-            if lineColumn < column { break }
+            var index = start
+            var indent = 0
+            while index < end, utf8[index] == UInt8(ascii: " ") {
+                indent += 1
+                index = utf8.index(after: index)
+            }
+            if index < end, utf8[index] != UInt8(ascii: "#") {
+                if indent == column {
+                    return utf8[index] == UInt8(ascii: "-") ? "- \(placeholder)" : "\(placeholder): \(placeholder)"
+                }
+                if indent < column { break }
+            }
+            end = utf8.index(before: start)
+            guard end > floor, let newline = utf8[floor..<end].lastIndex(of: UInt8(ascii: "\n")) else { break }
+            start = utf8.index(after: newline)
         }
         return "\(placeholder): \(placeholder)"
     }
 
-    /// The text of a define, rendered once; nil when unknown, recursive, ambiguous or too large.
+    static let entryShapeWindow = 8_192
+    /// Deeper include chains are unconfined: the expansion recurses, and the stack is finite.
+    static let maxIncludeDepth = 64
+
+    /// The text of a define, rendered once; nil when unknown, recursive, nested too deep, ambiguous
+    /// or too large.
     private mutating func expand(_ name: String) -> String? {
         if let cached = cache[name] { return cached }
-        guard let bodies = defines[name], !expanding.contains(name) else { return nil }
+        guard let bodies = defines[name], !expanding.contains(name), expanding.count < Self.maxIncludeDepth else {
+            return nil
+        }
         expanding.insert(name)
         var texts: [String] = []
         for body in bodies { texts.append(render(body.pieces).text) }

@@ -226,6 +226,25 @@ struct ManifestKindScannerTests {
         #expect(scanner.scan(file: "templates/b.yaml", text: controls).map(\.kind) == ["Secret"])
     }
 
+    /// A 20,000-deep include chain crashed the process through the expansion's recursion; past
+    /// `maxIncludeDepth` the include is unconfined, so the document is dynamic.
+    @Test func aDeepIncludeChainIsDynamicNotACrash() {
+        let depth = 20_000
+        var text = "{{ include \"d\(depth)\" . }}\n"
+        for level in stride(from: depth, to: 0, by: -1) {
+            text += "{{ define \"d\(level)\" }}{{ include \"d\(level - 1)\" . }}{{ end }}"
+        }
+        text += "{{ define \"d0\" }}kind: ClusterRoleBinding{{ end }}"
+        let findings = scanner.scan(file: "templates/a.yaml", text: text)
+        #expect(findings.contains { $0.file == "templates/a.yaml" && $0.document == 1 && $0.isDynamic })
+    }
+
+    /// Each indented action looked back over its whole line: 10,000 on one line took minutes.
+    @Test func costStaysLinearInIndentedActionsOnOneLine() {
+        let line = "kind: ConfigMap\ndata:\n  x: " + String(repeating: "{{ .Values.a | indent 1 }}", count: 20_000) + "\n"
+        #expect(scanner.scan(file: "templates/a.yaml", text: line).contains { $0.kind == "ConfigMap" || $0.isDynamic })
+    }
+
     @Test func costStaysLinearInDocuments() {
         let documents = String(repeating: "---\napiVersion: v1\nkind: ConfigMap\n", count: 2_000)
         #expect(scanner.scan(file: "templates/c.yaml", text: documents).count == 2_000)
