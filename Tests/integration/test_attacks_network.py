@@ -13,6 +13,8 @@ import tarfile
 import threading
 import time
 
+import pytest
+
 from conftest import client_cert, tls_file
 
 ATTACK_CONNECTIONS = 20
@@ -160,22 +162,15 @@ def roomy_timeout(config):
     config["server"]["readTimeoutSeconds"] = 30
 
 
-def test_pipelined_index_requests_never_read_keep_memory_bounded(server_factory, tmp_path):
+@pytest.mark.parametrize("request_bytes", [
+    b"GET /stable/index.yaml HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    # The same attack with requests the fast path leaves to Hummingbird (a Connection header).
+    b"GET /stable/index.yaml HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n",
+], ids=["fast path", "http1 pipeline"])
+def test_pipelined_index_requests_never_read_keep_memory_bounded(server_factory, tmp_path, request_bytes):
     server = server_factory(roomy_timeout)
     publish_big_index(server, tmp_path)
-    request = b"GET /stable/index.yaml HTTP/1.1\r\nHost: localhost\r\n\r\n"
-    peak, served = pipeline_attack(server, request, ATTACK_CONNECTIONS, PIPELINED_REQUESTS)
-    assert peak < MEMORY_BOUND, f"resident memory grew by {peak // (1024 * 1024)} MB"
-    assert served == 200
-    assert server.process.poll() is None
-
-
-def test_pipelined_requests_through_http1_pipeline_keep_memory_bounded(server_factory, tmp_path):
-    """The same attack with requests the fast path leaves to Hummingbird (a Connection header)."""
-    server = server_factory(roomy_timeout)
-    publish_big_index(server, tmp_path)
-    request = b"GET /stable/index.yaml HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n"
-    peak, served = pipeline_attack(server, request, ATTACK_CONNECTIONS, PIPELINED_REQUESTS)
+    peak, served = pipeline_attack(server, request_bytes, ATTACK_CONNECTIONS, PIPELINED_REQUESTS)
     assert peak < MEMORY_BOUND, f"resident memory grew by {peak // (1024 * 1024)} MB"
     assert served == 200
     assert server.process.poll() is None
