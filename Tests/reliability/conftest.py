@@ -7,6 +7,7 @@ import importlib.util
 import io
 import os
 import ssl
+import subprocess
 import sys
 import tarfile
 import time
@@ -84,3 +85,30 @@ class Client:
 
     def close(self):
         self.connection.close()
+
+
+SERVER_EXTENSIONS = ["subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1", "extendedKeyUsage=serverAuth",
+                     "keyUsage=critical,digitalSignature"]
+CA_EXTENSIONS = ["basicConstraints=critical,CA:TRUE,pathlen:0", "keyUsage=critical,keyCertSign,cRLSign"]
+
+
+def issue_certificate(stem, common_name, issuer=None, extensions=SERVER_EXTENSIONS):
+    """`stem`.crt and `stem`.key (P-256), issued by `issuer` (a stem; default the test CA) the way
+    keys-test/tls/generate.sh issues them; a server certificate for localhost unless `extensions`
+    say otherwise. Returns (certificate, key) paths."""
+    stem = str(stem)
+    issuer_certificate, issuer_key = (f"{issuer}.crt", f"{issuer}.key") if issuer else (tls_file("ca.crt"),
+                                                                                        tls_file("ca.key"))
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True)
+    openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", stem + ".key")
+    openssl("req", "-new", "-key", stem + ".key", "-subj", f"/CN={common_name}", "-out", stem + ".csr")
+    with open(stem + ".ext", "w") as handle:
+        handle.write("\n".join(extensions) + "\n")
+    openssl("x509", "-req", "-in", stem + ".csr", "-CA", issuer_certificate, "-CAkey", issuer_key,
+            "-set_serial", str(int.from_bytes(os.urandom(8), "big")), "-sha256", "-days", "2",
+            "-extfile", stem + ".ext", "-out", stem + ".crt")
+    os.remove(stem + ".csr")
+    os.remove(stem + ".ext")
+    os.chmod(stem + ".key", 0o600)
+    return stem + ".crt", stem + ".key"

@@ -6,11 +6,10 @@ import signal
 import socket
 import sqlite3
 import ssl
-import subprocess
 import threading
 import time
 
-from conftest import Client, client_cert, resident_bytes, tls_context, tls_file, wait_for
+from conftest import Client, client_cert, issue_certificate, resident_bytes, tls_context, tls_file, wait_for
 
 STALLED = 1_000
 SOURCE_ADDRESSES = 20  # 50 connections each, under maxConnectionsPerAddress (64)
@@ -32,7 +31,7 @@ def client_hello():
 
 
 def test_stalled_clients_leave_service_up_and_are_closed_by_the_read_timeout(server_factory):
-    timeout = 15  # long enough to open every stalled connection before the first ones expire
+    timeout = 10  # long enough to open every stalled connection before the first ones expire
 
     def patient(config):
         config["server"]["readTimeoutSeconds"] = timeout
@@ -71,23 +70,6 @@ def test_stalled_clients_leave_service_up_and_are_closed_by_the_read_timeout(ser
 
 # --- certificate reload -----------------------------------------------------------------------
 
-def issue_server_certificate(directory, common_name):
-    """A second server certificate from the test CA, as keys-test/tls/generate.sh issues them."""
-    key, csr, extensions, certificate = (str(directory / name) for name in ("server.key", "server.csr", "server.ext",
-                                                                               "server.crt"))
-    subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key],
-                   check=True, capture_output=True)
-    subprocess.run(["openssl", "req", "-new", "-key", key, "-subj", f"/CN={common_name}", "-out", csr],
-                   check=True, capture_output=True)
-    with open(extensions, "w") as handle:
-        handle.write("subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nextendedKeyUsage=serverAuth\n"
-                     "keyUsage=critical,digitalSignature\n")
-    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", tls_file("ca.crt"), "-CAkey", tls_file("ca.key"),
-                    "-set_serial", str(int.from_bytes(os.urandom(8), "big")), "-sha256", "-days", "2",
-                    "-extfile", extensions, "-out", certificate], check=True, capture_output=True)
-    return certificate, key
-
-
 def served_common_name(port):
     with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
         with tls_context().wrap_socket(raw, server_hostname="localhost") as connection:
@@ -111,7 +93,7 @@ def test_certificate_reload_on_sighup_under_load_fails_no_request(server_factory
 
     server = server_factory(from_live)
     assert served_common_name(server.port) == "localhost"
-    new_certificate, new_key = issue_server_certificate(fresh, "reloaded.localhost")
+    new_certificate, new_key = issue_certificate(fresh / "server", "reloaded.localhost")
 
     stop = threading.Event()
     lock = threading.Lock()

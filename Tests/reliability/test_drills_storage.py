@@ -6,6 +6,7 @@ import errno
 import http.client
 import json
 import os
+import sqlite3
 import subprocess
 import threading
 
@@ -48,6 +49,16 @@ def assert_consistent(server, name, acknowledged, attempted):
     finally:
         client.close()
     return index
+
+
+def blobs_on_disk(data):
+    """(digests of the rows, digests of the blob files) under the data directory."""
+    with sqlite3.connect(os.path.join(data, "chartwarden.sqlite")) as database:
+        rows = {digest.removeprefix("sha256:") for (digest,) in database.execute(
+            "SELECT digest FROM chart_versions UNION SELECT provenanceDigest FROM chart_versions "
+            "WHERE provenanceDigest IS NOT NULL")}
+    files = {name for _, _, names in os.walk(os.path.join(data, "blobs", "sha256")) for name in names}
+    return rows, files
 
 
 def test_kill_9_under_concurrent_uploads_loses_nothing_acknowledged(server_factory, tmp_path):
@@ -93,6 +104,9 @@ def test_kill_9_under_concurrent_uploads_loses_nothing_acknowledged(server_facto
         assert not refused, f"uploads refused before the kill: {refused}"
     final = server_factory(data_dir=data)
     index = assert_consistent(final, "drill", acknowledged, attempted)
+    rows, files = blobs_on_disk(data)
+    assert rows <= files, f"rows whose blob is missing: {sorted(rows - files)[:5]}"
+    print(f"blobs without a row (written, never committed, never served): {len(files - rows)}")
     print(f"{CYCLES} kill -9 cycles x {UPLOADERS} uploaders: {len(acknowledged)} acknowledged, "
           f"{len(attempted) - len(acknowledged)} in flight at a kill, of which {len(index) - len(acknowledged)} landed")
     assert final.process.poll() is None
