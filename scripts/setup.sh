@@ -13,4 +13,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-python3 -c "import pytest, yaml, helm_sign, sslyze" 2>/dev/null || python3 -m pip install --quiet pytest pyyaml helm-sign sslyze
+python3 -c "import pytest, yaml, helm_sign" 2>/dev/null || python3 -m pip install --quiet pytest pyyaml helm-sign
+# The TLS scan (Tests/reliability/test_tls_scan.py) is skipped, saying why, where sslyze cannot be installed.
+python3 -c "import sslyze" 2>/dev/null || python3 -m pip install --quiet sslyze \
+  || echo "setup: sslyze could not be installed; the TLS scan will be skipped" >&2
