@@ -183,12 +183,16 @@ def test_full_disk_answers_json_5xx_keeps_everything_and_recovers(small_disk, se
         assert status == 201, (status, body)
         acknowledged[f"1.0.{number}"] = chart
 
-    filler = small_disk / "filler"
-    fill(filler)
+    fillers = []
     failed = {}
     for number in range(4):
+        fillers.append(small_disk / f"filler{number}")
+        fill(fillers[-1])
         version = f"2.0.{number}"
         chart = make_chart("roomy", version, padding=os.urandom(300_000))
+        if number % 2:
+            # Room for the blob but not for SQLite's commit: the metadata write fails instead.
+            os.truncate(fillers[0], os.path.getsize(fillers[0]) - len(chart) - 4096)
         status, body = client.upload(chart)
         assert 500 <= status < 600, f"an upload to a full disk answered {status}: {body[:300]}"
         error = json.loads(body)["error"]
@@ -199,7 +203,8 @@ def test_full_disk_answers_json_5xx_keeps_everything_and_recovers(small_disk, se
     index = assert_consistent(server, "roomy", acknowledged, {**acknowledged, **failed})
     assert set(index) == set(acknowledged)
 
-    os.remove(filler)
+    for filler in fillers:
+        os.remove(filler)
     # Space is back: the same uploads now succeed, on the same process.
     for version, chart in failed.items():
         status, body = client.upload(chart)
