@@ -132,6 +132,15 @@ def test_certificate_reload_on_sighup_under_load_fails_no_request(server_factory
                  what="new connections to see the new certificate")
         reloaded_at = done[0]
         wait_for(lambda: done[0] >= reloaded_at + 50, 60, what="50 requests after the reload")
+        # A half-done rotation (the old certificate back, the new key kept: a mismatched pair) is
+        # refused on SIGHUP and the working pair stays in use.
+        with open(tls_file("server.crt"), "rb") as source, open(live / "server.crt", "wb") as target:
+            target.write(source.read())
+        server.process.send_signal(signal.SIGHUP)
+        wait_for(lambda: "TLS reload failed" in server.log(), 30, what="the mismatched pair to be refused")
+        assert served_common_name(server.port) == "reloaded.localhost"
+        refused_at = done[0]
+        wait_for(lambda: done[0] >= refused_at + 50, 60, what="50 requests after the refused reload")
     finally:
         stop.set()
         for thread in threads:
