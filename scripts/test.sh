@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole suite: set up, regenerate the hostile archives, build, run the Swift tests
-# (swift-testing), then the end-to-end tests with the real Helm client (pytest).
+# (swift-testing), then the end-to-end tests with the real Helm client (pytest), then the fault
+# drills and the TLS scan (Tests/reliability).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -9,3 +10,5 @@ swift build --build-tests
 swift test --skip-build
 scripts/helm-sdk.sh >/dev/null
 CHARTWARDEN_BIN="$PWD/.build/debug/chartwarden" python3 -m pytest -q Tests/integration
+# Fault drills and the sslyze scan: a pytest run of their own (their conftest loads the integration one).
+CHARTWARDEN_BIN="$PWD/.build/debug/chartwarden" python3 -m pytest -q Tests/reliability

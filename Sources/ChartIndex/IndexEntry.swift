@@ -24,9 +24,13 @@ public struct IndexEntry: Sendable, Equatable {
 
     /// `charts/N-V.tgz` relative to the repository, or absolute under `baseURL` when one is configured.
     public static func chartURL(name: String, version: String, baseURL: String?) -> String {
-        let relative = "charts/" + fileName(name: name, version: version)
-        guard let baseURL, !baseURL.isEmpty else { return relative }
-        return baseURL.hasSuffix("/") ? baseURL + relative : baseURL + "/" + relative
+        url(relativePath: "charts/" + fileName(name: name, version: version), baseURL: baseURL)
+    }
+
+    /// A `/`-separated path relative to the index, as is or joined under `baseURL` (Helm's `URLJoin`).
+    public static func url(relativePath: String, baseURL: String?) -> String {
+        guard let baseURL, !baseURL.isEmpty else { return relativePath }
+        return baseURL.hasSuffix("/") ? baseURL + relativePath : baseURL + "/" + relativePath
     }
 }
 

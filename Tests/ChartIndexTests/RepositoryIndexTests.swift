@@ -171,6 +171,13 @@ import Yams
                 == "https://charts.example.com/charts/a-1.0.0.tgz")
     }
 
+    @Test func relativePathsAsIsOrUnderABase() {
+        #expect(IndexEntry.url(relativePath: "sub/a-1.0.0.tgz", baseURL: nil) == "sub/a-1.0.0.tgz")
+        #expect(IndexEntry.url(relativePath: "a-1.0.0.tgz", baseURL: "") == "a-1.0.0.tgz")
+        #expect(IndexEntry.url(relativePath: "sub/a-1.0.0.tgz", baseURL: "https://example.com/r/")
+                == "https://example.com/r/sub/a-1.0.0.tgz")
+    }
+
     @Test func timestamps() {
         #expect(IndexTimestamp.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000000Z")
         #expect(IndexTimestamp.format(Date(timeIntervalSince1970: 1_795_000_000.25)) == "2026-11-18T11:06:40.250000Z")

@@ -41,15 +41,21 @@ def helm(tmp_path):
 
 @pytest.fixture
 def static_server():
-    """Serves a directory over plain HTTP on loopback; yields a function that starts it."""
+    """Serves a directory on loopback, over plain HTTP or (tls=True) HTTPS with the test server
+    certificate; yields a function that starts it and returns its URL."""
     servers = []
 
-    def start(directory):
+    def start(directory, tls=False):
         handler = functools.partial(QuietHandler, directory=str(directory))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        if tls:
+            import ssl
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(tls_file("server.crt"), tls_file("server.key"))
+            server.socket = context.wrap_socket(server.socket, server_side=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
+        return f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
 
     yield start
     for server in servers:

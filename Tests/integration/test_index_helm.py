@@ -1,4 +1,5 @@
-"""The index ChartWarden renders is accepted by the real Helm client, in YAML and in JSON."""
+"""The index ChartWarden renders is accepted by the real Helm client, in YAML and in JSON, and
+`chartwarden index DIR` makes DIR a static repository as `helm repo index DIR` does."""
 import os
 import shutil
 import subprocess
@@ -6,7 +7,7 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import FIXTURES
+from conftest import FIXTURES, packaged, tls_file
 
 # Written out by hand from SemVer 2 precedence, independently of ChartWarden's own ordering code.
 EXPECTED_NEWEST_FIRST = {
@@ -27,7 +28,7 @@ EXPECTED_STABLE = {"batch-jobs": "3.0.0", "cert-operator": "2.3.1", "common-lib"
 def test_helm_accepts_rendered_index(tmp_path, chartwarden_bin, helm, static_server, index_format):
     site = tmp_path / "site"
     shutil.copytree(os.path.join(FIXTURES, "packaged"), site / "charts")
-    subprocess.run([chartwarden_bin, "index", str(site / "charts"), "--format", index_format,
+    subprocess.run([chartwarden_bin, "index", str(site), "--format", index_format,
                     "--output", str(site / "index.yaml")], check=True)
     document = yaml.safe_load((site / "index.yaml").read_text())
     assert {name: [v["version"] for v in versions] for name, versions in document["entries"].items()} \
@@ -49,8 +50,7 @@ def test_helm_accepts_rendered_index(tmp_path, chartwarden_bin, helm, static_ser
 def test_helm_refuses_a_version_the_index_does_not_have(tmp_path, chartwarden_bin, helm, static_server):
     site = tmp_path / "site"
     shutil.copytree(os.path.join(FIXTURES, "packaged"), site / "charts")
-    subprocess.run([chartwarden_bin, "index", str(site / "charts"), "--output", str(site / "index.yaml")],
-                   check=True)
+    subprocess.run([chartwarden_bin, "index", str(site), "--output", str(site / "index.yaml")], check=True)
     helm.run("repo-add", "fixtures", static_server(site))
     result = helm.run("locate", "fixtures/webapp", "9.9.9", check=False)
     assert result.returncode != 0 and "9.9.9" in result.stderr
@@ -61,9 +61,51 @@ def test_harness_detects_an_index_helm_rejects(tmp_path, chartwarden_bin, helm, 
     renderer writes only Helm's fields, and it shows the harness above can fail."""
     site = tmp_path / "site"
     shutil.copytree(os.path.join(FIXTURES, "packaged"), site / "charts")
-    subprocess.run([chartwarden_bin, "index", str(site / "charts"), "--output", str(site / "index.yaml")],
-                   check=True)
+    subprocess.run([chartwarden_bin, "index", str(site), "--output", str(site / "index.yaml")], check=True)
     text = (site / "index.yaml").read_text().replace("    digest:", '    unknownField: "x"\n    digest:', 1)
     (site / "index.yaml").write_text(text)
     result = helm.run("repo-add", "fixtures", static_server(site), check=False)
     assert result.returncode != 0 and "unknownField" in result.stderr
+
+
+def chart_urls(index_path):
+    document = yaml.safe_load(open(index_path).read())
+    return {name: [url for v in versions for url in v["urls"]] for name, versions in document["entries"].items()}
+
+
+def test_index_dir_served_as_is_over_https_is_a_helm_repository(tmp_path, chartwarden_bin, helm, static_server):
+    """`chartwarden index DIR > DIR/index.yaml`: URLs relative to DIR, charts in a subdirectory
+    included as `sub/N-V.tgz` (Helm's IndexDirectory), and Helm downloads every chart."""
+    site = tmp_path / "site"
+    (site / "older").mkdir(parents=True)
+    for name in ["redis-lite-0.8.2.tgz", "webapp-1.2.0.tgz"]:
+        shutil.copy(packaged(name), site / name)
+    shutil.copy(packaged("redis-lite-0.8.1.tgz"), site / "older" / "redis-lite-0.8.1.tgz")
+    with open(site / "index.yaml", "wb") as out:
+        subprocess.run([chartwarden_bin, "index", str(site)], stdout=out, check=True)
+    assert chart_urls(site / "index.yaml") == {
+        "redis-lite": ["redis-lite-0.8.2.tgz", "older/redis-lite-0.8.1.tgz"], "webapp": ["webapp-1.2.0.tgz"]}
+
+    url = static_server(site, tls=True)
+    helm.run("repo-add", "site", url, "--ca-file", tls_file("ca.crt"))
+    helm.run("repo-update")
+    for name, version in [("redis-lite", "0.8.2"), ("webapp", "1.2.0")]:
+        shown = yaml.safe_load(helm.run("show-chart", f"site/{name}").stdout)
+        assert (shown["name"], shown["version"]) == (name, version)
+    for name, version in [("redis-lite", "0.8.2"), ("redis-lite", "0.8.1"), ("webapp", "1.2.0")]:
+        result = helm.run("locate", f"site/{name}", version, "--ca-file", tls_file("ca.crt"), check=False)
+        assert result.returncode == 0, f"{name} {version}: {result.stderr}"
+
+
+def test_index_base_url_makes_absolute_urls_helm_follows(tmp_path, chartwarden_bin, helm, static_server):
+    """`--base-url URL` (helm repo index --url): each URL is the relative path under URL; here the
+    index lives at the site root and the charts under /mirror."""
+    site = tmp_path / "site"
+    (site / "mirror").mkdir(parents=True)
+    shutil.copy(packaged("common-lib-1.4.0.tgz"), site / "mirror" / "common-lib-1.4.0.tgz")
+    url = static_server(site, tls=True)
+    subprocess.run([chartwarden_bin, "index", str(site / "mirror"), "--base-url", url + "/mirror/",
+                    "--output", str(site / "index.yaml")], check=True)
+    assert chart_urls(site / "index.yaml") == {"common-lib": [url + "/mirror/common-lib-1.4.0.tgz"]}
+    helm.run("repo-add", "site", url, "--ca-file", tls_file("ca.crt"))
+    assert yaml.safe_load(helm.run("show-chart", "site/common-lib").stdout)["version"] == "1.4.0"
