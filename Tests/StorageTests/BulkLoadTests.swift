@@ -1,0 +1,36 @@
+import Foundation
+import Storage
+import Testing
+
+@Suite struct BulkLoadTests {
+    /// The one-statement bulk read returns exactly the rows, fields and order the per-repository
+    /// query returns, for every mix of statuses.
+    @Test func bulkLoadEqualsThePerRepositoryQueries() throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
+        let repositories = ["stable", "team-a", "empty"]
+        for repository in repositories { try store.ensureRepository(repository) }
+        let statuses = ChartStatus.allCases
+        for number in 0..<600 {
+            let repository = repositories[number % 2]
+            let status = statuses[number % statuses.count]
+            let record = ChartVersionRecord(
+                repository: repository, name: "chart-\(number % 37)", version: "1.\(number).0",
+                digest: String(repeating: String(number % 16, radix: 16), count: 64), size: Int64(number * 10),
+                created: Date(timeIntervalSince1970: 1_700_000_000 + Double(number) * 1.25), uploader: "user:ci",
+                status: status, statusReason: status == .quarantined ? "key \"revoked\"\n" : nil,
+                metadata: #"{"name":"chart-\#(number % 37)","version":"1.\#(number).0","description":"d\u00e9"}"#,
+                provenanceDigest: number % 3 == 0 ? String(repeating: "c", count: 64) : nil)
+            _ = try store.insertChart(record, audit: nil)
+        }
+        for wanted: Set<ChartStatus> in [[.active], [.active, .quarantined], Set(statuses), []] {
+            let bulk = try store.bulkLoadCharts(statuses: wanted)
+            for repository in repositories {
+                #expect(bulk[repository] ?? [] == (try store.charts(repository: repository, statuses: wanted)),
+                        "\(repository) \(wanted)")
+            }
+            #expect(bulk["empty"] == nil)
+            #expect(bulk.values.reduce(0) { $0 + $1.count } == (try store.allCharts(statuses: wanted)).count)
+        }
+    }
+}
