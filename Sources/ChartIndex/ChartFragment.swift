@@ -1,13 +1,18 @@
 import ChartModel
+import NIOCore
 
 /// One chart name's versions, newest first (Helm's order), each rendered once in one format, so
 /// that rendering the chart's part of the index only joins bytes already written.
+///
+/// After a render, each version's bytes are a slice of the fragment's buffer (ByteBuffer slices
+/// share storage): the index holds every rendered byte once, not once per version and again per
+/// fragment.
 struct ChartFragment: Sendable {
     struct Version: Sendable {
         let entry: IndexEntry
         let version: SemanticVersion
         /// A YAML list item (`  - apiVersion: ...`) or a JSON object, as the index's format says.
-        let bytes: [UInt8]
+        fileprivate(set) var bytes: ByteBuffer
 
         init(entry: IndexEntry, format: RepositoryIndex.Format) {
             self.entry = entry
@@ -18,9 +23,9 @@ struct ChartFragment: Sendable {
             case .yaml:
                 var yaml: [UInt8] = []
                 IndexWriter.appendYAMLListItem(value, indent: 2, to: &yaml)
-                bytes = yaml
+                bytes = ByteBuffer(bytes: yaml)
             case .json:
-                bytes = IndexJSON.encode(value)
+                bytes = ByteBuffer(bytes: IndexJSON.encode(value))
             }
         }
     }
@@ -49,22 +54,29 @@ struct ChartFragment: Sendable {
         return true
     }
 
-    /// The chart's part of `entries`: `  name:\n  - ...` in YAML, `"name":[{...},...]` in JSON.
-    func render(_ format: RepositoryIndex.Format) -> [UInt8] {
-        var out: [UInt8] = []
+    /// The chart's part of `entries`: `  name:\n  - ...` in YAML; `,"name":[{...},...]` in JSON,
+    /// where every fragment starts with the separator and the chain drops it from the first.
+    mutating func render(_ format: RepositoryIndex.Format) -> ByteBuffer {
+        var head: [UInt8] = []
         switch format {
         case .yaml:
-            IndexWriter.appendYAMLFragment(name: name, versions: versions.map(\.bytes), to: &out)
+            IndexWriter.appendYAMLFragmentHead(name: name, to: &head)
         case .json:
-            out.reserveCapacity(versions.reduce(name.utf8.count + 8) { $0 + $1.bytes.count + 1 })
-            out.append(contentsOf: IndexJSON.encode(name))
-            out.append(contentsOf: IndexJSON.nameSeparator)
-            out.append(UInt8(ascii: "["))
-            for (index, version) in versions.enumerated() {
-                if index > 0 { out.append(contentsOf: IndexJSON.entrySeparator) }
-                out.append(contentsOf: version.bytes)
-            }
-            out.append(UInt8(ascii: "]"))
+            head = IndexJSON.entrySeparator + IndexJSON.encode(name) + IndexJSON.nameSeparator + [UInt8(ascii: "[")]
+        }
+        var out = ByteBuffer()
+        out.reserveCapacity(versions.reduce(head.count + 1) { $0 + $1.bytes.readableBytes + 1 })
+        out.writeBytes(head)
+        var spans: [(offset: Int, length: Int)] = []
+        spans.reserveCapacity(versions.count)
+        for (position, version) in versions.enumerated() {
+            if format == .json && position > 0 { out.writeBytes(IndexJSON.entrySeparator) }
+            spans.append((out.writerIndex, version.bytes.readableBytes))
+            out.writeImmutableBuffer(version.bytes)
+        }
+        if format == .json { out.writeInteger(UInt8(ascii: "]")) }
+        for (position, span) in spans.enumerated() {
+            versions[position].bytes = out.getSlice(at: span.offset, length: span.length)!
         }
         return out
     }

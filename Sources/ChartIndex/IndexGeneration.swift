@@ -17,8 +17,8 @@ public struct IndexGeneration: Sendable, Hashable {
         IndexGeneration(repository: repository, instance: instance, counter: counter &+ 1)
     }
 
-    /// A quoted strong validator. The repository name is kept to the characters an ETag allows
-    /// unquoted-safe (the generation is unique by `instance` + `counter` alone).
+    /// A quoted strong validator. Only letters, digits, `-`, `_` and `.` of the repository name are
+    /// kept, so nothing in a name can end the quoted tag; `instance` + `counter` make it unique.
     public func etag(format: RepositoryIndex.Format, gzip: Bool) -> String {
         let safeName = String(repository.unicodeScalars.filter { scalar in
             scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_" || scalar == ".")

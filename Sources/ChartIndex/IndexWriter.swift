@@ -95,13 +95,11 @@ enum IndexWriter {
         }
     }
 
-    /// One chart's part of `entries:`: its name, then its versions' list items in the order given.
-    static func appendYAMLFragment(name: String, versions: [[UInt8]], to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + versions.reduce(name.utf8.count + 8) { $0 + $1.count })
+    /// The line that opens one chart's part of `entries:`; its versions' list items follow.
+    static func appendYAMLFragmentHead(name: String, to out: inout [UInt8]) {
         out.append(contentsOf: "  ".utf8)
         appendKey(name, to: &out)
         out.append(UInt8(ascii: "\n"))
-        for version in versions { out.append(contentsOf: version) }
     }
 
     /// Writes `value` as a sequence item (`- key: ...`) whose dash sits at `indent` spaces.

@@ -1,4 +1,5 @@
 import ChartModel
+import NIOCore
 
 /// A repository's index rendered from its entries in one piece: the reference form (the
 /// `chartwarden index` command, and what `FragmentIndex` must equal byte for byte).
@@ -14,7 +15,7 @@ public struct RepositoryIndex: Sendable {
 
     private struct Chart: Sendable {
         var fragment: ChartFragment
-        var yaml: [UInt8]
+        var yaml: ByteBuffer
     }
 
     private var charts: [String: Chart] = [:]
@@ -66,8 +67,8 @@ public struct RepositoryIndex: Sendable {
         case .yaml:
             let names = charts.keys.sorted()
             var out = IndexYAMLFraming.header(empty: names.isEmpty)
-            out.reserveCapacity(charts.values.reduce(64) { $0 + $1.yaml.count })
-            for name in names { out.append(contentsOf: charts[name]!.yaml) }
+            out.reserveCapacity(charts.values.reduce(64) { $0 + $1.yaml.readableBytes })
+            for name in names { out.append(contentsOf: charts[name]!.yaml.readableBytesView) }
             out.append(contentsOf: IndexYAMLFraming.generatedLine(generated))
             return out
         case .json:
@@ -80,6 +81,8 @@ public struct RepositoryIndex: Sendable {
 
     private mutating func store(_ fragment: ChartFragment) {
         fragmentRenderCount += 1
-        charts[fragment.name] = Chart(fragment: fragment, yaml: fragment.render(.yaml))
+        var fragment = fragment
+        let yaml = fragment.render(.yaml)
+        charts[fragment.name] = Chart(fragment: fragment, yaml: yaml)
     }
 }

@@ -1,14 +1,17 @@
 import ChartIndex
 import Foundation
 
-/// `chartwarden-bench fragments [N...]`: the cost of one change (publish + a new served
-/// generation) in a fragment index of N versions, and the memory the index holds.
+/// `chartwarden-bench fragments [yaml|json] [N...]`: the cost of one change (publish + a new
+/// served generation) in a fragment index of N versions, and the memory the index holds (RSS
+/// growth: run one size and format per process for a clean figure).
 enum FragmentBenchmark {
-    static func run(sizes: [Int], makeEntries: (Int) -> [IndexEntry]) {
-        let sizes = sizes.isEmpty ? [0, 100_000] : sizes
-        print("versions  format  build_s  rss_index_MiB  update_p50_ms  update_p99_ms  get_bytes_MiB  gzip_first_s")
+    static func run(arguments: [String], makeEntries: (Int) -> [IndexEntry]) {
+        let given = arguments.compactMap { Int($0) }
+        let formats = RepositoryIndex.Format.allCases.filter { arguments.contains($0.rawValue) }
+        let sizes = given.isEmpty ? [0, 100_000] : given
+        print("versions  format  build_s  rss_index_MiB  update_p50_ms  update_p99_ms  get_bytes_MiB  gzip_first_s  rss_MiB")
         for size in sizes {
-            for format in RepositoryIndex.Format.allCases {
+            for format in formats.isEmpty ? RepositoryIndex.Format.allCases : formats {
                 var entries: [IndexEntry]? = makeEntries(size)
                 let rssBefore = residentMiB()
                 let start = DispatchTime.now().uptimeNanoseconds
@@ -29,8 +32,8 @@ enum FragmentBenchmark {
                 let gzipStart = DispatchTime.now().uptimeNanoseconds
                 _ = served.gzipped()
                 print(String(format: "%8d  ", size) + format.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
-                      + String(format: "  %7.3f  %13.1f  %13.3f  %13.3f  %13.1f  %12.3f", build, rssIndex, timings[timings.count / 2], timings[timings.count * 99 / 100],
-                             Double(served.contentLength) / 1_048_576, seconds(since: gzipStart)))
+                      + String(format: "  %7.3f  %14.1f  %13.3f  %13.3f  %13.1f  %12.3f  %7.1f", build, rssIndex, timings[timings.count / 2], timings[timings.count * 99 / 100],
+                             Double(served.contentLength) / 1_048_576, seconds(since: gzipStart), residentMiB()))
                 withExtendedLifetime(index) {}
             }
         }

@@ -11,7 +11,7 @@ struct IndexBenchmark {
     static func main() throws {
         let arguments = CommandLine.arguments.dropFirst()
         if arguments.first == "fragments" {
-            FragmentBenchmark.run(sizes: arguments.dropFirst().compactMap { Int($0) }, makeEntries: makeEntries)
+            FragmentBenchmark.run(arguments: Array(arguments.dropFirst()), makeEntries: makeEntries)
             return
         }
         let sizes = arguments.compactMap { Int($0) }.isEmpty ? [10_000, 100_000] : arguments.compactMap { Int($0) }
