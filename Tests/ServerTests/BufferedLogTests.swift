@@ -121,6 +121,27 @@ import Testing
         #expect(messages.contains("log lines dropped: the writer fell behind"))
     }
 
+    /// Warnings and errors are in the log when the call returns, after what was queued before them.
+    @Test func warningsAreWrittenBeforeLogReturns() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        #expect(fcntl(fds[0], F_SETFL, O_NONBLOCK) == 0)
+        let writer = BufferedLogWriter(format: .text, fileDescriptor: fds[1], capacity: 4)
+        let logger = Logger(label: "t") { BufferedLogHandler(label: $0, writer: writer, metadataProvider: nil) }
+        logger.info("queued first")
+        logger.error("request failed", metadata: ["request_id": "r-1"])
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        let count = read(fds[0], &buffer, buffer.count)
+        let text = String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self)
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 2, "\(text)")
+        #expect(lines.first?.hasSuffix("] queued first") == true)
+        #expect(lines.last?.contains(" error t: request_id=r-1 [") == true)
+        writer.stop()
+        close(fds[1])
+    }
+
     final class Collected: @unchecked Sendable {
         private let lock = NSLock()
         private var storage: [UInt8] = []

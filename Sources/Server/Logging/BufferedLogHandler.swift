@@ -1,9 +1,10 @@
 import Foundation
 import Logging
 
-/// A swift-log handler that captures each event and hands it to a `BufferedLogWriter`: the logging
-/// thread (an event loop, for access lines) merges metadata and queues; formatting and the write
-/// happen on the writer's thread.
+/// A swift-log handler that captures each event and hands it to a `BufferedLogWriter`: for `info`
+/// and below (the access log), the logging thread (an event loop) merges metadata and queues, and
+/// formatting and the write happen on the writer's thread; warnings and worse are written before
+/// `log` returns, never dropped.
 public struct BufferedLogHandler: LogHandler {
     private let label: String
     private let writer: BufferedLogWriter
@@ -34,7 +35,12 @@ public struct BufferedLogHandler: LogHandler {
             merged["error.message"] = "\(error)"
             merged["error.type"] = "\(String(reflecting: type(of: error)))"
         }
-        writer.submit(LogRecord(time: Date(), level: event.level, label: label, message: event.message.description,
-                                metadata: merged, source: event.source))
+        let record = LogRecord(time: Date(), level: event.level, label: label, message: event.message.description,
+                               metadata: merged, source: event.source)
+        if event.level >= .warning {
+            writer.writeNow(record)
+        } else {
+            writer.submit(record)
+        }
     }
 }

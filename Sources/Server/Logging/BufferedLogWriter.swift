@@ -4,7 +4,7 @@ import Synchronization
 /// Writes log lines from a thread of its own, in batches: the event loops only append a record to a
 /// bounded queue (`LogLineQueue`), so a request never waits for formatting or for a `write(2)`.
 /// When the writer falls behind and the queue is full, lines are dropped and counted, and the
-/// count is written with the next batch.
+/// count is written with the next batch. Warnings and errors skip the queue (`writeNow`).
 public final class BufferedLogWriter: Sendable {
     public let format: LogLineFormat
     private let fileDescriptor: Int32
@@ -34,6 +34,13 @@ public final class BufferedLogWriter: Sendable {
         if wasEmpty == true { wakeUp.signal() }
     }
 
+    /// Writes `record` now, after everything queued, on the caller's thread, and never drops it:
+    /// for warnings and errors, which are rare, must not be lost, and must be in the log when the
+    /// call returns (as with a plain stderr handler).
+    func writeNow(_ record: LogRecord) {
+        writing.withLock { _ in writeBatch(appending: record) }
+    }
+
     /// Writes everything queued before returning (at shutdown, before a message printed directly).
     public func flush() {
         writing.withLock { _ in writeBatch() }
@@ -57,8 +64,9 @@ public final class BufferedLogWriter: Sendable {
     }
 
     /// Call with `writing` held.
-    private func writeBatch() {
-        let (records, dropped) = queue.withLock { $0.takeAll() }
+    private func writeBatch(appending extra: LogRecord? = nil) {
+        var (records, dropped) = queue.withLock { $0.takeAll() }
+        if let extra { records.append(extra) }
         guard !records.isEmpty || dropped > 0 else { return }
         var bytes = format.render(records)
         if dropped > 0 {
