@@ -5,6 +5,10 @@
 #
 #   bench/index-scale.sh [VERSIONS (default 100000)]
 #   CHARTWARDEN_BIN=path  use that binary instead of a release build
+#   FILL=upload           upload every version (p50/p99 for each block of 1,000; hours at 100,000)
+#   FILL=direct (default) upload the first 1,000 into an empty repository and the last 1,000 on top
+#                         of VERSIONS - 1,000 stored, the rows between inserted straight into the
+#                         stopped server's SQLite store (bench/populate-store.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 versions=${1:-100000}
@@ -43,14 +47,31 @@ helm_update_seconds() { # the real Helm client: repo add, then time `repo update
     python3 -c "import time; print(f'{time.time() - $start:.3f}')"
 }
 
+stop_chartwarden() { kill "$cw_pid"; wait "$cw_pid" 2>/dev/null || true; cw_pid=""; }
+block_p50() { awk '$1 ~ /^[0-9]+$/ {print $2}' "$1" | tail -1; }
+block_p99() { awk '$1 ~ /^[0-9]+$/ {print $3}' "$1" | tail -1; }
+
 write_config yaml
 start_chartwarden "$work" "$bin"
-echo "== upload latency, $versions versions (one client, keep-alive)"
-python3 bench/upload-latency.py "$cw_port" scale "$versions" "$tls"
+if [ "${FILL:-direct}" = upload ]; then
+    echo "== upload latency, $versions versions (one client, keep-alive)"
+    python3 bench/upload-latency.py "$cw_port" scale "$versions" "$tls" | tee "$work/uploads.txt"
+    first_p50=$(awk '$1 ~ /^[0-9]+$/ {print $2; exit}' "$work/uploads.txt")
+else
+    echo "== uploads 1-1,000 into an empty repository (one client, keep-alive)"
+    python3 bench/upload-latency.py "$cw_port" scale 1000 "$tls" | tee "$work/first.txt"
+    first_p50=$(block_p50 "$work/first.txt")
+    stop_chartwarden
+    python3 bench/populate-store.py "$work/data" scale $((versions - 2000))
+    start_chartwarden "$work" "$bin"
+    echo "== uploads $((versions - 999))-$versions, on top of $((versions - 1000)) stored"
+    python3 bench/upload-latency.py "$cw_port" scale 1000 "$tls" 1000 1000 | tee "$work/uploads.txt"
+fi
+last_p50=$(block_p50 "$work/uploads.txt"); last_p99=$(block_p99 "$work/uploads.txt")
 yaml_get=$(get_seconds)
 yaml_bytes=$(curl_tls "https://localhost:$cw_port/scale/index.yaml" | wc -c)
 yaml_helm=$(helm_update_seconds yaml || echo n/a)
-kill "$cw_pid"; wait "$cw_pid" 2>/dev/null || true; cw_pid=""
+stop_chartwarden
 
 echo "== cold start with $versions versions stored"
 start=$(date +%s.%N)
@@ -60,7 +81,7 @@ cold=$(python3 -c "import time; print(f'{time.time() - $start:.3f}')")
 rss_ready=$(rss_mib "$cw_pid")
 curl_tls -o /dev/null "https://localhost:$cw_port/scale/index.yaml"
 rss_served=$(rss_mib "$cw_pid")
-kill "$cw_pid"; wait "$cw_pid" 2>/dev/null || true; cw_pid=""
+stop_chartwarden
 
 json_get=n/a; json_bytes=n/a; json_helm=n/a
 write_config json
@@ -72,12 +93,14 @@ if grep -qa "indexFormat" "$bin"; then
         json_bytes=$(curl_tls "https://localhost:$cw_port/scale/index.yaml" | wc -c)
         json_helm=$(helm_update_seconds json || echo n/a)
     fi
-    kill "$cw_pid"; wait "$cw_pid" 2>/dev/null || true; cw_pid=""
+    stop_chartwarden
 fi
 ratio() { python3 -c "import sys; a, b = sys.argv[1:]; print(f'{float(a) / float(b):.2f}x' if 'n/a' not in (a, b) else 'n/a')" "$1" "$2"; }
 
 echo "== results ($versions versions, binary $bin)"
-printf '%-34s %s\n' "cold start to /ready (s)" "$cold" "RSS at ready (MiB)" "$rss_ready" \
+printf '%-34s %s\n' "upload p50 first 1,000 (ms)" "$first_p50" "upload p50 last 1,000 (ms)" "$last_p50" \
+    "upload p50 last/first" "$(ratio "$last_p50" "$first_p50")" "upload p99 last 1,000 (ms)" "$last_p99" \
+    "cold start to /ready (s)" "$cold" "RSS at ready (MiB)" "$rss_ready" \
     "RSS after an index GET (MiB)" "$rss_served" \
     "index GET yaml (s, bytes)" "$yaml_get, $yaml_bytes" "index GET json (s, bytes)" "$json_get, $json_bytes" \
     "GET json/yaml" "$(ratio "$json_get" "$yaml_get")" \
