@@ -34,3 +34,29 @@ import Testing
         }
     }
 }
+
+/// Opt-in measurement (`CHARTWARDEN_BENCH_ROWS=100000`): the start-up read of that many rows, in
+/// bulk against the per-record `Codable` fetch. Prints; asserts only that both read every row.
+@Suite struct BulkLoadMeasurement {
+    static let rows = ProcessInfo.processInfo.environment["CHARTWARDEN_BENCH_ROWS"].flatMap { Int($0) }
+
+    @Test(.enabled(if: rows != nil)) func bulkAgainstPerRecordFetch() throws {
+        let count = try #require(Self.rows)
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteMetadataStore(path: directory.path + "/chartwarden.sqlite")
+        try store.ensureRepository("scale")
+        let fill = Process()
+        fill.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        fill.arguments = ["python3", "bench/populate-store.py", directory.path, "scale", String(count)]
+        try fill.run()
+        fill.waitUntilExit()
+        #expect(fill.terminationStatus == 0)
+        let clock = ContinuousClock()
+        var perRecord: [ChartVersionRecord] = []
+        let perRecordTime = try clock.measure { perRecord = try store.allCharts(statuses: [.active, .quarantined]) }
+        var bulk: [String: [ChartVersionRecord]] = [:]
+        let bulkTime = try clock.measure { bulk = try store.bulkLoadCharts(statuses: [.active, .quarantined]) }
+        #expect(perRecord.count == count && bulk["scale"]?.count == count)
+        print("start-up read of \(count) rows: per-record Codable fetch \(perRecordTime), bulk \(bulkTime)")
+    }
+}
