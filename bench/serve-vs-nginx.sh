@@ -4,17 +4,29 @@
 # driven by wrk over keep-alive connections in the same run. Prints requests/s and the ratio.
 #
 #   bench/serve-vs-nginx.sh [DURATION_SECONDS] [CONNECTIONS]
+#   ACCESS_LOG=1         both servers write their access log (ChartWarden at --log-level info, its
+#                        default; nginx to a file), as in production
+#   CHARTWARDEN_BIN=path use that binary instead of a release build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
 connections=${2:-16}
 command -v wrk >/dev/null && command -v nginx >/dev/null || {
     apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null; }
-swift build -c release --product chartwarden >/dev/null
-bin=$(swift build -c release --show-bin-path)/chartwarden
+if [ -n "${CHARTWARDEN_BIN:-}" ]; then
+    bin=$CHARTWARDEN_BIN
+else
+    swift build -c release --product chartwarden >/dev/null
+    bin=$(swift build -c release --show-bin-path)/chartwarden
+fi
 
 work=$(mktemp -d)
 chmod 755 "$work"   # nginx workers run as an unprivileged user
+nginx_access_log="access_log off;"
+if [ "${ACCESS_LOG:-0}" = 1 ]; then
+    export CW_LOG_LEVEL=info
+    nginx_access_log="access_log $work/logs/access.log;"
+fi
 cw_pid=""; nginx_started=""
 cleanup() {
     [ -n "$cw_pid" ] && kill "$cw_pid" 2>/dev/null || true
@@ -54,7 +66,7 @@ pid $work/nginx.pid;
 error_log $work/logs/error.log warn;
 events { worker_connections 1024; }
 http {
-    access_log off;
+    $nginx_access_log
     sendfile on;
     keepalive_requests 1000000;
     types { application/x-yaml yaml; application/gzip tgz; }
@@ -98,4 +110,4 @@ for path in big/index.yaml small/index.yaml small/charts/webapp-1.2.0.tgz; do
     ratio=$(python3 -c "print(f'{$ours / $theirs:.2f}x')")
     printf '%-26s %10s %14s %14s %8s\n' "$path" "$size" "$ours" "$theirs" "$ratio"
 done
-echo "(wrk -t1 -c$connections -d${duration}s, keep-alive; $threads nginx workers / $threads NIO event loops; $(nproc) cores shared with wrk)"
+echo "(access logs: $([ "${ACCESS_LOG:-0}" = 1 ] && echo "on for both" || echo off); wrk -t1 -c$connections -d${duration}s, keep-alive; $threads nginx workers / $threads NIO event loops; $(nproc) cores shared with wrk)"

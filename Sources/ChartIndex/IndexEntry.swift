@@ -38,8 +38,6 @@ extension IndexEntry {
     /// The entry as one JSON object with exactly the index's fields (the ChartMuseum API's
     /// "chartVersion").
     public func renderJSON() -> [UInt8] {
-        var out: [UInt8] = []
-        IndexWriter.appendJSON(IndexValue(entry: self), to: &out)
-        return out
+        IndexJSON.encode(self)
     }
 }

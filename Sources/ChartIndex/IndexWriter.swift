@@ -1,11 +1,11 @@
 import UntrustedYAML
 
-/// Writes index values as block YAML or as JSON.
+/// Writes index values as block YAML (the JSON form goes through `IndexJSON`, a real encoder).
 ///
 /// A general YAML library would build a node tree and re-check every scalar; index.yaml has a fixed
 /// shape and is rewritten on every upload, so it is written directly. Every string is emitted as a
-/// double-quoted scalar escaped the JSON way, which both YAML and JSON read identically: no value can
-/// be mistaken for a number, a bool or null, and no text in a chart can break the structure.
+/// double-quoted scalar, escaped so that no value can be mistaken for a number, a bool or null, and
+/// no text in a chart can break the structure.
 enum IndexWriter {
     static func appendQuoted(_ string: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
@@ -67,9 +67,10 @@ enum IndexWriter {
         }
     }
 
-    // MARK: JSON
+    // MARK: YAML
 
-    static func appendJSON(_ value: IndexValue, to out: inout [UInt8]) {
+    /// A scalar or collection in YAML flow style (double-quoted strings), on one line.
+    static func appendFlow(_ value: IndexValue, to out: inout [UInt8]) {
         switch value {
         case .string(let string):
             appendQuoted(string, to: &out)
@@ -79,7 +80,7 @@ enum IndexWriter {
             out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                appendJSON(item, to: &out)
+                appendFlow(item, to: &out)
             }
             out.append(UInt8(ascii: "]"))
         case .map(let fields):
@@ -88,13 +89,18 @@ enum IndexWriter {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 appendQuoted(field.0, to: &out)
                 out.append(UInt8(ascii: ":"))
-                appendJSON(field.1, to: &out)
+                appendFlow(field.1, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
-    // MARK: YAML
+    /// The line that opens one chart's part of `entries:`; its versions' list items follow.
+    static func appendYAMLFragmentHead(name: String, to out: inout [UInt8]) {
+        out.append(contentsOf: "  ".utf8)
+        appendKey(name, to: &out)
+        out.append(UInt8(ascii: "\n"))
+    }
 
     /// Writes `value` as a sequence item (`- key: ...`) whose dash sits at `indent` spaces.
     static func appendYAMLListItem(_ value: IndexValue, indent: Int, to out: inout [UInt8]) {
@@ -136,7 +142,7 @@ enum IndexWriter {
         switch value {
         case .list(let items) where items.isEmpty: out.append(contentsOf: "[]".utf8)
         case .map(let fields) where fields.isEmpty: out.append(contentsOf: "{}".utf8)
-        default: appendJSON(value, to: &out)
+        default: appendFlow(value, to: &out)
         }
     }
 

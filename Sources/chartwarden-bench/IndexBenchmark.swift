@@ -10,6 +10,10 @@ import Yams
 struct IndexBenchmark {
     static func main() throws {
         let arguments = CommandLine.arguments.dropFirst()
+        if arguments.first == "fragments" {
+            FragmentBenchmark.run(arguments: Array(arguments.dropFirst()), makeEntries: makeEntries)
+            return
+        }
         let sizes = arguments.compactMap { Int($0) }.isEmpty ? [10_000, 100_000] : arguments.compactMap { Int($0) }
         let withReference = !arguments.contains("--no-reference")
         print("versions  charts  full_render_s  incremental_s  gzip_s  yaml_MiB  yams_reference_s  ratio_yams/ours")

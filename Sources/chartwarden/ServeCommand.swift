@@ -17,12 +17,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(help: "text (one line per event) or json (one JSON object per line).")
+    var logFormat: String = "text"
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("unknown log level \(logLevel)")
         }
+        guard let format = LogLineFormat(rawValue: logFormat) else {
+            throw ValidationError("--log-format must be text or json")
+        }
+        // Lines are written in batches from the writer's own thread, never from an event loop.
+        let writer = BufferedLogWriter(format: format)
+        defer { writer.flush() }
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = BufferedLogHandler(label: label, writer: writer)
             handler.logLevel = level
             return handler
         }
@@ -33,6 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
             let configuration = try ChartWardenConfiguration.load(path: path)
             server = try ChartWardenServer(configuration: configuration, logger: logger)
         } catch {
+            writer.flush()
             FileHandle.standardError.write(Data("chartwarden: \(path): \(error)\n".utf8))
             throw ExitCode.failure
         }

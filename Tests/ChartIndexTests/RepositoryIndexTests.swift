@@ -22,10 +22,10 @@ import Yams
         let json = index.document(format: .json, generated: "2026-11-22T10:00:00.000000Z")
         let fromYAML = try #require(try Yams.load(yaml: yaml) as? [String: Any])
         let fromJSON = try #require(try JSONSerialization.jsonObject(with: Data(json)) as? [String: Any])
+        // Helm 3.13+ reads a JSON body with a JSON reader (`json.Valid`, then `encoding/json`). The JSON
+        // form comes from `JSONEncoder`, which leaves characters like U+2028 raw: older Helm, which
+        // reads it as YAML, needs the YAML form (README).
         #expect(NSDictionary(dictionary: fromYAML).isEqual(to: fromJSON), "YAML and JSON renderings differ")
-        // JSON is valid YAML too: Helm reads either through its YAML parser.
-        let jsonAsYAML = try #require(try Yams.load(yaml: String(decoding: json, as: UTF8.self)) as? [String: Any])
-        #expect(NSDictionary(dictionary: jsonAsYAML).isEqual(to: fromJSON))
         return fromYAML
     }
 

@@ -122,8 +122,9 @@ class CurlResult:
 class RunningServer:
     """`chartwarden serve` in a subprocess; the port is read from its 'listening' line."""
 
-    def __init__(self, binary, workdir, config):
+    def __init__(self, binary, workdir, config, extra_args=()):
         self.binary, self.workdir, self.config = binary, str(workdir), config
+        self.extra_args = list(extra_args)
         self.process = None
         self.ports = {}
 
@@ -132,7 +133,7 @@ class RunningServer:
         with open(path, "w") as handle:
             yaml.safe_dump(self.config, handle)
         self.stderr = open(os.path.join(self.workdir, "server.log"), "ab")
-        self.process = subprocess.Popen([self.binary, "serve", "--config", path], stdout=subprocess.PIPE,
+        self.process = subprocess.Popen([self.binary, "serve", "--config", path, *self.extra_args], stdout=subprocess.PIPE,
                                         stderr=self.stderr, cwd=TOP)
         expected = 1 + bool(self.config["server"].get("plaintextListen")) + bool(self.config["server"].get("adminListen"))
         while len(self.ports) < expected:
@@ -203,13 +204,13 @@ def server_factory(chartwarden_bin, tmp_path):
     """Starts servers with a config derived from base_config; stops them after the test."""
     servers = []
 
-    def start(mutate=None, data_dir=None, client_auth="optional"):
+    def start(mutate=None, data_dir=None, client_auth="optional", extra_args=()):
         workdir = tmp_path / f"server{len(servers)}"
         workdir.mkdir()
         config = base_config(data_dir or (tmp_path / "data"), client_auth=client_auth)
         if mutate:
             mutate(config)
-        server = RunningServer(chartwarden_bin, workdir, config).start()
+        server = RunningServer(chartwarden_bin, workdir, config, extra_args).start()
         servers.append(server)
         return server
 

@@ -109,3 +109,38 @@ def test_index_base_url_makes_absolute_urls_helm_follows(tmp_path, chartwarden_b
     assert chart_urls(site / "index.yaml") == {"common-lib": [url + "/mirror/common-lib-1.4.0.tgz"]}
     helm.run("repo-add", "site", url, "--ca-file", tls_file("ca.crt"))
     assert yaml.safe_load(helm.run("show-chart", "site/common-lib").stdout)["version"] == "1.4.0"
+
+
+def _chart_with_text(directory, name, version, text):
+    """A chart whose description and one annotation (key and value) hold `text` (a YAML
+    double-quoted body, so Chart.yaml itself stays plain ASCII)."""
+    import io
+    import tarfile
+    chart_yaml = (f'apiVersion: v2\nname: {name}\nversion: {version}\ndescription: "{text}"\n'
+                  f'annotations:\n  "a: \\"b\\"": "{text}"\n')
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for path, content in [("Chart.yaml", chart_yaml), ("values.yaml", "replicaCount: 1\n")]:
+            data = content.encode()
+            info = tarfile.TarInfo(f"{name}/{path}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    (directory / f"{name}-{version}.tgz").write_bytes(buffer.getvalue())
+
+
+def test_helm_reads_the_json_index_with_characters_json_leaves_raw(tmp_path, chartwarden_bin, helm, static_server):
+    """The JSON form comes from a JSON encoder, which writes U+2028, NEL, the BOM and DEL raw (a YAML
+    reader refuses some of them): Helm (3.13+) reads it as JSON, finds the chart and loads it."""
+    site = tmp_path / "site"
+    site.mkdir()
+    _chart_with_text(site, "odd", "1.0.0", r'q \" b \\ n \n sep \u2028 nel \x85 bom \ufeff del \x7f end')
+    subprocess.run([chartwarden_bin, "index", str(site), "--format", "json",
+                    "--output", str(site / "index.yaml")], check=True)
+    raw = (site / "index.yaml").read_bytes()
+    assert "\u2028".encode() in raw and "\ufeff".encode() in raw, "the encoder left them raw"
+    import json
+    entry = json.loads(raw)["entries"]["odd"][0]
+    assert entry["description"] == 'q " b \\ n \n sep \u2028 nel \x85 bom \ufeff del \x7f end'
+    helm.run("repo-add", "odd", static_server(site))
+    helm.run("repo-update", "odd")
+    assert helm.run("locate", "odd/odd", "1.0.0").stdout.strip() == "located"

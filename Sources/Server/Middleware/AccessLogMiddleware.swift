@@ -22,13 +22,12 @@ struct AccessLogMiddleware: RouterMiddleware {
     /// The access log line, shared with the event-loop fast path so both log alike.
     static func record(_ logger: Logger, level: Logger.Level, method: String, path: String, status: Int, bytes: Int,
                        duration: Duration, client: String?, extra: Logger.Metadata = [:]) {
-        let milliseconds = Double(duration.components.seconds) * 1_000 + Double(duration.components.attoseconds) / 1e15
         var metadata: Logger.Metadata = [
             "method": .string(method),
             "path": .string(path),
             "status": .stringConvertible(status),
             "bytes": .stringConvertible(bytes),
-            "duration_ms": .string(String(format: "%.2f", milliseconds)),
+            "duration_ms": .stringConvertible(DurationMilliseconds(duration)),
             "client": .string(client ?? "-"),
         ]
         metadata.merge(extra) { current, _ in current }

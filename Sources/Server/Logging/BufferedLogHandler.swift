@@ -1,0 +1,46 @@
+import Foundation
+import Logging
+
+/// A swift-log handler that captures each event and hands it to a `BufferedLogWriter`: for `info`
+/// and below (the access log), the logging thread (an event loop) merges metadata and queues, and
+/// formatting and the write happen on the writer's thread; warnings and worse are written before
+/// `log` returns, never dropped.
+public struct BufferedLogHandler: LogHandler {
+    private let label: String
+    private let writer: BufferedLogWriter
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+
+    public init(label: String, writer: BufferedLogWriter, metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider) {
+        self.label = label
+        self.writer = writer
+        self.metadataProvider = metadataProvider
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let provided = metadataProvider?.get(), !provided.isEmpty {
+            merged.merge(provided) { _, provided in provided }
+        }
+        if let explicit = event.metadata, !explicit.isEmpty {
+            merged.merge(explicit) { _, explicit in explicit }
+        }
+        if let error = event.error {
+            merged["error.message"] = "\(error)"
+            merged["error.type"] = "\(String(reflecting: type(of: error)))"
+        }
+        let record = LogRecord(time: Date(), level: event.level, label: label, message: event.message.description,
+                               metadata: merged, source: event.source)
+        if event.level >= .warning {
+            writer.writeNow(record)
+        } else {
+            writer.submit(record)
+        }
+    }
+}
