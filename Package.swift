@@ -1,6 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// One per `FuzzTarget` case (Tests/Fuzz/FuzzTargets/FuzzTarget.swift).
+let fuzzers = ["RequestHead", "ManifestKinds", "ChartArchive", "Provenance", "Multipart", "Configuration", "Htpasswd",
+               "UntrustedYAML"]
+
 let package = Package(
     name: "ChartWarden",
     platforms: [.macOS(.v14)],
@@ -112,6 +116,21 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-    ],
+
+        // Fuzzers (Tests/Fuzz, run by scripts/fuzz.sh): one libFuzzer executable per parser that reads
+        // untrusted bytes. The plain build makes them replay tools for crash inputs.
+        .target(name: "CFuzzer", path: "Tests/Fuzz/CFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzer"], path: "Tests/Fuzz/FuzzSupport"),
+        .target(name: "FuzzTargets", dependencies: [
+            "Server", "ChartArchive", "Provenance", "Credentials", "UntrustedYAML",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], path: "Tests/Fuzz/FuzzTargets"),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "FuzzSupport"],
+                    path: "Tests/Fuzz/RegressionTests"),
+    ] + fuzzers.map { name in
+        .executableTarget(name: "Fuzz" + name, dependencies: ["FuzzTargets", "FuzzSupport"], path: "Tests/Fuzz/" + name)
+    },
     swiftLanguageModes: [.v6]
 )
