@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
-all=(RequestHead ManifestKinds ChartArchive Provenance Multipart Configuration Htpasswd UntrustedYAML)
+all=(RequestHead ManifestKinds ChartArchive Provenance Multipart Configuration Htpasswd UntrustedYAML OpenPGPPackets)
 if [ $# -gt 0 ]; then fuzzers=("$@"); else fuzzers=("${all[@]}"); fi
 
 scratch=.build/fuzz
@@ -40,6 +40,7 @@ extra_seeds() {
         ChartArchive) find charts-fixtures -name '*.tgz' ! -name '*.big.tgz' -size -256k ;;
         ManifestKinds) find charts-fixtures/src charts-fixtures/policy-src -path '*templates*' -type f ;;
         UntrustedYAML) find charts-fixtures/src charts-fixtures/policy-src -name Chart.yaml ;;
+        OpenPGPPackets) find keys-test/pgp -name '*.rev.asc' -o -name '*.pub.asc' -o -name '*.pub.gpg' ;;
         *) ;;
     esac
 }

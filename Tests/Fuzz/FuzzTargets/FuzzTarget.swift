@@ -9,6 +9,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case configuration = "Configuration"
     case htpasswd = "Htpasswd"
     case untrustedYAML = "UntrustedYAML"
+    case openPGPPackets = "OpenPGPPackets"
 
     /// Runs the parsers this fuzzer covers on `bytes`. Refusals are expected; only a crash (or a
     /// broken invariant, checked with `precondition`) is a finding.
@@ -22,6 +23,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .configuration: ConfigurationFuzz.run(bytes)
         case .htpasswd: HtpasswdFuzz.run(bytes)
         case .untrustedYAML: UntrustedYAMLFuzz.run(bytes)
+        case .openPGPPackets: OpenPGPPacketsFuzz.run(bytes)
         }
     }
 }
