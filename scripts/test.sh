@@ -9,3 +9,5 @@ swift build --build-tests
 swift test --skip-build
 scripts/helm-sdk.sh >/dev/null
 CHARTWARDEN_BIN="$PWD/.build/debug/chartwarden" python3 -m pytest -q Tests/integration
+# A short pass of every fuzzer (scripts/fuzz.sh; CHARTWARDEN_FUZZ_SECONDS=0 skips it).
+[ "${CHARTWARDEN_FUZZ_SECONDS:-10}" = 0 ] || scripts/fuzz.sh "${CHARTWARDEN_FUZZ_SECONDS:-10}"
