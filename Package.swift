@@ -1,6 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// One per `FuzzTarget` case (Tests/Fuzz/FuzzTargets/FuzzTarget.swift).
+let fuzzers = ["RequestHead", "ManifestKinds", "ChartArchive", "Provenance", "Multipart", "Configuration", "Htpasswd",
+               "UntrustedYAML", "OpenPGPPackets"]
+
 let package = Package(
     name: "ChartWarden",
     platforms: [.macOS(.v14)],
@@ -17,7 +21,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
-        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
@@ -74,7 +77,6 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "Yams", package: "Yams"),
@@ -116,6 +118,18 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-    ],
+
+        // Fuzzers (Tests/Fuzz, run by scripts/fuzz.sh): one libFuzzer executable per parser that reads
+        // untrusted bytes. The plain build makes them replay tools for crash inputs.
+        .target(name: "CFuzzer", path: "Tests/Fuzz/CFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzer"], path: "Tests/Fuzz/FuzzSupport"),
+        .target(name: "FuzzTargets", dependencies: [
+            "Server", "ChartArchive", "Provenance", "OpenPGP", "Credentials", "UntrustedYAML",
+        ], path: "Tests/Fuzz/FuzzTargets"),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "FuzzSupport"],
+                    path: "Tests/Fuzz/RegressionTests"),
+    ] + fuzzers.map { name in
+        .executableTarget(name: "Fuzz" + name, dependencies: ["FuzzTargets", "FuzzSupport"], path: "Tests/Fuzz/" + name)
+    },
     swiftLanguageModes: [.v6]
 )

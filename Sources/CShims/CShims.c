@@ -52,22 +52,29 @@ void cw_ssl_ctx_enable_alpn_http11(SSL_CTX *ctx) {
     SSL_CTX_set_alpn_select_cb(ctx, cw_alpn_select, NULL);
 }
 
-int cw_x509_subject_alt_name(X509 *cert, int index, unsigned char *buffer, int capacity, int *length) {
-    GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-    if (names == NULL) return -1;
-    int type = -1;
+GENERAL_NAMES *cw_x509_subject_alt_names(X509 *cert, int *status) {
+    return X509_get_ext_d2i(cert, NID_subject_alt_name, status, NULL);
+}
+
+int cw_general_names_count(const GENERAL_NAMES *names) {
+    return sk_GENERAL_NAME_num(names);
+}
+
+int cw_general_name(const GENERAL_NAMES *names, int index, const unsigned char **data, int *length, int *type) {
+    *data = NULL;
     *length = 0;
-    if (index >= 0 && index < sk_GENERAL_NAME_num(names)) {
-        int kind = 0;
-        const ASN1_STRING *value = GENERAL_NAME_get0_value(sk_GENERAL_NAME_value(names, index), &kind);
-        type = kind;
-        if (value != NULL && (kind == GEN_DNS || kind == GEN_URI || kind == GEN_EMAIL || kind == GEN_IPADD)) {
-            int n = ASN1_STRING_length(value);
-            if (n > capacity) n = capacity;
-            memcpy(buffer, ASN1_STRING_get0_data(value), (size_t)n);
-            *length = n;
-        }
+    *type = -1;
+    if (index < 0 || index >= sk_GENERAL_NAME_num(names)) return -1;
+    int kind = 0;
+    const ASN1_STRING *value = GENERAL_NAME_get0_value(sk_GENERAL_NAME_value(names, index), &kind);
+    if (value != NULL && (kind == GEN_DNS || kind == GEN_URI || kind == GEN_EMAIL)) {
+        *data = ASN1_STRING_get0_data(value);
+        *length = ASN1_STRING_length(value);
+        *type = ASN1_STRING_type(value);
     }
+    return kind;
+}
+
+void cw_general_names_free(GENERAL_NAMES *names) {
     GENERAL_NAMES_free(names);
-    return type;
 }

@@ -187,7 +187,14 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
         case .handshakeCompleted:
             handshakeTimer?.cancel()
             handshakeTimer = nil
-            peerIdentity = connection.verifiedPeerIdentity()
+            do {
+                peerIdentity = try connection.verifiedPeerIdentity()
+            } catch {
+                // A verified certificate whose names do not read exactly: refused like an
+                // unverified one (and audited by the rejection handler).
+                perform(.failConnection(error), context: context)
+                return
+            }
             negotiatedVersion = connection.protocolVersion
             negotiatedCipher = connection.cipherName
             sendCiphertext(context: context, promise: nil)

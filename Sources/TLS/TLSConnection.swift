@@ -153,42 +153,63 @@ final class TLSConnection {
         return String(cString: SSL_CIPHER_get_name(cipher))
     }
 
-    /// The client's certificate, only when OpenSSL verified it against the configured CA.
-    func verifiedPeerIdentity() -> PeerIdentity? {
+    /// The client's certificate, only when OpenSSL verified it against the configured CA. Throws
+    /// when its names cannot be read exactly (`PeerIdentity.init(certificate:)`).
+    func verifiedPeerIdentity() throws(TLSError) -> PeerIdentity? {
         guard let certificate = SSL_get1_peer_certificate(ssl) else { return nil }
         defer { X509_free(certificate) }
         guard SSL_get_verify_result(ssl) == X509_V_OK else { return nil }
-        return PeerIdentity(certificate: certificate)
+        return try PeerIdentity(certificate: certificate)
     }
 }
 
 extension PeerIdentity {
-    init(certificate: OpaquePointer) {
+    /// The names of a verified certificate, each decoded by its ASN.1 string type and whole
+    /// (`CertificateString`). A name that cannot be read exactly refuses the certificate: it
+    /// would otherwise become a principal that is not what the CA signed.
+    init(certificate: OpaquePointer) throws(TLSError) {
+        func refuse(_ what: String) -> TLSError {
+            TLSError(.clientCertificateRejected, "the client certificate's \(what); it cannot name a principal")
+        }
+        func text(_ data: UnsafePointer<UInt8>?, _ length: Int32, type: Int32, _ field: String) throws(TLSError) -> String {
+            let bytes = data.map { UnsafeBufferPointer(start: $0, count: Int(max(length, 0))) }
+                ?? UnsafeBufferPointer(start: nil, count: 0)
+            switch CertificateString.decode(type: type, bytes) {
+            case .success(let text): return text
+            case .failure(let problem): throw refuse("\(field) \(problem)")
+            }
+        }
+
         var commonName: String?
         if let subject = X509_get_subject_name(certificate) {
             let index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1)
             if index >= 0, let entry = X509_NAME_get_entry(subject, index), let data = X509_NAME_ENTRY_get_data(entry) {
-                let bytes = UnsafeBufferPointer(start: ASN1_STRING_get0_data(data), count: Int(ASN1_STRING_length(data)))
-                commonName = String(decoding: bytes, as: UTF8.self)
+                guard X509_NAME_get_index_by_NID(subject, NID_commonName, index) < 0 else {
+                    throw refuse("subject has more than one common name")
+                }
+                commonName = try text(ASN1_STRING_get0_data(data), ASN1_STRING_length(data), type: ASN1_STRING_type(data),
+                                      "common name")
             }
         }
         var dnsNames: [String] = []
         var uris: [String] = []
         var emails: [String] = []
-        var buffer = [UInt8](repeating: 0, count: 1024)
-        var index: Int32 = 0
-        while true {
-            var length: Int32 = 0
-            let type = cw_x509_subject_alt_name(certificate, index, &buffer, Int32(buffer.count), &length)
-            if type < 0 { break }
-            let text = String(decoding: buffer.prefix(Int(length)), as: UTF8.self)
-            switch type {
-            case GEN_DNS: dnsNames.append(text)
-            case GEN_URI: uris.append(text)
-            case GEN_EMAIL: emails.append(text)
-            default: break
+        var status: Int32 = 0
+        if let names = cw_x509_subject_alt_names(certificate, &status) {
+            defer { cw_general_names_free(names) }
+            for index in 0..<max(cw_general_names_count(names), 0) {
+                var data: UnsafePointer<UInt8>?
+                var length: Int32 = 0
+                var type: Int32 = 0
+                switch cw_general_name(names, index, &data, &length, &type) {
+                case GEN_DNS: dnsNames.append(try text(data, length, type: type, "DNS name"))
+                case GEN_URI: uris.append(try text(data, length, type: type, "URI"))
+                case GEN_EMAIL: emails.append(try text(data, length, type: type, "email address"))
+                default: break
+                }
             }
-            index += 1
+        } else if status != -1 {
+            throw refuse(status == -2 ? "subject alternative names appear twice" : "subject alternative names do not decode")
         }
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var digestLength: UInt32 = 0

@@ -37,6 +37,18 @@ def test_multipart_chart_and_prov_together(server, signing_home):
     assert served.headers["content-type"] == "application/pgp-signature"
 
 
+def test_multipart_part_header_name_beyond_ascii_is_a_400_and_the_server_lives(server):
+    """MultipartKit indexed a 128-entry table with each header-name byte: this body aborted the
+    server process (fuzzer find, Tests/Fuzz/Regressions/Multipart)."""
+    path = os.path.join(server.workdir, "hostile-multipart")
+    open(path, "wb").write(b"--XyZ\r\nC\xb5ntent-Disposition: form-data; name=chart\r\n\r\nA\r\n--XyZ--\r\n")
+    response = server.curl("/api/stable/charts", "--data-binary", "@" + path,
+                           "-H", "Content-Type: multipart/form-data; boundary=XyZ", cert="ci-pusher")
+    assert response.status == 400, response
+    assert "malformed multipart body" in response.json()["error"]
+    assert server.curl("/stable/index.yaml").status == 200
+
+
 def test_chart_then_prov_in_two_requests(server, signing_home):
     assert server.curl("/api/stable/charts", "--data-binary", "@" + packaged("batch-jobs-3.0.0.tgz"),
                        cert="ci-pusher").status == 201

@@ -29,8 +29,17 @@ int cw_ssl_ctx_apply_server_policy(SSL_CTX *ctx);
 /// handshake over ALPN).
 void cw_ssl_ctx_enable_alpn_http11(SSL_CTX *ctx);
 
-/// Subject alternative names of a certificate, one call per entry. Returns the GEN_* type of
-/// entry `index` and copies its bytes (truncated to `capacity`) into `buffer`, or -1 past the end.
-int cw_x509_subject_alt_name(X509 *cert, int index, unsigned char *buffer, int capacity, int *length);
+/// The subject alternative names of a certificate (free with `cw_general_names_free`), or NULL:
+/// then `*status` is -1 when it has none, -2 when the extension appears twice, and 0 or 1 when
+/// it is there but does not decode.
+GENERAL_NAMES *cw_x509_subject_alt_names(X509 *cert, int *status);
+
+int cw_general_names_count(const GENERAL_NAMES *names);
+
+/// The GEN_* type of entry `index` of `names`. For a DNS name, URI or email address, also its
+/// string: the whole of it, `*data` pointing into `names` and `*type` its ASN.1 string type.
+int cw_general_name(const GENERAL_NAMES *names, int index, const unsigned char **data, int *length, int *type);
+
+void cw_general_names_free(GENERAL_NAMES *names);
 
 #endif

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import MultipartKit
 import NIOCore
 
 /// Reads an upload body as it streams in, enforcing the size limit while reading: a declared
@@ -43,48 +42,27 @@ struct UploadReader {
         return bytes
     }
 
-    /// `chart` and `prov` parts of a multipart/form-data body, parsed as the bytes arrive.
+    /// `chart` and `prov` parts of a multipart/form-data body, read whole under the same limit.
     func readMultipart(_ request: Request, boundary: String) async throws(ServiceError) -> Parts {
-        try checkDeclaredLength(request)
-        let parser = MultipartParser(boundary: boundary)
+        let body = try await readRaw(request)
         var parts = Parts()
-        var currentName: String?
-        var current: [UInt8] = []
-        var total = 0
-        var duplicate: String?
-        parser.onHeader = { field, value in
-            if field.lowercased() == "content-disposition" { currentName = Self.fieldName(value) }
-        }
-        parser.onBody = { buffer in
-            current.append(contentsOf: buffer.readableBytesView)
-        }
-        parser.onPartComplete = { [chartField, provenanceField] in
-            switch currentName {
+        for part in try MultipartFormData.parts(of: body, boundary: boundary) {
+            switch part.name {
             case chartField?:
-                if parts.chart != nil { duplicate = chartField }
-                parts.chart = current
+                guard parts.chart == nil else { throw duplicate(chartField) }
+                parts.chart = Array(part.body)
             case provenanceField?:
-                if parts.provenance != nil { duplicate = provenanceField }
-                parts.provenance = current
+                guard parts.provenance == nil else { throw duplicate(provenanceField) }
+                parts.provenance = Array(part.body)
             default:
                 break // Other fields (ChartMuseum clients send none) are ignored.
             }
-            currentName = nil
-            current = []
         }
-        do {
-            for try await buffer in request.body {
-                total += buffer.readableBytes
-                guard total <= maxBytes else { throw tooLarge }
-                try parser.execute(buffer)
-            }
-        } catch let error as ServiceError {
-            throw error
-        } catch {
-            throw ServiceError(.badRequest, "malformed multipart body: \(error)")
-        }
-        if let duplicate { throw ServiceError(.badRequest, "multipart field '\(duplicate)' appears more than once") }
         return parts
+    }
+
+    private func duplicate(_ field: String) -> ServiceError {
+        ServiceError(.badRequest, "multipart field '\(field)' appears more than once")
     }
 
     /// The boundary of a `multipart/form-data` content type, nil for any other type.
