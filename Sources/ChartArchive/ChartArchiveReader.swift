@@ -118,7 +118,8 @@ public struct ChartArchiveReader: Sendable {
             files.append(ChartPackage.File(path: innerPath, size: fileBytes))
             switch role {
             case .manifest(let chartPath):
-                manifestFileCount += 1
+                // Chart.yaml is read for what `.Chart` can print, not as a manifest.
+                if chartPath != "Chart.yaml" { manifestFileCount += 1 }
                 sources.append(ManifestKindScanner.Source(file: prefix + innerPath, chartPath: chartPath,
                                                           text: String(decoding: kept, as: UTF8.self)))
             case .subchartArchive:
@@ -180,6 +181,7 @@ public struct ChartArchiveReader: Sendable {
         while rest.count >= 3, rest.first == "charts" { rest = rest.dropFirst(2) }
         if rest.count == 2, rest.first == "charts", rest.last!.hasSuffix(".tgz") { return .subchartArchive }
         let chartPath = rest.joined(separator: "/")
+        if chartPath == "Chart.yaml" { return .manifest(chartPath: chartPath) }
         return ManifestKindScanner.isManifestSource(chartPath) ? .manifest(chartPath: chartPath) : nil
     }
 
@@ -207,6 +209,12 @@ public struct ChartArchiveReader: Sendable {
         if path.contains("\\") || path.utf8.contains(0) {
             throw ChartArchiveError(.unsafePath, "'\(path)' contains a backslash or NUL")
         }
+        // Helm writes each template's path into a `# Source:` comment line before its output:
+        // a line break there would start a line of YAML the chart's author chose.
+        if path.unicodeScalars.contains(where: Self.isControlOrLineBreak) {
+            let shown = path.unicodeScalars.map { Self.isControlOrLineBreak($0) ? "?" : String($0) }.joined()
+            throw ChartArchiveError(.unsafePath, "'\(shown)' contains a control character or line break")
+        }
         var trimmed = Substring(path)
         if trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
         let components = trimmed.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
@@ -219,6 +227,11 @@ public struct ChartArchiveReader: Sendable {
             }
         }
         return components
+    }
+
+    /// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+    static func isControlOrLineBreak(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}"
     }
 
     static func checkKind(_ header: ArchiveEntryHeader) throws(ChartArchiveError) {

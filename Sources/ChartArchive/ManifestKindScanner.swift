@@ -78,12 +78,12 @@ public struct ManifestKindScanner: Sendable {
     }
 
     /// Whether `path` (relative to one chart's directory) is a template or CRD the scanner reads:
-    /// every file under `templates/` but NOTES (partials hold defines), and CRD files.
+    /// every file under `templates/` (Helm parses them all, NOTES.txt included, into one
+    /// namespace of defines, so any may override a helper), and CRD files.
     public static func isManifestSource(_ path: String) -> Bool {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         if path.hasPrefix("crds/") { return name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.hasSuffix(".json") }
-        guard path.hasPrefix("templates/") else { return false }
-        return !name.hasSuffix("NOTES.txt")
+        return path.hasPrefix("templates/")
     }
 
     /// Whether Helm applies what `path` renders: every file under `templates/`, whatever its
@@ -105,13 +105,16 @@ public struct ManifestKindScanner: Sendable {
             source.text = Self.normalized(source.text)
             return source
         }
-        let templates = normalized.filter { !$0.chartPath.hasPrefix("crds/") }
+        let metadata = normalized.filter { $0.chartPath == "Chart.yaml" }.map(\.text)
+        let manifests = normalized.filter { $0.chartPath != "Chart.yaml" }
+        let templates = manifests.filter { !$0.chartPath.hasPrefix("crds/") }
         let files = templates.map { TemplateMasker.split(name: $0.file, text: $0.text) }
-        let inputBytes = normalized.reduce(0) { $0 + $1.text.utf8.count }
-        var masker = TemplateMasker(files: files, maxOutput: max(4 << 20, inputBytes * 8))
+        let inputBytes = manifests.reduce(0) { $0 + $1.text.utf8.count }
+        var masker = TemplateMasker(files: files, maxOutput: max(4 << 20, inputBytes * 8),
+                                    chartLines: Self.singleLineChartFields(metadata))
         var findings: [Finding] = []
         var templateIndex = 0
-        for source in normalized {
+        for source in manifests {
             if source.chartPath.hasPrefix("crds/") {
                 // Helm installs CRD files as they are, without rendering.
                 var rendered = TemplateMasker.Rendered()
@@ -138,6 +141,28 @@ public struct ManifestKindScanner: Sendable {
         return findings
     }
 
+    /// The `.Chart` fields templates commonly print (`.Chart.Name`, `.Chart.Version`,
+    /// `.Chart.AppVersion`) that are one line in every Chart.yaml given (a chart and its
+    /// subcharts); without any Chart.yaml (a caller scanning loose templates), the three.
+    /// Every other `.Chart` field is the author's free text, possibly lines.
+    static func singleLineChartFields(_ texts: [String]) -> Set<String> {
+        var fields: Set<String> = ["Name", "Version", "AppVersion"]
+        for text in texts {
+            guard let document = try? UntrustedYAML.composeDocument(text, limits: .chartMetadata),
+                  case .mapping(let mapping)? = document.root else { return [] }
+            for (key, value) in mapping {
+                guard case .scalar(let field) = key, ["name", "version", "appVersion"].contains(field.string) else { continue }
+                let name = field.string.prefix(1).uppercased() + field.string.dropFirst()
+                guard case .scalar(let scalar) = value,
+                      !scalar.string.unicodeScalars.contains(where: ChartArchiveReader.isControlOrLineBreak) else {
+                    fields.remove(name)
+                    continue
+                }
+            }
+        }
+        return fields
+    }
+
     /// CRLF and lone CR become LF; BOMs go (a BOM is not content to Helm's YAML reader).
     static func normalized(_ text: String) -> String {
         var text = text
@@ -148,11 +173,26 @@ public struct ManifestKindScanner: Sendable {
 
     // MARK: documents
 
+    /// Helm deletes this from every rendered template (`strings.ReplaceAll(buf.String(),
+    /// "<no value>", "")` in `pkg/engine/engine.go`), so `ki<no value>nd` renders `kind`.
+    static let noValue = "<no value>"
+
+    /// Go's `unicode.IsSpace`, which `strings.TrimSpace` uses on each document Helm splits
+    /// (`releaseutil.SplitManifests`): `\t \n \v \f \r`, space, U+0085, U+00A0 and the
+    /// White_Space runes above Latin-1.
+    static func isGoSpace(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+        default: return false
+        }
+    }
+
     /// Splits rendered text as Helm does (`(?:^|\s*\n)---\s*`) and judges each document.
     /// `strict`: the text is what Helm applies (not a define fragment), so what cannot be read is dynamic.
     private func documents(of rendered: TemplateMasker.Rendered, file: String, strict: Bool) -> [Finding] {
         var findings: [Finding] = []
-        let lines = rendered.text.split(separator: "\n", omittingEmptySubsequences: false)
+        let text = rendered.text.contains(Self.noValue) ? rendered.text.replacingOccurrences(of: Self.noValue, with: "") : rendered.text
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         var document = 1
         var current: [Substring] = []
         var firstLine = 0
@@ -162,10 +202,15 @@ public struct ManifestKindScanner: Sendable {
                 current = []
                 document += 1
             }
-            let text = current.joined(separator: "\n")
-            guard text.contains(where: { !$0.isWhitespace }) else { return }
+            // `strings.TrimSpace`: the first line of a document may lose Unicode spaces too.
+            let joined = current.joined(separator: "\n")
+            let scalars = joined.unicodeScalars
+            guard let first = scalars.firstIndex(where: { !Self.isGoSpace($0) }) else { return }
+            let last = scalars.lastIndex(where: { !Self.isGoSpace($0) })!
+            let skippedLines = scalars[..<first].filter { $0 == "\n" }.count
+            let text = String(scalars[first...last])
             findings += judge(text, file: file, document: document, sourceLine: { line in
-                let index = min(max(firstLine + line - 1, 0), rendered.sourceLines.count - 1)
+                let index = min(max(firstLine + skippedLines + line - 1, 0), rendered.sourceLines.count - 1)
                 return rendered.sourceLines[index]
             }, strict: strict)
         }
@@ -197,6 +242,16 @@ public struct ManifestKindScanner: Sendable {
         if let index = text.firstIndex(of: TemplateMasker.unconfined) {
             return strict ? [dynamic(text[..<index].filter { $0 == "\n" }.count + 1, "{{ … }}")] : []
         }
+        // YAML (go-yaml as libyaml) also breaks lines at NEL, LS and PS, which neither Helm's
+        // document split nor this scanner's line logic does: not judged.
+        if let index = text.unicodeScalars.firstIndex(where: { $0 == "\u{85}" || $0 == "\u{2028}" || $0 == "\u{2029}" }) {
+            return strict ? [dynamic(text.unicodeScalars[..<index].filter { $0 == "\n" }.count + 1)] : []
+        }
+        // An action may complete `<no value>` with the text beside it (`<no {{ "value>" }}`),
+        // and Helm then deletes what the scanner reads.
+        if let line = Self.lineOfNoValueFragment(in: text) {
+            return strict ? [dynamic(line, "{{ … }}")] : []
+        }
         var findings: [Finding] = []
         do {
             var reader = KindReader(strict: strict, document: try UntrustedYAML.composeDocument(text, limits: Self.documentLimits))
@@ -213,9 +268,26 @@ public struct ManifestKindScanner: Sendable {
         return findings
     }
 
+    /// The line of an action placeholder next to a piece of `<no value>` (a non-empty prefix
+    /// before it, or suffix after it), if any.
+    static func lineOfNoValueFragment(in text: String) -> Int? {
+        let characters = Array(text)
+        var line = 1
+        for (index, character) in characters.enumerated() {
+            if character == "\n" { line += 1 }
+            guard character == TemplateMasker.placeholder else { continue }
+            let before = String(characters[max(0, index - 9)..<index])
+            let after = String(characters[(index + 1)..<min(characters.count, index + 10)])
+            let pieces = (1..<noValue.count).map { (noValue.prefix($0), noValue.suffix($0)) }
+            if pieces.contains(where: { before.hasSuffix($0.0) || after.hasPrefix($0.1) }) { return line }
+        }
+        return nil
+    }
+
     /// Caps for one masked document. Templates can be large (a ConfigMap embedding a dashboard is
     /// one big scalar), so the size cap is the archive's per-file budget; without aliases the tree
     /// stays linear in the text, and the caps bound memory and time.
     static let documentLimits = UntrustedYAMLLimits(
-        maxBytes: Int(ChartArchiveLimits.default.maxFileBytes), maxNodes: 200_000, maxDepth: 100, maxMappingPairs: 50_000)
+        maxBytes: Int(ChartArchiveLimits.default.maxFileBytes), maxNodes: 200_000, maxDepth: 100, maxMappingPairs: 50_000,
+        duplicateKeys: .kindBearing)
 }

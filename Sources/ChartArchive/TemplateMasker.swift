@@ -40,18 +40,24 @@ struct TemplateMasker {
     }
 
     private var defines: [String: [Define]] = [:]
-    private var cache: [String: String?] = [:]
+    private var definedNames: Set<String> = []
+    private var cache: [CacheKey: String?] = [:]
     private var expanding: Set<String> = []
     /// Bounds the text expansion may create, so nested includes cannot multiply it.
     private let maxOutput: Int
     private var produced = 0
 
-    init(files: [File], maxOutput: Int) {
+    /// `.Chart` fields known to be one line in every Chart.yaml.
+    private let chartLines: Set<String>
+
+    init(files: [File], maxOutput: Int, chartLines: Set<String> = ["Name", "Version", "AppVersion"]) {
+        self.chartLines = chartLines
         for file in files {
             for define in file.defines {
                 defines[define.name, default: []].append(Define(pieces: define.pieces, file: file.name))
             }
         }
+        definedNames = Set(defines.keys)
         self.maxOutput = maxOutput
     }
 
@@ -105,7 +111,9 @@ struct TemplateMasker {
                                                    trimRight: open.opening.trimRight)), at: 0)
                 body.append(.action(TemplateAction(body: "/**/", line: action.line, trimLeft: action.trimLeft, trimRight: false)))
                 defines.append((defined, body))
-                let replacement = TemplateAction(body: open.isBlock ? "template \"\(defined)\"" : "/**/", line: open.opening.line,
+                // A block prints its define with its own argument: `template "name" ARG`.
+                let call = "template " + open.opening.words.dropFirst().joined(separator: " ")
+                let replacement = TemplateAction(body: Substring(open.isBlock ? call : "/**/"), line: open.opening.line,
                                                  trimLeft: open.opening.trimLeft, trimRight: action.trimRight)
                 emit(.action(replacement))
             default:
@@ -119,9 +127,12 @@ struct TemplateMasker {
         return File(name: name, topLevel: topLevel, defines: defines, unterminatedAt: nil)
     }
 
-    /// Renders pieces (a file's top level or a define body).
-    mutating func render(_ pieces: [TemplateActionLexer.Piece]) -> Rendered {
+    /// Renders pieces (a file's top level or a define body) with `dot` as the define's argument.
+    mutating func render(_ pieces: [TemplateActionLexer.Piece], dot: TemplateValue = .root) -> Rendered {
         var rendered = Rendered()
+        // The dot of each open `if`/`with`/`range`, innermost last; `$` is the unit's dot.
+        var scope = TemplateScope(dot: dot, root: dot, chartLines: chartLines)
+        var dots: [TemplateValue] = [dot]
         for (index, piece) in pieces.enumerated() {
             switch piece {
             case .text(let text, let line):
@@ -137,11 +148,58 @@ struct TemplateMasker {
                 }
                 append(text, sourceLine: line, to: &rendered, countsLines: true)
             case .action(let action):
-                let output = output(of: action, at: index, in: pieces, rendered: rendered)
+                track(action, scope: &scope, dots: &dots)
+                let output = output(of: action, at: index, in: pieces, rendered: rendered, scope: scope)
                 append(Substring(output), sourceLine: action.line, to: &rendered, countsLines: false)
             }
         }
         return rendered
+    }
+
+    /// Follows what `with`, `range` and variable declarations make of the dot and the variables.
+    /// Variables are kept per unit and only ever get worse (a redeclaration merges), which
+    /// over-approximates Go's block scoping.
+    private mutating func track(_ action: TemplateAction, scope: inout TemplateScope, dots: inout [TemplateValue]) {
+        var words = action.words[...]
+        func include(_ name: String, _ dot: TemplateValue) -> TemplateValue { includedValue(name, dot: dot) }
+        func declare(_ value: TemplateValue) {
+            guard let assignment = words.firstIndex(where: { $0 == ":=" || $0 == "=" }) else { return }
+            for name in words[..<assignment] where name.hasPrefix("$") {
+                scope.variables[name] = scope.variables[name].map { $0.merged(with: value) } ?? value
+            }
+        }
+        switch action.role {
+        case .silent:
+            guard words.first?.hasPrefix("$") == true else { return }
+            declare(TemplatePipeline.evaluate(words, in: scope, include: include))
+        case .control(opens: true), .control(opens: false):
+            let isElse = words.first == "else"
+            if isElse {
+                guard dots.count > 1 else { return }
+                dots.removeLast()
+                scope.dot = dots[dots.count - 1]
+                words = words.dropFirst()
+            } else if action.role == .control(opens: false) {
+                return
+            }
+            var dot = scope.dot
+            if let keyword = words.first, keyword == "with" || keyword == "range" {
+                words = words.dropFirst()
+                let value = TemplatePipeline.evaluate(words, in: scope, include: include)
+                // Range elements of a dict or the root print what the whole prints.
+                dot = keyword == "with" ? value : (value == .root || { if case .dict = value { return true } else { return false } }()
+                    ? .text(value.taint) : value)
+                declare(keyword == "range" ? .text(dot.taint.union(.author)) : dot)
+            }
+            dots.append(dot)
+            scope.dot = dot
+        case .end:
+            guard dots.count > 1 else { return }
+            dots.removeLast()
+            scope.dot = dots[dots.count - 1]
+        default:
+            return
+        }
     }
 
     private mutating func append(_ text: Substring, sourceLine: Int, to rendered: inout Rendered, countsLines: Bool) {
@@ -165,7 +223,7 @@ struct TemplateMasker {
     }
 
     private mutating func output(of action: TemplateAction, at index: Int, in pieces: [TemplateActionLexer.Piece],
-                                 rendered: Rendered) -> String {
+                                 rendered: Rendered, scope: TemplateScope) -> String {
         switch action.role {
         case .silent, .define, .block:
             return ""
@@ -187,20 +245,21 @@ struct TemplateMasker {
             return next < pieces.count ? String(Self.placeholder) : ""
         case .print:
             let column = rendered.column
-            let words = action.words
-            var singleLine: [String: Bool] = [:]
-            for name in TemplatePipeline.includedNames(words) {
-                singleLine[name] = expand(name).map { !$0.contains("\n") && !$0.contains(Self.unconfined) } ?? false
-            }
-            switch TemplatePipeline.output(of: words, isDefined: { defines[$0] != nil }, isSingleLine: { singleLine[$0] ?? false }) {
-            case .include(let name):
-                return expand(name) ?? String(Self.unconfined)
-            case .indentedInclude(let name, let columns, let leadingNewline):
-                guard let text = expand(name) else { return String(Self.unconfined) }
+            let known = definedNames
+            func include(_ name: String, _ dot: TemplateValue) -> TemplateValue { includedValue(name, dot: dot) }
+            let output = TemplatePipeline.output(of: action.words, in: scope, isDefined: known.contains, include: include)
+            switch output {
+            case .include(let name, let dot):
+                return expand(name, dot: dot) ?? String(Self.unconfined)
+            case .indentedInclude(let name, let dot, let columns, let leadingNewline):
+                guard let text = expand(name, dot: dot) else { return String(Self.unconfined) }
                 return Self.indent(text, columns: columns, leadingNewline: leadingNewline)
             case .scalar:
                 return String(Self.placeholder)
-            case .indented(let columns, let leadingNewline):
+            case .indented(let columns, let leadingNewline, let authorLines):
+                // Sprig's `indent` pads from column 0 after each line break: mid-line, the first
+                // line lands at column+N and the others at N. The author's lines there are unseen.
+                if authorLines, !leadingNewline, column > 0 { return String(Self.unconfined) }
                 let entryColumn = leadingNewline ? columns : column + columns
                 let entry = Self.entryShape(at: entryColumn, after: rendered.text, currentLineStart: rendered.lineStart)
                 return (leadingNewline ? "\n" + String(repeating: " ", count: columns) : String(repeating: " ", count: columns)) + entry
@@ -210,16 +269,27 @@ struct TemplateMasker {
         }
     }
 
-    /// Sprig's `indent`: every line gets the padding; what was unconfined is now confined to it.
+    /// Sprig's `indent` (`pad + strings.Replace(text, "\n", "\n"+pad, -1)`): every line gets the
+    /// padding. An unconfined action inside the text prints its first line where it stands and
+    /// every other line at column `columns`: it becomes a placeholder there, then a placeholder
+    /// entry at that column (which is a key of whatever mapping sits at that column, the root
+    /// included, so a document it could extend stays dynamic).
     static func indent(_ text: String, columns: Int, leadingNewline: Bool) -> String {
         let pad = String(repeating: " ", count: columns)
         var result = leadingNewline ? "\n" + pad : pad
+        var lineIsPad = true
         for character in text {
             switch character {
-            case "\n", "\r\n": result += "\n" + pad
-            case unconfined: result.append(placeholder)
-            default: result.append(character)
+            case "\n", "\r\n":
+                result += "\n" + pad
+                lineIsPad = true
+                continue
+            case unconfined:
+                result += lineIsPad ? "\(placeholder): \(placeholder)" : "\(placeholder)\n\(pad)\(placeholder): \(placeholder)"
+            default:
+                result.append(character)
             }
+            if character != " " { lineIsPad = false }
         }
         return result
     }
@@ -260,21 +330,35 @@ struct TemplateMasker {
     /// Deeper include chains are unconfined: the expansion recurses, and the stack is finite.
     static let maxIncludeDepth = 64
 
-    /// The text of a define, rendered once; nil when unknown, recursive, nested too deep, ambiguous
-    /// or too large.
-    private mutating func expand(_ name: String) -> String? {
-        if let cached = cache[name] { return cached }
+    /// The text of a define called with `dot`, rendered once per argument shape; nil when
+    /// unknown, recursive, nested too deep, ambiguous or too large.
+    private mutating func expand(_ name: String, dot: TemplateValue) -> String? {
+        let key = CacheKey(name: name, dot: dot)
+        if let cached = cache[key] { return cached }
         guard let bodies = defines[name], !expanding.contains(name), expanding.count < Self.maxIncludeDepth else {
             return nil
         }
         expanding.insert(name)
         var texts: [String] = []
-        for body in bodies { texts.append(render(body.pieces).text) }
+        for body in bodies { texts.append(render(body.pieces, dot: dot).text) }
         expanding.remove(name)
-        // Several defines of one name (subcharts sharing a library) are fine when they agree.
+        // Several defines of one name (subcharts sharing a library, or a NOTES.txt overriding a
+        // helper) are fine when they agree; otherwise which one Helm keeps is not judged here.
         let result = Set(texts).count == 1 ? texts[0] : nil
-        cache[name] = result
+        cache[key] = result
         return result
+    }
+
+    /// What `include "name" dot` yields as a value inside a pipeline.
+    private mutating func includedValue(_ name: String, dot: TemplateValue) -> TemplateValue {
+        guard let text = expand(name, dot: dot) else { return .text(.multiLine) }
+        if text.contains("\n") || text.contains(Self.unconfined) { return .text(.multiLine) }
+        return .text(text.contains(Self.placeholder) ? [.author, .installer] : .author)
+    }
+
+    private struct CacheKey: Hashable {
+        var name: String
+        var dot: TemplateValue
     }
 
     func hasDefine(_ name: String) -> Bool { defines[name] != nil }

@@ -111,13 +111,21 @@ struct UntrustedYAMLComposer {
             }
             // Yams decodes a `[String: String]` by looking each key up in the pair list: the cap
             // keeps that quadratic walk small.
-            guard stack[top].keys.count < limits.maxMappingPairs else {
+            guard stack[top].pairs.count < limits.maxMappingPairs else {
                 throw UntrustedYAMLError(.tooManyPairs, "a YAML mapping has more than \(limits.maxMappingPairs) keys (\(place(line)))", line: line)
             }
-            guard stack[top].keys.insert(key).inserted else {
+            guard !checksDuplicates(at: top) || stack[top].keys.insert(key).inserted else {
                 throw UntrustedYAMLError(.duplicateKey, "duplicate key '\(YAMLPrintable.excerpt(key))' (\(place(line)))", line: line)
             }
             stack[top].pendingKey = node
+        }
+    }
+
+    /// Whether the mapping at `top` of the stack may not repeat a key (`UntrustedYAMLLimits.duplicateKeys`).
+    private func checksDuplicates(at top: Int) -> Bool {
+        switch limits.duplicateKeys {
+        case .everywhere: return true
+        case .kindBearing: return top == 0 || (top <= 2 && !stack[top - 1].isMapping)
         }
     }
 

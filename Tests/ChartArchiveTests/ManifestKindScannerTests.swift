@@ -94,7 +94,9 @@ struct ManifestKindScannerTests {
     }
 
     @Test func evasionsOfALineReaderAreStillFound() {
+        // Helm trims each document (`strings.TrimSpace`): a comment keeps the root indented.
         let text = """
+        # indented root
           apiVersion: v1
           kind: Namespace
         --- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: x}}
@@ -182,7 +184,9 @@ struct ManifestKindScannerTests {
     @Test func whichFilesAreManifests() {
         #expect(ManifestKindScanner.isManifestSource("templates/deployment.yaml"))
         #expect(ManifestKindScanner.isManifestSource("templates/_helpers.tpl"))
-        #expect(!ManifestKindScanner.isManifestSource("templates/NOTES.txt"))
+        // NOTES.txt is read for its defines (Helm parses it with the others), never rendered.
+        #expect(ManifestKindScanner.isManifestSource("templates/NOTES.txt"))
+        #expect(!ManifestKindScanner.isRendered("templates/NOTES.txt"))
         #expect(ManifestKindScanner.isManifestSource("crds/widgets.yaml"))
         #expect(!ManifestKindScanner.isManifestSource("crds/README.md"))
         #expect(!ManifestKindScanner.isManifestSource("values.yaml"))

@@ -1,0 +1,68 @@
+/// Who wrote the text a template value can print, and whether it can hold a line break.
+///
+/// The scanner's judgement rests on this: text the installer supplies (`.Values`, `.Release`,
+/// `.Capabilities`, the cluster through `lookup`) is the installer's business; text the chart's
+/// author wrote (literals, `.Chart`, `.Files`, `.Template`, define bodies) is judged, and when it
+/// may hold a line break it may start keys and documents anywhere, so it is `multiLine`.
+struct TemplateTaint: OptionSet, Hashable, Sendable {
+    let rawValue: UInt8
+    /// Author text proven to be one line (a literal without escapes, a number, the chart's name).
+    static let author = TemplateTaint(rawValue: 1)
+    /// Installer input.
+    static let installer = TemplateTaint(rawValue: 2)
+    /// Author-controlled text that may hold line breaks.
+    static let multiLine = TemplateTaint(rawValue: 4)
+}
+
+/// What the scanner knows about a template value: Helm's root object (whose fields have known
+/// owners), a `dict` built in the template (whose entries keep their own owners, so
+/// `(dict "context" $)` still reaches `.Values` as installer input), or text of some taint.
+indirect enum TemplateValue: Hashable, Sendable {
+    case root
+    case dict([String: TemplateValue])
+    case text(TemplateTaint)
+
+    /// The taint of everything the value can print (the root prints `.Chart`, `.Files`...).
+    var taint: TemplateTaint {
+        switch self {
+        case .root: return .multiLine
+        case .dict(let entries): return entries.values.reduce(TemplateTaint.author) { $0.union($1.taint) }
+        case .text(let taint): return taint
+        }
+    }
+
+    /// `.a.b.c` on this value. `chartLines` names the `.Chart` fields known to be one line in
+    /// every Chart.yaml of the upload (`ManifestKindScanner.singleLineChartFields`).
+    func fields(_ names: [Substring], chartLines: Set<String>) -> TemplateValue {
+        var value = self
+        var index = 0
+        while index < names.count {
+            switch value {
+            case .root:
+                switch names[index] {
+                case "Values", "Release", "Capabilities":
+                    return .text(.installer)
+                case "Chart":
+                    // Chart.yaml is free author text, unless read and found to be one line.
+                    let next = index + 1 < names.count ? String(names[index + 1]) : ""
+                    return .text(chartLines.contains(next) ? .author : .multiLine)
+                default:
+                    // `.Files`, `.Template`, `.Subcharts`: the author's.
+                    return .text(.multiLine)
+                }
+            case .dict(let entries):
+                // A missing key prints `<no value>`, which Helm deletes.
+                value = entries[String(names[index])] ?? .text([])
+            case .text:
+                return value
+            }
+            index += 1
+        }
+        return value
+    }
+
+    /// Two values one variable or dot may hold: the worse of both.
+    func merged(with other: TemplateValue) -> TemplateValue {
+        self == other ? self : .text(taint.union(other.taint))
+    }
+}
