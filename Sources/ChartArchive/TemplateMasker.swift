@@ -139,12 +139,12 @@ struct TemplateMasker {
                 var text = text
                 var line = line
                 if index > 0, case .action(let previous) = pieces[index - 1], previous.trimRight {
-                    let kept = text.drop { $0.isWhitespace }
+                    let kept = text.drop(while: Self.isTrimmed)
                     line += text[text.startIndex..<kept.startIndex].filter { $0 == "\n" || $0 == "\r\n" }.count
                     text = kept
                 }
                 if index + 1 < pieces.count, case .action(let next) = pieces[index + 1], next.trimLeft {
-                    while let last = text.last, last.isWhitespace { text = text.dropLast() }
+                    while let last = text.last, Self.isTrimmed(last) { text = text.dropLast() }
                 }
                 append(text, sourceLine: line, to: &rendered, countsLines: true)
             case .action(let action):
@@ -235,7 +235,7 @@ struct TemplateMasker {
             // Bounded look-ahead keeps the cost linear; past it, assume the worst (a marker).
             while next < pieces.count, next <= index + 64 {
                 if case .text(let text, _) = pieces[next] {
-                    let visible = pieces[next - 1].trimsRight ? text.drop { $0.isWhitespace } : text
+                    let visible = pieces[next - 1].trimsRight ? text.drop(while: Self.isTrimmed) : text
                     if let first = visible.first { return first == "\n" || first == "\r\n" ? "" : String(Self.placeholder) }
                 } else if case .action(let later) = pieces[next], later.role == .print {
                     return String(Self.placeholder)
@@ -329,6 +329,11 @@ struct TemplateMasker {
     static let entryShapeWindow = 8_192
     /// Deeper include chains are unconfined: the expansion recurses, and the stack is finite.
     static let maxIncludeDepth = 64
+
+    /// What a trim marker removes: ASCII white space only (`text/template` trims " \t\r\n").
+    static func isTrimmed(_ character: Character) -> Bool {
+        character == " " || character == "\t" || character == "\n" || character == "\r" || character == "\r\n"
+    }
 
     /// The text of a define called with `dot`, rendered once per argument shape; nil when
     /// unknown, recursive, nested too deep, ambiguous or too large.

@@ -57,6 +57,51 @@ struct ContentPolicyFuzzTests {
         ("trim-join", [("templates/a.yaml", document(kindLine: "kind: Cluster\n{{- /* c */ -}}\nRoleBinding"))], false),
     ]
 
+    static let chartYAML = "apiVersion: v2\nname: fuzz\nversion: 1.0.0\n"
+
+    /// The second review's bypasses (all rendered a ClusterRoleBinding the scanner missed). Their
+    /// text depends on the dot being Helm's root, so the mutations that move the dot (`with`,
+    /// `range`, a define called with another argument) are not applied to them.
+    /// How Helm renders each (pkg/engine/engine.go, Sprig): `printf` is Go's `fmt.Sprintf`, where
+    /// `%1c`, `%[1]c` and `%-3c` print the rune 10, a line break; `squote` is
+    /// `fmt.Sprintf("'%v'", str)` and escapes nothing; `.Chart`, `.Files` and literals are the
+    /// author's text; `indent` is `pad + strings.Replace(v, "\n", "\n"+pad, -1)`, so mid-line its
+    /// later lines start at column N; the engine ends each template with
+    /// `strings.ReplaceAll(buf.String(), "<no value>", "")`; `releaseutil.SplitManifests`
+    /// `strings.TrimSpace`s every document (Unicode spaces included); templates are parsed in
+    /// `sortTemplates` order (deepest paths first, then reverse lexical), so NOTES.txt's define
+    /// is parsed after `_helpers.tpl`'s and wins.
+    static let dotBoundCorpus: [(name: String, files: Files)] = [
+        ("printf-width-c", [("templates/a.yaml", #"x: y{{ printf "%1c" 10 }}kind: ClusterRoleBinding"# + "\n" + body)]),
+        ("printf-index-c", [("templates/a.yaml", #"x: y{{ printf "%[1]c" 10 }}kind: ClusterRoleBinding"# + "\n" + body)]),
+        ("printf-flag-c", [("templates/a.yaml", #"x: y{{ printf "%-1c" 10 }}kind: ClusterRoleBinding"# + "\n" + body)]),
+        ("squote", [("templates/a.yaml", #"x: {{ b64dec "eScKa2luZDogQ2x1c3RlclJvbGVCaW5kaW5nCno6ICdx" | squote }}"# + "\n" + body)]),
+        ("chart-description", [("Chart.yaml", chartYAML + "description: \"y\\nkind: ClusterRoleBinding\"\n"),
+                               ("templates/a.yaml", "x: {{ .Chart.Description }}\n" + body)]),
+        ("chart-appversion", [("Chart.yaml", chartYAML + "appVersion: \"y\\nkind: ClusterRoleBinding\"\n"),
+                              ("templates/a.yaml", "x: {{ .Chart.AppVersion | lower }}\n" + body)]),
+        ("files-get", [("templates/a.yaml", "x: {{ .Files.Get \"payload.txt\" }}\n" + body)]),
+        ("variable-literal", [("templates/a.yaml", "{{ $x := `y\nkind: ClusterRoleBinding` }}x: {{ $x }}\n" + body)]),
+        ("with-literal", [("templates/a.yaml", "{{ with `y\nkind: ClusterRoleBinding` }}x: {{ . }}{{ end }}\n" + body)]),
+        ("range-literal", [("templates/a.yaml", "{{ range list `y\nkind: ClusterRoleBinding` }}x: {{ . }}{{ end }}\n" + body)]),
+        ("define-literal-arg", [("templates/_h.tpl", #"{{ define "d" }}{{ .a }}{{ end }}"#),
+                                ("templates/a.yaml", "x: {{ include \"d\" (dict \"a\" `y\nkind: ClusterRoleBinding`) }}\n" + body)]),
+        ("block-literal-arg", [("templates/a.yaml", "x: {{ block \"b\" `y\nkind: ClusterRoleBinding` }}{{ . }}{{ end }}\n" + body)]),
+        ("indent-mid-line", [("templates/a.yaml", "apiVersion: v1\nmetadata:\n  {{ `name: a\nkind: ClusterRoleBinding` | indent 0 }}\n"
+                                + body.replacingOccurrences(of: "metadata:\n  name: grab\n", with: ""))]),
+        ("nindent0-include", [("templates/_h.tpl", "{{ define \"d\" }}x: {{ b64dec \"eQpraW5kOiBDbHVzdGVyUm9sZUJpbmRpbmc=\" }}{{ end }}"),
+                              ("templates/a.yaml", "apiVersion: v1\n{{- include \"d\" . | nindent 0 }}\n" + body)]),
+        ("line-separator", [("templates/a.yaml", "x: y\u{2028}kind: ClusterRoleBinding\n" + body)]),
+        ("next-line", [("templates/a.yaml", "x: y\u{85}kind: ClusterRoleBinding\n" + body)]),
+        ("notes-override", [("templates/_helpers.tpl", "{{- define \"d\" -}}\nname: a\n{{- end }}"),
+                            ("templates/NOTES.txt", "{{- define \"d\" -}}\nname: a\nkind: ClusterRoleBinding\n{{- end }}"),
+                            ("templates/a.yaml", "{{ include \"d\" . }}\n" + body.replacingOccurrences(of: "metadata:\n  name: grab\n", with: ""))]),
+        ("no-value", [("templates/a.yaml", document(kindLine: "ki<no value>nd: ClusterRoleBinding"))]),
+        ("no-value-split", [("templates/a.yaml", document(kindLine: #"ki<no {{ "value>" }}nd: ClusterRoleBinding"#))]),
+        // A trim marker trims ASCII white space only (text/template's `strings.TrimLeft(text, " \t\r\n")`).
+        ("nbsp", [("templates/a.yaml", "{{- /* c */ -}}\u{A0}\u{3000}kind: ClusterRoleBinding\napiVersion: rbac.authorization.k8s.io/v1\n" + body)]),
+    ]
+
     static func indented(_ text: String, _ columns: Int) -> String {
         let pad = String(repeating: " ", count: columns)
         return text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : pad + $0 }
@@ -76,7 +121,7 @@ struct ContentPolicyFuzzTests {
     }
 
     /// Mutations that keep what Helm renders. `plain` marks texts whose kind line is `kind: ClusterRoleBinding`.
-    static func mutate(_ files: Files, plain: Bool, using generator: inout Generator) -> Files {
+    static func mutate(_ files: Files, plain: Bool, keepsDot: Bool = true, using generator: inout Generator) -> Files {
         var files = files
         let target = files.count - 1
         var text = files[target].text
@@ -103,6 +148,7 @@ struct ContentPolicyFuzzTests {
                 // Block to flow: one line per key of the root mapping.
                 text = "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: grab}}"
             case 5: text = "{{- if .Values.rbac }}\n" + text + "\n{{- end }}"
+            case 6, 7, 8 where !keepsDot: break
             case 6: text = "{{ with .Values }}" + text + "{{ end }}"
             case 7: text = "{{- range $i := until 1 }}\n---\n" + text + "\n{{- end }}"
             case 8:
@@ -142,6 +188,26 @@ struct ContentPolicyFuzzTests {
     func eachBypassIsRefused(_ name: String) {
         let entry = Self.corpus.first { $0.name == name }!
         #expect(Self.refused(entry.files), "\(name) passed the scanner")
+    }
+
+    @Test(arguments: dotBoundCorpus.map(\.name))
+    func eachDotBoundBypassIsRefused(_ name: String) {
+        let entry = Self.dotBoundCorpus.first { $0.name == name }!
+        #expect(Self.refused(entry.files), "\(name) passed the scanner")
+    }
+
+    @Test func mutationsOfEveryDotBoundBypassAreRefused() {
+        var generator = Generator(state: 20)
+        var escaped: [String] = []
+        for round in 0..<60 {
+            for entry in Self.dotBoundCorpus {
+                let files = Self.mutate(entry.files, plain: false, keepsDot: false, using: &generator)
+                if !Self.refused(files) {
+                    escaped.append("\(entry.name) #\(round): " + files.map { "\($0.path):\n\($0.text)" }.joined(separator: "\n"))
+                }
+            }
+        }
+        #expect(escaped.isEmpty, "\(escaped.count) mutations passed, first: \(escaped.first ?? "")")
     }
 
     @Test func mutationsOfEveryBypassAreRefused() {
