@@ -51,6 +51,34 @@ BYPASSES = {
     "printf-newline": {"templates/a.yaml": 'x: {{ printf "y\\nkind: ClusterRoleBinding" }}\n' + BODY},
 }
 
+# The second review (issue #19, scanner part): each renders a ClusterRoleBinding in Helm and the
+# landed scanner reported none. How Helm renders them: `printf` is Go's fmt.Sprintf (`%1c` of 10
+# prints a line break); Sprig's `squote` is fmt.Sprintf("'%v'", s), escaping nothing; `.Chart.*`
+# and literals bound to variables or define arguments are the author's text; `indent` pads every
+# line after a break from column 0; pkg/engine/engine.go deletes "<no value>" from each rendered
+# template; releaseutil.SplitManifests strings.TrimSpace()s every document (NBSP included);
+# templates are parsed deepest path first, then in reverse lexical order, so NOTES.txt's define
+# (parsed after _helpers.tpl's) is the one `include` uses.
+SQUOTE_PAYLOAD = "eScKa2luZDogQ2x1c3RlclJvbGVCaW5kaW5nCno6ICdx"  # base64 of "y'\nkind: ClusterRoleBinding\nz: 'q"
+BODY_WITHOUT_METADATA = BODY.replace("metadata:\n  name: grab\n", "")
+SECOND_BYPASSES = {
+    "printf-width-verb": {"templates/a.yaml": 'x: y{{ printf "%1c" 10 }}kind: ClusterRoleBinding\n' + BODY},
+    "squote": {"templates/a.yaml": 'x: {{ b64dec "' + SQUOTE_PAYLOAD + '" | squote }}\n' + BODY},
+    "chart-description": {"Chart.yaml": 'apiVersion: v2\nname: {name}\nversion: 1.0.0\n'
+                                        'description: "y\\nkind: ClusterRoleBinding"\n',
+                          "templates/a.yaml": "x: {{ .Chart.Description }}\n" + BODY},
+    "variable-literal": {"templates/a.yaml": "{{ $x := `y\nkind: ClusterRoleBinding` }}x: {{ $x }}\n" + BODY},
+    "define-literal-arg": {"templates/_h.tpl": '{{ define "d" }}{{ .a }}{{ end }}',
+                           "templates/a.yaml": 'x: {{ include "d" (dict "a" `y\nkind: ClusterRoleBinding`) }}\n' + BODY},
+    "indent-mid-line": {"templates/a.yaml": "apiVersion: v1\nmetadata:\n  {{ `name: a\nkind: ClusterRoleBinding` | indent 0 }}\n"
+                                            + BODY_WITHOUT_METADATA},
+    "notes-override": {"templates/_helpers.tpl": '{{- define "d" -}}\nname: a\n{{- end }}',
+                       "templates/NOTES.txt": '{{- define "d" -}}\nname: a\nkind: ClusterRoleBinding\n{{- end }}',
+                       "templates/a.yaml": '{{ include "d" . }}\n' + BODY_WITHOUT_METADATA},
+    "no-value": {"templates/a.yaml": BINDING.format(kind_line="ki<no value>nd: ClusterRoleBinding")},
+    "nbsp": {"templates/a.yaml": "\u00a0kind: ClusterRoleBinding\n" + PLAIN.replace("kind: ClusterRoleBinding\n", "")},
+}
+
 ED25519 = PGP_KEYS["ed25519-signer"]["fingerprint"]
 
 
@@ -123,6 +151,39 @@ def test_every_scanner_bypass_is_refused_with_the_binding_or_a_dynamic_kind(defa
     # Nothing was published, and the server still serves.
     index = yaml.safe_load(attack_server.curl("/team/index.yaml").body)
     assert not index.get("entries")
+
+
+def test_second_review_scanner_bypasses_are_refused(default_policy_server, tmp_path):
+    let_through = []
+    for index, (name, files) in enumerate(sorted(SECOND_BYPASSES.items())):
+        chart_name = f"second{index}"
+        files = {path: text.replace("{name}", chart_name) if path == "Chart.yaml" else text for path, text in files.items()}
+        chart = make_chart(str(tmp_path), chart_name, "1.0.0", files)
+        response = push(default_policy_server, "team", chart)
+        if not refused_for_the_binding(response):
+            let_through.append((name, response.status, response.body[:300]))
+    assert let_through == []
+    index = yaml.safe_load(default_policy_server.curl("/team/index.yaml").body)
+    assert not index.get("entries")
+
+
+def test_a_template_path_with_a_line_break_is_refused(default_policy_server, tmp_path):
+    """Helm writes `# Source: <path>` before each document: a path holding a line break adds YAML."""
+    chart = make_chart(str(tmp_path), "pathy", "1.0.0",
+                       {"templates/x\nkind: ClusterRoleBinding\n.yaml": "apiVersion: v1\nkind: ConfigMap\n"})
+    response = push(default_policy_server, "team", chart)
+    assert response.status == 400, response.body[:300]
+    assert "line break" in response.json()["error"]
+    assert default_policy_server.curl("/team/index.yaml").status == 200
+
+
+def test_if_else_duplicates_below_the_root_are_accepted(default_policy_server, tmp_path):
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n"
+                  "      containers:\n        - name: web\n          {{- if .Values.pin }}\n          image: a\n"
+                  "          {{- else }}\n          image: b\n          {{- end }}\n")
+    chart = make_chart(str(tmp_path), "webdup", "1.0.0", {"templates/deployment.yaml": deployment})
+    response = push(default_policy_server, "team", chart)
+    assert response.status == 201, response.body[:300]
 
 
 def test_an_exemption_goes_to_the_named_signer_not_to_the_name(attack_server, pgp, tmp_path):
