@@ -253,7 +253,9 @@ struct TemplateMasker {
                 return expand(name, dot: dot) ?? String(Self.unconfined)
             case .indentedInclude(let name, let dot, let columns, let leadingNewline):
                 guard let text = expand(name, dot: dot) else { return String(Self.unconfined) }
-                return Self.indent(text, columns: columns, leadingNewline: leadingNewline)
+                let entry = Self.entryShape(at: leadingNewline ? columns : column + columns, after: rendered.text,
+                                            currentLineStart: rendered.lineStart)
+                return Self.indent(text, columns: columns, leadingNewline: leadingNewline, entry: entry)
             case .scalar:
                 return String(Self.placeholder)
             case .indented(let columns, let leadingNewline, let authorLines):
@@ -270,28 +272,36 @@ struct TemplateMasker {
     }
 
     /// Sprig's `indent` (`pad + strings.Replace(text, "\n", "\n"+pad, -1)`): every line gets the
-    /// padding. An unconfined action inside the text prints its first line where it stands and
-    /// every other line at column `columns`: it becomes a placeholder there, then a placeholder
-    /// entry at that column (which is a key of whatever mapping sits at that column, the root
-    /// included, so a document it could extend stays dynamic).
-    static func indent(_ text: String, columns: Int, leadingNewline: Bool) -> String {
+    /// padding. A line made only of action output (installer values: `toYaml .Values.x` may be
+    /// many entries) becomes `entry`, the placeholder entry that fits there. An unconfined action
+    /// prints its first line where it stands and every other line at column `columns`: it
+    /// becomes a placeholder there, then `entry` at that column (a key or item of whatever
+    /// collection sits at that column, the root included, so a document it could extend stays
+    /// dynamic).
+    static func indent(_ text: String, columns: Int, leadingNewline: Bool, entry: String) -> String {
         let pad = String(repeating: " ", count: columns)
-        var result = leadingNewline ? "\n" + pad : pad
-        var lineIsPad = true
-        for character in text {
-            switch character {
-            case "\n", "\r\n":
-                result += "\n" + pad
-                lineIsPad = true
-                continue
-            case unconfined:
-                result += lineIsPad ? "\(placeholder): \(placeholder)" : "\(placeholder)\n\(pad)\(placeholder): \(placeholder)"
-            default:
-                result.append(character)
+        var lines: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var rest = line
+            while true {
+                let content = rest.drop { $0 == " " }
+                let onlyActions = !content.isEmpty && content.allSatisfy { $0 == placeholder || $0 == unconfined || $0 == " " }
+                if onlyActions, !content.contains(unconfined) || content.startIndex == rest.startIndex {
+                    lines.append(String(rest[..<content.startIndex]) + entry)
+                    break
+                }
+                guard let marker = rest.firstIndex(of: unconfined) else {
+                    lines.append(String(rest))
+                    break
+                }
+                // Its first line here, its other lines at the padding, then the text after it.
+                lines.append(String(rest[..<marker]) + String(placeholder))
+                lines.append(entry)
+                rest = rest[rest.index(after: marker)...]
+                if rest.allSatisfy({ $0 == " " }) { break }
             }
-            if character != " " { lineIsPad = false }
         }
-        return result
+        return (leadingNewline ? "\n" : "") + lines.map { pad + $0 }.joined(separator: "\n")
     }
 
     /// A placeholder entry that fits where the indented output lands: a sequence item when the

@@ -253,6 +253,15 @@ enum TemplatePipeline {
                 return .text(joined)
             case "lookup":
                 return .text(.installer)
+            case "ternary" where values.count == 3:
+                // `ternary a b cond` prints a or b, never the condition.
+                return .text(values[0].taint.union(values[1].taint))
+            case "required" where values.count == 2:
+                // `required "message" v` prints v (the message goes to the error).
+                return .text(values[1].taint)
+            case "index" where !values.isEmpty, "get" where values.count == 2:
+                // An element of the collection: the keys name it, they are not printed.
+                return .text(values[0].taint)
             case "indent":
                 return .text(joined)
             case "nindent":

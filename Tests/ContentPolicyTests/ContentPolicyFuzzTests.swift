@@ -224,6 +224,59 @@ struct ContentPolicyFuzzTests {
         #expect(escaped.isEmpty, "\(escaped.count) mutations passed, first: \(escaped.first ?? "")")
     }
 
+    /// Patterns of `helm create` and Bitnami charts: installer values through dots, variables,
+    /// dicts and defines, `.Chart.AppVersion` from a one-line Chart.yaml, checksums of includes.
+    @Test func valuePatternsThroughDotsVariablesAndDefinesStayReadable() {
+        let helpers = """
+        {{- define "common.tplvalues.render" -}}
+        {{- $value := typeIs "string" .value | ternary .value (.value | toYaml) }}
+        {{- if contains "{{" (toJson .value) }}
+        {{- tpl $value .context }}
+        {{- else }}
+        {{- $value }}
+        {{- end }}
+        {{- end -}}
+        {{- define "x.fullname" -}}
+        {{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}
+        {{- end }}
+        """
+        let deployment = """
+        {{- $fullName := include "x.fullname" . -}}
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {{ $fullName }}
+          annotations:
+            checksum/config: {{ include (print $.Template.BasePath "/configmap.yaml") . | sha256sum }}
+            {{- include "common.tplvalues.render" (dict "value" .Values.podAnnotations "context" $) | nindent 4 }}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: app
+                  image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"
+                  env:
+                    {{- range $key, $value := .Values.env }}
+                    - name: {{ $key }}
+                      value: {{ $value | quote }}
+                    {{- end }}
+                    {{- range .Values.extraEnv }}
+                    - name: {{ .name }}
+                      value: {{ .value }}
+                    {{- end }}
+              {{- with .Values.nodeSelector }}
+              nodeSelector:
+                {{- toYaml . | nindent 8 }}
+              {{- end }}
+        """
+        let sources = [ManifestKindScanner.Source(file: "Chart.yaml", text: Self.chartYAML + "appVersion: \"1.2.3\"\n"),
+                       ManifestKindScanner.Source(file: "templates/_helpers.tpl", text: helpers),
+                       ManifestKindScanner.Source(file: "templates/deployment.yaml", text: deployment)]
+        let findings = ManifestKindScanner().scan(sources)
+        #expect(findings.map(\.kind) == ["Deployment"], "\(findings)")
+        #expect(findings.allSatisfy { !$0.isDynamic })
+    }
+
     @Test func ordinaryPatternsStayReadable() {
         let helpers = """
         {{- define "x.labels" -}}
