@@ -103,11 +103,13 @@ enum TemplatePipeline {
 
 
     /// A literal that may hold a line break: an escape, a raw line break (YAML also breaks lines
-    /// at U+0085, U+2028 and U+2029), or a Go character literal (a number that `printf` may print
-    /// as any rune).
+    /// at U+0085, U+2028 and U+2029), a Go character literal (a number that `printf` may print as
+    /// any rune), or bytes that were not UTF-8 (read as U+FFFD here; Go keeps the bytes, and
+    /// `replace "Z" "" "\xC2Z\x85"` joins them into a NEL).
     static func mayBreakLines(_ literal: Substring) -> Bool {
         literal.first == "'" || literal.unicodeScalars.contains { scalar in
             scalar == "\\" || scalar == "\n" || scalar == "\r" || scalar == "\u{85}" || scalar == "\u{2028}" || scalar == "\u{2029}"
+                || scalar == "\u{FFFD}"
         }
     }
 
@@ -253,6 +255,9 @@ enum TemplatePipeline {
                 return .text(joined)
             case "lookup":
                 return .text(.installer)
+            case "println":
+                // Its own line break is the author's.
+                return .text(.multiLine)
             case "ternary" where values.count == 3:
                 // `ternary a b cond` prints a or b, never the condition.
                 return .text(values[0].taint.union(values[1].taint))

@@ -96,6 +96,9 @@ struct ContentPolicyFuzzTests {
         ("notes-override", [("templates/_helpers.tpl", "{{- define \"d\" -}}\nname: a\n{{- end }}"),
                             ("templates/NOTES.txt", "{{- define \"d\" -}}\nname: a\nkind: ClusterRoleBinding\n{{- end }}"),
                             ("templates/a.yaml", "{{ include \"d\" . }}\n" + body.replacingOccurrences(of: "metadata:\n  name: grab\n", with: ""))]),
+        ("println", [("templates/a.yaml", "x: {{ println .Values.x }}kind: ClusterRoleBinding\n" + body)]),
+        // Raw bytes 0xC2 … 0x85 (not UTF-8 apart) that `replace` joins into a NEL; decoded here as U+FFFD.
+        ("split-nel", [("templates/a.yaml", "x: {{ replace \"Z\" \"\" \"y\u{FFFD}Z\u{FFFD}kind: ClusterRoleBinding\" }}\n" + body)]),
         ("no-value", [("templates/a.yaml", document(kindLine: "ki<no value>nd: ClusterRoleBinding"))]),
         ("no-value-split", [("templates/a.yaml", document(kindLine: #"ki<no {{ "value>" }}nd: ClusterRoleBinding"#))]),
         // A trim marker trims ASCII white space only (text/template's `strings.TrimLeft(text, " \t\r\n")`).
