@@ -143,7 +143,7 @@ public struct ManifestKindScanner: Sendable {
 
     /// The `.Chart` fields templates commonly print (`.Chart.Name`, `.Chart.Version`,
     /// `.Chart.AppVersion`) that are one line in every Chart.yaml given (a chart and its
-    /// subcharts); without any Chart.yaml (a caller scanning loose templates), the three.
+    /// subcharts; a dependency's `alias` counts as a name); without any Chart.yaml (a caller scanning loose templates), the three.
     /// Every other `.Chart` field is the author's free text, possibly lines.
     static func singleLineChartFields(_ texts: [String]) -> Set<String> {
         var fields: Set<String> = ["Name", "Version", "AppVersion"]
@@ -151,6 +151,18 @@ public struct ManifestKindScanner: Sendable {
             guard let document = try? UntrustedYAML.composeDocument(text, limits: .chartMetadata),
                   case .mapping(let mapping)? = document.root else { return [] }
             for (key, value) in mapping {
+                // Helm renames an aliased subchart: its `.Chart.Name` is the parent's `alias`.
+                if case .scalar(let field) = key, field.string == "dependencies" {
+                    guard case .sequence(let dependencies) = value else { continue }
+                    for case .mapping(let dependency) in dependencies {
+                        for (key, alias) in dependency where key.scalar?.string == "alias" {
+                            if alias.scalar?.string.unicodeScalars.contains(where: ChartArchiveReader.isControlOrLineBreak) ?? true {
+                                fields.remove("Name")
+                            }
+                        }
+                    }
+                    continue
+                }
                 guard case .scalar(let field) = key, ["name", "version", "appVersion"].contains(field.string) else { continue }
                 let name = field.string.prefix(1).uppercased() + field.string.dropFirst()
                 guard case .scalar(let scalar) = value,

@@ -80,6 +80,9 @@ struct ContentPolicyFuzzTests {
                                ("templates/a.yaml", "x: {{ .Chart.Description }}\n" + body)]),
         ("chart-appversion", [("Chart.yaml", chartYAML + "appVersion: \"y\\nkind: ClusterRoleBinding\"\n"),
                               ("templates/a.yaml", "x: {{ .Chart.AppVersion | lower }}\n" + body)]),
+        // Helm renames an aliased subchart (`.Chart.Name` is the alias); the scanner pools every Chart.yaml.
+        ("dependency-alias", [("Chart.yaml", chartYAML + "dependencies:\n  - name: sub\n    alias: \"y\\nkind: ClusterRoleBinding\"\n"),
+                              ("templates/a.yaml", "x: {{ .Chart.Name }}\n" + body)]),
         ("files-get", [("templates/a.yaml", "x: {{ .Files.Get \"payload.txt\" }}\n" + body)]),
         ("variable-literal", [("templates/a.yaml", "{{ $x := `y\nkind: ClusterRoleBinding` }}x: {{ $x }}\n" + body)]),
         ("with-literal", [("templates/a.yaml", "{{ with `y\nkind: ClusterRoleBinding` }}x: {{ . }}{{ end }}\n" + body)]),
