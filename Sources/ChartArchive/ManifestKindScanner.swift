@@ -19,8 +19,10 @@ import UntrustedYAML
 ///
 /// Which action positions can make a root-level key? An action prints text where it stands, and
 /// line breaks it prints start new lines at column 0. So the only actions allowed to stand
-/// anywhere are those whose output is provably one line (values, `quote`, `printf` of values...,
-/// never a literal with a line break or `%c`) — their placeholder then shows the parser whether
+/// anywhere are those whose output is provably one line of author text or is installer input
+/// (`TemplatePipeline.evaluate` tracks whose text each value is, through variables, dots, dicts
+/// and define arguments; only whitelisted functions keep author text one line) — their
+/// placeholder then shows the parser whether
 /// they sit at a value (fine) or at a key/line start of the root (dynamic) — and those whose
 /// pipeline ends in `indent N`/`nindent N`, whose every line lands at column N or deeper (the
 /// placeholder entry goes there, so `{{- include "x.labels" . | nindent 4 }}` under
