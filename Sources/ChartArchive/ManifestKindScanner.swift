@@ -207,9 +207,12 @@ public struct ManifestKindScanner: Sendable {
         var findings: [Finding] = []
         let text = rendered.text.contains(Self.noValue) ? rendered.text.replacingOccurrences(of: Self.noValue, with: "") : rendered.text
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let regions = strict ? Self.regionsByDocument(rendered, lines: lines) : nil
         var document = 1
         var current: [Substring] = []
         var firstLine = 0
+        // The line the current document starts on (its `---`), which keys `regions`.
+        var separatorLine = 0
         var stripping = false
         func flush() {
             defer {
@@ -223,10 +226,21 @@ public struct ManifestKindScanner: Sendable {
             let last = scalars.lastIndex(where: { !Self.isGoSpace($0) })!
             let skippedLines = scalars[..<first].filter { $0 == "\n" }.count
             let text = String(scalars[first...last])
-            findings += judge(text, file: file, document: document, sourceLine: { line in
+            let sourceLine = { (line: Int) in
                 let index = min(max(firstLine + skippedLines + line - 1, 0), rendered.sourceLines.count - 1)
                 return rendered.sourceLines[index]
-            }, strict: strict)
+            }
+            // Regions in this document, in its own 1-based lines.
+            let start = firstLine + skippedLines
+            var segments: [ClosedRange<Int>] = []
+            if let regions {
+                if let doubtful = regions.doubtful[separatorLine] {
+                    findings.append(Finding(file: file, document: document, line: rendered.sourceLines[doubtful], kind: "{{ … }}", isDynamic: true))
+                    return
+                }
+                segments = (regions.segments[separatorLine] ?? []).map { ($0.lowerBound - start + 1)...($0.upperBound - start + 1) }
+            }
+            findings += judge(text, file: file, document: document, sourceLine: sourceLine, strict: strict, segments: segments)
         }
         for (index, line) in lines.enumerated() {
             var line = line
@@ -235,6 +249,7 @@ public struct ManifestKindScanner: Sendable {
                 line = line.dropFirst(3)
                 stripping = true
                 firstLine = index
+                separatorLine = index
             }
             if stripping {
                 // Helm's `\s*` after the separator eats blank lines and the next line's indentation.
@@ -249,7 +264,115 @@ public struct ManifestKindScanner: Sendable {
         return findings
     }
 
-    private func judge(_ text: String, file: String, document: Int, sourceLine: (Int) -> Int, strict: Bool) -> [Finding] {
+    /// The control regions of rendered text, per document (keyed by the rendered line its
+    /// document starts on, its `---` line): segments inside one document, and the first doubtful
+    /// line. A segment holding a `---` must be whole documents: it starts at a document's start
+    /// (nothing but space before it in its document) or with a `---` line, and it ends at a
+    /// document's end or with a `---` line; otherwise dropping it would join two documents.
+    static func regionsByDocument(_ rendered: TemplateMasker.Rendered, lines: [Substring])
+        -> (segments: [Int: [ClosedRange<Int>]], doubtful: [Int: Int]) {
+        // For each line: the line its document starts on, and separators seen so far.
+        var documentStart: [Int] = []
+        var separatorsUpTo: [Int] = []
+        var separators = 0
+        var currentStart = 0
+        for (index, line) in lines.enumerated() {
+            if line.hasPrefix("---") {
+                currentStart = index
+                separators += 1
+            }
+            documentStart.append(currentStart)
+            separatorsUpTo.append(separators)
+        }
+        func isBlank(_ line: Int) -> Bool { lines[line].unicodeScalars.allSatisfy(isGoSpace) }
+        var segments: [Int: [ClosedRange<Int>]] = [:]
+        var doubtful: [Int: Int] = [:]
+        func doubt(_ line: Int) {
+            let line = min(max(line, 0), lines.count - 1)
+            if doubtful[documentStart[line]] == nil { doubtful[documentStart[line]] = line }
+        }
+        for line in rendered.doubtfulLines { doubt(line) }
+        for segment in rendered.segments {
+            let lower = min(segment.lowerBound, lines.count - 1)
+            let upper = min(segment.upperBound, lines.count - 1)
+            guard lower <= upper else { continue }
+            let holdsSeparator = separatorsUpTo[upper] - (lower > 0 ? separatorsUpTo[lower - 1] : 0) > 0
+            guard holdsSeparator else {
+                segments[documentStart[lower], default: []].append(lower...upper)
+                continue
+            }
+            // Bounded walks: they stop at the first non-blank line.
+            let firstContent = (lower...upper).first { !isBlank($0) }
+            let lastContent = (lower...upper).reversed().first { !isBlank($0) }
+            var before = lower - 1
+            while before >= 0, !lines[before].hasPrefix("---"), isBlank(before) { before -= 1 }
+            var after = upper + 1
+            while after < lines.count, !lines[after].hasPrefix("---"), isBlank(after) { after += 1 }
+            let startsAtDocument = before < 0 || lines[before].hasPrefix("---") && lines[before].dropFirst(3).allSatisfy(\.isWhitespace)
+                || firstContent.map { lines[$0].hasPrefix("---") } == true
+            let endsAtDocument = after == lines.count || lines[after].hasPrefix("---")
+                || lastContent.map { lines[$0].hasPrefix("---") } == true
+            if !(startsAtDocument && endsAtDocument) { doubt(lower) }
+        }
+        return (segments, doubtful)
+    }
+
+    /// Whether dropping or repeating `segments` (1-based lines of `text`) can change how the rest
+    /// reads: a segment edge inside a token that spans lines (a quoted or multi-line plain
+    /// scalar, a flow collection) can; inside a block scalar it cannot when the segment's lines
+    /// are all content of that scalar (indented at least as its first content line, which
+    /// precedes the segment). Linear: each line belongs to at most one block scalar.
+    static func segmentEdgeInsideToken(_ segments: [ClosedRange<Int>], text: String, spans: [UntrustedYAMLDocument.Span]) -> Int? {
+        guard !segments.isEmpty else { return nil }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let count = lines.count
+        // crossing[x] > 0: a non-block token runs from line x to line x+1.
+        var crossing = [Int](repeating: 0, count: count + 2)
+        var block = [Int](repeating: -1, count: count + 2)
+        var contentStart = [Int](repeating: 0, count: spans.count)
+        var belowContent = [Int](repeating: 0, count: count + 2)
+        func indentation(_ line: Int) -> Int? {
+            let text = lines[line - 1]
+            let content = text.drop { $0 == " " }
+            return content.isEmpty ? nil : text.count - content.count
+        }
+        for (index, span) in spans.enumerated() {
+            let first = max(1, span.firstLine)
+            let last = min(count, span.lastLine)
+            guard first < last else { continue }
+            if !span.isBlockScalar {
+                crossing[first] += 1
+                crossing[last] -= 1
+                continue
+            }
+            for line in first..<last { block[line] = index }
+            let content = ((first + 1)...last).first { indentation($0) != nil } ?? last + 1
+            contentStart[index] = content
+            if content <= last, let minimum = indentation(content) {
+                for line in content...last where (indentation(line) ?? minimum) < minimum { belowContent[line] = 1 }
+            }
+        }
+        for line in 1...(count + 1) { crossing[line] += crossing[line - 1] }
+        var below = [Int](repeating: 0, count: count + 2)
+        for line in 1...(count + 1) { below[line] = below[line - 1] + belowContent[line] }
+        for segment in segments {
+            let first = max(1, segment.lowerBound)
+            let last = min(count, segment.upperBound)
+            guard first <= last else { continue }
+            for edge in [first - 1, last] where edge >= 1 && edge < count {
+                if crossing[edge] > 0 { return edge }
+                let index = block[edge]
+                guard index >= 0 else { continue }
+                let span = spans[index]
+                let inside = contentStart[index] < first && last <= span.lastLine && below[last] - below[first - 1] == 0
+                if !inside { return edge }
+            }
+        }
+        return nil
+    }
+
+    private func judge(_ text: String, file: String, document: Int, sourceLine: (Int) -> Int, strict: Bool,
+                       segments: [ClosedRange<Int>] = []) -> [Finding] {
         func dynamic(_ line: Int, _ kind: String = "") -> Finding {
             Finding(file: file, document: document, line: sourceLine(line), kind: kind, isDynamic: true)
         }
@@ -268,7 +391,11 @@ public struct ManifestKindScanner: Sendable {
         }
         var findings: [Finding] = []
         do {
-            var reader = KindReader(strict: strict, document: try UntrustedYAML.composeDocument(text, limits: Self.documentLimits))
+            let composed = try UntrustedYAML.composeDocument(text, limits: Self.documentLimits)
+            if strict, let edge = Self.segmentEdgeInsideToken(segments, text: text, spans: composed.spans) {
+                return [dynamic(edge, "{{ … }}")]
+            }
+            var reader = KindReader(strict: strict, document: composed)
             reader.inspect()
             findings = reader.findings.map {
                 Finding(file: file, document: document, line: sourceLine($0.line), kind: $0.kind,

@@ -23,6 +23,21 @@ struct TemplateMasker {
         var column = 0
         /// UTF-8 offset in `text` where the current line starts.
         var lineStart = 0
+        /// Rendered lines (0-based) a control region may drop or repeat (an `if` that is false, a
+        /// `range` of many): the masked text holds them once, so the reader checks that no token
+        /// (quoted, block or multi-line scalar, flow collection) runs across their edges.
+        var segments: [ClosedRange<Int>] = []
+        /// Lines of control regions that are neither whole lines nor one line of plain text.
+        var doubtfulLines: [Int] = []
+        /// A define's region relies on the define's text starting a line, or ending one.
+        var needsLineStart = false
+        var needsLineEnd = false
+    }
+
+    /// Where a control action (`if`, `else`, `end`...) stood in the rendered text.
+    private struct Boundary {
+        var offset: Int
+        var line: Int
     }
 
     private struct Define {
@@ -41,7 +56,16 @@ struct TemplateMasker {
 
     private var defines: [String: [Define]] = [:]
     private var definedNames: Set<String> = []
-    private var cache: [CacheKey: String?] = [:]
+    private var cache: [CacheKey: Expansion?] = [:]
+
+    /// A define's text as an include prints it, with its control regions (`Rendered`).
+    private struct Expansion {
+        var text: String
+        var segments: [ClosedRange<Int>]
+        var isDoubtful: Bool
+        var needsLineStart: Bool
+        var needsLineEnd: Bool
+    }
     private var expanding: Set<String> = []
     /// Bounds the text expansion may create, so nested includes cannot multiply it.
     private let maxOutput: Int
@@ -128,11 +152,17 @@ struct TemplateMasker {
     }
 
     /// Renders pieces (a file's top level or a define body) with `dot` as the define's argument.
-    mutating func render(_ pieces: [TemplateActionLexer.Piece], dot: TemplateValue = .root) -> Rendered {
+    /// `isDefine`: the text is a define's, inserted where an include stands, so its edges are
+    /// line edges only if the include's place makes them so (`needsLineStart`/`needsLineEnd`).
+    mutating func render(_ pieces: [TemplateActionLexer.Piece], dot: TemplateValue = .root, isDefine: Bool = false) -> Rendered {
         var rendered = Rendered()
         // The dot of each open `if`/`with`/`range`, innermost last; `$` is the unit's dot.
         var scope = TemplateScope(dot: dot, root: dot, chartLines: chartLines)
         var dots: [TemplateValue] = [dot]
+        // Control chains (`if … else … end`): the open ones (with their keyword), and the closed.
+        var chains: [(keyword: Substring, boundaries: [Boundary])] = []
+        var closed: [(keyword: Substring, boundaries: [Boundary])] = []
+        var lineEndRequirements: [Boundary] = []
         for (index, piece) in pieces.enumerated() {
             switch piece {
             case .text(let text, let line):
@@ -149,11 +179,124 @@ struct TemplateMasker {
                 append(text, sourceLine: line, to: &rendered, countsLines: true)
             case .action(let action):
                 track(action, scope: &scope, dots: &dots)
-                let output = output(of: action, at: index, in: pieces, rendered: rendered, scope: scope)
+                let boundary = Boundary(offset: rendered.text.utf8.count, line: rendered.sourceLines.count - 1)
+                switch action.role {
+                case .control(opens: true):
+                    chains.append((action.words.first ?? "", [boundary]))
+                case .control(opens: false):
+                    // `break`/`continue` skip the rest of their `range` body.
+                    let keyword = action.words.first
+                    let target = keyword == "else" ? chains.indices.last : chains.lastIndex { $0.keyword == "range" } ?? chains.indices.last
+                    if let target { chains[target].boundaries.append(boundary) }
+                case .end:
+                    if var chain = chains.popLast() {
+                        chain.boundaries.append(boundary)
+                        closed.append(chain)
+                    }
+                default:
+                    break
+                }
+                var inserted = Inserted()
+                let output = output(of: action, at: index, in: pieces, rendered: rendered, scope: scope, inserted: &inserted)
+                let startLine = rendered.sourceLines.count - 1
+                if inserted.needsLineStart, rendered.column != 0 {
+                    rendered.doubtfulLines.append(startLine)
+                } else if inserted.needsLineStart, rendered.text.isEmpty, isDefine {
+                    rendered.needsLineStart = true
+                }
                 append(Substring(output), sourceLine: action.line, to: &rendered, countsLines: false)
+                rendered.segments += inserted.segments.map { ($0.lowerBound + startLine)...($0.upperBound + startLine) }
+                if inserted.isDoubtful { rendered.doubtfulLines.append(startLine) }
+                if inserted.needsLineEnd {
+                    lineEndRequirements.append(Boundary(offset: rendered.text.utf8.count, line: rendered.sourceLines.count - 1))
+                }
             }
         }
+        closed += chains
+        judgeRegions(closed, lineEndRequirements: lineEndRequirements, in: &rendered, isDefine: isDefine)
         return rendered
+    }
+
+    /// What an expanded include brings besides its text: its regions, in lines relative to the
+    /// line the include stands on.
+    private struct Inserted {
+        var segments: [ClosedRange<Int>] = []
+        var isDoubtful = false
+        var needsLineStart = false
+        var needsLineEnd = false
+    }
+
+    /// A control region is judged by its pieces between consecutive boundaries of one chain.
+    /// Each must be text Helm may drop or repeat without changing how the text around it reads:
+    /// - one line of plain text (none of YAML's indicators: a `#` there would comment out what
+    ///   follows when the branch is taken, a quote would open a scalar); or
+    /// - whole lines: both boundaries at line ends, or both at line starts (or, outside a
+    ///   `range`, from a line start to a line end). Those lines become a segment, checked against
+    ///   the parsed document (`ManifestKindScanner`).
+    /// Anything else is doubtful: its document is dynamic.
+    private func judgeRegions(_ chains: [(keyword: Substring, boundaries: [Boundary])], lineEndRequirements: [Boundary], in rendered: inout Rendered, isDefine: Bool) {
+        let bytes = Array(rendered.text.utf8)
+        var usedStart = false
+        var usedEnd = false
+        func isLineStart(_ offset: Int) -> Bool {
+            if offset == 0 { usedStart = true; return true }
+            return bytes[offset - 1] == UInt8(ascii: "\n")
+        }
+        func isLineEnd(_ offset: Int) -> Bool {
+            if offset == bytes.count { usedEnd = true; return true }
+            return bytes[offset] == UInt8(ascii: "\n")
+        }
+        for (keyword, chain) in chains {
+            for (first, second) in zip(chain, chain.dropFirst()) {
+                if first.line == second.line, Self.isPlainText(bytes[first.offset..<second.offset]) { continue }
+                let (startUsed, endUsed) = (usedStart, usedEnd)
+                if isLineEnd(first.offset), isLineEnd(second.offset) {
+                    if first.line < second.line { rendered.segments.append((first.line + 1)...second.line) }
+                    continue
+                }
+                (usedStart, usedEnd) = (startUsed, endUsed)
+                if isLineStart(first.offset), isLineStart(second.offset) {
+                    if first.line < second.line { rendered.segments.append(first.line...(second.line - 1)) }
+                    continue
+                }
+                (usedStart, usedEnd) = (startUsed, endUsed)
+                // From a line start to a line end: dropped, it leaves one blank line; repeated
+                // (a `range`), its last line would run into its first.
+                if keyword != "range", isLineStart(first.offset), isLineEnd(second.offset) {
+                    rendered.segments.append(first.line...second.line)
+                    continue
+                }
+                (usedStart, usedEnd) = (startUsed, endUsed)
+                rendered.doubtfulLines.append(first.line)
+            }
+        }
+        for requirement in lineEndRequirements where !isLineEnd(requirement.offset) {
+            rendered.doubtfulLines.append(requirement.line)
+        }
+        // A file's own edges are line edges; a define's are where its include stands.
+        if isDefine {
+            rendered.needsLineStart = rendered.needsLineStart || usedStart
+            rendered.needsLineEnd = usedEnd
+        }
+    }
+
+    /// One line of text with none of YAML's indicators, so dropping or repeating it only changes
+    /// a plain scalar's characters (placeholders count as plain).
+    static func isPlainText(_ bytes: ArraySlice<UInt8>) -> Bool {
+        var previous: UInt8 = 0
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\n"), UInt8(ascii: "#"), UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "{"), UInt8(ascii: "}"),
+                 UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: ","), UInt8(ascii: "&"), UInt8(ascii: "*"), UInt8(ascii: "!"),
+                 UInt8(ascii: "|"), UInt8(ascii: ">"), UInt8(ascii: "%"), UInt8(ascii: "@"), UInt8(ascii: "`"), UInt8(ascii: "\t"):
+                return false
+            case UInt8(ascii: " ") where previous == UInt8(ascii: ":") || previous == UInt8(ascii: "-") || previous == UInt8(ascii: "?"):
+                return false
+            default:
+                previous = byte
+            }
+        }
+        return previous != UInt8(ascii: ":")
     }
 
     /// Follows what `with`, `range` and variable declarations make of the dot and the variables.
@@ -223,7 +366,7 @@ struct TemplateMasker {
     }
 
     private mutating func output(of action: TemplateAction, at index: Int, in pieces: [TemplateActionLexer.Piece],
-                                 rendered: Rendered, scope: TemplateScope) -> String {
+                                 rendered: Rendered, scope: TemplateScope, inserted: inout Inserted) -> String {
         switch action.role {
         case .silent, .define, .block:
             return ""
@@ -250,12 +393,25 @@ struct TemplateMasker {
             let output = TemplatePipeline.output(of: action.words, in: scope, isDefined: known.contains, include: include)
             switch output {
             case .include(let name, let dot):
-                return expand(name, dot: dot) ?? String(Self.unconfined)
+                guard let expansion = expand(name, dot: dot) else { return String(Self.unconfined) }
+                inserted = Inserted(segments: expansion.segments, isDoubtful: expansion.isDoubtful,
+                                    needsLineStart: expansion.needsLineStart, needsLineEnd: expansion.needsLineEnd)
+                return expansion.text
             case .indentedInclude(let name, let dot, let columns, let leadingNewline):
-                guard let text = expand(name, dot: dot) else { return String(Self.unconfined) }
+                guard let expansion = expand(name, dot: dot) else { return String(Self.unconfined) }
                 let entry = Self.entryShape(at: leadingNewline ? columns : column + columns, after: rendered.text,
                                             currentLineStart: rendered.lineStart)
-                return Self.indent(text, columns: columns, leadingNewline: leadingNewline, entry: entry)
+                let (text, lineMap, lineCount) = Self.indentMappingLines(expansion.text, columns: columns,
+                                                                         leadingNewline: leadingNewline, entry: entry)
+                inserted.segments = expansion.segments.map { segment in
+                    let last = segment.upperBound + 1 < lineMap.count ? lineMap[segment.upperBound + 1] - 1 : lineCount - 1
+                    return lineMap[segment.lowerBound]...max(lineMap[segment.lowerBound], last)
+                }
+                inserted.isDoubtful = expansion.isDoubtful
+                // After `nindent`, the define's first line starts a line of its own.
+                inserted.needsLineStart = expansion.needsLineStart && !leadingNewline
+                inserted.needsLineEnd = expansion.needsLineEnd
+                return text
             case .scalar:
                 return String(Self.placeholder)
             case .indented(let columns, let leadingNewline, let authorLines):
@@ -279,9 +435,18 @@ struct TemplateMasker {
     /// collection sits at that column, the root included, so a document it could extend stays
     /// dynamic).
     static func indent(_ text: String, columns: Int, leadingNewline: Bool, entry: String) -> String {
+        indentMappingLines(text, columns: columns, leadingNewline: leadingNewline, entry: entry).text
+    }
+
+    /// `indent`, with the output line (0-based, counting the leading line break) where each input
+    /// line starts, and the output's line count.
+    static func indentMappingLines(_ text: String, columns: Int, leadingNewline: Bool, entry: String)
+        -> (text: String, lineMap: [Int], lineCount: Int) {
         let pad = String(repeating: " ", count: columns)
         var lines: [String] = []
+        var lineMap: [Int] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineMap.append(lines.count + (leadingNewline ? 1 : 0))
             var rest = line
             while true {
                 let content = rest.drop { $0 == " " }
@@ -301,7 +466,8 @@ struct TemplateMasker {
                 if rest.allSatisfy({ $0 == " " }) { break }
             }
         }
-        return (leadingNewline ? "\n" : "") + lines.map { pad + $0 }.joined(separator: "\n")
+        return ((leadingNewline ? "\n" : "") + lines.map { pad + $0 }.joined(separator: "\n"), lineMap,
+                lines.count + (leadingNewline ? 1 : 0))
     }
 
     /// A placeholder entry that fits where the indented output lands: a sequence item when the
@@ -347,26 +513,32 @@ struct TemplateMasker {
 
     /// The text of a define called with `dot`, rendered once per argument shape; nil when
     /// unknown, recursive, nested too deep, ambiguous or too large.
-    private mutating func expand(_ name: String, dot: TemplateValue) -> String? {
+    private mutating func expand(_ name: String, dot: TemplateValue) -> Expansion? {
         let key = CacheKey(name: name, dot: dot)
         if let cached = cache[key] { return cached }
         guard let bodies = defines[name], !expanding.contains(name), expanding.count < Self.maxIncludeDepth else {
             return nil
         }
         expanding.insert(name)
-        var texts: [String] = []
-        for body in bodies { texts.append(render(body.pieces, dot: dot).text) }
+        var renders: [Rendered] = []
+        for body in bodies { renders.append(render(body.pieces, dot: dot, isDefine: true)) }
         expanding.remove(name)
         // Several defines of one name (subcharts sharing a library, or a NOTES.txt overriding a
         // helper) are fine when they agree; otherwise which one Helm keeps is not judged here.
-        let result = Set(texts).count == 1 ? texts[0] : nil
+        var result: Expansion?
+        if Set(renders.map(\.text)).count == 1 {
+            result = Expansion(text: renders[0].text, segments: renders.flatMap(\.segments),
+                               isDoubtful: renders.contains { !$0.doubtfulLines.isEmpty },
+                               needsLineStart: renders.contains(where: \.needsLineStart),
+                               needsLineEnd: renders.contains(where: \.needsLineEnd))
+        }
         cache[key] = result
         return result
     }
 
     /// What `include "name" dot` yields as a value inside a pipeline.
     private mutating func includedValue(_ name: String, dot: TemplateValue) -> TemplateValue {
-        guard let text = expand(name, dot: dot) else { return .text(.multiLine) }
+        guard let text = expand(name, dot: dot)?.text else { return .text(.multiLine) }
         if text.contains("\n") || text.contains(Self.unconfined) { return .text(.multiLine) }
         return .text(text.contains(Self.placeholder) ? [.author, .installer] : .author)
     }

@@ -106,6 +106,19 @@ struct ContentPolicyFuzzTests {
         ("no-value-split", [("templates/a.yaml", document(kindLine: #"ki<no {{ "value>" }}nd: ClusterRoleBinding"#))]),
         // A trim marker trims ASCII white space only (text/template's `strings.TrimLeft(text, " \t\r\n")`).
         ("nbsp", [("templates/a.yaml", "{{- /* c */ -}}\u{A0}\u{3000}kind: ClusterRoleBinding\napiVersion: rbac.authorization.k8s.io/v1\n" + body)]),
+        // Third review: the masked text holds each control region once, which is one path, not
+        // all of them; a region must read the same whether dropped or repeated.
+        ("if-comment", [("templates/a.yaml", document(kindLine: "{{ if false }}# {{ end }}kind: ClusterRoleBinding"))]),
+        ("range-zero-comment", [("templates/a.yaml", document(kindLine: "{{ range list }}# {{ end }}kind: ClusterRoleBinding"))]),
+        ("with-comment", [("templates/a.yaml", document(kindLine: "{{ with \"\" }}# {{ end }}kind: ClusterRoleBinding"))]),
+        ("if-quote", [("templates/a.yaml", "{{- if false }}\nx: \"\n{{- end }}\n" + document(kindLine: "kind: ClusterRoleBinding")
+                        + "\n{{- if false }}\n\"\n{{- end }}\n")]),
+        ("if-flow", [("templates/a.yaml", "{{- if false }}\nx: [\n{{- end }}\n" + document(kindLine: "kind: ClusterRoleBinding")
+                       + "\n{{- if false }}\n]\n{{- end }}\n")]),
+        ("if-block-scalar", [("templates/a.yaml", "{{- if false }}\nx: |\n{{- end }}\n" + indented(document(kindLine: "kind: ClusterRoleBinding"), 2)
+                               + "\n")]),
+        ("if-joins-documents", [("templates/a.yaml", "# c\n{{ if false }}\n---\nb:\n{{ end }}\n" + indented(document(kindLine: "kind: ClusterRoleBinding"), 2))]),
+        ("range-joins-lines", [("templates/a.yaml", "{{ range list 1 2 }}kind: ClusterRoleBinding\nx: {{ end }}\n" + body)]),
     ]
 
     static func indented(_ text: String, _ columns: Int) -> String {
