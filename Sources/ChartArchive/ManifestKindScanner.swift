@@ -158,7 +158,7 @@ public struct ManifestKindScanner: Sendable {
                     guard case .sequence(let dependencies) = value else { continue }
                     for case .mapping(let dependency) in dependencies {
                         for (key, alias) in dependency where key.scalar?.string == "alias" {
-                            if alias.scalar?.string.unicodeScalars.contains(where: ChartArchiveReader.isControlOrLineBreak) ?? true {
+                            if !(alias.scalar.map { isPlainLine($0.string) } ?? false) {
                                 fields.remove("Name")
                             }
                         }
@@ -167,14 +167,19 @@ public struct ManifestKindScanner: Sendable {
                 }
                 guard case .scalar(let field) = key, ["name", "version", "appVersion"].contains(field.string) else { continue }
                 let name = field.string.prefix(1).uppercased() + field.string.dropFirst()
-                guard case .scalar(let scalar) = value,
-                      !scalar.string.unicodeScalars.contains(where: ChartArchiveReader.isControlOrLineBreak) else {
+                guard case .scalar(let scalar) = value, isPlainLine(scalar.string) else {
                     fields.remove(name)
                     continue
                 }
             }
         }
         return fields
+    }
+
+    /// One line with no YAML syntax (`TemplateMasker.isPlainText`): printed, it stays a plain scalar.
+    static func isPlainLine(_ text: String) -> Bool {
+        !text.unicodeScalars.contains(where: ChartArchiveReader.isControlOrLineBreak) && !text.hasPrefix(" ")
+            && TemplateMasker.isPlainText(Array(text.utf8)[...])
     }
 
     /// CRLF and lone CR become LF; BOMs go (a BOM is not content to Helm's YAML reader).

@@ -417,7 +417,12 @@ struct TemplateMasker {
             case .indented(let columns, let leadingNewline, let authorLines):
                 // Sprig's `indent` pads from column 0 after each line break: mid-line, the first
                 // line lands at column+N and the others at N. The author's lines there are unseen.
-                if authorLines, !leadingNewline, column > 0 { return String(Self.unconfined) }
+                // The author's lines may open a quote, a flow collection or a block scalar that
+                // the lines after them close: nothing after them can be read. (Under `nindent`
+                // inside a block scalar they would be content, but only if the scalar's first
+                // content line precedes them, which `{{- .Files.Get "x" | nindent 4 }}` right
+                // under `key: |` does not give.)
+                if authorLines { return String(Self.unconfined) }
                 let entryColumn = leadingNewline ? columns : column + columns
                 let entry = Self.entryShape(at: entryColumn, after: rendered.text, currentLineStart: rendered.lineStart)
                 return (leadingNewline ? "\n" + String(repeating: " ", count: columns) : String(repeating: " ", count: columns)) + entry
@@ -539,7 +544,7 @@ struct TemplateMasker {
     /// What `include "name" dot` yields as a value inside a pipeline.
     private mutating func includedValue(_ name: String, dot: TemplateValue) -> TemplateValue {
         guard let text = expand(name, dot: dot)?.text else { return .text(.multiLine) }
-        if text.contains("\n") || text.contains(Self.unconfined) { return .text(.multiLine) }
+        if text.contains("\n") || text.contains(Self.unconfined) || !Self.isPlainText(Array(text.utf8)[...]) { return .text(.multiLine) }
         return .text(text.contains(Self.placeholder) ? [.author, .installer] : .author)
     }
 

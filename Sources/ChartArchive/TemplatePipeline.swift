@@ -113,6 +113,18 @@ enum TemplatePipeline {
         }
     }
 
+    /// Whether author text may hold YAML syntax once printed (and joined with other text by
+    /// `print`, `cat`, `printf`): a quote, a comment, a flow or block indicator, an anchor, alias
+    /// or tag, `: `, or edges (a leading space, a trailing `:`) that joining can turn into
+    /// syntax. Such text is not a plain-scalar placeholder: it is judged as lines (`multiLine`).
+    static func holdsYAMLSyntax(_ literal: Substring) -> Bool {
+        let inner = literal.count >= 2 ? literal.dropFirst().dropLast() : literal
+        if inner.first == " " || inner.last == ":" { return true }
+        // `%` (printf verbs) and `,` (`join ","`) act only at a line start or in a flow collection.
+        let relaxed = inner.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: ",", with: "")
+        return !TemplateMasker.isPlainText(Array(relaxed.utf8)[...])
+    }
+
     /// Whether a `printf` format may print a line break from an argument: a `%c` or `%U` verb
     /// (`%#U` prints the rune), whatever its flags, width, precision or `[n]` index.
     static func formatPrintsRunes(_ format: Substring) -> Bool {
@@ -216,7 +228,7 @@ enum TemplatePipeline {
             case .group(let inner, let fields):
                 return evaluate(inner, in: scope, include: include).fields(fields, chartLines: scope.chartLines)
             case .word(let word):
-                if isLiteral(word) { return .text(mayBreakLines(word) ? .multiLine : .author) }
+                if isLiteral(word) { return .text(mayBreakLines(word) || holdsYAMLSyntax(word) ? .multiLine : .author) }
                 if isNumber(word) || word == "true" || word == "false" || word == "nil" { return .text(.author) }
                 if word == "." { return scope.dot }
                 if word.hasPrefix(".") { return scope.dot.fields(word.split(separator: "."), chartLines: scope.chartLines) }

@@ -118,8 +118,23 @@ struct ContentPolicyFuzzTests {
         ("if-block-scalar", [("templates/a.yaml", "{{- if false }}\nx: |\n{{- end }}\n" + indented(document(kindLine: "kind: ClusterRoleBinding"), 2)
                                + "\n")]),
         ("if-joins-documents", [("templates/a.yaml", "# c\n{{ if false }}\n---\nb:\n{{ end }}\n" + indented(document(kindLine: "kind: ClusterRoleBinding"), 2))]),
+        // One line of author text is a plain-scalar placeholder only when it holds no YAML syntax:
+        // a quote it prints opens a scalar that a later one closes, hiding the lines between.
+        ("raw-quote", [("templates/a.yaml", quoteSandwich("{{ `\"` }}"))]),
+        ("squote-quote", [("templates/a.yaml", quoteSandwich("{{ squote \"'\" }}", quote: "'"))]),
+        ("include-trim-quote", [("templates/_h.tpl", "{{- define \"q\" }}\"{{ end }}"),
+                                ("templates/a.yaml", quoteSandwich("{{ include \"q\" . | trim }}"))]),
+        ("appversion-quote", [("Chart.yaml", chartYAML + "appVersion: '\"'\n"), ("templates/a.yaml", quoteSandwich("{{ .Chart.AppVersion }}"))]),
+        ("files-nindent-quote", [("templates/a.yaml", "apiVersion: v1\ndata:\n  {{- .Files.Get \"files/f\" | nindent 2 }}\ny: \"\n"
+                                  + document(kindLine: "kind: ClusterRoleBinding") + "\nz: \"\nw:\n  {{- .Files.Get \"files/g\" | nindent 2 }}\n")]),
         ("range-joins-lines", [("templates/a.yaml", "{{ range list 1 2 }}kind: ClusterRoleBinding\nx: {{ end }}\n" + body)]),
     ]
+
+    /// `a: Q` / `b: "` / a ClusterRoleBinding / `z: "` / `w: Q`: where Q prints a quote, the
+    /// binding is outside any scalar.
+    static func quoteSandwich(_ action: String, quote: String = "\"") -> String {
+        "a: \(action)\nkind: ConfigMap\nb: \(quote)\n" + document(kindLine: "kind: ClusterRoleBinding") + "\nz: \(quote)\nw: \(action)\n"
+    }
 
     static func indented(_ text: String, _ columns: Int) -> String {
         let pad = String(repeating: " ", count: columns)
