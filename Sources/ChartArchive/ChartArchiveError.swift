@@ -18,6 +18,7 @@ public struct ChartArchiveError: Error, Sendable, Equatable, CustomStringConvert
         case totalTooLarge
         case compressionRatio
         case subchartTooDeep
+        case notUTF8
     }
 
     public let code: Code

@@ -99,7 +99,7 @@ public struct ChartArchiveReader: Sendable {
             }
 
             let role = Self.role(of: Array(components.dropFirst()))
-            let keep = innerPath == "Chart.yaml" || role != nil
+            let keep = innerPath == "Chart.yaml" || role != nil || Self.isValuesFile(Array(components.dropFirst()))
             var kept: [UInt8] = []
             var fileBytes: Int64 = 0
             while true {
@@ -116,6 +116,13 @@ public struct ChartArchiveReader: Sendable {
                 if keep { kept.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<count])) }
             }
             files.append(ChartPackage.File(path: innerPath, size: fileBytes))
+            // Go keeps bytes that are not UTF-8 and joins them (`\xC2` … `\x85` is a NEL once an
+            // action between them prints nothing); decoded here they would be U+FFFD: refused.
+            // (The chart's own Chart.yaml is refused below, as invalid.)
+            if keep, role != .subchartArchive, innerPath != "Chart.yaml" || !prefix.isEmpty,
+               String(validating: kept, as: UTF8.self) == nil {
+                throw ChartArchiveError(.notUTF8, "'\(prefix + innerPath)' is not UTF-8 text")
+            }
             switch role {
             case .manifest(let chartPath):
                 // Chart.yaml is read for what `.Chart` can print, not as a manifest.
@@ -172,6 +179,13 @@ public struct ChartArchiveReader: Sendable {
         case manifest(chartPath: String)
         /// `charts/NAME.tgz`: a packaged subchart, which Helm unpacks and renders like any other.
         case subchartArchive
+    }
+
+    /// `values.yaml` of the chart or of an unpacked subchart.
+    static func isValuesFile(_ components: [String]) -> Bool {
+        var rest = components[...]
+        while rest.count >= 3, rest.first == "charts" { rest = rest.dropFirst(2) }
+        return rest.count == 1 && rest.first == "values.yaml"
     }
 
     /// Unpacked subcharts (`charts/NAME/...`, at any depth) are charts of their own: their

@@ -83,9 +83,9 @@ public struct ManifestKindScanner: Sendable {
     /// every file under `templates/` (Helm parses them all, NOTES.txt included, into one
     /// namespace of defines, so any may override a helper), and CRD files.
     public static func isManifestSource(_ path: String) -> Bool {
-        let name = path.split(separator: "/").last.map(String.init) ?? path
-        if path.hasPrefix("crds/") { return name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.hasSuffix(".json") }
-        return path.hasPrefix("templates/")
+        // Helm installs crds/ files whose extension matches .yaml/.yml/.json under Go's
+        // `strings.EqualFold` (`.YAML`, even `.jſon`): every file there is read, strictly.
+        return path.hasPrefix("crds/") || path.hasPrefix("templates/")
     }
 
     /// Whether Helm applies what `path` renders: every file under `templates/`, whatever its

@@ -74,8 +74,17 @@ struct TemplateMasker {
     /// `.Chart` fields known to be one line in every Chart.yaml.
     private let chartLines: Set<String>
 
+    /// Some action calls `set`/`unset`/`merge*` (`TemplateScope.valuesMutable`).
+    private let valuesMutable: Bool
+
     init(files: [File], maxOutput: Int, chartLines: Set<String> = ["Name", "Version", "AppVersion"]) {
         self.chartLines = chartLines
+        valuesMutable = files.contains { file in
+            (file.topLevel + file.defines.flatMap(\.pieces)).contains { piece in
+                guard case .action(let action) = piece else { return false }
+                return action.words.contains { TemplatePipeline.mutating.contains($0) }
+            }
+        }
         for file in files {
             for define in file.defines {
                 defines[define.name, default: []].append(Define(pieces: define.pieces, file: file.name))
@@ -157,7 +166,7 @@ struct TemplateMasker {
     mutating func render(_ pieces: [TemplateActionLexer.Piece], dot: TemplateValue = .root, isDefine: Bool = false) -> Rendered {
         var rendered = Rendered()
         // The dot of each open `if`/`with`/`range`, innermost last; `$` is the unit's dot.
-        var scope = TemplateScope(dot: dot, root: dot, chartLines: chartLines)
+        var scope = TemplateScope(dot: dot, root: dot, chartLines: chartLines, valuesMutable: valuesMutable)
         var dots: [TemplateValue] = [dot]
         // Control chains (`if … else … end`): the open ones (with their keyword), and the closed.
         var chains: [(keyword: Substring, boundaries: [Boundary])] = []
@@ -311,6 +320,12 @@ struct TemplateMasker {
                 scope.variables[name] = scope.variables[name].map { $0.merged(with: value) } ?? value
             }
         }
+        // `($x = pipeline)` / `($x := pipeline)` anywhere in an action (an `if` condition, an
+        // argument) assigns too: the variable may then hold anything the author wrote.
+        for index in words.indices.dropFirst(2) where (words[index] == "=" || words[index] == ":=")
+            && words[index - 1].hasPrefix("$") && words[index - 2] == "(" {
+            scope.variables[words[index - 1]] = .text(.multiLine)
+        }
         switch action.role {
         case .silent:
             guard words.first?.hasPrefix("$") == true else { return }
@@ -397,8 +412,18 @@ struct TemplateMasker {
                 inserted = Inserted(segments: expansion.segments, isDoubtful: expansion.isDoubtful,
                                     needsLineStart: expansion.needsLineStart, needsLineEnd: expansion.needsLineEnd)
                 return expansion.text
-            case .indentedInclude(let name, let dot, let columns, let leadingNewline):
-                guard let expansion = expand(name, dot: dot) else { return String(Self.unconfined) }
+            case .indentedInclude(let name, let dot, let columns, let leadingNewline, let trimmed):
+                guard var expansion = expand(name, dot: dot) else { return String(Self.unconfined) }
+                if trimmed {
+                    // Trimmed lines would shift its regions: a define with regions is not trimmed here.
+                    guard expansion.segments.isEmpty, !expansion.isDoubtful else { return String(Self.unconfined) }
+                    let scalars = expansion.text.unicodeScalars
+                    let first = scalars.firstIndex { !ManifestKindScanner.isGoSpace($0) } ?? scalars.endIndex
+                    let last = scalars.lastIndex { !ManifestKindScanner.isGoSpace($0) }
+                    expansion.text = last.map { String(scalars[first...$0]) } ?? ""
+                    expansion.needsLineStart = false
+                    expansion.needsLineEnd = false
+                }
                 let entry = Self.entryShape(at: leadingNewline ? columns : column + columns, after: rendered.text,
                                             currentLineStart: rendered.lineStart)
                 let (text, lineMap, lineCount) = Self.indentMappingLines(expansion.text, columns: columns,

@@ -6,8 +6,8 @@
 enum TemplateOutput: Equatable {
     /// `include "name" ARG` / `template "name" ARG` of a known define, followed by nothing.
     case include(String, dot: TemplateValue)
-    /// `include "name" ARG … | nindent N` (or `indent N`) of a known define, trims in between.
-    case indentedInclude(String, dot: TemplateValue, columns: Int, leadingNewline: Bool)
+    /// `include "name" ARG … | nindent N` (or `indent N`) of a known define, maybe `| trim` in between.
+    case indentedInclude(String, dot: TemplateValue, columns: Int, leadingNewline: Bool, trimmed: Bool)
     /// Provably one line of author text, or installer input.
     case scalar
     /// Lines indented by `indent`/`nindent`: every line but a mid-line `indent`'s first lands at
@@ -24,6 +24,8 @@ struct TemplateScope {
     var variables: [Substring: TemplateValue] = [:]
     /// `.Chart` fields known to be one line (see `TemplateValue.fields`).
     var chartLines: Set<String> = []
+    /// The chart mutates dicts or `.Values` (`set`, `unset`, `merge*`) somewhere.
+    var valuesMutable = false
 }
 
 enum TemplatePipeline {
@@ -54,6 +56,8 @@ enum TemplatePipeline {
         "mustPrepend", "mustUniq", "mustCompact", "without", "mustWithout", "slice", "mustSlice", "omit", "pick",
     ]
     static let trims: Set<Substring> = ["trim", "trimSuffix", "trimPrefix", "trimAll"]
+    /// Functions that write into a dict (or `.Values`) in place.
+    static let mutating: Set<Substring> = ["set", "unset", "merge", "mergeOverwrite", "mustMerge", "mustMergeOverwrite"]
 
     /// Words of an action: literals stay whole (quotes included), parentheses and `|` are words.
     static func tokens(_ body: Substring) -> [Substring] {
@@ -226,16 +230,16 @@ enum TemplatePipeline {
         func value(_ operand: Operand) -> TemplateValue {
             switch operand {
             case .group(let inner, let fields):
-                return evaluate(inner, in: scope, include: include).fields(fields, chartLines: scope.chartLines)
+                return evaluate(inner, in: scope, include: include).fields(fields, chartLines: scope.chartLines, valuesMutable: scope.valuesMutable)
             case .word(let word):
                 if isLiteral(word) { return .text(mayBreakLines(word) || holdsYAMLSyntax(word) ? .multiLine : .author) }
                 if isNumber(word) || word == "true" || word == "false" || word == "nil" { return .text(.author) }
                 if word == "." { return scope.dot }
-                if word.hasPrefix(".") { return scope.dot.fields(word.split(separator: "."), chartLines: scope.chartLines) }
+                if word.hasPrefix(".") { return scope.dot.fields(word.split(separator: "."), chartLines: scope.chartLines, valuesMutable: scope.valuesMutable) }
                 if word.hasPrefix("$") {
                     let parts = word.split(separator: ".", omittingEmptySubsequences: false)
                     let base = parts[0] == "$" ? scope.root : (scope.variables[parts[0]] ?? .text(.multiLine))
-                    return base.fields(Array(parts.dropFirst()), chartLines: scope.chartLines)
+                    return base.fields(Array(parts.dropFirst()), chartLines: scope.chartLines, valuesMutable: scope.valuesMutable)
                 }
                 if isFunctionName(word) { return call(word, arguments: [], words: [], piped: nil) }
                 return .text(.multiLine)
@@ -254,6 +258,8 @@ enum TemplatePipeline {
                 let text = values.first?.taint ?? .multiLine
                 return .text(text == .installer ? .installer : .multiLine)
             case "dict":
+                // A dict the chart may mutate holds whatever `set` puts in it.
+                if scope.valuesMutable { return .text(.multiLine) }
                 var entries: [String: TemplateValue] = [:]
                 for pair in stride(from: 0, to: values.count - 1, by: 2) {
                     guard pair < words.count, let key = words[pair].flatMap(unquoted) else { return .text(joined) }
@@ -266,7 +272,8 @@ enum TemplatePipeline {
                 }
                 return .text(joined)
             case "lookup":
-                return .text(.installer)
+                // The cluster's objects, which the chart itself may have written earlier.
+                return .text(.multiLine)
             case "println":
                 // Its own line break is the author's.
                 return .text(.multiLine)
@@ -319,11 +326,13 @@ enum TemplatePipeline {
             let argument = head.dropFirst(2)
             let dot = argument.isEmpty ? TemplateValue.text([]) : evaluate(argument, in: scope, include: include)
             let middle = commands.dropFirst().dropLast(indentation == nil ? 0 : 1)
-            let middleIsTrims = middle.allSatisfy { $0.first.map(trims.contains) ?? false && !$0.contains(where: isLiteral) }
+            // `trim` (Go's `strings.TrimSpace`) is applied to the define's text before indenting.
+            let middleIsTrim = middle.allSatisfy { $0.count == 1 && $0.first == "trim" }
             // The argument only feeds values to the define: its text is the define's.
             if commands.count == 1 { return .include(name, dot: dot) }
-            if let indentation, middleIsTrims {
-                return .indentedInclude(name, dot: dot, columns: indentation.columns, leadingNewline: indentation.leadingNewline)
+            if let indentation, middleIsTrim {
+                return .indentedInclude(name, dot: dot, columns: indentation.columns, leadingNewline: indentation.leadingNewline,
+                                        trimmed: !middle.isEmpty)
             }
         }
         if let indentation {

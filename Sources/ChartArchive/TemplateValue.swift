@@ -26,21 +26,28 @@ indirect enum TemplateValue: Hashable, Sendable {
     var taint: TemplateTaint {
         switch self {
         case .root: return .multiLine
-        case .dict(let entries): return entries.values.reduce(TemplateTaint.author) { $0.union($1.taint) }
+        case .dict(let entries):
+            // Printing a dict (`print $d`, `keys $d`, `range $k, $v := $d`) prints its keys too.
+            let keys: TemplateTaint = entries.keys.allSatisfy(ManifestKindScanner.isPlainLine) ? .author : .multiLine
+            return entries.values.reduce(keys) { $0.union($1.taint) }
         case .text(let taint): return taint
         }
     }
 
     /// `.a.b.c` on this value. `chartLines` names the `.Chart` fields known to be one line in
     /// every Chart.yaml of the upload (`ManifestKindScanner.singleLineChartFields`).
-    func fields(_ names: [Substring], chartLines: Set<String>) -> TemplateValue {
+    /// `valuesMutable`: the chart calls `set`/`unset`/`merge*` somewhere, which can write the
+    /// author's text into `.Values` or any dict: both are then the author's, possibly lines.
+    func fields(_ names: [Substring], chartLines: Set<String>, valuesMutable: Bool = false) -> TemplateValue {
         var value = self
         var index = 0
         while index < names.count {
             switch value {
             case .root:
                 switch names[index] {
-                case "Values", "Release", "Capabilities":
+                case "Values":
+                    return .text(valuesMutable ? .multiLine : .installer)
+                case "Release", "Capabilities":
                     return .text(.installer)
                 case "Chart":
                     // Chart.yaml is free author text, unless read and found to be one line.
@@ -51,6 +58,7 @@ indirect enum TemplateValue: Hashable, Sendable {
                     return .text(.multiLine)
                 }
             case .dict(let entries):
+                if valuesMutable { return .text(.multiLine) }
                 // A missing key prints `<no value>`, which Helm deletes.
                 value = entries[String(names[index])] ?? .text([])
             case .text:

@@ -229,7 +229,9 @@ struct ManifestKindScannerTests {
         #expect(ManifestKindScanner.isManifestSource("templates/NOTES.txt"))
         #expect(!ManifestKindScanner.isRendered("templates/NOTES.txt"))
         #expect(ManifestKindScanner.isManifestSource("crds/widgets.yaml"))
-        #expect(!ManifestKindScanner.isManifestSource("crds/README.md"))
+        // Helm matches crds/ extensions with Go's EqualFold (`.YAML`, `.jſon`): every file is read.
+        #expect(ManifestKindScanner.isManifestSource("crds/README.md"))
+        #expect(ManifestKindScanner.isManifestSource("crds/x.YAML"))
         #expect(!ManifestKindScanner.isManifestSource("values.yaml"))
     }
 

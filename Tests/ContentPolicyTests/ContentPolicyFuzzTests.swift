@@ -127,6 +127,18 @@ struct ContentPolicyFuzzTests {
         ("appversion-quote", [("Chart.yaml", chartYAML + "appVersion: '\"'\n"), ("templates/a.yaml", quoteSandwich("{{ .Chart.AppVersion }}"))]),
         ("files-nindent-quote", [("templates/a.yaml", "apiVersion: v1\ndata:\n  {{- .Files.Get \"files/f\" | nindent 2 }}\ny: \"\n"
                                   + document(kindLine: "kind: ClusterRoleBinding") + "\nz: \"\nw:\n  {{- .Files.Get \"files/g\" | nindent 2 }}\n")]),
+        ("set-dict", [("templates/a.yaml", "{{- $d := dict \"k\" \"a\" }}{{- $_ := set $d \"k\" \"\(goPayload)\" }}\nkind: ConfigMap\nname: {{ $d.k }}\n")]),
+        ("merge-dict", [("templates/a.yaml", "{{- $d := dict \"k\" \"a\" }}{{- $_ := mergeOverwrite $d (dict \"k\" \"\(goPayload)\") }}\nkind: ConfigMap\nname: {{ $d.k }}\n")]),
+        ("set-values", [("templates/a.yaml", "{{- $_ := set .Values \"k\" \"\(goPayload)\" }}\nkind: ConfigMap\nname: {{ .Values.k }}\n")]),
+        ("paren-assign", [("templates/a.yaml", "{{- $x := \"a\" }}\n{{- if ($x = \"\(goPayload)\") }}{{ end }}\nkind: ConfigMap\nname: {{ $x }}\n")]),
+        ("dict-key", [("templates/a.yaml", "{{- $d := dict `\(rawPayload)` \"\" }}\nkind: ConfigMap\nname: {{ keys $d | first }}\n")]),
+        ("dict-key-range", [("templates/a.yaml", "kind: ConfigMap\nmetadata:\n{{- range $k, $v := dict `\(rawPayload)` \"\" }}\n  name: {{ $k }}\n{{- end }}\n")]),
+        ("trim-indent", [("templates/_h.tpl", "{{- define \"k\" }}  kind: ClusterRoleBinding\n" + body + "\nz: \"{{- end }}"),
+                         ("templates/a.yaml", "apiVersion: v1\nx:\n{{- include \"k\" . | trim | nindent 0 }}\n\"\n")]),
+        ("nested-list", [("templates/a.yaml", "apiVersion: v1\nkind: List\nitems:\n- kind: List\n  items:\n" + indented(document(kindLine: "kind: ClusterRoleBinding"), 4)
+                            .replacingOccurrences(of: "    apiVersion", with: "  - apiVersion"))]),
+        ("crd-upper-extension", [("crds/rbac.YAML", document(kindLine: "kind: ClusterRoleBinding"))]),
+        ("lookup", [("templates/a.yaml", "kind: ConfigMap\nname: {{ (lookup \"v1\" \"ConfigMap\" \"ns\" \"planted\").data.x }}\n")]),
         ("range-joins-lines", [("templates/a.yaml", "{{ range list 1 2 }}kind: ClusterRoleBinding\nx: {{ end }}\n" + body)]),
     ]
 
@@ -135,6 +147,11 @@ struct ContentPolicyFuzzTests {
     static func quoteSandwich(_ action: String, quote: String = "\"") -> String {
         "a: \(action)\nkind: ConfigMap\nb: \(quote)\n" + document(kindLine: "kind: ClusterRoleBinding") + "\nz: \(quote)\nw: \(action)\n"
     }
+
+    /// A second document holding the binding, as the text of a Go string literal (`\n` escapes)
+    /// and as a raw literal (real line breaks).
+    static let rawPayload = "x\n---\n" + document(kindLine: "kind: ClusterRoleBinding")
+    static let goPayload = rawPayload.replacingOccurrences(of: "\n", with: "\\n")
 
     static func indented(_ text: String, _ columns: Int) -> String {
         let pad = String(repeating: " ", count: columns)
