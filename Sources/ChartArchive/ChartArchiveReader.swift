@@ -144,7 +144,11 @@ public struct ChartArchiveReader: Sendable {
                 }
                 manifestFileCount += subchart.manifestFileCount
             case nil:
-                break
+                // values.yaml defaults that are the author's text (`ValueDefaults`).
+                if Self.isValuesFile(Array(components.dropFirst())) {
+                    sources.append(ManifestKindScanner.Source(file: prefix + innerPath, chartPath: "values.yaml",
+                                                              text: String(decoding: kept, as: UTF8.self)))
+                }
             }
             if innerPath == "Chart.yaml" { chartYAML = kept }
             if innerPath == "values.yaml" { hasValues = true }

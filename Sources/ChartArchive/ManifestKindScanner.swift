@@ -1,4 +1,5 @@
 import UntrustedYAML
+import Yams
 
 /// Finds the Kubernetes kinds a chart's templates can produce, without rendering them, for the
 /// content policy. Sound rather than clever: whatever it cannot prove is not a denied kind is
@@ -108,12 +109,13 @@ public struct ManifestKindScanner: Sendable {
             return source
         }
         let metadata = normalized.filter { $0.chartPath == "Chart.yaml" }.map(\.text)
-        let manifests = normalized.filter { $0.chartPath != "Chart.yaml" }
+        let values = normalized.filter { $0.chartPath == "values.yaml" }.map(\.text)
+        let manifests = normalized.filter { $0.chartPath != "Chart.yaml" && $0.chartPath != "values.yaml" }
         let templates = manifests.filter { !$0.chartPath.hasPrefix("crds/") }
         let files = templates.map { TemplateMasker.split(name: $0.file, text: $0.text) }
         let inputBytes = manifests.reduce(0) { $0 + $1.text.utf8.count }
         var masker = TemplateMasker(files: files, maxOutput: max(4 << 20, inputBytes * 8),
-                                    chartLines: Self.singleLineChartFields(metadata))
+                                    chartLines: Self.singleLineChartFields(metadata), valueDefaults: Self.valueDefaults(values))
         var findings: [Finding] = []
         var templateIndex = 0
         for source in manifests {
@@ -176,10 +178,39 @@ public struct ManifestKindScanner: Sendable {
         return fields
     }
 
-    /// One line with no YAML syntax (`TemplateMasker.isPlainText`): printed, it stays a plain scalar.
+    /// The author's defaults in values.yaml files (read with the untrusted composer).
+    static func valueDefaults(_ texts: [String]) -> ValueDefaults {
+        texts.reduce(ValueDefaults.none) { defaults, text in
+            guard let document = try? UntrustedYAML.composeDocument(text, limits: documentLimits) else { return .unknown }
+            return defaults.merged(with: document.root.map(valueDefaults(of:)) ?? .none)
+        }
+    }
+
+    private static func valueDefaults(of node: Node) -> ValueDefaults {
+        switch node {
+        case .scalar(let scalar):
+            return ValueDefaults(isAuthorText: !isPlainLine(scalar.string))
+        case .alias:
+            return .unknown
+        case .sequence(let items):
+            return ValueDefaults(isAuthorText: items.contains { valueDefaults(of: $0).isAuthorText })
+        case .mapping(let mapping):
+            var children: [String: ValueDefaults] = [:]
+            var isAuthorText = false
+            for (key, value) in mapping {
+                let name = key.scalar?.string ?? ""
+                let child = valueDefaults(of: value)
+                children[name] = child
+                if child.isAuthorText || !isPlainLine(name) || name.lowercased() == "kind" { isAuthorText = true }
+            }
+            return ValueDefaults(isAuthorText: isAuthorText, children: children)
+        }
+    }
+
+    /// One line with no YAML syntax (`TemplatePipeline.holdsYAMLSyntax`): printed, it stays a plain scalar.
     static func isPlainLine(_ text: String) -> Bool {
-        !text.unicodeScalars.contains(where: ChartArchiveReader.isControlOrLineBreak) && !text.hasPrefix(" ")
-            && TemplateMasker.isPlainText(Array(text.utf8)[...])
+        !text.unicodeScalars.contains(where: ChartArchiveReader.isControlOrLineBreak)
+            && !TemplatePipeline.holdsYAMLSyntax("\"" + text[...] + "\"")
     }
 
     /// CRLF and lone CR become LF; BOMs go (a BOM is not content to Helm's YAML reader).

@@ -77,8 +77,12 @@ struct TemplateMasker {
     /// Some action calls `set`/`unset`/`merge*` (`TemplateScope.valuesMutable`).
     private let valuesMutable: Bool
 
-    init(files: [File], maxOutput: Int, chartLines: Set<String> = ["Name", "Version", "AppVersion"]) {
+    private let valueDefaults: ValueDefaults
+
+    init(files: [File], maxOutput: Int, chartLines: Set<String> = ["Name", "Version", "AppVersion"],
+         valueDefaults: ValueDefaults = .none) {
         self.chartLines = chartLines
+        self.valueDefaults = valueDefaults
         valuesMutable = files.contains { file in
             (file.topLevel + file.defines.flatMap(\.pieces)).contains { piece in
                 guard case .action(let action) = piece else { return false }
@@ -166,7 +170,8 @@ struct TemplateMasker {
     mutating func render(_ pieces: [TemplateActionLexer.Piece], dot: TemplateValue = .root, isDefine: Bool = false) -> Rendered {
         var rendered = Rendered()
         // The dot of each open `if`/`with`/`range`, innermost last; `$` is the unit's dot.
-        var scope = TemplateScope(dot: dot, root: dot, chartLines: chartLines, valuesMutable: valuesMutable)
+        var scope = TemplateScope(dot: dot, root: dot, chartLines: chartLines, valuesMutable: valuesMutable,
+                                  valueDefaults: valueDefaults)
         var dots: [TemplateValue] = [dot]
         // Control chains (`if … else … end`): the open ones (with their keyword), and the closed.
         var chains: [(keyword: Substring, boundaries: [Boundary])] = []

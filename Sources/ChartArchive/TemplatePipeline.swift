@@ -26,6 +26,8 @@ struct TemplateScope {
     var chartLines: Set<String> = []
     /// The chart mutates dicts or `.Values` (`set`, `unset`, `merge*`) somewhere.
     var valuesMutable = false
+    /// values.yaml defaults the author wrote (`ValueDefaults`).
+    var valueDefaults: ValueDefaults = .none
 }
 
 enum TemplatePipeline {
@@ -56,6 +58,10 @@ enum TemplatePipeline {
         "mustPrepend", "mustUniq", "mustCompact", "without", "mustWithout", "slice", "mustSlice", "omit", "pick",
     ]
     static let trims: Set<Substring> = ["trim", "trimSuffix", "trimPrefix", "trimAll"]
+    /// Functions whose output is one YAML (or JSON) value, quoted and escaped as needed.
+    static let selfContainedPrinters: Set<Substring> = [
+        "toYaml", "toJson", "toPrettyJson", "toRawJson", "mustToJson", "mustToPrettyJson", "mustToRawJson",
+    ]
     /// Functions that write into a dict (or `.Values`) in place.
     static let mutating: Set<Substring> = ["set", "unset", "merge", "mergeOverwrite", "mustMerge", "mustMergeOverwrite"]
 
@@ -230,16 +236,16 @@ enum TemplatePipeline {
         func value(_ operand: Operand) -> TemplateValue {
             switch operand {
             case .group(let inner, let fields):
-                return evaluate(inner, in: scope, include: include).fields(fields, chartLines: scope.chartLines, valuesMutable: scope.valuesMutable)
+                return evaluate(inner, in: scope, include: include).fields(fields, in: scope)
             case .word(let word):
                 if isLiteral(word) { return .text(mayBreakLines(word) || holdsYAMLSyntax(word) ? .multiLine : .author) }
                 if isNumber(word) || word == "true" || word == "false" || word == "nil" { return .text(.author) }
                 if word == "." { return scope.dot }
-                if word.hasPrefix(".") { return scope.dot.fields(word.split(separator: "."), chartLines: scope.chartLines, valuesMutable: scope.valuesMutable) }
+                if word.hasPrefix(".") { return scope.dot.fields(word.split(separator: "."), in: scope) }
                 if word.hasPrefix("$") {
                     let parts = word.split(separator: ".", omittingEmptySubsequences: false)
                     let base = parts[0] == "$" ? scope.root : (scope.variables[parts[0]] ?? .text(.multiLine))
-                    return base.fields(Array(parts.dropFirst()), chartLines: scope.chartLines, valuesMutable: scope.valuesMutable)
+                    return base.fields(Array(parts.dropFirst()), in: scope)
                 }
                 if isFunctionName(word) { return call(word, arguments: [], words: [], piped: nil) }
                 return .text(.multiLine)
@@ -339,8 +345,14 @@ enum TemplatePipeline {
             let inner = commands.dropLast()
             let innerTokens = tokens[..<(inner.last?.endIndex ?? 0)]
             let taint = evaluate(innerTokens, in: scope, include: include).taint
+            // `toYaml`/`toJson` and `.AsConfig`/`.AsSecrets` print a YAML value of their own,
+            // whatever text it holds: its lines cannot open what later lines close.
+            let selfContained = inner.last.map { command in
+                selfContainedPrinters.contains(command.first ?? "")
+                    || command.last.map { $0.hasSuffix(".AsConfig") || $0.hasSuffix(".AsSecrets") } == true
+            } ?? false
             return .indented(columns: indentation.columns, leadingNewline: indentation.leadingNewline,
-                             authorLines: taint.contains(.multiLine))
+                             authorLines: taint.contains(.multiLine) && !selfContained)
         }
         return evaluate(tokens[...], in: scope, include: include).taint.contains(.multiLine) ? .unconfined : .scalar
     }

@@ -38,7 +38,9 @@ indirect enum TemplateValue: Hashable, Sendable {
     /// every Chart.yaml of the upload (`ManifestKindScanner.singleLineChartFields`).
     /// `valuesMutable`: the chart calls `set`/`unset`/`merge*` somewhere, which can write the
     /// author's text into `.Values` or any dict: both are then the author's, possibly lines.
-    func fields(_ names: [Substring], chartLines: Set<String>, valuesMutable: Bool = false) -> TemplateValue {
+    func fields(_ names: [Substring], in scope: TemplateScope) -> TemplateValue {
+        let chartLines = scope.chartLines
+        let valuesMutable = scope.valuesMutable
         var value = self
         var index = 0
         while index < names.count {
@@ -46,7 +48,9 @@ indirect enum TemplateValue: Hashable, Sendable {
             case .root:
                 switch names[index] {
                 case "Values":
-                    return .text(valuesMutable ? .multiLine : .installer)
+                    if valuesMutable { return .text(.multiLine) }
+                    // The installer's, unless the chart's values.yaml gives it a default the author wrote.
+                    return .text(scope.valueDefaults.isAuthorText(at: names[(index + 1)...]) ? .multiLine : .installer)
                 case "Release", "Capabilities":
                     return .text(.installer)
                 case "Chart":
@@ -72,5 +76,40 @@ indirect enum TemplateValue: Hashable, Sendable {
     /// Two values one variable or dot may hold: the worse of both.
     func merged(with other: TemplateValue) -> TemplateValue {
         self == other ? self : .text(taint.union(other.taint))
+    }
+}
+
+/// Which `.Values` paths hold a default the chart's author wrote that is not one plain line: a
+/// scalar with a line break or YAML syntax, or (under a mapping or list) any such scalar or a
+/// `kind` key, which `toYaml` would print. Paths absent from every values.yaml stay installer
+/// input. Built from the chart's and its subcharts' values.yaml together (a superset).
+final class ValueDefaults: Sendable {
+    let isAuthorText: Bool
+    let children: [String: ValueDefaults]
+
+    init(isAuthorText: Bool, children: [String: ValueDefaults] = [:]) {
+        self.isAuthorText = isAuthorText
+        self.children = children
+    }
+
+    static let none = ValueDefaults(isAuthorText: false)
+    /// A values.yaml that could not be read: every path may be the author's.
+    static let unknown = ValueDefaults(isAuthorText: true)
+
+    func isAuthorText(at path: ArraySlice<Substring>) -> Bool {
+        var node = self
+        for name in path {
+            guard node.isAuthorText else { return false }
+            guard let child = node.children[String(name)] else { return node.children.isEmpty }
+            node = child
+        }
+        return node.isAuthorText
+    }
+
+    /// The union of two trees.
+    func merged(with other: ValueDefaults) -> ValueDefaults {
+        var children = self.children
+        for (key, value) in other.children { children[key] = children[key].map { $0.merged(with: value) } ?? value }
+        return ValueDefaults(isAuthorText: isAuthorText || other.isAuthorText, children: children)
     }
 }

@@ -139,6 +139,9 @@ struct ContentPolicyFuzzTests {
                             .replacingOccurrences(of: "    apiVersion", with: "  - apiVersion"))]),
         ("crd-upper-extension", [("crds/rbac.YAML", document(kindLine: "kind: ClusterRoleBinding"))]),
         ("lookup", [("templates/a.yaml", "kind: ConfigMap\nname: {{ (lookup \"v1\" \"ConfigMap\" \"ns\" \"planted\").data.x }}\n")]),
+        ("values-default", [("values.yaml", "nm: |-\n" + indented(rawPayload, 2) + "\n"),
+                            ("templates/a.yaml", "kind: ConfigMap\nname: {{ .Values.nm }}\n")]),
+        ("values-default-quote", [("values.yaml", "q: '\"'\n"), ("templates/a.yaml", quoteSandwich("{{ .Values.q }}"))]),
         ("range-joins-lines", [("templates/a.yaml", "{{ range list 1 2 }}kind: ClusterRoleBinding\nx: {{ end }}\n" + body)]),
     ]
 
@@ -325,6 +328,37 @@ struct ContentPolicyFuzzTests {
                        ManifestKindScanner.Source(file: "templates/deployment.yaml", text: deployment)]
         let findings = ManifestKindScanner().scan(sources)
         #expect(findings.map(\.kind) == ["Deployment"], "\(findings)")
+        #expect(findings.allSatisfy { !$0.isDynamic })
+    }
+
+    /// Plain values.yaml defaults (helm create's), `.Files.Glob … .AsConfig | indent`, control
+    /// regions of whole lines, in and out of a block scalar, stay readable.
+    @Test func defaultsFilesAndWholeLineRegionsStayReadable() {
+        let values = "replicaCount: 1\nimage:\n  repository: nginx\n  tag: \"\"\nresources: {}\npodAnnotations: {}\nnodeSelector: {}\n"
+        let template = """
+        {{- if .Values.enabled }}
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: {{ .Values.image.repository }}
+          {{- with .Values.podAnnotations }}
+          annotations:
+            {{- toYaml . | nindent 4 }}
+          {{- end }}
+        data:
+        {{ (.Files.Glob "files/*").AsConfig | indent 2 }}
+          conf: |
+            first
+            {{- if .Values.x }}
+            second: {{ .Values.x }}
+            {{- end }}
+          mode: {{ if .Values.x }}a{{ else }}b{{ end }}
+        {{- end }}
+        """
+        let sources = [ManifestKindScanner.Source(file: "values.yaml", chartPath: "values.yaml", text: values),
+                       ManifestKindScanner.Source(file: "templates/cm.yaml", chartPath: "templates/cm.yaml", text: template)]
+        let findings = ManifestKindScanner().scan(sources)
+        #expect(findings.map(\.kind) == ["ConfigMap"], "\(findings)")
         #expect(findings.allSatisfy { !$0.isDynamic })
     }
 
