@@ -150,7 +150,9 @@ public struct ManifestKindScanner: Sendable {
     /// subcharts; a dependency's `alias` counts as a name); without any Chart.yaml (a caller scanning loose templates), the three.
     /// Every other `.Chart` field is the author's free text, possibly lines.
     static func singleLineChartFields(_ texts: [String]) -> Set<String> {
-        var fields: Set<String> = ["Name", "Version", "AppVersion"]
+        // Helm's `Metadata.Validate` (pkg/chart/v2/metadata.go) maps every Unicode space of these
+        // to ' ' and drops non-printable runes: one line always, but it may still hold YAML syntax.
+        var fields: Set<String> = Set(sanitizedFields.values).union(["Version"])
         for text in texts {
             guard let document = try? UntrustedYAML.composeDocument(text, limits: .chartMetadata),
                   case .mapping(let mapping)? = document.root else { return [] }
@@ -167,9 +169,13 @@ public struct ManifestKindScanner: Sendable {
                     }
                     continue
                 }
-                guard case .scalar(let field) = key, ["name", "version", "appVersion"].contains(field.string) else { continue }
-                let name = field.string.prefix(1).uppercased() + field.string.dropFirst()
-                guard case .scalar(let scalar) = value, isPlainLine(scalar.string) else {
+                guard case .scalar(let field) = key else { continue }
+                // Go matches JSON field names case-insensitively (with Unicode folding): a key
+                // that is not ASCII could be any field.
+                guard field.string.allSatisfy(\.isASCII) else { return [] }
+                let lowered = field.string.lowercased()
+                guard let name = sanitizedFields[lowered] ?? (lowered == "version" ? "Version" : nil) else { continue }
+                guard case .scalar(let scalar) = value, isPlainLine(sanitized(scalar.string)) else {
                     fields.remove(name)
                     continue
                 }
@@ -205,6 +211,20 @@ public struct ManifestKindScanner: Sendable {
             }
             return ValueDefaults(isAuthorText: isAuthorText, children: children)
         }
+    }
+
+    /// Chart.yaml keys (lowercased) whose string value Helm sanitizes, and their `.Chart` field.
+    static let sanitizedFields: [String: String] = [
+        "name": "Name", "appversion": "AppVersion", "description": "Description", "home": "Home", "icon": "Icon",
+        "kubeversion": "KubeVersion", "condition": "Condition", "tags": "Tags",
+    ]
+
+    /// Helm's `sanitizeString`: Unicode spaces become ' ', other non-printable runes go.
+    static func sanitized(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.compactMap { scalar -> Unicode.Scalar? in
+            if isGoSpace(scalar) { return " " }
+            return ChartArchiveReader.isControlOrLineBreak(scalar) ? nil : scalar
+        }))
     }
 
     /// One line with no YAML syntax (`TemplatePipeline.holdsYAMLSyntax`): printed, it stays a plain scalar.
