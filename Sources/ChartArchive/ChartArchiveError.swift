@@ -19,6 +19,7 @@ public struct ChartArchiveError: Error, Sendable, Equatable, CustomStringConvert
         case compressionRatio
         case subchartTooDeep
         case notUTF8
+        case dependencyNotVendored
     }
 
     public let code: Code

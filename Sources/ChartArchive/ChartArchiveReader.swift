@@ -64,6 +64,8 @@ public struct ChartArchiveReader: Sendable {
         var entryCount = 0
         var contentBytes: Int64 = 0
         var manifestFileCount = 0
+        // Names of the subcharts shipped under charts/ (archives by their chart name, directories by theirs).
+        var vendored = Set<String>()
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
         defer { chunk.deallocate() }
 
@@ -143,6 +145,7 @@ public struct ChartArchiveReader: Sendable {
                     throw ChartArchiveError(error.code, "subchart \(prefix + innerPath): \(error.message)")
                 }
                 manifestFileCount += subchart.manifestFileCount
+                vendored.insert(subchart.metadata.name)
             case nil:
                 // values.yaml defaults that are the author's text (`ValueDefaults`).
                 if Self.isValuesFile(Array(components.dropFirst())) {
@@ -151,6 +154,7 @@ public struct ChartArchiveReader: Sendable {
                 }
             }
             if innerPath == "Chart.yaml" { chartYAML = kept }
+            if components.count == 4, components[1] == "charts", components[3] == "Chart.yaml" { vendored.insert(components[2]) }
             if innerPath == "values.yaml" { hasValues = true }
         }
 
@@ -168,6 +172,12 @@ public struct ChartArchiveReader: Sendable {
             metadata = try ChartMetadata.parse(chartYAML: text)
         } catch {
             throw ChartArchiveError(.invalidChartYAML, error.message)
+        }
+        // `helm install --dependency-update` fetches a dependency missing from charts/, which
+        // no scan here has seen: every dependency must ship in the archive.
+        for dependency in metadata.dependencies ?? [] where !vendored.contains(dependency.name) {
+            throw ChartArchiveError(.dependencyNotVendored,
+                                    "dependency '\(dependency.name)' in \(prefix)Chart.yaml is not vendored under charts/; Helm would fetch it at install time, unscanned (package it with `helm package --dependency-update`)")
         }
         guard metadata.name == topLevel else {
             throw ChartArchiveError(.topLevelNameMismatch,
