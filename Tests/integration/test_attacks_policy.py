@@ -79,6 +79,38 @@ SECOND_BYPASSES = {
     "nbsp": {"templates/a.yaml": "\u00a0kind: ClusterRoleBinding\n" + PLAIN.replace("kind: ClusterRoleBinding\n", "")},
 }
 
+# The third review (each rendered by Helm v4 into a ClusterRoleBinding the scanner accepted):
+# control regions hold each body once in the masked text, which is one path, not all of them;
+# one line of author text may hold YAML syntax (a quote opening a scalar a later one closes);
+# dicts and .Values mutated by set/merge, assignments in parentheses, dict keys, trim before
+# nindent, nested List items, crds/ files with an upper-case extension, values.yaml defaults,
+# lookup output.
+GO_PAYLOAD = ("x\\n---\\n" + PLAIN).replace("\n", "\\n")
+RAW_PAYLOAD = "x\n---\n" + PLAIN
+QUOTE_SANDWICH = "a: {q}\nkind: ConfigMap\nb: \"\n" + PLAIN + "z: \"\nw: {q}\n"
+THIRD_BYPASSES = {
+    "if-comment": {"templates/a.yaml": PLAIN.replace("kind:", "{{ if false }}# {{ end }}kind:", 1)},
+    "if-quote": {"templates/a.yaml": '{{- if false }}\nx: "\n{{- end }}\n' + PLAIN + '{{- if false }}\n"\n{{- end }}\n'},
+    "raw-quote": {"templates/a.yaml": QUOTE_SANDWICH.replace("{q}", '{{ `"` }}')},
+    "include-trim": {"templates/_h.tpl": '{{- define "q" }}"{{ end }}',
+                     "templates/a.yaml": QUOTE_SANDWICH.replace("{q}", '{{ include "q" . | trim }}')},
+    "app-version": {"Chart.yaml": "apiVersion: v2\nname: {name}\nversion: 1.0.0\nappVersion: '\"'\n",
+                    "templates/a.yaml": QUOTE_SANDWICH.replace("{q}", "{{ .Chart.AppVersion }}")},
+    "files-nindent": {"files/f": 'a: "', "files/g": 'b"',
+                      "templates/a.yaml": 'apiVersion: v1\ndata:\n  {{- .Files.Get "files/f" | nindent 2 }}\ny: "\n' + PLAIN
+                                          + 'z: "\nw:\n  {{- .Files.Get "files/g" | nindent 2 }}\n'},
+    "set-values": {"templates/a.yaml": '{{- $_ := set .Values "k" "' + GO_PAYLOAD + '" }}\nkind: ConfigMap\nname: {{ .Values.k }}\n'},
+    "paren-assign": {"templates/a.yaml": '{{- $x := "a" }}\n{{- if ($x = "' + GO_PAYLOAD + '") }}{{ end }}\nkind: ConfigMap\nname: {{ $x }}\n'},
+    "dict-key": {"templates/a.yaml": "{{- $d := dict `" + RAW_PAYLOAD + "` \"\" }}\nkind: ConfigMap\nname: {{ keys $d | first }}\n"},
+    "trim-indent": {"templates/_h.tpl": '{{- define "k" }}  kind: ClusterRoleBinding\n' + BODY + 'z: "{{- end }}',
+                    "templates/a.yaml": 'apiVersion: v1\nx:\n{{- include "k" . | trim | nindent 0 }}\n"\n'},
+    "nested-list": {"templates/a.yaml": "apiVersion: v1\nkind: List\nitems:\n- kind: List\n  items:\n  - "
+                                        + PLAIN.replace("\n", "\n    ").rstrip() + "\n"},
+    "crd-upper-extension": {"crds/rbac.YAML": PLAIN},
+    "values-default": {"values.yaml": "nm: |-\n" + "".join("  " + line + "\n" for line in RAW_PAYLOAD.splitlines()),
+                       "templates/a.yaml": "kind: ConfigMap\nname: {{ .Values.nm }}\n"},
+}
+
 ED25519 = PGP_KEYS["ed25519-signer"]["fingerprint"]
 
 
@@ -88,7 +120,7 @@ def make_chart(directory, name, version, files):
     entries = {"Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: {version}\n", **files}
     with tarfile.open(path, "w:gz") as archive:
         for inner, text in entries.items():
-            data = text.encode()
+            data = text if isinstance(text, bytes) else text.encode()
             info = tarfile.TarInfo(f"{name}/{inner}")
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
@@ -165,6 +197,59 @@ def test_second_review_scanner_bypasses_are_refused(default_policy_server, tmp_p
     assert let_through == []
     index = yaml.safe_load(default_policy_server.curl("/team/index.yaml").body)
     assert not index.get("entries")
+
+
+def test_third_review_scanner_bypasses_are_refused(default_policy_server, tmp_path):
+    let_through = []
+    for index, (name, files) in enumerate(sorted(THIRD_BYPASSES.items())):
+        chart_name = f"third{index}"
+        files = {path: text.replace("{name}", chart_name) if path == "Chart.yaml" else text for path, text in files.items()}
+        chart = make_chart(str(tmp_path), chart_name, "1.0.0", files)
+        response = push(default_policy_server, "team", chart)
+        if not refused_for_the_binding(response):
+            let_through.append((name, response.status, response.body[:300]))
+    assert let_through == []
+    index = yaml.safe_load(default_policy_server.curl("/team/index.yaml").body)
+    assert not index.get("entries")
+
+
+def test_a_template_that_is_not_utf8_is_refused(default_policy_server, tmp_path):
+    """Go keeps the bytes: `\\xC2` and `\\x85` around an action that prints nothing join into a NEL."""
+    template = b"apiVersion: v1\nkind: ConfigMap\n# c\xc2{{/**/}}\x85kind: ClusterRoleBinding\n"
+    chart = make_chart(str(tmp_path), "nelsplice", "1.0.0", {"templates/a.yaml": template})
+    response = push(default_policy_server, "team", chart)
+    assert response.status == 400, response.body[:300]
+    assert "not UTF-8" in response.json()["error"]
+
+
+def test_a_dependency_not_vendored_is_refused(default_policy_server, tmp_path):
+    """`helm install --dependency-update` would fetch it at install time, unscanned."""
+    chart = make_chart(str(tmp_path), "fetcher", "1.0.0", {
+        "Chart.yaml": "apiVersion: v2\nname: fetcher\nversion: 1.0.0\n"
+                      "dependencies:\n  - name: grab\n    version: 1.0.0\n    repository: https://example.invalid\n",
+        "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"})
+    response = push(default_policy_server, "team", chart)
+    assert response.status == 400, response.body[:300]
+    assert "not vendored" in response.json()["error"]
+
+
+def test_admission_policies_and_api_services_are_denied_by_default(default_policy_server, tmp_path):
+    for index, kind in enumerate(["ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy", "APIService"]):
+        chart = make_chart(str(tmp_path), f"cluster{index}", "1.0.0",
+                           {"templates/a.yaml": f"apiVersion: x/v1\nkind: {kind}\nmetadata:\n  name: a\n"})
+        response = push(default_policy_server, "team", chart)
+        assert response.status == 403, (kind, response.body[:300])
+        assert [v["kind"] for v in response.json()["violations"]] == [kind]
+
+
+def test_a_one_line_chart_description_is_readable(default_policy_server, tmp_path):
+    """Helm's Metadata.Validate turns every space (line breaks included) into ' ': one line."""
+    chart = make_chart(str(tmp_path), "described", "1.0.0", {
+        "Chart.yaml": "apiVersion: v2\nname: described\nversion: 1.0.0\ndescription: \"two\\nlines\"\n",
+        "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n"
+                             "    description: {{ .Chart.Description }}\n"})
+    response = push(default_policy_server, "team", chart)
+    assert response.status == 201, response.body[:300]
 
 
 def test_a_template_path_with_a_line_break_is_refused(default_policy_server, tmp_path):
