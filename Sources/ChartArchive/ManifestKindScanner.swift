@@ -31,6 +31,12 @@ import Yams
 /// judged where it lands. Text from values (`.Values`, `tpl`, `toYaml .Values.x`) is the
 /// installer's and not seen (README, "What the scanner cannot see").
 ///
+/// Control regions (`if`/`with`/`range` bodies) appear once in the masked text, while Helm may
+/// drop or repeat them: `TemplateMasker` records them as whole-line segments (or one line of
+/// plain text), and a segment edge inside a token that spans lines makes the document dynamic
+/// (`segmentEdgeInsideToken`). `values.yaml` defaults the author wrote are author text
+/// (`ValueDefaults`).
+///
 /// Define bodies are also judged as documents of their own (a kind spelled in a helper is
 /// reported even if unused); only plain kinds count there, since a fragment need not parse.
 public struct ManifestKindScanner: Sendable {
