@@ -47,7 +47,7 @@ struct ScanCommand: ParsableCommand {
         do {
             package = try VerifyCommand.readChart(bytes, path: chart)
         } catch {
-            FileHandle.standardError.write(Data("\(chart): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             throw ExitCode.failure
         }
         // The digest is the file's own; signer and uploader are what the caller says to assume.

@@ -323,3 +323,17 @@ def test_scan_assumes_the_signer_it_is_told(chartwarden_bin, tmp_path):
     assert scan("--signer", ED25519).returncode == 0
     digest = hashlib.sha256(open(chart, "rb").read()).hexdigest()
     assert f"sha256:{digest}"  # the scan binds digests to the file it reads
+
+
+def test_scan_exits_1_for_a_chart_the_server_cannot_read(chartwarden_bin, tmp_path):
+    """The README promises 1 for "would refuse it or cannot read it" (it was 64, a usage error)."""
+    chart = make_chart(str(tmp_path), "nelsplice", "1.0.0",
+                       {"templates/a.yaml": b"apiVersion: v1\nkind: ConfigMap\n# c\xc2{{/**/}}\x85kind: ClusterRoleBinding\n"})
+    config = base_config(tmp_path / "unused")
+    attack_config(config)
+    path = tmp_path / "scan.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = subprocess.run([chartwarden_bin, "scan", chart, "--config", str(path), "--repo", "team"],
+                            capture_output=True, text=True, cwd=TOP)
+    assert result.returncode == 1, (result.returncode, result.stderr)
+    assert "not UTF-8" in result.stderr
