@@ -50,7 +50,7 @@ indirect enum TemplateValue: Hashable, Sendable {
                 case "Values":
                     if valuesMutable { return .text(.multiLine) }
                     // The installer's, unless the chart's values.yaml gives it a default the author wrote.
-                    return .text(scope.valueDefaults.isAuthorText(at: names[(index + 1)...]) ? .multiLine : .installer)
+                    return .text(scope.valueDefaults.isAuthorTextAcrossCharts(at: names[(index + 1)...]) ? .multiLine : .installer)
                 case "Release", "Capabilities":
                     return .text(.installer)
                 case "Chart":
@@ -96,11 +96,22 @@ final class ValueDefaults: Sendable {
     /// A values.yaml that could not be read: every path may be the author's.
     static let unknown = ValueDefaults(isAuthorText: true)
 
+    /// Helm coalesces a subchart's defaults into the parent's `.Values.SUB` and hands the parent's
+    /// `SUB:` to the subchart: the trees of every values.yaml are pooled, so a path counts when
+    /// it, or it one level up (`.Values.SUB.x` against a subchart's `x`), or one level down (a
+    /// subchart's `.Values.x` against a parent's `SUB.x`), holds the author's text.
+    func isAuthorTextAcrossCharts(at path: ArraySlice<Substring>) -> Bool {
+        if isAuthorText(at: path) { return true }
+        if path.count > 1, isAuthorText(at: path.dropFirst()) { return true }
+        return children.values.contains { $0.isAuthorText(at: path) }
+    }
+
     func isAuthorText(at path: ArraySlice<Substring>) -> Bool {
         var node = self
         for name in path {
             guard node.isAuthorText else { return false }
-            guard let child = node.children[String(name)] else { return node.children.isEmpty }
+            // Absent: installer input (a field of a scalar or list is a render error).
+            guard let child = node.children[String(name)] else { return false }
             node = child
         }
         return node.isAuthorText

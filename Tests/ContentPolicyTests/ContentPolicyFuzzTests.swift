@@ -362,6 +362,24 @@ struct ContentPolicyFuzzTests {
         #expect(findings.allSatisfy { !$0.isDynamic })
     }
 
+    /// Helm hands a subchart's defaults to the parent as `.Values.SUB.x`, and the parent's `SUB:`
+    /// to the subchart as `.Values.x`.
+    @Test func subchartDefaultsCountAcrossCharts() {
+        let bad = "nm: |-\n" + Self.indented(Self.rawPayload, 2) + "\n"
+        func refused(_ values: (file: String, text: String), _ template: (file: String, chartPath: String, text: String)) -> Bool {
+            let sources = [ManifestKindScanner.Source(file: values.file, chartPath: "values.yaml", text: values.text),
+                           ManifestKindScanner.Source(file: template.file, chartPath: template.chartPath, text: template.text)]
+            return ContentPolicy.default.evaluate(chart: "fuzz", version: "1.0.0", findings: ManifestKindScanner().scan(sources),
+                                                  scannedFiles: 2).refusesUpload
+        }
+        #expect(refused(("charts/sub/values.yaml", bad),
+                        ("templates/a.yaml", "templates/a.yaml", "kind: ConfigMap\nname: {{ .Values.sub.nm }}\n")))
+        #expect(refused(("values.yaml", "sub:\n" + Self.indented(bad, 2)),
+                        ("charts/sub/templates/a.yaml", "templates/a.yaml", "kind: ConfigMap\nname: {{ .Values.nm }}\n")))
+        #expect(!refused(("values.yaml", "sub:\n  nm: plain\n"),
+                         ("charts/sub/templates/a.yaml", "templates/a.yaml", "kind: ConfigMap\nname: {{ .Values.nm }}\n")))
+    }
+
     @Test func ordinaryPatternsStayReadable() {
         let helpers = """
         {{- define "x.labels" -}}
