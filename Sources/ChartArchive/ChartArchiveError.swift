@@ -18,6 +18,8 @@ public struct ChartArchiveError: Error, Sendable, Equatable, CustomStringConvert
         case totalTooLarge
         case compressionRatio
         case subchartTooDeep
+        case notUTF8
+        case dependencyNotVendored
     }
 
     public let code: Code

@@ -64,6 +64,8 @@ public struct ChartArchiveReader: Sendable {
         var entryCount = 0
         var contentBytes: Int64 = 0
         var manifestFileCount = 0
+        // Names of the subcharts shipped under charts/ (archives by their chart name, directories by theirs).
+        var vendored = Set<String>()
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
         defer { chunk.deallocate() }
 
@@ -99,7 +101,7 @@ public struct ChartArchiveReader: Sendable {
             }
 
             let role = Self.role(of: Array(components.dropFirst()))
-            let keep = innerPath == "Chart.yaml" || role != nil
+            let keep = innerPath == "Chart.yaml" || role != nil || Self.isValuesFile(Array(components.dropFirst()))
             var kept: [UInt8] = []
             var fileBytes: Int64 = 0
             while true {
@@ -116,9 +118,17 @@ public struct ChartArchiveReader: Sendable {
                 if keep { kept.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<count])) }
             }
             files.append(ChartPackage.File(path: innerPath, size: fileBytes))
+            // Go keeps bytes that are not UTF-8 and joins them (`\xC2` … `\x85` is a NEL once an
+            // action between them prints nothing); decoded here they would be U+FFFD: refused.
+            // (The chart's own Chart.yaml is refused below, as invalid.)
+            if keep, role != .subchartArchive, innerPath != "Chart.yaml" || !prefix.isEmpty,
+               String(validating: kept, as: UTF8.self) == nil {
+                throw ChartArchiveError(.notUTF8, "'\(prefix + innerPath)' is not UTF-8 text")
+            }
             switch role {
             case .manifest(let chartPath):
-                manifestFileCount += 1
+                // Chart.yaml is read for what `.Chart` can print, not as a manifest.
+                if chartPath != "Chart.yaml" { manifestFileCount += 1 }
                 sources.append(ManifestKindScanner.Source(file: prefix + innerPath, chartPath: chartPath,
                                                           text: String(decoding: kept, as: UTF8.self)))
             case .subchartArchive:
@@ -135,10 +145,16 @@ public struct ChartArchiveReader: Sendable {
                     throw ChartArchiveError(error.code, "subchart \(prefix + innerPath): \(error.message)")
                 }
                 manifestFileCount += subchart.manifestFileCount
+                vendored.insert(subchart.metadata.name)
             case nil:
-                break
+                // values.yaml defaults that are the author's text (`ValueDefaults`).
+                if Self.isValuesFile(Array(components.dropFirst())) {
+                    sources.append(ManifestKindScanner.Source(file: prefix + innerPath, chartPath: "values.yaml",
+                                                              text: String(decoding: kept, as: UTF8.self)))
+                }
             }
             if innerPath == "Chart.yaml" { chartYAML = kept }
+            if components.count == 4, components[1] == "charts", components[3] == "Chart.yaml" { vendored.insert(components[2]) }
             if innerPath == "values.yaml" { hasValues = true }
         }
 
@@ -157,6 +173,12 @@ public struct ChartArchiveReader: Sendable {
         } catch {
             throw ChartArchiveError(.invalidChartYAML, error.message)
         }
+        // `helm install --dependency-update` fetches a dependency missing from charts/, which
+        // no scan here has seen: every dependency must ship in the archive.
+        for dependency in metadata.dependencies ?? [] where !vendored.contains(dependency.name) {
+            throw ChartArchiveError(.dependencyNotVendored,
+                                    "dependency '\(dependency.name)' in \(prefix)Chart.yaml is not vendored under charts/; Helm would fetch it at install time, unscanned (package it with `helm package --dependency-update`)")
+        }
         guard metadata.name == topLevel else {
             throw ChartArchiveError(.topLevelNameMismatch,
                                     "the top-level directory '\(topLevel)' does not match the chart name '\(metadata.name)'")
@@ -173,6 +195,13 @@ public struct ChartArchiveReader: Sendable {
         case subchartArchive
     }
 
+    /// `values.yaml` of the chart or of an unpacked subchart.
+    static func isValuesFile(_ components: [String]) -> Bool {
+        var rest = components[...]
+        while rest.count >= 3, rest.first == "charts" { rest = rest.dropFirst(2) }
+        return rest.count == 1 && rest.first == "values.yaml"
+    }
+
     /// Unpacked subcharts (`charts/NAME/...`, at any depth) are charts of their own: their
     /// `templates/` and `crds/` count, judged relative to the subchart.
     static func role(of components: [String]) -> EntryRole? {
@@ -180,6 +209,7 @@ public struct ChartArchiveReader: Sendable {
         while rest.count >= 3, rest.first == "charts" { rest = rest.dropFirst(2) }
         if rest.count == 2, rest.first == "charts", rest.last!.hasSuffix(".tgz") { return .subchartArchive }
         let chartPath = rest.joined(separator: "/")
+        if chartPath == "Chart.yaml" { return .manifest(chartPath: chartPath) }
         return ManifestKindScanner.isManifestSource(chartPath) ? .manifest(chartPath: chartPath) : nil
     }
 
@@ -207,6 +237,12 @@ public struct ChartArchiveReader: Sendable {
         if path.contains("\\") || path.utf8.contains(0) {
             throw ChartArchiveError(.unsafePath, "'\(path)' contains a backslash or NUL")
         }
+        // Helm writes each template's path into a `# Source:` comment line before its output:
+        // a line break there would start a line of YAML the chart's author chose.
+        if path.unicodeScalars.contains(where: Self.isControlOrLineBreak) {
+            let shown = path.unicodeScalars.map { Self.isControlOrLineBreak($0) ? "?" : String($0) }.joined()
+            throw ChartArchiveError(.unsafePath, "'\(shown)' contains a control character or line break")
+        }
         var trimmed = Substring(path)
         if trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
         let components = trimmed.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
@@ -219,6 +255,11 @@ public struct ChartArchiveReader: Sendable {
             }
         }
         return components
+    }
+
+    /// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+    static func isControlOrLineBreak(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}"
     }
 
     static func checkKind(_ header: ArchiveEntryHeader) throws(ChartArchiveError) {

@@ -90,7 +90,9 @@ struct KindReader {
                 }
             case "apiVersion":
                 if case .scalar(let version) = value { apiVersion = version.string }
-            case "items" where !isListItem:
+            case "items":
+                // kubectl flattens nested Lists (cli-runtime's FlattenListVisitor recurses while
+                // `items` is a list): items of items are applied too.
                 if case .sequence(let items) = value {
                     inspectItems(items, at: valueIndex)
                 } else if case .scalar(let scalar) = value, Self.holdsAction(scalar.string) {

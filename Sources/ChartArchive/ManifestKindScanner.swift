@@ -1,4 +1,5 @@
 import UntrustedYAML
+import Yams
 
 /// Finds the Kubernetes kinds a chart's templates can produce, without rendering them, for the
 /// content policy. Sound rather than clever: whatever it cannot prove is not a denied kind is
@@ -19,14 +20,22 @@ import UntrustedYAML
 ///
 /// Which action positions can make a root-level key? An action prints text where it stands, and
 /// line breaks it prints start new lines at column 0. So the only actions allowed to stand
-/// anywhere are those whose output is provably one line (values, `quote`, `printf` of values...,
-/// never a literal with a line break or `%c`) — their placeholder then shows the parser whether
+/// anywhere are those whose output is provably one line of author text or is installer input
+/// (`TemplatePipeline.evaluate` tracks whose text each value is, through variables, dots, dicts
+/// and define arguments; only whitelisted functions keep author text one line) — their
+/// placeholder then shows the parser whether
 /// they sit at a value (fine) or at a key/line start of the root (dynamic) — and those whose
 /// pipeline ends in `indent N`/`nindent N`, whose every line lands at column N or deeper (the
 /// placeholder entry goes there, so `{{- include "x.labels" . | nindent 4 }}` under
 /// `metadata.labels` stays nested). Includes of a known define are expanded, so their text is
 /// judged where it lands. Text from values (`.Values`, `tpl`, `toYaml .Values.x`) is the
 /// installer's and not seen (README, "What the scanner cannot see").
+///
+/// Control regions (`if`/`with`/`range` bodies) appear once in the masked text, while Helm may
+/// drop or repeat them: `TemplateMasker` records them as whole-line segments (or one line of
+/// plain text), and a segment edge inside a token that spans lines makes the document dynamic
+/// (`segmentEdgeInsideToken`). `values.yaml` defaults the author wrote are author text
+/// (`ValueDefaults`).
 ///
 /// Define bodies are also judged as documents of their own (a kind spelled in a helper is
 /// reported even if unused); only plain kinds count there, since a fragment need not parse.
@@ -78,12 +87,12 @@ public struct ManifestKindScanner: Sendable {
     }
 
     /// Whether `path` (relative to one chart's directory) is a template or CRD the scanner reads:
-    /// every file under `templates/` but NOTES (partials hold defines), and CRD files.
+    /// every file under `templates/` (Helm parses them all, NOTES.txt included, into one
+    /// namespace of defines, so any may override a helper), and CRD files.
     public static func isManifestSource(_ path: String) -> Bool {
-        let name = path.split(separator: "/").last.map(String.init) ?? path
-        if path.hasPrefix("crds/") { return name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.hasSuffix(".json") }
-        guard path.hasPrefix("templates/") else { return false }
-        return !name.hasSuffix("NOTES.txt")
+        // Helm installs crds/ files whose extension matches .yaml/.yml/.json under Go's
+        // `strings.EqualFold` (`.YAML`, even `.jſon`): every file there is read, strictly.
+        return path.hasPrefix("crds/") || path.hasPrefix("templates/")
     }
 
     /// Whether Helm applies what `path` renders: every file under `templates/`, whatever its
@@ -105,13 +114,17 @@ public struct ManifestKindScanner: Sendable {
             source.text = Self.normalized(source.text)
             return source
         }
-        let templates = normalized.filter { !$0.chartPath.hasPrefix("crds/") }
+        let metadata = normalized.filter { $0.chartPath == "Chart.yaml" }.map(\.text)
+        let values = normalized.filter { $0.chartPath == "values.yaml" }.map(\.text)
+        let manifests = normalized.filter { $0.chartPath != "Chart.yaml" && $0.chartPath != "values.yaml" }
+        let templates = manifests.filter { !$0.chartPath.hasPrefix("crds/") }
         let files = templates.map { TemplateMasker.split(name: $0.file, text: $0.text) }
-        let inputBytes = normalized.reduce(0) { $0 + $1.text.utf8.count }
-        var masker = TemplateMasker(files: files, maxOutput: max(4 << 20, inputBytes * 8))
+        let inputBytes = manifests.reduce(0) { $0 + $1.text.utf8.count }
+        var masker = TemplateMasker(files: files, maxOutput: max(4 << 20, inputBytes * 8),
+                                    chartLines: Self.singleLineChartFields(metadata), valueDefaults: Self.valueDefaults(values))
         var findings: [Finding] = []
         var templateIndex = 0
-        for source in normalized {
+        for source in manifests {
             if source.chartPath.hasPrefix("crds/") {
                 // Helm installs CRD files as they are, without rendering.
                 var rendered = TemplateMasker.Rendered()
@@ -138,6 +151,94 @@ public struct ManifestKindScanner: Sendable {
         return findings
     }
 
+    /// The `.Chart` fields templates commonly print (`.Chart.Name`, `.Chart.Version`,
+    /// `.Chart.AppVersion`) that are one line in every Chart.yaml given (a chart and its
+    /// subcharts; a dependency's `alias` counts as a name); without any Chart.yaml (a caller scanning loose templates), the three.
+    /// Every other `.Chart` field is the author's free text, possibly lines.
+    static func singleLineChartFields(_ texts: [String]) -> Set<String> {
+        // Helm's `Metadata.Validate` (pkg/chart/v2/metadata.go) maps every Unicode space of these
+        // to ' ' and drops non-printable runes: one line always, but it may still hold YAML syntax.
+        var fields: Set<String> = Set(sanitizedFields.values).union(["Version"])
+        for text in texts {
+            guard let document = try? UntrustedYAML.composeDocument(text, limits: .chartMetadata),
+                  case .mapping(let mapping)? = document.root else { return [] }
+            for (key, value) in mapping {
+                // Helm renames an aliased subchart: its `.Chart.Name` is the parent's `alias`.
+                if case .scalar(let field) = key, field.string == "dependencies" {
+                    guard case .sequence(let dependencies) = value else { continue }
+                    for case .mapping(let dependency) in dependencies {
+                        for (key, alias) in dependency where key.scalar?.string == "alias" {
+                            if !(alias.scalar.map { isPlainLine($0.string) } ?? false) {
+                                fields.remove("Name")
+                            }
+                        }
+                    }
+                    continue
+                }
+                guard case .scalar(let field) = key else { continue }
+                // Go matches JSON field names case-insensitively (with Unicode folding): a key
+                // that is not ASCII could be any field.
+                guard field.string.allSatisfy(\.isASCII) else { return [] }
+                let lowered = field.string.lowercased()
+                guard let name = sanitizedFields[lowered] ?? (lowered == "version" ? "Version" : nil) else { continue }
+                guard case .scalar(let scalar) = value, isPlainLine(sanitized(scalar.string)) else {
+                    fields.remove(name)
+                    continue
+                }
+            }
+        }
+        return fields
+    }
+
+    /// The author's defaults in values.yaml files (read with the untrusted composer).
+    static func valueDefaults(_ texts: [String]) -> ValueDefaults {
+        texts.reduce(ValueDefaults.none) { defaults, text in
+            guard let document = try? UntrustedYAML.composeDocument(text, limits: documentLimits) else { return .unknown }
+            return defaults.merged(with: document.root.map(valueDefaults(of:)) ?? .none)
+        }
+    }
+
+    private static func valueDefaults(of node: Node) -> ValueDefaults {
+        switch node {
+        case .scalar(let scalar):
+            return ValueDefaults(isAuthorText: !isPlainLine(scalar.string))
+        case .alias:
+            return .unknown
+        case .sequence(let items):
+            return ValueDefaults(isAuthorText: items.contains { valueDefaults(of: $0).isAuthorText })
+        case .mapping(let mapping):
+            var children: [String: ValueDefaults] = [:]
+            var isAuthorText = false
+            for (key, value) in mapping {
+                let name = key.scalar?.string ?? ""
+                let child = valueDefaults(of: value)
+                children[name] = child
+                if child.isAuthorText || !isPlainLine(name) || name.lowercased() == "kind" { isAuthorText = true }
+            }
+            return ValueDefaults(isAuthorText: isAuthorText, children: children)
+        }
+    }
+
+    /// Chart.yaml keys (lowercased) whose string value Helm sanitizes, and their `.Chart` field.
+    static let sanitizedFields: [String: String] = [
+        "name": "Name", "appversion": "AppVersion", "description": "Description", "home": "Home", "icon": "Icon",
+        "kubeversion": "KubeVersion", "condition": "Condition", "tags": "Tags",
+    ]
+
+    /// Helm's `sanitizeString`: Unicode spaces become ' ', other non-printable runes go.
+    static func sanitized(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.compactMap { scalar -> Unicode.Scalar? in
+            if isGoSpace(scalar) { return " " }
+            return ChartArchiveReader.isControlOrLineBreak(scalar) ? nil : scalar
+        }))
+    }
+
+    /// One line with no YAML syntax (`TemplatePipeline.holdsYAMLSyntax`): printed, it stays a plain scalar.
+    static func isPlainLine(_ text: String) -> Bool {
+        !text.unicodeScalars.contains(where: ChartArchiveReader.isControlOrLineBreak)
+            && !TemplatePipeline.holdsYAMLSyntax("\"" + text[...] + "\"")
+    }
+
     /// CRLF and lone CR become LF; BOMs go (a BOM is not content to Helm's YAML reader).
     static func normalized(_ text: String) -> String {
         var text = text
@@ -148,26 +249,60 @@ public struct ManifestKindScanner: Sendable {
 
     // MARK: documents
 
+    /// Helm deletes this from every rendered template (`strings.ReplaceAll(buf.String(),
+    /// "<no value>", "")` in `pkg/engine/engine.go`), so `ki<no value>nd` renders `kind`.
+    static let noValue = "<no value>"
+
+    /// Go's `unicode.IsSpace`, which `strings.TrimSpace` uses on each document Helm splits
+    /// (`releaseutil.SplitManifests`): `\t \n \v \f \r`, space, U+0085, U+00A0 and the
+    /// White_Space runes above Latin-1.
+    static func isGoSpace(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+        default: return false
+        }
+    }
+
     /// Splits rendered text as Helm does (`(?:^|\s*\n)---\s*`) and judges each document.
     /// `strict`: the text is what Helm applies (not a define fragment), so what cannot be read is dynamic.
     private func documents(of rendered: TemplateMasker.Rendered, file: String, strict: Bool) -> [Finding] {
         var findings: [Finding] = []
-        let lines = rendered.text.split(separator: "\n", omittingEmptySubsequences: false)
+        let text = rendered.text.contains(Self.noValue) ? rendered.text.replacingOccurrences(of: Self.noValue, with: "") : rendered.text
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let regions = strict ? Self.regionsByDocument(rendered, lines: lines) : nil
         var document = 1
         var current: [Substring] = []
         var firstLine = 0
+        // The line the current document starts on (its `---`), which keys `regions`.
+        var separatorLine = 0
         var stripping = false
         func flush() {
             defer {
                 current = []
                 document += 1
             }
-            let text = current.joined(separator: "\n")
-            guard text.contains(where: { !$0.isWhitespace }) else { return }
-            findings += judge(text, file: file, document: document, sourceLine: { line in
-                let index = min(max(firstLine + line - 1, 0), rendered.sourceLines.count - 1)
+            // `strings.TrimSpace`: the first line of a document may lose Unicode spaces too.
+            let joined = current.joined(separator: "\n")
+            let scalars = joined.unicodeScalars
+            guard let first = scalars.firstIndex(where: { !Self.isGoSpace($0) }) else { return }
+            let last = scalars.lastIndex(where: { !Self.isGoSpace($0) })!
+            let skippedLines = scalars[..<first].filter { $0 == "\n" }.count
+            let text = String(scalars[first...last])
+            let sourceLine = { (line: Int) in
+                let index = min(max(firstLine + skippedLines + line - 1, 0), rendered.sourceLines.count - 1)
                 return rendered.sourceLines[index]
-            }, strict: strict)
+            }
+            // Regions in this document, in its own 1-based lines.
+            let start = firstLine + skippedLines
+            var segments: [ClosedRange<Int>] = []
+            if let regions {
+                if let doubtful = regions.doubtful[separatorLine] {
+                    findings.append(Finding(file: file, document: document, line: rendered.sourceLines[doubtful], kind: "{{ … }}", isDynamic: true))
+                    return
+                }
+                segments = (regions.segments[separatorLine] ?? []).map { ($0.lowerBound - start + 1)...($0.upperBound - start + 1) }
+            }
+            findings += judge(text, file: file, document: document, sourceLine: sourceLine, strict: strict, segments: segments)
         }
         for (index, line) in lines.enumerated() {
             var line = line
@@ -176,6 +311,7 @@ public struct ManifestKindScanner: Sendable {
                 line = line.dropFirst(3)
                 stripping = true
                 firstLine = index
+                separatorLine = index
             }
             if stripping {
                 // Helm's `\s*` after the separator eats blank lines and the next line's indentation.
@@ -190,16 +326,138 @@ public struct ManifestKindScanner: Sendable {
         return findings
     }
 
-    private func judge(_ text: String, file: String, document: Int, sourceLine: (Int) -> Int, strict: Bool) -> [Finding] {
+    /// The control regions of rendered text, per document (keyed by the rendered line its
+    /// document starts on, its `---` line): segments inside one document, and the first doubtful
+    /// line. A segment holding a `---` must be whole documents: it starts at a document's start
+    /// (nothing but space before it in its document) or with a `---` line, and it ends at a
+    /// document's end or with a `---` line; otherwise dropping it would join two documents.
+    static func regionsByDocument(_ rendered: TemplateMasker.Rendered, lines: [Substring])
+        -> (segments: [Int: [ClosedRange<Int>]], doubtful: [Int: Int]) {
+        // For each line: the line its document starts on, and separators seen so far.
+        var documentStart: [Int] = []
+        var separatorsUpTo: [Int] = []
+        var separators = 0
+        var currentStart = 0
+        for (index, line) in lines.enumerated() {
+            if line.hasPrefix("---") {
+                currentStart = index
+                separators += 1
+            }
+            documentStart.append(currentStart)
+            separatorsUpTo.append(separators)
+        }
+        func isBlank(_ line: Int) -> Bool { lines[line].unicodeScalars.allSatisfy(isGoSpace) }
+        var segments: [Int: [ClosedRange<Int>]] = [:]
+        var doubtful: [Int: Int] = [:]
+        func doubt(_ line: Int) {
+            let line = min(max(line, 0), lines.count - 1)
+            if doubtful[documentStart[line]] == nil { doubtful[documentStart[line]] = line }
+        }
+        for line in rendered.doubtfulLines { doubt(line) }
+        for segment in rendered.segments {
+            let lower = min(segment.lowerBound, lines.count - 1)
+            let upper = min(segment.upperBound, lines.count - 1)
+            guard lower <= upper else { continue }
+            let holdsSeparator = separatorsUpTo[upper] - (lower > 0 ? separatorsUpTo[lower - 1] : 0) > 0
+            guard holdsSeparator else {
+                segments[documentStart[lower], default: []].append(lower...upper)
+                continue
+            }
+            // Bounded walks: they stop at the first non-blank line.
+            let firstContent = (lower...upper).first { !isBlank($0) }
+            let lastContent = (lower...upper).reversed().first { !isBlank($0) }
+            var before = lower - 1
+            while before >= 0, !lines[before].hasPrefix("---"), isBlank(before) { before -= 1 }
+            var after = upper + 1
+            while after < lines.count, !lines[after].hasPrefix("---"), isBlank(after) { after += 1 }
+            let startsAtDocument = before < 0 || lines[before].hasPrefix("---") && lines[before].dropFirst(3).allSatisfy(\.isWhitespace)
+                || firstContent.map { lines[$0].hasPrefix("---") } == true
+            let endsAtDocument = after == lines.count || lines[after].hasPrefix("---")
+                || lastContent.map { lines[$0].hasPrefix("---") } == true
+            if !(startsAtDocument && endsAtDocument) { doubt(lower) }
+        }
+        return (segments, doubtful)
+    }
+
+    /// Whether dropping or repeating `segments` (1-based lines of `text`) can change how the rest
+    /// reads: a segment edge inside a token that spans lines (a quoted or multi-line plain
+    /// scalar, a flow collection) can; inside a block scalar it cannot when the segment's lines
+    /// are all content of that scalar (indented at least as its first content line, which
+    /// precedes the segment). Linear: each line belongs to at most one block scalar.
+    static func segmentEdgeInsideToken(_ segments: [ClosedRange<Int>], text: String, spans: [UntrustedYAMLDocument.Span]) -> Int? {
+        guard !segments.isEmpty else { return nil }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let count = lines.count
+        // crossing[x] > 0: a non-block token runs from line x to line x+1.
+        var crossing = [Int](repeating: 0, count: count + 2)
+        var block = [Int](repeating: -1, count: count + 2)
+        var contentStart = [Int](repeating: 0, count: spans.count)
+        var belowContent = [Int](repeating: 0, count: count + 2)
+        func indentation(_ line: Int) -> Int? {
+            let text = lines[line - 1]
+            let content = text.drop { $0 == " " }
+            return content.isEmpty ? nil : text.count - content.count
+        }
+        for (index, span) in spans.enumerated() {
+            let first = max(1, span.firstLine)
+            let last = min(count, span.lastLine)
+            guard first < last else { continue }
+            if !span.isBlockScalar {
+                crossing[first] += 1
+                crossing[last] -= 1
+                continue
+            }
+            for line in first..<last { block[line] = index }
+            let content = ((first + 1)...last).first { indentation($0) != nil } ?? last + 1
+            contentStart[index] = content
+            if content <= last, let minimum = indentation(content) {
+                for line in content...last where (indentation(line) ?? minimum) < minimum { belowContent[line] = 1 }
+            }
+        }
+        for line in 1...(count + 1) { crossing[line] += crossing[line - 1] }
+        var below = [Int](repeating: 0, count: count + 2)
+        for line in 1...(count + 1) { below[line] = below[line - 1] + belowContent[line] }
+        for segment in segments {
+            let first = max(1, segment.lowerBound)
+            let last = min(count, segment.upperBound)
+            guard first <= last else { continue }
+            for edge in [first - 1, last] where edge >= 1 && edge < count {
+                if crossing[edge] > 0 { return edge }
+                let index = block[edge]
+                guard index >= 0 else { continue }
+                let span = spans[index]
+                let inside = contentStart[index] < first && last <= span.lastLine && below[last] - below[first - 1] == 0
+                if !inside { return edge }
+            }
+        }
+        return nil
+    }
+
+    private func judge(_ text: String, file: String, document: Int, sourceLine: (Int) -> Int, strict: Bool,
+                       segments: [ClosedRange<Int>] = []) -> [Finding] {
         func dynamic(_ line: Int, _ kind: String = "") -> Finding {
             Finding(file: file, document: document, line: sourceLine(line), kind: kind, isDynamic: true)
         }
         if let index = text.firstIndex(of: TemplateMasker.unconfined) {
             return strict ? [dynamic(text[..<index].filter { $0 == "\n" }.count + 1, "{{ … }}")] : []
         }
+        // YAML (go-yaml as libyaml) also breaks lines at NEL, LS and PS, which neither Helm's
+        // document split nor this scanner's line logic does: not judged.
+        if let index = text.unicodeScalars.firstIndex(where: { $0 == "\u{85}" || $0 == "\u{2028}" || $0 == "\u{2029}" }) {
+            return strict ? [dynamic(text.unicodeScalars[..<index].filter { $0 == "\n" }.count + 1)] : []
+        }
+        // An action may complete `<no value>` with the text beside it (`<no {{ "value>" }}`),
+        // and Helm then deletes what the scanner reads.
+        if let line = Self.lineOfNoValueFragment(in: text) {
+            return strict ? [dynamic(line, "{{ … }}")] : []
+        }
         var findings: [Finding] = []
         do {
-            var reader = KindReader(strict: strict, document: try UntrustedYAML.composeDocument(text, limits: Self.documentLimits))
+            let composed = try UntrustedYAML.composeDocument(text, limits: Self.documentLimits)
+            if strict, let edge = Self.segmentEdgeInsideToken(segments, text: text, spans: composed.spans) {
+                return [dynamic(edge, "{{ … }}")]
+            }
+            var reader = KindReader(strict: strict, document: composed)
             reader.inspect()
             findings = reader.findings.map {
                 Finding(file: file, document: document, line: sourceLine($0.line), kind: $0.kind,
@@ -213,9 +471,26 @@ public struct ManifestKindScanner: Sendable {
         return findings
     }
 
+    /// The line of an action placeholder next to a piece of `<no value>` (a non-empty prefix
+    /// before it, or suffix after it), if any.
+    static func lineOfNoValueFragment(in text: String) -> Int? {
+        let characters = Array(text)
+        var line = 1
+        for (index, character) in characters.enumerated() {
+            if character == "\n" { line += 1 }
+            guard character == TemplateMasker.placeholder else { continue }
+            let before = String(characters[max(0, index - 9)..<index])
+            let after = String(characters[(index + 1)..<min(characters.count, index + 10)])
+            let pieces = (1..<noValue.count).map { (noValue.prefix($0), noValue.suffix($0)) }
+            if pieces.contains(where: { before.hasSuffix($0.0) || after.hasPrefix($0.1) }) { return line }
+        }
+        return nil
+    }
+
     /// Caps for one masked document. Templates can be large (a ConfigMap embedding a dashboard is
     /// one big scalar), so the size cap is the archive's per-file budget; without aliases the tree
     /// stays linear in the text, and the caps bound memory and time.
     static let documentLimits = UntrustedYAMLLimits(
-        maxBytes: Int(ChartArchiveLimits.default.maxFileBytes), maxNodes: 200_000, maxDepth: 100, maxMappingPairs: 50_000)
+        maxBytes: Int(ChartArchiveLimits.default.maxFileBytes), maxNodes: 200_000, maxDepth: 100, maxMappingPairs: 50_000,
+        duplicateKeys: .kindBearing)
 }

@@ -23,6 +23,21 @@ struct TemplateMasker {
         var column = 0
         /// UTF-8 offset in `text` where the current line starts.
         var lineStart = 0
+        /// Rendered lines (0-based) a control region may drop or repeat (an `if` that is false, a
+        /// `range` of many): the masked text holds them once, so the reader checks that no token
+        /// (quoted, block or multi-line scalar, flow collection) runs across their edges.
+        var segments: [ClosedRange<Int>] = []
+        /// Lines of control regions that are neither whole lines nor one line of plain text.
+        var doubtfulLines: [Int] = []
+        /// A define's region relies on the define's text starting a line, or ending one.
+        var needsLineStart = false
+        var needsLineEnd = false
+    }
+
+    /// Where a control action (`if`, `else`, `end`...) stood in the rendered text.
+    private struct Boundary {
+        var offset: Int
+        var line: Int
     }
 
     private struct Define {
@@ -40,18 +55,46 @@ struct TemplateMasker {
     }
 
     private var defines: [String: [Define]] = [:]
-    private var cache: [String: String?] = [:]
+    private var definedNames: Set<String> = []
+    private var cache: [CacheKey: Expansion?] = [:]
+
+    /// A define's text as an include prints it, with its control regions (`Rendered`).
+    private struct Expansion {
+        var text: String
+        var segments: [ClosedRange<Int>]
+        var isDoubtful: Bool
+        var needsLineStart: Bool
+        var needsLineEnd: Bool
+    }
     private var expanding: Set<String> = []
     /// Bounds the text expansion may create, so nested includes cannot multiply it.
     private let maxOutput: Int
     private var produced = 0
 
-    init(files: [File], maxOutput: Int) {
+    /// `.Chart` fields known to be one line in every Chart.yaml.
+    private let chartLines: Set<String>
+
+    /// Some action calls `set`/`unset`/`merge*` (`TemplateScope.valuesMutable`).
+    private let valuesMutable: Bool
+
+    private let valueDefaults: ValueDefaults
+
+    init(files: [File], maxOutput: Int, chartLines: Set<String> = ["Name", "Version", "AppVersion"],
+         valueDefaults: ValueDefaults = .none) {
+        self.chartLines = chartLines
+        self.valueDefaults = valueDefaults
+        valuesMutable = files.contains { file in
+            (file.topLevel + file.defines.flatMap(\.pieces)).contains { piece in
+                guard case .action(let action) = piece else { return false }
+                return action.words.contains { TemplatePipeline.mutating.contains($0) }
+            }
+        }
         for file in files {
             for define in file.defines {
                 defines[define.name, default: []].append(Define(pieces: define.pieces, file: file.name))
             }
         }
+        definedNames = Set(defines.keys)
         self.maxOutput = maxOutput
     }
 
@@ -105,7 +148,9 @@ struct TemplateMasker {
                                                    trimRight: open.opening.trimRight)), at: 0)
                 body.append(.action(TemplateAction(body: "/**/", line: action.line, trimLeft: action.trimLeft, trimRight: false)))
                 defines.append((defined, body))
-                let replacement = TemplateAction(body: open.isBlock ? "template \"\(defined)\"" : "/**/", line: open.opening.line,
+                // A block prints its define with its own argument: `template "name" ARG`.
+                let call = "template " + open.opening.words.dropFirst().joined(separator: " ")
+                let replacement = TemplateAction(body: Substring(open.isBlock ? call : "/**/"), line: open.opening.line,
                                                  trimLeft: open.opening.trimLeft, trimRight: action.trimRight)
                 emit(.action(replacement))
             default:
@@ -119,29 +164,205 @@ struct TemplateMasker {
         return File(name: name, topLevel: topLevel, defines: defines, unterminatedAt: nil)
     }
 
-    /// Renders pieces (a file's top level or a define body).
-    mutating func render(_ pieces: [TemplateActionLexer.Piece]) -> Rendered {
+    /// Renders pieces (a file's top level or a define body) with `dot` as the define's argument.
+    /// `isDefine`: the text is a define's, inserted where an include stands, so its edges are
+    /// line edges only if the include's place makes them so (`needsLineStart`/`needsLineEnd`).
+    mutating func render(_ pieces: [TemplateActionLexer.Piece], dot: TemplateValue = .root, isDefine: Bool = false) -> Rendered {
         var rendered = Rendered()
+        // The dot of each open `if`/`with`/`range`, innermost last; `$` is the unit's dot.
+        var scope = TemplateScope(dot: dot, root: dot, chartLines: chartLines, valuesMutable: valuesMutable,
+                                  valueDefaults: valueDefaults)
+        var dots: [TemplateValue] = [dot]
+        // Control chains (`if … else … end`): the open ones (with their keyword), and the closed.
+        var chains: [(keyword: Substring, boundaries: [Boundary])] = []
+        var closed: [(keyword: Substring, boundaries: [Boundary])] = []
+        var lineEndRequirements: [Boundary] = []
         for (index, piece) in pieces.enumerated() {
             switch piece {
             case .text(let text, let line):
                 var text = text
                 var line = line
                 if index > 0, case .action(let previous) = pieces[index - 1], previous.trimRight {
-                    let kept = text.drop { $0.isWhitespace }
+                    let kept = text.drop(while: Self.isTrimmed)
                     line += text[text.startIndex..<kept.startIndex].filter { $0 == "\n" || $0 == "\r\n" }.count
                     text = kept
                 }
                 if index + 1 < pieces.count, case .action(let next) = pieces[index + 1], next.trimLeft {
-                    while let last = text.last, last.isWhitespace { text = text.dropLast() }
+                    while let last = text.last, Self.isTrimmed(last) { text = text.dropLast() }
                 }
                 append(text, sourceLine: line, to: &rendered, countsLines: true)
             case .action(let action):
-                let output = output(of: action, at: index, in: pieces, rendered: rendered)
+                track(action, scope: &scope, dots: &dots)
+                let boundary = Boundary(offset: rendered.text.utf8.count, line: rendered.sourceLines.count - 1)
+                switch action.role {
+                case .control(opens: true):
+                    chains.append((action.words.first ?? "", [boundary]))
+                case .control(opens: false):
+                    // `break`/`continue` skip the rest of their `range` body.
+                    let keyword = action.words.first
+                    let target = keyword == "else" ? chains.indices.last : chains.lastIndex { $0.keyword == "range" } ?? chains.indices.last
+                    if let target { chains[target].boundaries.append(boundary) }
+                case .end:
+                    if var chain = chains.popLast() {
+                        chain.boundaries.append(boundary)
+                        closed.append(chain)
+                    }
+                default:
+                    break
+                }
+                var inserted = Inserted()
+                let output = output(of: action, at: index, in: pieces, rendered: rendered, scope: scope, inserted: &inserted)
+                let startLine = rendered.sourceLines.count - 1
+                if inserted.needsLineStart, rendered.column != 0 {
+                    rendered.doubtfulLines.append(startLine)
+                } else if inserted.needsLineStart, rendered.text.isEmpty, isDefine {
+                    rendered.needsLineStart = true
+                }
                 append(Substring(output), sourceLine: action.line, to: &rendered, countsLines: false)
+                rendered.segments += inserted.segments.map { ($0.lowerBound + startLine)...($0.upperBound + startLine) }
+                if inserted.isDoubtful { rendered.doubtfulLines.append(startLine) }
+                if inserted.needsLineEnd {
+                    lineEndRequirements.append(Boundary(offset: rendered.text.utf8.count, line: rendered.sourceLines.count - 1))
+                }
             }
         }
+        closed += chains
+        judgeRegions(closed, lineEndRequirements: lineEndRequirements, in: &rendered, isDefine: isDefine)
         return rendered
+    }
+
+    /// What an expanded include brings besides its text: its regions, in lines relative to the
+    /// line the include stands on.
+    private struct Inserted {
+        var segments: [ClosedRange<Int>] = []
+        var isDoubtful = false
+        var needsLineStart = false
+        var needsLineEnd = false
+    }
+
+    /// A control region is judged by its pieces between consecutive boundaries of one chain.
+    /// Each must be text Helm may drop or repeat without changing how the text around it reads:
+    /// - one line of plain text (none of YAML's indicators: a `#` there would comment out what
+    ///   follows when the branch is taken, a quote would open a scalar); or
+    /// - whole lines: both boundaries at line ends, or both at line starts (or, outside a
+    ///   `range`, from a line start to a line end). Those lines become a segment, checked against
+    ///   the parsed document (`ManifestKindScanner`).
+    /// Anything else is doubtful: its document is dynamic.
+    private func judgeRegions(_ chains: [(keyword: Substring, boundaries: [Boundary])], lineEndRequirements: [Boundary], in rendered: inout Rendered, isDefine: Bool) {
+        let bytes = Array(rendered.text.utf8)
+        var usedStart = false
+        var usedEnd = false
+        func isLineStart(_ offset: Int) -> Bool {
+            if offset == 0 { usedStart = true; return true }
+            return bytes[offset - 1] == UInt8(ascii: "\n")
+        }
+        func isLineEnd(_ offset: Int) -> Bool {
+            if offset == bytes.count { usedEnd = true; return true }
+            return bytes[offset] == UInt8(ascii: "\n")
+        }
+        for (keyword, chain) in chains {
+            for (first, second) in zip(chain, chain.dropFirst()) {
+                if first.line == second.line, Self.isPlainText(bytes[first.offset..<second.offset]) { continue }
+                let (startUsed, endUsed) = (usedStart, usedEnd)
+                if isLineEnd(first.offset), isLineEnd(second.offset) {
+                    if first.line < second.line { rendered.segments.append((first.line + 1)...second.line) }
+                    continue
+                }
+                (usedStart, usedEnd) = (startUsed, endUsed)
+                if isLineStart(first.offset), isLineStart(second.offset) {
+                    if first.line < second.line { rendered.segments.append(first.line...(second.line - 1)) }
+                    continue
+                }
+                (usedStart, usedEnd) = (startUsed, endUsed)
+                // From a line start to a line end: dropped, it leaves one blank line; repeated
+                // (a `range`), its last line would run into its first.
+                if keyword != "range", isLineStart(first.offset), isLineEnd(second.offset) {
+                    rendered.segments.append(first.line...second.line)
+                    continue
+                }
+                (usedStart, usedEnd) = (startUsed, endUsed)
+                rendered.doubtfulLines.append(first.line)
+            }
+        }
+        for requirement in lineEndRequirements where !isLineEnd(requirement.offset) {
+            rendered.doubtfulLines.append(requirement.line)
+        }
+        // A file's own edges are line edges; a define's are where its include stands.
+        if isDefine {
+            rendered.needsLineStart = rendered.needsLineStart || usedStart
+            rendered.needsLineEnd = usedEnd
+        }
+    }
+
+    /// One line of text with none of YAML's indicators, so dropping or repeating it only changes
+    /// a plain scalar's characters (placeholders count as plain).
+    static func isPlainText(_ bytes: ArraySlice<UInt8>) -> Bool {
+        var previous: UInt8 = 0
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\n"), UInt8(ascii: "#"), UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "{"), UInt8(ascii: "}"),
+                 UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: ","), UInt8(ascii: "&"), UInt8(ascii: "*"), UInt8(ascii: "!"),
+                 UInt8(ascii: "|"), UInt8(ascii: ">"), UInt8(ascii: "%"), UInt8(ascii: "@"), UInt8(ascii: "`"), UInt8(ascii: "\t"):
+                return false
+            case UInt8(ascii: " ") where previous == UInt8(ascii: ":") || previous == UInt8(ascii: "-") || previous == UInt8(ascii: "?"):
+                return false
+            default:
+                previous = byte
+            }
+        }
+        return previous != UInt8(ascii: ":")
+    }
+
+    /// Follows what `with`, `range` and variable declarations make of the dot and the variables.
+    /// Variables are kept per unit and only ever get worse (a redeclaration merges), which
+    /// over-approximates Go's block scoping.
+    private mutating func track(_ action: TemplateAction, scope: inout TemplateScope, dots: inout [TemplateValue]) {
+        var words = action.words[...]
+        func include(_ name: String, _ dot: TemplateValue) -> TemplateValue { includedValue(name, dot: dot) }
+        func declare(_ value: TemplateValue) {
+            guard let assignment = words.firstIndex(where: { $0 == ":=" || $0 == "=" }) else { return }
+            for name in words[..<assignment] where name.hasPrefix("$") {
+                scope.variables[name] = scope.variables[name].map { $0.merged(with: value) } ?? value
+            }
+        }
+        // `($x = pipeline)` / `($x := pipeline)` anywhere in an action (an `if` condition, an
+        // argument) assigns too: the variable may then hold anything the author wrote.
+        for index in words.indices.dropFirst(2) where (words[index] == "=" || words[index] == ":=")
+            && words[index - 1].hasPrefix("$") && words[index - 2] == "(" {
+            scope.variables[words[index - 1]] = .text(.multiLine)
+        }
+        switch action.role {
+        case .silent:
+            guard words.first?.hasPrefix("$") == true else { return }
+            declare(TemplatePipeline.evaluate(words, in: scope, include: include))
+        case .control(opens: true), .control(opens: false):
+            let isElse = words.first == "else"
+            if isElse {
+                guard dots.count > 1 else { return }
+                dots.removeLast()
+                scope.dot = dots[dots.count - 1]
+                words = words.dropFirst()
+            } else if action.role == .control(opens: false) {
+                return
+            }
+            var dot = scope.dot
+            if let keyword = words.first, keyword == "with" || keyword == "range" {
+                words = words.dropFirst()
+                let value = TemplatePipeline.evaluate(words, in: scope, include: include)
+                // Range elements of a dict or the root print what the whole prints.
+                dot = keyword == "with" ? value : (value == .root || { if case .dict = value { return true } else { return false } }()
+                    ? .text(value.taint) : value)
+                declare(keyword == "range" ? .text(dot.taint.union(.author)) : dot)
+            }
+            dots.append(dot)
+            scope.dot = dot
+        case .end:
+            guard dots.count > 1 else { return }
+            dots.removeLast()
+            scope.dot = dots[dots.count - 1]
+        default:
+            return
+        }
     }
 
     private mutating func append(_ text: Substring, sourceLine: Int, to rendered: inout Rendered, countsLines: Bool) {
@@ -165,7 +386,7 @@ struct TemplateMasker {
     }
 
     private mutating func output(of action: TemplateAction, at index: Int, in pieces: [TemplateActionLexer.Piece],
-                                 rendered: Rendered) -> String {
+                                 rendered: Rendered, scope: TemplateScope, inserted: inout Inserted) -> String {
         switch action.role {
         case .silent, .define, .block:
             return ""
@@ -177,7 +398,7 @@ struct TemplateMasker {
             // Bounded look-ahead keeps the cost linear; past it, assume the worst (a marker).
             while next < pieces.count, next <= index + 64 {
                 if case .text(let text, _) = pieces[next] {
-                    let visible = pieces[next - 1].trimsRight ? text.drop { $0.isWhitespace } : text
+                    let visible = pieces[next - 1].trimsRight ? text.drop(while: Self.isTrimmed) : text
                     if let first = visible.first { return first == "\n" || first == "\r\n" ? "" : String(Self.placeholder) }
                 } else if case .action(let later) = pieces[next], later.role == .print {
                     return String(Self.placeholder)
@@ -187,20 +408,51 @@ struct TemplateMasker {
             return next < pieces.count ? String(Self.placeholder) : ""
         case .print:
             let column = rendered.column
-            let words = action.words
-            var singleLine: [String: Bool] = [:]
-            for name in TemplatePipeline.includedNames(words) {
-                singleLine[name] = expand(name).map { !$0.contains("\n") && !$0.contains(Self.unconfined) } ?? false
-            }
-            switch TemplatePipeline.output(of: words, isDefined: { defines[$0] != nil }, isSingleLine: { singleLine[$0] ?? false }) {
-            case .include(let name):
-                return expand(name) ?? String(Self.unconfined)
-            case .indentedInclude(let name, let columns, let leadingNewline):
-                guard let text = expand(name) else { return String(Self.unconfined) }
-                return Self.indent(text, columns: columns, leadingNewline: leadingNewline)
+            let known = definedNames
+            func include(_ name: String, _ dot: TemplateValue) -> TemplateValue { includedValue(name, dot: dot) }
+            let output = TemplatePipeline.output(of: action.words, in: scope, isDefined: known.contains, include: include)
+            switch output {
+            case .include(let name, let dot):
+                guard let expansion = expand(name, dot: dot) else { return String(Self.unconfined) }
+                inserted = Inserted(segments: expansion.segments, isDoubtful: expansion.isDoubtful,
+                                    needsLineStart: expansion.needsLineStart, needsLineEnd: expansion.needsLineEnd)
+                return expansion.text
+            case .indentedInclude(let name, let dot, let columns, let leadingNewline, let trimmed):
+                guard var expansion = expand(name, dot: dot) else { return String(Self.unconfined) }
+                if trimmed {
+                    // Trimmed lines would shift its regions: a define with regions is not trimmed here.
+                    guard expansion.segments.isEmpty, !expansion.isDoubtful else { return String(Self.unconfined) }
+                    let scalars = expansion.text.unicodeScalars
+                    let first = scalars.firstIndex { !ManifestKindScanner.isGoSpace($0) } ?? scalars.endIndex
+                    let last = scalars.lastIndex { !ManifestKindScanner.isGoSpace($0) }
+                    expansion.text = last.map { String(scalars[first...$0]) } ?? ""
+                    expansion.needsLineStart = false
+                    expansion.needsLineEnd = false
+                }
+                let entry = Self.entryShape(at: leadingNewline ? columns : column + columns, after: rendered.text,
+                                            currentLineStart: rendered.lineStart)
+                let (text, lineMap, lineCount) = Self.indentMappingLines(expansion.text, columns: columns,
+                                                                         leadingNewline: leadingNewline, entry: entry)
+                inserted.segments = expansion.segments.map { segment in
+                    let last = segment.upperBound + 1 < lineMap.count ? lineMap[segment.upperBound + 1] - 1 : lineCount - 1
+                    return lineMap[segment.lowerBound]...max(lineMap[segment.lowerBound], last)
+                }
+                inserted.isDoubtful = expansion.isDoubtful
+                // After `nindent`, the define's first line starts a line of its own.
+                inserted.needsLineStart = expansion.needsLineStart && !leadingNewline
+                inserted.needsLineEnd = expansion.needsLineEnd
+                return text
             case .scalar:
                 return String(Self.placeholder)
-            case .indented(let columns, let leadingNewline):
+            case .indented(let columns, let leadingNewline, let authorLines):
+                // Sprig's `indent` pads from column 0 after each line break: mid-line, the first
+                // line lands at column+N and the others at N. The author's lines there are unseen.
+                // The author's lines may open a quote, a flow collection or a block scalar that
+                // the lines after them close: nothing after them can be read. (Under `nindent`
+                // inside a block scalar they would be content, but only if the scalar's first
+                // content line precedes them, which `{{- .Files.Get "x" | nindent 4 }}` right
+                // under `key: |` does not give.)
+                if authorLines { return String(Self.unconfined) }
                 let entryColumn = leadingNewline ? columns : column + columns
                 let entry = Self.entryShape(at: entryColumn, after: rendered.text, currentLineStart: rendered.lineStart)
                 return (leadingNewline ? "\n" + String(repeating: " ", count: columns) : String(repeating: " ", count: columns)) + entry
@@ -210,18 +462,47 @@ struct TemplateMasker {
         }
     }
 
-    /// Sprig's `indent`: every line gets the padding; what was unconfined is now confined to it.
-    static func indent(_ text: String, columns: Int, leadingNewline: Bool) -> String {
+    /// Sprig's `indent` (`pad + strings.Replace(text, "\n", "\n"+pad, -1)`): every line gets the
+    /// padding. A line made only of action output (installer values: `toYaml .Values.x` may be
+    /// many entries) becomes `entry`, the placeholder entry that fits there. An unconfined action
+    /// prints its first line where it stands and every other line at column `columns`: it
+    /// becomes a placeholder there, then `entry` at that column (a key or item of whatever
+    /// collection sits at that column, the root included, so a document it could extend stays
+    /// dynamic).
+    static func indent(_ text: String, columns: Int, leadingNewline: Bool, entry: String) -> String {
+        indentMappingLines(text, columns: columns, leadingNewline: leadingNewline, entry: entry).text
+    }
+
+    /// `indent`, with the output line (0-based, counting the leading line break) where each input
+    /// line starts, and the output's line count.
+    static func indentMappingLines(_ text: String, columns: Int, leadingNewline: Bool, entry: String)
+        -> (text: String, lineMap: [Int], lineCount: Int) {
         let pad = String(repeating: " ", count: columns)
-        var result = leadingNewline ? "\n" + pad : pad
-        for character in text {
-            switch character {
-            case "\n", "\r\n": result += "\n" + pad
-            case unconfined: result.append(placeholder)
-            default: result.append(character)
+        var lines: [String] = []
+        var lineMap: [Int] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineMap.append(lines.count + (leadingNewline ? 1 : 0))
+            var rest = line
+            while true {
+                let content = rest.drop { $0 == " " }
+                let onlyActions = !content.isEmpty && content.allSatisfy { $0 == placeholder || $0 == unconfined || $0 == " " }
+                if onlyActions, !content.contains(unconfined) || content.startIndex == rest.startIndex {
+                    lines.append(String(rest[..<content.startIndex]) + entry)
+                    break
+                }
+                guard let marker = rest.firstIndex(of: unconfined) else {
+                    lines.append(String(rest))
+                    break
+                }
+                // Its first line here, its other lines at the padding, then the text after it.
+                lines.append(String(rest[..<marker]) + String(placeholder))
+                lines.append(entry)
+                rest = rest[rest.index(after: marker)...]
+                if rest.allSatisfy({ $0 == " " }) { break }
             }
         }
-        return result
+        return ((leadingNewline ? "\n" : "") + lines.map { pad + $0 }.joined(separator: "\n"), lineMap,
+                lines.count + (leadingNewline ? 1 : 0))
     }
 
     /// A placeholder entry that fits where the indented output lands: a sequence item when the
@@ -260,21 +541,46 @@ struct TemplateMasker {
     /// Deeper include chains are unconfined: the expansion recurses, and the stack is finite.
     static let maxIncludeDepth = 64
 
-    /// The text of a define, rendered once; nil when unknown, recursive, nested too deep, ambiguous
-    /// or too large.
-    private mutating func expand(_ name: String) -> String? {
-        if let cached = cache[name] { return cached }
+    /// What a trim marker removes: ASCII white space only (`text/template` trims " \t\r\n").
+    static func isTrimmed(_ character: Character) -> Bool {
+        character == " " || character == "\t" || character == "\n" || character == "\r" || character == "\r\n"
+    }
+
+    /// The text of a define called with `dot`, rendered once per argument shape; nil when
+    /// unknown, recursive, nested too deep, ambiguous or too large.
+    private mutating func expand(_ name: String, dot: TemplateValue) -> Expansion? {
+        let key = CacheKey(name: name, dot: dot)
+        if let cached = cache[key] { return cached }
         guard let bodies = defines[name], !expanding.contains(name), expanding.count < Self.maxIncludeDepth else {
             return nil
         }
         expanding.insert(name)
-        var texts: [String] = []
-        for body in bodies { texts.append(render(body.pieces).text) }
+        var renders: [Rendered] = []
+        for body in bodies { renders.append(render(body.pieces, dot: dot, isDefine: true)) }
         expanding.remove(name)
-        // Several defines of one name (subcharts sharing a library) are fine when they agree.
-        let result = Set(texts).count == 1 ? texts[0] : nil
-        cache[name] = result
+        // Several defines of one name (subcharts sharing a library, or a NOTES.txt overriding a
+        // helper) are fine when they agree; otherwise which one Helm keeps is not judged here.
+        var result: Expansion?
+        if Set(renders.map(\.text)).count == 1 {
+            result = Expansion(text: renders[0].text, segments: renders.flatMap(\.segments),
+                               isDoubtful: renders.contains { !$0.doubtfulLines.isEmpty },
+                               needsLineStart: renders.contains(where: \.needsLineStart),
+                               needsLineEnd: renders.contains(where: \.needsLineEnd))
+        }
+        cache[key] = result
         return result
+    }
+
+    /// What `include "name" dot` yields as a value inside a pipeline.
+    private mutating func includedValue(_ name: String, dot: TemplateValue) -> TemplateValue {
+        guard let text = expand(name, dot: dot)?.text else { return .text(.multiLine) }
+        if text.contains("\n") || text.contains(Self.unconfined) || !Self.isPlainText(Array(text.utf8)[...]) { return .text(.multiLine) }
+        return .text(text.contains(Self.placeholder) ? [.author, .installer] : .author)
+    }
+
+    private struct CacheKey: Hashable {
+        var name: String
+        var dot: TemplateValue
     }
 
     func hasDefine(_ name: String) -> Bool { defines[name] != nil }

@@ -100,6 +100,10 @@ public struct ContentPolicy: Sendable, Equatable {
     public static let defaultDenyKinds = [
         "ClusterRole", "ClusterRoleBinding", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
         "CustomResourceDefinition", "PodSecurityPolicy", "Namespace",
+        // Admission policies (CEL) and their bindings act on every request of the cluster, as
+        // webhooks do; an APIService routes a whole API group to a service of the chart's.
+        "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding", "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding", "APIService",
     ]
 
     public var mode: Mode

@@ -26,7 +26,7 @@ public enum UntrustedYAML {
         while true {
             var event = try parser.next()
             defer { yaml_event_delete(&event) }
-            if try composer.consume(event) { return UntrustedYAMLDocument(root: composer.root, nodeLines: composer.nodeLines) }
+            if try composer.consume(event) { return UntrustedYAMLDocument(root: composer.root, nodeLines: composer.nodeLines, spans: composer.spans) }
         }
     }
 }

@@ -27,6 +27,10 @@ struct UntrustedYAMLComposer {
     /// The 1-based line of every node, in the order the events came (a collection, then its
     /// items; a mapping's key before its value): what `UntrustedYAMLDocument.nodeLines` promises.
     private(set) var nodeLines: [Int] = []
+    /// Tokens spanning several lines: multi-line scalars and flow collections.
+    private(set) var spans: [UntrustedYAMLDocument.Span] = []
+    /// Start lines of the open collections (flow ones only; block ones are nil).
+    private var flowStarts: [Int?] = []
 
     init(limits: UntrustedYAMLLimits) {
         self.limits = limits
@@ -52,20 +56,34 @@ struct UntrustedYAMLComposer {
             // As Yams's own parser tags them: quoted scalars are strings, plain ones are resolved.
             let plain = scalar.style == YAML_PLAIN_SCALAR_STYLE
             let style = Node.Scalar.Style(rawValue: numericCast(scalar.style.rawValue)) ?? .any
+            recordSpan(from: event, isBlockScalar: scalar.style == YAML_LITERAL_SCALAR_STYLE || scalar.style == YAML_FOLDED_SCALAR_STYLE)
             try deliver(.scalar(.init(value, plain ? .implicit : Tag(.str), style)), plain: plain, line: line)
         case YAML_SEQUENCE_START_EVENT:
             try admitNode(anchor: event.data.sequence_start.anchor, tag: event.data.sequence_start.tag, line: line)
             try push(Frame(isMapping: false), line: line)
+            flowStarts.append(event.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE ? line : nil)
         case YAML_MAPPING_START_EVENT:
             try admitNode(anchor: event.data.mapping_start.anchor, tag: event.data.mapping_start.tag, line: line)
             try push(Frame(isMapping: true), line: line)
+            flowStarts.append(event.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE ? line : nil)
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             let frame = stack.removeLast()
+            if let start = flowStarts.popLast() ?? nil, event.end_mark.line + 1 > start {
+                spans.append(.init(firstLine: start, lastLine: event.end_mark.line + 1, isBlockScalar: false))
+            }
             try deliver(frame.isMapping ? .mapping(.init(frame.pairs)) : .sequence(.init(frame.items)), plain: false, line: line)
         default:
             break
         }
         return false
+    }
+
+    /// A token's lines: from its start to its end mark (an end mark at column 0 ends the line before).
+    private mutating func recordSpan(from event: yaml_event_t, isBlockScalar: Bool) {
+        let first = event.start_mark.line + 1
+        var last = event.end_mark.line + 1
+        if event.end_mark.column == 0, last > first { last -= 1 }
+        if last > first { spans.append(.init(firstLine: first, lastLine: last, isBlockScalar: isBlockScalar)) }
     }
 
     private mutating func admitNode(anchor: UnsafeMutablePointer<yaml_char_t>?, tag: UnsafeMutablePointer<yaml_char_t>?,
@@ -111,13 +129,21 @@ struct UntrustedYAMLComposer {
             }
             // Yams decodes a `[String: String]` by looking each key up in the pair list: the cap
             // keeps that quadratic walk small.
-            guard stack[top].keys.count < limits.maxMappingPairs else {
+            guard stack[top].pairs.count < limits.maxMappingPairs else {
                 throw UntrustedYAMLError(.tooManyPairs, "a YAML mapping has more than \(limits.maxMappingPairs) keys (\(place(line)))", line: line)
             }
-            guard stack[top].keys.insert(key).inserted else {
+            guard !checksDuplicates(at: top) || stack[top].keys.insert(key).inserted else {
                 throw UntrustedYAMLError(.duplicateKey, "duplicate key '\(YAMLPrintable.excerpt(key))' (\(place(line)))", line: line)
             }
             stack[top].pendingKey = node
+        }
+    }
+
+    /// Whether the mapping at `top` of the stack may not repeat a key (`UntrustedYAMLLimits.duplicateKeys`).
+    private func checksDuplicates(at top: Int) -> Bool {
+        switch limits.duplicateKeys {
+        case .everywhere: return true
+        case .kindBearing: return top == 0 || (top <= 2 && !stack[top - 1].isMapping)
         }
     }
 

@@ -7,6 +7,23 @@ public struct UntrustedYAMLDocument {
     /// The root node, or nil for an empty stream.
     public let root: Node?
     public let nodeLines: [Int]
+    /// Tokens that span lines (multi-line scalars, flow collections), for a reader that must know
+    /// whether a line boundary falls inside one.
+    public var spans: [Span] = []
+
+    /// Lines `firstLine...lastLine` (1-based) hold one token; `isBlockScalar`: a `|`/`>` scalar,
+    /// whose header is on `firstLine`.
+    public struct Span: Sendable, Equatable {
+        public var firstLine: Int
+        public var lastLine: Int
+        public var isBlockScalar: Bool
+    }
+
+    public init(root: Node?, nodeLines: [Int], spans: [Span] = []) {
+        self.root = root
+        self.nodeLines = nodeLines
+        self.spans = spans
+    }
 
     /// How many nodes `node` spans in document order (itself and everything under it), to step
     /// from a node's index in `nodeLines` to its next sibling's.

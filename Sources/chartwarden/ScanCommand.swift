@@ -42,7 +42,14 @@ struct ScanCommand: ParsableCommand {
         }
         let repository = try Self.repository(configuration.repositories, named: repo)
         let bytes = try VerifyCommand.read(chart)
-        let package = try VerifyCommand.readChart(bytes, path: chart)
+        // A chart the server could not read is one it refuses (400): exit 1, as for a violation.
+        let package: ChartPackage
+        do {
+            package = try VerifyCommand.readChart(bytes, path: chart)
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
         // The digest is the file's own; signer and uploader are what the caller says to assume.
         // Without --signer, entries bound to signers are shown as "if signed by", and do not count.
         let evidence = ContentPolicy.UploadEvidence(digest: "sha256:\(SHA256Hasher.hash(bytes).hex)", signer: signer,

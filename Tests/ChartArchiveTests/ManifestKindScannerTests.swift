@@ -94,7 +94,9 @@ struct ManifestKindScannerTests {
     }
 
     @Test func evasionsOfALineReaderAreStillFound() {
+        // Helm trims each document (`strings.TrimSpace`): a comment keeps the root indented.
         let text = """
+        # indented root
           apiVersion: v1
           kind: Namespace
         --- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: x}}
@@ -179,12 +181,57 @@ struct ManifestKindScannerTests {
         #expect(nested.first?.isInCRDDirectory == true)
     }
 
+    /// `releaseutil.SplitManifests` splits at `(?:^|\s*\n)---\s*` (ASCII `\s`) and then
+    /// `strings.TrimSpace`s each document with Go's `unicode.IsSpace`: NBSP and U+3000 go too.
+    @Test func unicodeSpacesHelmTrimsDoNotHideAKind() {
+        for text in ["x: 1\n---\u{A0}kind: ClusterRoleBinding\n", "\u{3000}\u{A0}kind: ClusterRoleBinding\n",
+                     "\u{2007}kind: ClusterRoleBinding"] {
+            #expect(scanner.scan(file: "templates/a.yaml", text: text).map(\.kind).contains("ClusterRoleBinding"), "\(text)")
+        }
+    }
+
+    /// Duplicate keys from `if`/`else` branches below the root cannot change a kind: accepted.
+    @Test func duplicateKeysBelowTheRootAreReadable() {
+        let text = """
+        apiVersion: apps/v1
+        kind: Deployment
+        spec:
+          template:
+            spec:
+              containers:
+                - name: a
+                  {{- if .Values.x }}
+                  image: a
+                  {{- else }}
+                  image: b
+                  {{- end }}
+        """
+        let findings = scanner.scan(file: "templates/a.yaml", text: text)
+        #expect(findings.map(\.kind) == ["Deployment"] && findings.allSatisfy { !$0.isDynamic })
+        // At the root they still make the document dynamic (which `kind` wins is the parser's choice).
+        let root = scanner.scan(file: "templates/a.yaml", text: "kind: Role\nkind: ClusterRoleBinding\n")
+        #expect(root.contains { $0.isDynamic })
+    }
+
+    /// Helm writes each template's path into a `# Source:` line: a line break there is YAML.
+    @Test func entryPathsWithLineBreaksAreRefused() {
+        for path in ["c/templates/x\nkind: ClusterRoleBinding\n.yaml", "c/templates/x\u{2028}.yaml", "c/templates/\u{85}x.yaml",
+                     "c/templates/x\u{7F}.yaml"] {
+            #expect(throws: ChartArchiveError.self) { try ChartArchiveReader.safeComponents(of: path) }
+        }
+        #expect((try? ChartArchiveReader.safeComponents(of: "c/templates/ünïcode.yaml")) != nil)
+    }
+
     @Test func whichFilesAreManifests() {
         #expect(ManifestKindScanner.isManifestSource("templates/deployment.yaml"))
         #expect(ManifestKindScanner.isManifestSource("templates/_helpers.tpl"))
-        #expect(!ManifestKindScanner.isManifestSource("templates/NOTES.txt"))
+        // NOTES.txt is read for its defines (Helm parses it with the others), never rendered.
+        #expect(ManifestKindScanner.isManifestSource("templates/NOTES.txt"))
+        #expect(!ManifestKindScanner.isRendered("templates/NOTES.txt"))
         #expect(ManifestKindScanner.isManifestSource("crds/widgets.yaml"))
-        #expect(!ManifestKindScanner.isManifestSource("crds/README.md"))
+        // Helm matches crds/ extensions with Go's EqualFold (`.YAML`, `.jſon`): every file is read.
+        #expect(ManifestKindScanner.isManifestSource("crds/README.md"))
+        #expect(ManifestKindScanner.isManifestSource("crds/x.YAML"))
         #expect(!ManifestKindScanner.isManifestSource("values.yaml"))
     }
 

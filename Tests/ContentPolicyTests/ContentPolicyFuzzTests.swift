@@ -57,6 +57,105 @@ struct ContentPolicyFuzzTests {
         ("trim-join", [("templates/a.yaml", document(kindLine: "kind: Cluster\n{{- /* c */ -}}\nRoleBinding"))], false),
     ]
 
+    static let chartYAML = "apiVersion: v2\nname: fuzz\nversion: 1.0.0\n"
+
+    /// The second review's bypasses (all rendered a ClusterRoleBinding the scanner missed). Their
+    /// text depends on the dot being Helm's root, so the mutations that move the dot (`with`,
+    /// `range`, a define called with another argument) are not applied to them.
+    /// How Helm renders each (pkg/engine/engine.go, Sprig): `printf` is Go's `fmt.Sprintf`, where
+    /// `%1c`, `%[1]c` and `%-3c` print the rune 10, a line break; `squote` is
+    /// `fmt.Sprintf("'%v'", str)` and escapes nothing; `.Chart`, `.Files` and literals are the
+    /// author's text; `indent` is `pad + strings.Replace(v, "\n", "\n"+pad, -1)`, so mid-line its
+    /// later lines start at column N; the engine ends each template with
+    /// `strings.ReplaceAll(buf.String(), "<no value>", "")`; `releaseutil.SplitManifests`
+    /// `strings.TrimSpace`s every document (Unicode spaces included); templates are parsed in
+    /// `sortTemplates` order (deepest paths first, then reverse lexical), so NOTES.txt's define
+    /// is parsed after `_helpers.tpl`'s and wins.
+    static let dotBoundCorpus: [(name: String, files: Files)] = [
+        ("printf-width-c", [("templates/a.yaml", #"x: y{{ printf "%1c" 10 }}kind: ClusterRoleBinding"# + "\n" + body)]),
+        ("printf-index-c", [("templates/a.yaml", #"x: y{{ printf "%[1]c" 10 }}kind: ClusterRoleBinding"# + "\n" + body)]),
+        ("printf-flag-c", [("templates/a.yaml", #"x: y{{ printf "%-1c" 10 }}kind: ClusterRoleBinding"# + "\n" + body)]),
+        ("squote", [("templates/a.yaml", #"x: {{ b64dec "eScKa2luZDogQ2x1c3RlclJvbGVCaW5kaW5nCno6ICdx" | squote }}"# + "\n" + body)]),
+        ("chart-description", [("Chart.yaml", chartYAML + "description: \"y\\nkind: ClusterRoleBinding\"\n"),
+                               ("templates/a.yaml", "x: {{ .Chart.Description }}\n" + body)]),
+        ("chart-appversion", [("Chart.yaml", chartYAML + "appVersion: \"y\\nkind: ClusterRoleBinding\"\n"),
+                              ("templates/a.yaml", "x: {{ .Chart.AppVersion | lower }}\n" + body)]),
+        // Helm renames an aliased subchart (`.Chart.Name` is the alias); the scanner pools every Chart.yaml.
+        ("dependency-alias", [("Chart.yaml", chartYAML + "dependencies:\n  - name: sub\n    alias: \"y\\nkind: ClusterRoleBinding\"\n"),
+                              ("templates/a.yaml", "x: {{ .Chart.Name }}\n" + body)]),
+        ("files-get", [("templates/a.yaml", "x: {{ .Files.Get \"payload.txt\" }}\n" + body)]),
+        ("variable-literal", [("templates/a.yaml", "{{ $x := `y\nkind: ClusterRoleBinding` }}x: {{ $x }}\n" + body)]),
+        ("with-literal", [("templates/a.yaml", "{{ with `y\nkind: ClusterRoleBinding` }}x: {{ . }}{{ end }}\n" + body)]),
+        ("range-literal", [("templates/a.yaml", "{{ range list `y\nkind: ClusterRoleBinding` }}x: {{ . }}{{ end }}\n" + body)]),
+        ("define-literal-arg", [("templates/_h.tpl", #"{{ define "d" }}{{ .a }}{{ end }}"#),
+                                ("templates/a.yaml", "x: {{ include \"d\" (dict \"a\" `y\nkind: ClusterRoleBinding`) }}\n" + body)]),
+        ("block-literal-arg", [("templates/a.yaml", "x: {{ block \"b\" `y\nkind: ClusterRoleBinding` }}{{ . }}{{ end }}\n" + body)]),
+        ("indent-mid-line", [("templates/a.yaml", "apiVersion: v1\nmetadata:\n  {{ `name: a\nkind: ClusterRoleBinding` | indent 0 }}\n"
+                                + body.replacingOccurrences(of: "metadata:\n  name: grab\n", with: ""))]),
+        ("nindent0-include", [("templates/_h.tpl", "{{ define \"d\" }}x: {{ b64dec \"eQpraW5kOiBDbHVzdGVyUm9sZUJpbmRpbmc=\" }}{{ end }}"),
+                              ("templates/a.yaml", "apiVersion: v1\n{{- include \"d\" . | nindent 0 }}\n" + body)]),
+        ("line-separator", [("templates/a.yaml", "x: y\u{2028}kind: ClusterRoleBinding\n" + body)]),
+        ("next-line", [("templates/a.yaml", "x: y\u{85}kind: ClusterRoleBinding\n" + body)]),
+        ("notes-override", [("templates/_helpers.tpl", "{{- define \"d\" -}}\nname: a\n{{- end }}"),
+                            ("templates/NOTES.txt", "{{- define \"d\" -}}\nname: a\nkind: ClusterRoleBinding\n{{- end }}"),
+                            ("templates/a.yaml", "{{ include \"d\" . }}\n" + body.replacingOccurrences(of: "metadata:\n  name: grab\n", with: ""))]),
+        ("println", [("templates/a.yaml", "x: {{ println .Values.x }}kind: ClusterRoleBinding\n" + body)]),
+        // Raw bytes 0xC2 … 0x85 (not UTF-8 apart) that `replace` joins into a NEL; decoded here as U+FFFD.
+        ("split-nel", [("templates/a.yaml", "x: {{ replace \"Z\" \"\" \"y\u{FFFD}Z\u{FFFD}kind: ClusterRoleBinding\" }}\n" + body)]),
+        ("no-value", [("templates/a.yaml", document(kindLine: "ki<no value>nd: ClusterRoleBinding"))]),
+        ("no-value-split", [("templates/a.yaml", document(kindLine: #"ki<no {{ "value>" }}nd: ClusterRoleBinding"#))]),
+        // A trim marker trims ASCII white space only (text/template's `strings.TrimLeft(text, " \t\r\n")`).
+        ("nbsp", [("templates/a.yaml", "{{- /* c */ -}}\u{A0}\u{3000}kind: ClusterRoleBinding\napiVersion: rbac.authorization.k8s.io/v1\n" + body)]),
+        // Third review: the masked text holds each control region once, which is one path, not
+        // all of them; a region must read the same whether dropped or repeated.
+        ("if-comment", [("templates/a.yaml", document(kindLine: "{{ if false }}# {{ end }}kind: ClusterRoleBinding"))]),
+        ("range-zero-comment", [("templates/a.yaml", document(kindLine: "{{ range list }}# {{ end }}kind: ClusterRoleBinding"))]),
+        ("with-comment", [("templates/a.yaml", document(kindLine: "{{ with \"\" }}# {{ end }}kind: ClusterRoleBinding"))]),
+        ("if-quote", [("templates/a.yaml", "{{- if false }}\nx: \"\n{{- end }}\n" + document(kindLine: "kind: ClusterRoleBinding")
+                        + "\n{{- if false }}\n\"\n{{- end }}\n")]),
+        ("if-flow", [("templates/a.yaml", "{{- if false }}\nx: [\n{{- end }}\n" + document(kindLine: "kind: ClusterRoleBinding")
+                       + "\n{{- if false }}\n]\n{{- end }}\n")]),
+        ("if-block-scalar", [("templates/a.yaml", "{{- if false }}\nx: |\n{{- end }}\n" + indented(document(kindLine: "kind: ClusterRoleBinding"), 2)
+                               + "\n")]),
+        ("if-joins-documents", [("templates/a.yaml", "# c\n{{ if false }}\n---\nb:\n{{ end }}\n" + indented(document(kindLine: "kind: ClusterRoleBinding"), 2))]),
+        // One line of author text is a plain-scalar placeholder only when it holds no YAML syntax:
+        // a quote it prints opens a scalar that a later one closes, hiding the lines between.
+        ("raw-quote", [("templates/a.yaml", quoteSandwich("{{ `\"` }}"))]),
+        ("squote-quote", [("templates/a.yaml", quoteSandwich("{{ squote \"'\" }}", quote: "'"))]),
+        ("include-trim-quote", [("templates/_h.tpl", "{{- define \"q\" }}\"{{ end }}"),
+                                ("templates/a.yaml", quoteSandwich("{{ include \"q\" . | trim }}"))]),
+        ("appversion-quote", [("Chart.yaml", chartYAML + "appVersion: '\"'\n"), ("templates/a.yaml", quoteSandwich("{{ .Chart.AppVersion }}"))]),
+        ("files-nindent-quote", [("templates/a.yaml", "apiVersion: v1\ndata:\n  {{- .Files.Get \"files/f\" | nindent 2 }}\ny: \"\n"
+                                  + document(kindLine: "kind: ClusterRoleBinding") + "\nz: \"\nw:\n  {{- .Files.Get \"files/g\" | nindent 2 }}\n")]),
+        ("set-dict", [("templates/a.yaml", "{{- $d := dict \"k\" \"a\" }}{{- $_ := set $d \"k\" \"\(goPayload)\" }}\nkind: ConfigMap\nname: {{ $d.k }}\n")]),
+        ("merge-dict", [("templates/a.yaml", "{{- $d := dict \"k\" \"a\" }}{{- $_ := mergeOverwrite $d (dict \"k\" \"\(goPayload)\") }}\nkind: ConfigMap\nname: {{ $d.k }}\n")]),
+        ("set-values", [("templates/a.yaml", "{{- $_ := set .Values \"k\" \"\(goPayload)\" }}\nkind: ConfigMap\nname: {{ .Values.k }}\n")]),
+        ("paren-assign", [("templates/a.yaml", "{{- $x := \"a\" }}\n{{- if ($x = \"\(goPayload)\") }}{{ end }}\nkind: ConfigMap\nname: {{ $x }}\n")]),
+        ("dict-key", [("templates/a.yaml", "{{- $d := dict `\(rawPayload)` \"\" }}\nkind: ConfigMap\nname: {{ keys $d | first }}\n")]),
+        ("dict-key-range", [("templates/a.yaml", "kind: ConfigMap\nmetadata:\n{{- range $k, $v := dict `\(rawPayload)` \"\" }}\n  name: {{ $k }}\n{{- end }}\n")]),
+        ("trim-indent", [("templates/_h.tpl", "{{- define \"k\" }}  kind: ClusterRoleBinding\n" + body + "\nz: \"{{- end }}"),
+                         ("templates/a.yaml", "apiVersion: v1\nx:\n{{- include \"k\" . | trim | nindent 0 }}\n\"\n")]),
+        ("nested-list", [("templates/a.yaml", "apiVersion: v1\nkind: List\nitems:\n- kind: List\n  items:\n" + indented(document(kindLine: "kind: ClusterRoleBinding"), 4)
+                            .replacingOccurrences(of: "    apiVersion", with: "  - apiVersion"))]),
+        ("crd-upper-extension", [("crds/rbac.YAML", document(kindLine: "kind: ClusterRoleBinding"))]),
+        ("lookup", [("templates/a.yaml", "kind: ConfigMap\nname: {{ (lookup \"v1\" \"ConfigMap\" \"ns\" \"planted\").data.x }}\n")]),
+        ("values-default", [("values.yaml", "nm: |-\n" + indented(rawPayload, 2) + "\n"),
+                            ("templates/a.yaml", "kind: ConfigMap\nname: {{ .Values.nm }}\n")]),
+        ("values-default-quote", [("values.yaml", "q: '\"'\n"), ("templates/a.yaml", quoteSandwich("{{ .Values.q }}"))]),
+        ("range-joins-lines", [("templates/a.yaml", "{{ range list 1 2 }}kind: ClusterRoleBinding\nx: {{ end }}\n" + body)]),
+    ]
+
+    /// `a: Q` / `b: "` / a ClusterRoleBinding / `z: "` / `w: Q`: where Q prints a quote, the
+    /// binding is outside any scalar.
+    static func quoteSandwich(_ action: String, quote: String = "\"") -> String {
+        "a: \(action)\nkind: ConfigMap\nb: \(quote)\n" + document(kindLine: "kind: ClusterRoleBinding") + "\nz: \(quote)\nw: \(action)\n"
+    }
+
+    /// A second document holding the binding, as the text of a Go string literal (`\n` escapes)
+    /// and as a raw literal (real line breaks).
+    static let rawPayload = "x\n---\n" + document(kindLine: "kind: ClusterRoleBinding")
+    static let goPayload = rawPayload.replacingOccurrences(of: "\n", with: "\\n")
+
     static func indented(_ text: String, _ columns: Int) -> String {
         let pad = String(repeating: " ", count: columns)
         return text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : pad + $0 }
@@ -76,7 +175,7 @@ struct ContentPolicyFuzzTests {
     }
 
     /// Mutations that keep what Helm renders. `plain` marks texts whose kind line is `kind: ClusterRoleBinding`.
-    static func mutate(_ files: Files, plain: Bool, using generator: inout Generator) -> Files {
+    static func mutate(_ files: Files, plain: Bool, keepsDot: Bool = true, using generator: inout Generator) -> Files {
         var files = files
         let target = files.count - 1
         var text = files[target].text
@@ -103,6 +202,7 @@ struct ContentPolicyFuzzTests {
                 // Block to flow: one line per key of the root mapping.
                 text = "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: grab}}"
             case 5: text = "{{- if .Values.rbac }}\n" + text + "\n{{- end }}"
+            case 6, 7, 8 where !keepsDot: break
             case 6: text = "{{ with .Values }}" + text + "{{ end }}"
             case 7: text = "{{- range $i := until 1 }}\n---\n" + text + "\n{{- end }}"
             case 8:
@@ -144,6 +244,26 @@ struct ContentPolicyFuzzTests {
         #expect(Self.refused(entry.files), "\(name) passed the scanner")
     }
 
+    @Test(arguments: dotBoundCorpus.map(\.name))
+    func eachDotBoundBypassIsRefused(_ name: String) {
+        let entry = Self.dotBoundCorpus.first { $0.name == name }!
+        #expect(Self.refused(entry.files), "\(name) passed the scanner")
+    }
+
+    @Test func mutationsOfEveryDotBoundBypassAreRefused() {
+        var generator = Generator(state: 20)
+        var escaped: [String] = []
+        for round in 0..<60 {
+            for entry in Self.dotBoundCorpus {
+                let files = Self.mutate(entry.files, plain: false, keepsDot: false, using: &generator)
+                if !Self.refused(files) {
+                    escaped.append("\(entry.name) #\(round): " + files.map { "\($0.path):\n\($0.text)" }.joined(separator: "\n"))
+                }
+            }
+        }
+        #expect(escaped.isEmpty, "\(escaped.count) mutations passed, first: \(escaped.first ?? "")")
+    }
+
     @Test func mutationsOfEveryBypassAreRefused() {
         var generator = Generator(state: 19)
         var escaped: [String] = []
@@ -156,6 +276,108 @@ struct ContentPolicyFuzzTests {
             }
         }
         #expect(escaped.isEmpty, "\(escaped.count) mutations passed, first: \(escaped.first ?? "")")
+    }
+
+    /// Patterns of `helm create` and Bitnami charts: installer values through dots, variables,
+    /// dicts and defines, `.Chart.AppVersion` from a one-line Chart.yaml, checksums of includes.
+    @Test func valuePatternsThroughDotsVariablesAndDefinesStayReadable() {
+        let helpers = """
+        {{- define "common.tplvalues.render" -}}
+        {{- $value := typeIs "string" .value | ternary .value (.value | toYaml) }}
+        {{- if contains "{{" (toJson .value) }}
+        {{- tpl $value .context }}
+        {{- else }}
+        {{- $value }}
+        {{- end }}
+        {{- end -}}
+        {{- define "x.fullname" -}}
+        {{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}
+        {{- end }}
+        """
+        let deployment = """
+        {{- $fullName := include "x.fullname" . -}}
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {{ $fullName }}
+          annotations:
+            checksum/config: {{ include (print $.Template.BasePath "/configmap.yaml") . | sha256sum }}
+            {{- include "common.tplvalues.render" (dict "value" .Values.podAnnotations "context" $) | nindent 4 }}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: app
+                  image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"
+                  env:
+                    {{- range $key, $value := .Values.env }}
+                    - name: {{ $key }}
+                      value: {{ $value | quote }}
+                    {{- end }}
+                    {{- range .Values.extraEnv }}
+                    - name: {{ .name }}
+                      value: {{ .value }}
+                    {{- end }}
+              {{- with .Values.nodeSelector }}
+              nodeSelector:
+                {{- toYaml . | nindent 8 }}
+              {{- end }}
+        """
+        let sources = [ManifestKindScanner.Source(file: "Chart.yaml", text: Self.chartYAML + "appVersion: \"1.2.3\"\n"),
+                       ManifestKindScanner.Source(file: "templates/_helpers.tpl", text: helpers),
+                       ManifestKindScanner.Source(file: "templates/deployment.yaml", text: deployment)]
+        let findings = ManifestKindScanner().scan(sources)
+        #expect(findings.map(\.kind) == ["Deployment"], "\(findings)")
+        #expect(findings.allSatisfy { !$0.isDynamic })
+    }
+
+    /// Plain values.yaml defaults (helm create's), `.Files.Glob … .AsConfig | indent`, control
+    /// regions of whole lines, in and out of a block scalar, stay readable.
+    @Test func defaultsFilesAndWholeLineRegionsStayReadable() {
+        let values = "replicaCount: 1\nimage:\n  repository: nginx\n  tag: \"\"\nresources: {}\npodAnnotations: {}\nnodeSelector: {}\n"
+        let template = """
+        {{- if .Values.enabled }}
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: {{ .Values.image.repository }}
+          {{- with .Values.podAnnotations }}
+          annotations:
+            {{- toYaml . | nindent 4 }}
+          {{- end }}
+        data:
+        {{ (.Files.Glob "files/*").AsConfig | indent 2 }}
+          conf: |
+            first
+            {{- if .Values.x }}
+            second: {{ .Values.x }}
+            {{- end }}
+          mode: {{ if .Values.x }}a{{ else }}b{{ end }}
+        {{- end }}
+        """
+        let sources = [ManifestKindScanner.Source(file: "values.yaml", chartPath: "values.yaml", text: values),
+                       ManifestKindScanner.Source(file: "templates/cm.yaml", chartPath: "templates/cm.yaml", text: template)]
+        let findings = ManifestKindScanner().scan(sources)
+        #expect(findings.map(\.kind) == ["ConfigMap"], "\(findings)")
+        #expect(findings.allSatisfy { !$0.isDynamic })
+    }
+
+    /// Helm hands a subchart's defaults to the parent as `.Values.SUB.x`, and the parent's `SUB:`
+    /// to the subchart as `.Values.x`.
+    @Test func subchartDefaultsCountAcrossCharts() {
+        let bad = "nm: |-\n" + Self.indented(Self.rawPayload, 2) + "\n"
+        func refused(_ values: (file: String, text: String), _ template: (file: String, chartPath: String, text: String)) -> Bool {
+            let sources = [ManifestKindScanner.Source(file: values.file, chartPath: "values.yaml", text: values.text),
+                           ManifestKindScanner.Source(file: template.file, chartPath: template.chartPath, text: template.text)]
+            return ContentPolicy.default.evaluate(chart: "fuzz", version: "1.0.0", findings: ManifestKindScanner().scan(sources),
+                                                  scannedFiles: 2).refusesUpload
+        }
+        #expect(refused(("charts/sub/values.yaml", bad),
+                        ("templates/a.yaml", "templates/a.yaml", "kind: ConfigMap\nname: {{ .Values.sub.nm }}\n")))
+        #expect(refused(("values.yaml", "sub:\n" + Self.indented(bad, 2)),
+                        ("charts/sub/templates/a.yaml", "templates/a.yaml", "kind: ConfigMap\nname: {{ .Values.nm }}\n")))
+        #expect(!refused(("values.yaml", "sub:\n  nm: plain\n"),
+                         ("charts/sub/templates/a.yaml", "templates/a.yaml", "kind: ConfigMap\nname: {{ .Values.nm }}\n")))
     }
 
     @Test func ordinaryPatternsStayReadable() {
