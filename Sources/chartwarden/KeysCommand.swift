@@ -1,8 +1,7 @@
 import ArgumentParser
+import ChartWardenCore
 import Foundation
-import Logging
 import OpenPGP
-import Server
 
 /// `chartwarden keys import|list|distrust|revoke`: the admin API's trust operations on the
 /// data directory of a configuration. They write the same SQLite file and GnuPG home as the
@@ -19,12 +18,13 @@ struct KeysCommand: ParsableCommand {
         @Option(help: "Configuration file (default: $CHARTWARDEN_CONFIG, else config/chartwarden.yaml).")
         var config: String?
 
-        /// Opens the configured store and key material (nothing listens).
+        /// Opens the configured store and key material: the core alone, so no TLS material or
+        /// htpasswd file is read and nothing listens.
         func openService() throws -> ChartService {
             let path = ConfigurationPath.resolve(config)
             do {
                 let configuration = try ChartWardenConfiguration.load(path: path)
-                return try ChartWardenServer(configuration: configuration, logger: Logger(label: "chartwarden")).service
+                return try ChartService.open(configuration: configuration)
             } catch {
                 throw ValidationError("\(path): \(error)")
             }

@@ -1,5 +1,6 @@
 import ChartIndex
 import ChartModel
+import ChartWardenCore
 import Foundation
 import Hummingbird
 

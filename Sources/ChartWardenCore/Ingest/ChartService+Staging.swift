@@ -1,0 +1,155 @@
+import ChartArchive
+import ChartIndex
+import ChartModel
+import ContentPolicy
+import Foundation
+import NIOCore
+import OpenSSLSupport
+import Provenance
+import Storage
+
+/// Staged charts: publishing one when its prov arrives, and dropping the ones that expire or can
+/// never be published.
+extension ChartService {
+    /// Attaches a prov to the stored or staged chart it names (`POST /api/R/prov`). In verifying
+    /// repositories the prov is checked against that chart first; a staged chart is published
+    /// when its prov passes.
+    public func attachProvenance(_ provenance: [UInt8], to repository: ChartRepository, uploader: String)
+        async throws(ServiceError) {
+        let envelope = try ProvenanceEnvelope(bytes: provenance)
+        let configuration = repository.configuration
+        let fileName = IndexEntry.fileName(name: envelope.name, version: envelope.version)
+        let notFound = ServiceError(.notFound, "no chart \(fileName) is stored or staged for this provenance file")
+        let found: ChartVersionRecord? = try await offloadMapping { [self] () throws(ServiceError) in
+            do {
+                return try metadata.chart(repository: configuration.name, name: envelope.name, version: envelope.version)
+            } catch {
+                throw ServiceError(.internalError, "\(error)")
+            }
+        }
+        guard let record = found, record.status == .active || record.status == .pending, let id = record.id,
+              let chartDigest = SHA256Digest(hex: record.digest) else { throw notFound }
+        if record.status == .pending {
+            if isExpired(record, in: configuration) {
+                try await expireStage(record)
+                throw notFound
+            }
+            // A stage holds whatever bytes its uploader sent (perhaps not the author's): a prov
+            // for other bytes is no forgery, only the wrong route.
+            if let signed = envelope.signedDigest(of: fileName), signed.lowercased() != "sha256:" + record.digest {
+                throw ServiceError(.conflict, "the staged bytes of \(fileName) differ from the ones this provenance file "
+                    + "signs; upload the chart and its prov together")
+            }
+        }
+        let decision = await provenanceGate.evaluate(ProvenanceSubmission(
+            repository: configuration, chartName: record.name, chartVersion: record.version, chartDigest: chartDigest,
+            provenance: provenance))
+        var verdictRecord: ProvenanceVerdictRecord?
+        switch decision {
+        case .publish(let verdict):
+            verdictRecord = verdict.map { Self.record($0, repository: configuration.name, record.name, record.version) }
+        case .stage:
+            throw ServiceError(.internalError, "a provenance file cannot be staged")
+        case .reject(let verdict):
+            try await recordRejection(verdict, repository: configuration.name, name: record.name, version: record.version,
+                                      uploader: uploader)
+        }
+        let activate = record.status == .pending
+        let verdictToStore = verdictRecord
+        let provenanceHex = SHA256Hasher.hash(provenance).hex
+        try await offloadMapping { [self] () throws(ServiceError) in
+            do {
+                try publisher.inFlight.holding([SHA256Hasher.hash(provenance)]) { () throws in
+                    let digest = try blobs.write(provenance)
+                    // Guarded by the row as verified: the gpg check took time, and the row may
+                    // have been superseded, overwritten, quarantined or deleted meanwhile.
+                    try metadata.setProvenance(id: id, digest: digest.hex, expecting: record, activate: activate,
+                                               audit: AuditEvent(
+                        at: Date(), repository: configuration.name, actor: uploader, action: "provenance",
+                        outcome: activate ? "published" : "stored", subject: "\(record.name)-\(record.version)",
+                        detail: verdictToStore.map { TrustStore.json(AttachDetail(signer: $0.signerFingerprint ?? "",
+                                                                                  passed: $0.passed)) }),
+                        verdict: verdictToStore)
+                }
+            } catch let error as StorageError {
+                try? publisher.reclaim([provenanceHex])
+                switch error.code {
+                case .fileNameTaken:
+                    // Another chart published this file name first: the stage can never be published.
+                    try? removeStageNow(record, outcome: "dropped", reason: error.message)
+                    throw ServiceError(.conflict, error.message + "; the staged chart was dropped")
+                case .conflict: throw ServiceError(.conflict, error.message + "; try again")
+                case .notFound: throw notFound
+                default: throw ServiceError(.internalError, "could not store the provenance file: \(error)")
+                }
+            } catch {
+                throw ServiceError(.internalError, "could not store the provenance file: \(error)")
+            }
+        }
+        try await publishCommitted(record, in: repository)
+    }
+
+    /// Audit detail of an attached prov.
+    package struct AttachDetail: Encodable {
+        let signer: String
+        let passed: Bool
+    }
+
+    /// Drops stages older than their repository's TTL: the row and unshared blobs go, an audit
+    /// event stays.
+    public func expireStages(now: Date = Date()) async {
+        for repository in repositories.values where repository.configuration.provenanceMode == .enforce {
+            let pending = (try? await offloadMapping { [metadata] () throws(ServiceError) in
+                (try? metadata.charts(repository: repository.name, statuses: [.pending])) ?? []
+            }) ?? []
+            for record in pending where isExpired(record, in: repository.configuration, now: now) {
+                try? await expireStage(record)
+            }
+        }
+    }
+
+    /// Whether a stage has outlived its TTL, counted from its first upload (never renewed).
+    package func isExpired(_ stage: ChartVersionRecord, in configuration: ChartWardenConfiguration.Repository,
+                   now: Date = Date()) -> Bool {
+        stage.created.addingTimeInterval(TimeInterval(configuration.stagingTTLSeconds)) < now
+    }
+
+    package func expireStage(_ record: ChartVersionRecord) async throws(ServiceError) {
+        try await offloadMapping { [self] () throws(ServiceError) in try expireStageNow(record) }
+    }
+
+    package func expireStageNow(_ record: ChartVersionRecord) throws(ServiceError) {
+        try removeStageNow(record, outcome: "expired", reason: "no provenance file arrived in time")
+    }
+
+    /// Drops the stage row with its audit event, then the blobs nothing else uses (a publish of
+    /// the same bytes in flight keeps them). Only that very stage goes: one published,
+    /// superseded or re-staged since it was read stays. Blocking.
+    package func removeStageNow(_ record: ChartVersionRecord, outcome: String, reason: String) throws(ServiceError) {
+        guard let id = record.id, record.status == .pending else { return }
+        do {
+            guard try metadata.deleteChart(id: id, onlyIf: record, audit: AuditEvent(
+                at: Date(), repository: record.repository, actor: "system", action: "stage", outcome: outcome,
+                subject: "\(record.name)-\(record.version)",
+                detail: TrustStore.json(["uploader": record.uploader, "reason": reason])))
+            else { return }
+            try publisher.reclaim([record.digest, record.provenanceDigest].compactMap { $0 })
+        } catch {
+            throw ServiceError(.internalError, "could not drop the stage of \(record.name) \(record.version): \(error)")
+        }
+    }
+
+    /// Puts the committed row of a version into the in-memory index. The row is re-read under
+    /// the repository's commit-order lock, so concurrent publishes of one version (forced
+    /// overwrites) end with the last committed bytes served, never an older one.
+    package func publishCommitted(_ record: ChartVersionRecord, in repository: ChartRepository) async throws(ServiceError) {
+        try await refreshIndex(repository) { [metadata] in
+            try repository.inCommitOrder {
+                guard let current = try metadata.chart(repository: record.repository, name: record.name,
+                                                       version: record.version), current.status == .active
+                else { return }
+                try repository.didPublish(current)
+            }
+        }
+    }
+}

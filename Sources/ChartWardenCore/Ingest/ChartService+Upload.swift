@@ -1,0 +1,218 @@
+import ChartArchive
+import ChartIndex
+import ChartModel
+import ContentPolicy
+import Foundation
+import NIOCore
+import OpenSSLSupport
+import Provenance
+import Storage
+
+/// Ingesting charts: validation, the content policy, the provenance gate, and which row an upload
+/// may take.
+extension ChartService {
+    /// Ingests a chart (and its prov, when given together). Everything is validated and asked of
+    /// the provenance gate before the first byte is stored.
+    /// `uploaderPrincipals` are what content-policy exemptions bound to uploaders are checked against.
+    public func upload(chart: [UInt8], provenance: [UInt8]?, to repository: ChartRepository, uploader: String,
+                       uploaderPrincipals: Set<String> = [], force: Bool) async throws(ServiceError) -> UploadOutcome {
+        let package: ChartPackage = try await offloadMapping { [archiveReader] () throws(ServiceError) in
+            do {
+                return try archiveReader.read(bytes: chart)
+            } catch let error as ChartArchiveError {
+                throw ServiceError(.badRequest, error.message)
+            } catch {
+                throw ServiceError(.badRequest, "the chart archive could not be read")
+            }
+        }
+        let configuration = repository.configuration
+        // What the chart creates is judged before who signed it: refusing costs no gpg run. An
+        // exemption bound to a signer is only pending until the provenance is verified.
+        let digest = SHA256Hasher.hash(chart)
+        var evidence = ContentPolicy.UploadEvidence(digest: "sha256:\(digest.hex)", signerPending: provenance != nil,
+                                                    uploaders: uploaderPrincipals)
+        var contentVerdict = configuration.contentPolicy.mode == .off ? nil
+            : configuration.contentPolicy.evaluate(package, evidence: evidence)
+        if let verdict = contentVerdict, verdict.refusesUpload {
+            try await recordContentRefusal(verdict, repository: configuration.name, uploader: uploader)
+        }
+        if let provenance, configuration.provenanceMode == .off {
+            // Unverified provs are at least for the right chart; verifying modes let the
+            // verifier name the failed check instead.
+            let envelope = try ProvenanceEnvelope(bytes: provenance)
+            guard envelope.name == package.metadata.name, envelope.version == package.metadata.version else {
+                throw ServiceError(.badRequest, "provenance file is for \(envelope.name) \(envelope.version), "
+                    + "not \(package.metadata.name) \(package.metadata.version)")
+            }
+        }
+        let decision = await provenanceGate.evaluate(ProvenanceSubmission(
+            repository: configuration, chartName: package.metadata.name, chartVersion: package.metadata.version,
+            chartDigest: digest, provenance: provenance))
+        let status: ChartStatus
+        var verdictRecord: ProvenanceVerdictRecord?
+        switch decision {
+        case .publish(let verdict):
+            status = .active
+            verdictRecord = verdict.map { Self.record($0, repository: configuration.name, package.metadata.name, package.metadata.version) }
+        case .stage:
+            status = .pending
+        case .reject(let verdict):
+            try await recordRejection(verdict, repository: configuration.name, name: package.metadata.name,
+                                      version: package.metadata.version, uploader: uploader)
+        }
+        if let verdict = contentVerdict, verdict.awaitsSigner {
+            // Decide again with the signer the gate verified (none when staged or unverified).
+            if case .publish(let provenanceVerdict?) = decision, provenanceVerdict.passed {
+                evidence.signer = provenanceVerdict.signerFingerprint
+            }
+            evidence.signerPending = false
+            let decided = configuration.contentPolicy.evaluate(package, evidence: evidence)
+            if decided.refusesUpload {
+                try await recordContentRefusal(decided, repository: configuration.name, uploader: uploader)
+            }
+            contentVerdict = decided
+        }
+        let verdictToStore = verdictRecord
+        let finalContentVerdict = contentVerdict
+        let contentRecord = finalContentVerdict.map { Self.record($0, repository: configuration.name, refused: false) }
+        let auditDetail = Self.auditDetail(decision, provenance: provenance != nil, content: finalContentVerdict)
+        let record: ChartVersionRecord = try await offloadMapping { [self] () throws(ServiceError) in
+            let replacing = try admission(of: package, status: status, force: force, uploader: uploader, in: configuration)
+            do {
+                let stored = try publisher.publish(archive: chart, provenance: provenance, chart: package.metadata,
+                                                   repository: configuration.name, uploader: uploader, status: status,
+                                                   replacing: replacing, verdict: verdictToStore,
+                                                   contentVerdict: contentRecord, auditDetail: auditDetail)
+                if let superseded = replacing, superseded.status == .pending {
+                    try? publisher.reclaim([superseded.digest, superseded.provenanceDigest].compactMap { $0 })
+                }
+                return stored
+            } catch let error as StorageError where error.code == .fileNameTaken {
+                // A stage of this version could never be published under a file name another chart owns.
+                if let stage = replacing { try? removeStageNow(stage, outcome: "dropped", reason: error.message) }
+                throw ServiceError(.conflict, error.message)
+            } catch let error as StorageError where error.code == .conflict {
+                throw ServiceError(.conflict, error.message)
+            } catch {
+                throw ServiceError(.internalError, "could not store \(package.fileName): \(error)")
+            }
+        }
+        guard status == .active else { return .staged }
+        try await publishCommitted(record, in: repository)
+        return .published
+    }
+
+    /// Which stored row an upload of `package` replaces (nil: a new row), or why it is refused.
+    /// Blocking. A stage is superseded only by an upload that publishes (chart and a passing
+    /// prov), never renewed by another lone chart; a forced overwrite must publish at once, so
+    /// the served version never changes to bytes that are only staged.
+    package func admission(of package: ChartPackage, status: ChartStatus, force: Bool, uploader: String,
+                           in configuration: ChartWardenConfiguration.Repository) throws(ServiceError) -> ChartVersionRecord? {
+        var existing: ChartVersionRecord?
+        do {
+            existing = try metadata.chart(repository: configuration.name, name: package.metadata.name,
+                                          version: package.metadata.version)
+        } catch {
+            throw ServiceError(.internalError, "\(error)")
+        }
+        if let stage = existing, stage.status == .pending, isExpired(stage, in: configuration) {
+            try expireStageNow(stage)
+            existing = nil
+        }
+        guard let existing, existing.status != .deleted else { return existing }
+        switch existing.status {
+        case .pending where status == .active:
+            return existing
+        case .pending:
+            try? metadata.appendAudit(AuditEvent(
+                at: Date(), repository: configuration.name, actor: uploader, action: "upload", outcome: "rejected",
+                subject: "\(existing.name)-\(existing.version)",
+                detail: TrustStore.json(["reason": "already staged; a stage is not renewed", "stagedBy": existing.uploader,
+                                         "stagedAt": ISO8601DateFormatter().string(from: existing.created)])))
+            throw ServiceError(.conflict, "\(package.fileName) is already staged, waiting for its provenance file: "
+                + "upload the chart together with its prov, or send the prov to "
+                + (configuration.name.isEmpty ? "/api/prov" : "/api/\(configuration.name)/prov"))
+        case .active where force && configuration.allowOverwrite:
+            guard status == .active else {
+                throw ServiceError(.badRequest, "a forced overwrite in a repository that enforces provenance needs the "
+                    + "chart and its prov in one upload; \(package.fileName) stays as published")
+            }
+            return existing
+        default:
+            let hint = configuration.allowOverwrite && existing.status == .active ? " (use ?force to overwrite)" : ""
+            throw ServiceError(.conflict, "\(package.fileName) already exists in this repository\(hint)")
+        }
+    }
+
+    /// Stores the verdict and audit event of a refused upload, then throws the 403.
+    package func recordRejection(_ verdict: ProvenanceVerdict, repository: String, name: String, version: String,
+                                 uploader: String) async throws(ServiceError) -> Never {
+        let record = Self.record(verdict, repository: repository, name, version)
+        let audit = AuditEvent(at: Date(), repository: repository, actor: uploader, action: "upload", outcome: "rejected",
+                               subject: "\(name)-\(version)",
+                               detail: TrustStore.json(VerdictDetail(failedChecks: verdict.failedChecks,
+                                                                       signer: verdict.signerFingerprint,
+                                                                       reasons: verdict.checks.filter { !$0.passed }.map(\.detail))))
+        try? await offloadMapping { [metadata] () throws(ServiceError) in
+            try? metadata.appendVerdict(record)
+            try? metadata.appendAudit(audit)
+        }
+        throw ServiceError(.forbidden, verdict.summary, failedChecks: verdict.failedChecks)
+    }
+
+    /// Stores the verdict and audit event of an upload the content policy refuses, then throws
+    /// the 403 that names every violation.
+    package func recordContentRefusal(_ verdict: ContentPolicyVerdict, repository: String, uploader: String)
+        async throws(ServiceError) -> Never {
+        let record = Self.record(verdict, repository: repository, refused: true)
+        let audit = AuditEvent(at: Date(), repository: repository, actor: uploader, action: "upload", outcome: "rejected",
+                               subject: "\(verdict.chart)-\(verdict.version)",
+                               detail: TrustStore.json(["contentPolicy": verdict]))
+        try? await offloadMapping { [metadata] () throws(ServiceError) in
+            try? metadata.appendContentVerdict(record, audit: audit)
+        }
+        throw ServiceError(.forbidden, verdict.summary, violations: verdict.violations)
+    }
+
+    package static func record(_ verdict: ContentPolicyVerdict, repository: String, refused: Bool) -> ContentVerdictRecord {
+        ContentVerdictRecord(repository: repository, name: verdict.chart, version: verdict.version, passed: verdict.passed,
+                             refused: refused, verdict: TrustStore.json(verdict), createdAt: Date())
+    }
+
+    /// Audit detail of a verdict: the checks that failed (empty when all passed), the signer, why.
+    package struct VerdictDetail: Encodable {
+        let failedChecks: [String]
+        let signer: String?
+        let reasons: [String]
+    }
+
+    /// Who signed and what failed, for the audit event of an accepted upload.
+    package static func auditDetail(_ decision: ProvenanceDecision, provenance: Bool, content: ContentPolicyVerdict?) -> String? {
+        let provenanceDetail = auditDetail(decision, provenance: provenance)
+        guard let content else { return provenanceDetail }
+        var object: [String: JSONValue] = [:]
+        if let provenanceDetail, case .object(let fields) = JSONValue(text: provenanceDetail) { object = fields }
+        object["contentPolicy"] = JSONValue(text: TrustStore.json(content))
+        return TrustStore.json(JSONValue.object(object))
+    }
+
+    package static func auditDetail(_ decision: ProvenanceDecision, provenance: Bool) -> String? {
+        switch decision {
+        case .publish(let verdict?):
+            return TrustStore.json(VerdictDetail(failedChecks: verdict.failedChecks, signer: verdict.signerFingerprint,
+                                                   reasons: verdict.checks.filter { !$0.passed }.map(\.detail)))
+        case .stage:
+            return TrustStore.json(["pending": "provenance"])
+        default:
+            return provenance ? TrustStore.json(["provenance": true]) : nil
+        }
+    }
+
+    package static func record(_ verdict: ProvenanceVerdict, repository: String, _ name: String, _ version: String)
+        -> ProvenanceVerdictRecord {
+        ProvenanceVerdictRecord(repository: repository, name: name, version: version,
+                                signerFingerprint: verdict.signerFingerprint, signedAt: verdict.signedAt,
+                                passed: verdict.passed, checks: TrustStore.json(verdict), createdAt: Date())
+    }
+
+}
