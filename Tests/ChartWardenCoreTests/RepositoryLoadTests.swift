@@ -26,7 +26,7 @@ import Testing
         String(decoding: try JSONEncoder().encode(metadata), as: UTF8.self)
     }
 
-    @Test func storedChartsThatFailValidationAreLeftOutOfTheIndex() throws {
+    @Test func storedChartsThatFailValidationAreLeftOutOfTheIndex() async throws {
         let repository = ChartRepository(configuration: configuration.repositories[0], publicURL: nil)
         var longKey = ChartMetadata(name: "longkey", version: "1.0.0")
         let key = "example.com/" + String(repeating: "k", count: 1_100)
@@ -36,7 +36,10 @@ import Testing
             Self.record("longkey", "1.0.0", metadata: try Self.stored(longKey)),
             Self.record("corrupt", "1.0.0", metadata: "{\"name\": 1}"),
         ]
-        let leftOut = try repository.load(records)
+        let leftOut = try await BlockingWork((), threadPool: .singleton).run { (_, onPool) throws(ServiceError) in
+            do { return try repository.load(records, onPool) } catch { throw ServiceError(.internalError, "\(error)") }
+        }
+        #expect(repository.snapshot.generation == 1, "each load publishes the next generation")
         #expect(leftOut == ["longkey-1.0.0.tgz", "corrupt-1.0.0.tgz"])
         let snapshot = repository.snapshot
         #expect(snapshot.index.chartNames == ["good"])

@@ -9,8 +9,9 @@ import Synchronization
 /// One configured repository: its settings and its index kept rendered in memory.
 ///
 /// Writers (uploads, deletes) serialize on `index`, re-render only the fragment of the chart they
-/// touched, and swap in a new `IndexSnapshot`; readers take the snapshot under a short lock.
-/// Rendering and gzip run on the caller's thread, which is never an event loop.
+/// touched, and swap in a new `IndexSnapshot` with the next generation; readers take the snapshot
+/// under a short lock. Rendering and gzip run on the caller's thread: every writer takes an
+/// `OnThreadPool`, so that thread is never an event loop.
 public final class ChartRepository: Sendable {
     public let configuration: ChartWardenConfiguration.Repository
     package let publicURL: String?
@@ -74,7 +75,7 @@ public final class ChartRepository: Sendable {
     /// Returns the names of the records left out.
     @discardableResult
     package func load(_ records: [ChartVersionRecord], quarantined: [ChartVersionRecord] = [],
-              logger: Logger = Logger(label: "chartwarden.repository")) throws -> [String] {
+                      logger: Logger = Logger(label: "chartwarden.repository"), _ onPool: OnThreadPool) throws -> [String] {
         var entries: [IndexEntry] = []
         var leftOut: [String] = []
         for record in records {
@@ -112,7 +113,7 @@ public final class ChartRepository: Sendable {
     }
 
     /// Adds or replaces one version in the index.
-    package func didPublish(_ record: ChartVersionRecord) throws {
+    package func didPublish(_ record: ChartVersionRecord, _ onPool: OnThreadPool) throws {
         let entry = try entry(for: record)
         writer.withLock { state in
             state.index.insert(entry)
@@ -127,7 +128,7 @@ public final class ChartRepository: Sendable {
     }
 
     /// Withholds one version: out of the index, downloads refused with `reason`.
-    package func didQuarantine(_ record: ChartVersionRecord, reason: String) {
+    package func didQuarantine(_ record: ChartVersionRecord, reason: String, _ onPool: OnThreadPool) {
         writer.withLock { state in
             state.index.remove(name: record.name, version: record.version)
             for (name, _) in Self.files(for: record) {
@@ -140,7 +141,7 @@ public final class ChartRepository: Sendable {
     }
 
     /// Removes one version from the index and its files from downloads.
-    package func didRemove(name: String, version: String) {
+    package func didRemove(name: String, version: String, _ onPool: OnThreadPool) {
         writer.withLock { state in
             state.index.remove(name: name, version: version)
             let fileName = IndexEntry.fileName(name: name, version: version)

@@ -15,7 +15,7 @@ package struct StagingSweeper: Service {
         do {
             try await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
-                    await service.expireStages()
+                    await service.ingest.expireStages()
                     try await Task.sleep(for: interval)
                 }
             }

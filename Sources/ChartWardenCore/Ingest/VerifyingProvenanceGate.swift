@@ -1,17 +1,14 @@
 import Foundation
-import NIOPosix
 import Provenance
 
-/// The gate of DESIGN.md §5, per repository mode: `off` publishes as uploaded; `warn` verifies
-/// what comes with a prov and publishes anyway, recording the verdict; `enforce` publishes only
-/// what passes, and stages a chart that arrives without its prov.
+/// The provenance gate per repository mode: `off` publishes as uploaded; `warn` verifies what
+/// comes with a prov and publishes anyway, recording the verdict; `enforce` publishes only what
+/// passes, and stages a chart that arrives without its prov (README, "Provenance").
 public struct VerifyingProvenanceGate: ProvenanceGate {
-    let trust: TrustStore
-    let threadPool: NIOThreadPool
+    let trust: BlockingWork<TrustStore>
 
-    init(trust: TrustStore, threadPool: NIOThreadPool = .singleton) {
+    package init(trust: BlockingWork<TrustStore>) {
         self.trust = trust
-        self.threadPool = threadPool
     }
 
     public func evaluate(_ submission: ProvenanceSubmission) async -> ProvenanceDecision {
@@ -21,10 +18,9 @@ public struct VerifyingProvenanceGate: ProvenanceGate {
         let subject = ProvenanceVerifier.Subject(
             chartName: submission.chartName, chartVersion: submission.chartVersion,
             chartDigest: submission.chartDigest, provenance: provenance)
-        let trust = self.trust
         let repository = submission.repository.name
-        // gpg runs in a child process per verification: never on an event loop.
-        let verdict = try? await threadPool.runIfActive { trust.verify(subject, repository: repository) }
+        // gpg runs in a child process per verification: on the pool, never on an event loop.
+        let verdict = try? await trust.run { (trust, _) throws(ServiceError) in trust.verify(subject, repository: repository) }
         guard let verdict else {
             return .reject(ProvenanceVerdict(checks: [.init(name: .signature, passed: false,
                                                             detail: "the server is shutting down")],

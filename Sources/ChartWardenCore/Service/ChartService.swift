@@ -1,128 +1,68 @@
 import ChartArchive
-import ChartIndex
-import ChartModel
-import ContentPolicy
 import Foundation
-import NIOCore
 import NIOPosix
-import OpenSSLSupport
-import Provenance
 import Storage
 
-/// The repository service: ingest, publish, delete and serve charts for every configured
-/// repository. Knows nothing about HTTP. Blocking work (libarchive, SQLite, file I/O, index
-/// rendering) runs on `threadPool`, never on an event loop or the cooperative pool.
+/// The repository service for every configured repository, split by job: `ingest` (uploads,
+/// provs, stages, deletes), `trust` (keys, re-evaluation, quarantine, restore, verdicts),
+/// `catalog` (what GETs serve: per-repository snapshots and recent bytes) and `audit`. Knows
+/// nothing about HTTP. Blocking work goes through one `BlockingWork` seam onto `threadPool`.
 public final class ChartService: Sendable {
     public enum UploadOutcome: Sendable, Equatable {
         case published
         case staged
     }
 
-    package let repositories: [String: ChartRepository]
-    package let metadata: any MetadataStore
-    package let blobs: any BlobStore
-    package let publisher: ChartPublisher
-    package let archiveReader: ChartArchiveReader
-    public let trust: TrustStore
-    package let provenanceGate: any ProvenanceGate
-    package let blobCache: BlobCache
-    package let threadPool: NIOThreadPool
-    package let configuration: ChartWardenConfiguration
+    package let catalog: Catalog
+    package let ingest: Ingest
+    package let trust: TrustService
+    package let audit: AuditLog
+    private let work: BlockingWork<Stores>
+    private let configuration: ChartWardenConfiguration
 
     public init(configuration: ChartWardenConfiguration, metadata: any MetadataStore, blobs: any BlobStore,
-                trust: TrustStore, provenanceGate: (any ProvenanceGate)? = nil,
+                trust trustStore: TrustStore, provenanceGate: (any ProvenanceGate)? = nil,
                 archiveReader: ChartArchiveReader = ChartArchiveReader(), threadPool: NIOThreadPool = .singleton) {
-        var repositories: [String: ChartRepository] = [:]
-        for repository in configuration.repositories {
-            repositories[repository.name] = ChartRepository(configuration: repository, publicURL: configuration.server.publicURL)
-        }
-        self.repositories = repositories
-        self.metadata = metadata
-        self.blobs = blobs
-        self.publisher = ChartPublisher(blobs: blobs, metadata: metadata)
-        self.archiveReader = archiveReader
-        self.trust = trust
-        self.provenanceGate = provenanceGate ?? VerifyingProvenanceGate(trust: trust, threadPool: threadPool)
+        let work = BlockingWork(Stores(metadata: metadata, blobs: blobs, archiveReader: archiveReader, trust: trustStore),
+                                threadPool: threadPool)
+        let catalog = Catalog(configuration: configuration, work: work)
+        let audit = AuditLog(work: work)
+        let gate = provenanceGate ?? VerifyingProvenanceGate(trust: BlockingWork(trustStore, threadPool: threadPool))
+        self.work = work
         self.configuration = configuration
-        self.blobCache = BlobCache(budgetBytes: 256 << 20, largestEntryBytes: 8 << 20)
-        self.threadPool = threadPool
+        self.catalog = catalog
+        self.audit = audit
+        ingest = Ingest(work: work, catalog: catalog, provenanceGate: gate)
+        trust = TrustService(work: work, catalog: catalog)
     }
 
-    public func repository(named name: String) -> ChartRepository? { repositories[name] }
+    public func repository(named name: String) -> ChartRepository? { catalog.repository(named: name) }
 
     /// Registers repositories, imports each repository's `trustedKeys` (trusting them there),
     /// and loads every active chart into the in-memory indexes.
     public func warm() async throws {
-        try await offload { [self] in
-            for name in repositories.keys { try metadata.ensureRepository(name) }
+        try await work.run { [configuration, catalog] (stores, onPool) throws(ServiceError) in
+            do {
+                for repository in configuration.repositories { try stores.metadata.ensureRepository(repository.name) }
+            } catch {
+                throw ServiceError(.internalError, "cannot register the repositories: \(error)")
+            }
             for repository in configuration.repositories {
                 for path in repository.trustedKeys {
                     guard let bytes = FileManager.default.contents(atPath: path) else {
                         throw ServiceError(.internalError, "cannot read trusted key \(path) of repository '\(repository.name)'")
                     }
-                    do {
-                        _ = try trust.importKeys(Array(bytes), trustFor: repository.name, actor: "config")
-                    } catch let error as ServiceError where error.code == .badRequest {
+                    do throws(ServiceError) {
+                        _ = try stores.trust.importKeys(Array(bytes), trustFor: repository.name, actor: "config")
+                    } catch where error.code == .badRequest {
                         // A key the checks refuse (weak, poisoned) is skipped, not fatal: startup goes on.
                         TrustStore.logger.error("trusted key \(path) of repository '\(repository.name)' refused, skipped: \(error.message)")
-                    } catch let error as ServiceError {
+                    } catch {
                         throw ServiceError(.internalError, "trusted key \(path) of repository '\(repository.name)': \(error.message)")
                     }
                 }
             }
-            let records = try metadata.allCharts(statuses: [.active, .quarantined])
-            let byRepository = Dictionary(grouping: records, by: \.repository)
-            for (name, repository) in repositories {
-                let all = byRepository[name] ?? []
-                try repository.load(all.filter { $0.status == .active }, quarantined: all.filter { $0.status == .quarantined })
-            }
-        }
-    }
-
-    /// Removes a version from the index and from downloads; the bytes stay until purged.
-    public func delete(name: String, version: String, from repository: ChartRepository, actor: String)
-        async throws(ServiceError) {
-        let configuration = repository.configuration
-        try await offloadMapping { [self] () throws(ServiceError) in
-            do {
-                guard let record = try metadata.chart(repository: configuration.name, name: name, version: version),
-                      record.status == .active, let id = record.id else {
-                    throw ServiceError(.notFound, "chart \(name) version \(version) not found")
-                }
-                try metadata.updateStatus(id: id, to: .deleted, reason: "deleted by \(actor)", audit: AuditEvent(
-                    at: Date(), repository: configuration.name, actor: actor, action: "delete", outcome: "deleted",
-                    subject: "\(name)-\(version)"))
-                repository.didRemove(name: name, version: version)
-            } catch let error as ServiceError {
-                throw error
-            } catch {
-                throw ServiceError(.internalError, "could not delete \(name) \(version): \(error)")
-            }
-        }
-    }
-
-    package func refreshIndex(_ repository: ChartRepository, _ body: @escaping @Sendable () throws -> Void)
-        async throws(ServiceError) {
-        try await offloadMapping { () throws(ServiceError) in
-            do { try body() } catch { throw ServiceError(.internalError, "index update failed: \(error)") }
-        }
-    }
-
-    // MARK: thread pool
-
-    package func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await threadPool.runIfActive(body)
-    }
-
-    /// Runs blocking work on the thread pool, keeping `ServiceError`s typed.
-    package func offloadMapping<T: Sendable>(_ body: @escaping @Sendable () throws(ServiceError) -> T)
-        async throws(ServiceError) -> T {
-        do {
-            return try await threadPool.runIfActive { try body() }
-        } catch let error as ServiceError {
-            throw error
-        } catch {
-            throw ServiceError(.unavailable, "the server is shutting down")
+            try catalog.load(from: stores.metadata, onPool)
         }
     }
 }

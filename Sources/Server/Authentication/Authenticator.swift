@@ -14,26 +14,27 @@ final class Authenticator: Sendable {
         var limits: AuthFailureLimiter.Configuration
     }
 
-    let credentials: CredentialStore?
+    /// The htpasswd users, reached only on the thread pool (hashing blocks).
+    private let credentials: BlockingWork<CredentialStore>?
     private let limiter: Mutex<AuthFailureLimiter>
-    private let metadata: any MetadataStore
+    private let audit: AuditLog
     private let metrics: ServerMetrics
-    private let threadPool: NIOThreadPool
     private let logger: Logger
     /// Handshakes refused for their client certificate, aggregated per address and minute.
     let certificateRejections: CertificateRejectionAuditor
 
-    init(configuration: Configuration, metadata: any MetadataStore, metrics: ServerMetrics,
+    init(configuration: Configuration, audit: AuditLog, metrics: ServerMetrics,
          threadPool: NIOThreadPool = .singleton, logger: Logger) throws(ConfigurationError) {
-        credentials = try configuration.htpasswdPath.map { path throws(ConfigurationError) in try CredentialStore(path: path) }
+        credentials = try configuration.htpasswdPath.map { path throws(ConfigurationError) in
+            BlockingWork(try CredentialStore(path: path), threadPool: threadPool)
+        }
         limiter = Mutex(AuthFailureLimiter(configuration: configuration.limits))
-        self.metadata = metadata
+        self.audit = audit
         self.metrics = metrics
-        self.threadPool = threadPool
         self.logger = logger
         certificateRejections = CertificateRejectionAuditor(
-            write: { [metadata, threadPool, logger] bucket in
-                await Self.recordCertificateRejections(bucket, metadata: metadata, threadPool: threadPool, logger: logger)
+            write: { [audit, logger] bucket in
+                await Self.recordCertificateRejections(bucket, audit: audit, logger: logger)
             },
             onDropped: { [metrics] count in metrics.certificateRejectionsDropped(count) })
     }
@@ -57,14 +58,9 @@ final class Authenticator: Sendable {
                              user: credentials.user, client: client, repository: repository, countsForUser: false)
         }
         let logger = self.logger
-        let result: (verdict: CredentialStore.Verdict, hashed: Bool)
-        do {
-            result = try await threadPool.runIfActive {
-                store.reloadIfChanged(logger: logger)
-                return store.verify(user: credentials.user, password: credentials.password)
-            }
-        } catch {
-            throw ServiceError(.unavailable, "the server is shutting down")
+        let result = try await store.run { (store, _) throws(ServiceError) in
+            store.reloadIfChanged(logger: logger)
+            return store.verify(user: credentials.user, password: credentials.password)
         }
         if result.hashed { metrics.passwordHashComputed() }
         switch result.verdict {
@@ -100,12 +96,8 @@ final class Authenticator: Sendable {
                                      outcome: "rate-limited", subject: client,
                                      detail: Self.detail(["reason": "too many failures for \(keyText)", "address": client])))
         }
-        let metadata = self.metadata
-        let recorded = events
         do {
-            try await threadPool.runIfActive {
-                for event in recorded { try metadata.appendAudit(event) }
-            }
+            try await audit.append(events)
         } catch {
             logger.error("cannot record authentication failure", metadata: ["error": "\(error)"])
         }
@@ -117,14 +109,13 @@ final class Authenticator: Sendable {
     /// the count and the distinct reasons. Not counted against the address, since no password
     /// hash was spent on them.
     private static func recordCertificateRejections(_ bucket: CertificateRejectionAggregator.Bucket,
-                                                    metadata: any MetadataStore, threadPool: NIOThreadPool,
-                                                    logger: Logger) async {
+                                                    audit: AuditLog, logger: Logger) async {
         let event = AuditEvent(at: bucket.last ?? Date(timeIntervalSince1970: Double(bucket.minute) * 60), repository: nil,
                                actor: "anonymous", action: "authenticate", outcome: "denied", subject: bucket.address,
                                detail: detail(["reason": "client-certificate", "tls": bucket.reasons.joined(separator: "; "),
                                                "address": bucket.address, "count": String(bucket.count)]))
         do {
-            try await threadPool.runIfActive { try metadata.appendAudit(event) }
+            try await audit.append([event])
         } catch {
             logger.error("cannot record a refused client certificate", metadata: ["error": "\(error)"])
         }

@@ -52,7 +52,7 @@ enum AdminHandlers {
         query.limit = min(try integer(parameters["limit"], name: "limit") ?? 100, 1_000)
         // Refused client certificates are aggregated in memory; write them so the answer has them.
         await environment.authenticator.certificateRejections.flush()
-        let events = try await environment.service.auditEvents(query)
+        let events = try await environment.service.audit.events(query)
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let page = AuditPage(

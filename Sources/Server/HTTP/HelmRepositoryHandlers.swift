@@ -19,7 +19,7 @@ enum HelmRepositoryHandlers {
         let fileName = context.parameters.get("file") ?? ""
         guard HelmResponses.isServedFileName(fileName) else { throw ServiceError(.notFound, "\(fileName) not found") }
         let snapshot = repository.snapshot
-        let (file, bytes) = try await environment.service.file(named: fileName, in: repository, snapshot: snapshot)
+        let (file, bytes) = try await environment.service.catalog.file(named: fileName, in: repository, snapshot: snapshot)
         if request.method == .get {
             environment.metrics.chartServed(repository: repository.name, kind: file.kind == .chart ? "chart" : "provenance")
         }

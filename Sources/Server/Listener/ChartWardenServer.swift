@@ -32,7 +32,7 @@ public struct ChartWardenServer: Sendable {
         metrics = ServerMetrics()
         authenticator = try Authenticator(
             configuration: .init(htpasswdPath: configuration.auth.htpasswd, limits: configuration.auth.failureLimit),
-            metadata: service.metadata, metrics: metrics, logger: logger)
+            audit: service.audit, metrics: metrics, logger: logger)
         let tls = configuration.server.tls
         let clientAuthentication: TLSConfiguration.ClientAuthentication = switch tls.clientAuth {
         case .none: .none

@@ -201,7 +201,7 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard rest.count == 2, rest.first == "charts" else { return nil }
         let fileName = String(rest.last!)
         guard HelmResponses.isServedFileName(fileName), let file = snapshot.files[fileName],
-              let bytes = dependencies.service.blobCache.get(file.digest) else { return nil }
+              let bytes = dependencies.service.catalog.blobCache.get(file.digest) else { return nil }
         let ok = dependencies.answers.fileOK(file, in: snapshot, repository: repository.name)
         let response = HelmResponses.file(file, bytes: bytes, ok: ok, ifNoneMatch: head.ifNoneMatch)
         let kind = file.kind == .chart ? "chart" : "provenance"

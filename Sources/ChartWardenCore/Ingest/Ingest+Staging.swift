@@ -10,23 +10,26 @@ import Storage
 
 /// Staged charts: publishing one when its prov arrives, and dropping the ones that expire or can
 /// never be published.
-extension ChartService {
+extension Ingest {
     /// Attaches a prov to the stored or staged chart it names (`POST /api/R/prov`). In verifying
     /// repositories the prov is checked against that chart first; a staged chart is published
     /// when its prov passes.
     public func attachProvenance(_ provenance: [UInt8], to repository: ChartRepository, uploader: String)
         async throws(ServiceError) {
-        let envelope = try ProvenanceEnvelope(bytes: provenance)
         let configuration = repository.configuration
-        let fileName = IndexEntry.fileName(name: envelope.name, version: envelope.version)
-        let notFound = ServiceError(.notFound, "no chart \(fileName) is stored or staged for this provenance file")
-        let found: ChartVersionRecord? = try await offloadMapping { [self] () throws(ServiceError) in
+        // Reading the envelope, hashing the prov and the lookup run together off the caller's thread.
+        let (envelope, provenanceDigest, found) = try await work.run { (stores, _) throws(ServiceError)
+            -> (ProvenanceEnvelope, SHA256Digest, ChartVersionRecord?) in
+            let envelope = try ProvenanceEnvelope(bytes: provenance)
             do {
-                return try metadata.chart(repository: configuration.name, name: envelope.name, version: envelope.version)
+                return (envelope, SHA256Hasher.hash(provenance),
+                        try stores.metadata.chart(repository: configuration.name, name: envelope.name, version: envelope.version))
             } catch {
                 throw ServiceError(.internalError, "\(error)")
             }
         }
+        let fileName = IndexEntry.fileName(name: envelope.name, version: envelope.version)
+        let notFound = ServiceError(.notFound, "no chart \(fileName) is stored or staged for this provenance file")
         guard let record = found, record.status == .active || record.status == .pending, let id = record.id,
               let chartDigest = SHA256Digest(hex: record.digest) else { throw notFound }
         if record.status == .pending {
@@ -56,14 +59,14 @@ extension ChartService {
         }
         let activate = record.status == .pending
         let verdictToStore = verdictRecord
-        let provenanceHex = SHA256Hasher.hash(provenance).hex
-        try await offloadMapping { [self] () throws(ServiceError) in
+        let provenanceHex = provenanceDigest.hex
+        try await work.run { [self] (stores, onPool) throws(ServiceError) in
             do {
-                try publisher.inFlight.holding([SHA256Hasher.hash(provenance)]) { () throws in
-                    let digest = try blobs.write(provenance)
+                try stores.publisher.inFlight.holding([provenanceDigest]) { () throws in
+                    let digest = try stores.blobs.write(provenance)
                     // Guarded by the row as verified: the gpg check took time, and the row may
                     // have been superseded, overwritten, quarantined or deleted meanwhile.
-                    try metadata.setProvenance(id: id, digest: digest.hex, expecting: record, activate: activate,
+                    try stores.metadata.setProvenance(id: id, digest: digest.hex, expecting: record, activate: activate,
                                                audit: AuditEvent(
                         at: Date(), repository: configuration.name, actor: uploader, action: "provenance",
                         outcome: activate ? "published" : "stored", subject: "\(record.name)-\(record.version)",
@@ -72,11 +75,11 @@ extension ChartService {
                         verdict: verdictToStore)
                 }
             } catch let error as StorageError {
-                try? publisher.reclaim([provenanceHex])
+                try? stores.publisher.reclaim([provenanceHex])
                 switch error.code {
                 case .fileNameTaken:
                     // Another chart published this file name first: the stage can never be published.
-                    try? removeStageNow(record, outcome: "dropped", reason: error.message)
+                    try? removeStageNow(record, outcome: "dropped", reason: error.message, stores)
                     throw ServiceError(.conflict, error.message + "; the staged chart was dropped")
                 case .conflict: throw ServiceError(.conflict, error.message + "; try again")
                 case .notFound: throw notFound
@@ -85,8 +88,8 @@ extension ChartService {
             } catch {
                 throw ServiceError(.internalError, "could not store the provenance file: \(error)")
             }
+            try Catalog.publishCommitted(record, in: repository, metadata: stores.metadata, onPool)
         }
-        try await publishCommitted(record, in: repository)
     }
 
     /// Audit detail of an attached prov.
@@ -98,9 +101,11 @@ extension ChartService {
     /// Drops stages older than their repository's TTL: the row and unshared blobs go, an audit
     /// event stays.
     public func expireStages(now: Date = Date()) async {
-        for repository in repositories.values where repository.configuration.provenanceMode == .enforce {
-            let pending = (try? await offloadMapping { [metadata] () throws(ServiceError) in
-                (try? metadata.charts(repository: repository.name, statuses: [.pending])) ?? []
+        for name in catalog.repositoryNames {
+            guard let repository = catalog.repository(named: name), repository.configuration.provenanceMode == .enforce
+            else { continue }
+            let pending = (try? await work.run { (stores, _) throws(ServiceError) in
+                (try? stores.metadata.charts(repository: repository.name, statuses: [.pending])) ?? []
             }) ?? []
             for record in pending where isExpired(record, in: repository.configuration, now: now) {
                 try? await expireStage(record)
@@ -115,41 +120,28 @@ extension ChartService {
     }
 
     package func expireStage(_ record: ChartVersionRecord) async throws(ServiceError) {
-        try await offloadMapping { [self] () throws(ServiceError) in try expireStageNow(record) }
+        try await work.run { [self] (stores, _) throws(ServiceError) in try expireStageNow(record, stores) }
     }
 
-    package func expireStageNow(_ record: ChartVersionRecord) throws(ServiceError) {
-        try removeStageNow(record, outcome: "expired", reason: "no provenance file arrived in time")
+    func expireStageNow(_ record: ChartVersionRecord, _ stores: Stores) throws(ServiceError) {
+        try removeStageNow(record, outcome: "expired", reason: "no provenance file arrived in time", stores)
     }
 
     /// Drops the stage row with its audit event, then the blobs nothing else uses (a publish of
     /// the same bytes in flight keeps them). Only that very stage goes: one published,
     /// superseded or re-staged since it was read stays. Blocking.
-    package func removeStageNow(_ record: ChartVersionRecord, outcome: String, reason: String) throws(ServiceError) {
+    func removeStageNow(_ record: ChartVersionRecord, outcome: String, reason: String, _ stores: Stores)
+        throws(ServiceError) {
         guard let id = record.id, record.status == .pending else { return }
         do {
-            guard try metadata.deleteChart(id: id, onlyIf: record, audit: AuditEvent(
+            guard try stores.metadata.deleteChart(id: id, onlyIf: record, audit: AuditEvent(
                 at: Date(), repository: record.repository, actor: "system", action: "stage", outcome: outcome,
                 subject: "\(record.name)-\(record.version)",
                 detail: TrustStore.json(["uploader": record.uploader, "reason": reason])))
             else { return }
-            try publisher.reclaim([record.digest, record.provenanceDigest].compactMap { $0 })
+            try stores.publisher.reclaim([record.digest, record.provenanceDigest].compactMap { $0 })
         } catch {
             throw ServiceError(.internalError, "could not drop the stage of \(record.name) \(record.version): \(error)")
-        }
-    }
-
-    /// Puts the committed row of a version into the in-memory index. The row is re-read under
-    /// the repository's commit-order lock, so concurrent publishes of one version (forced
-    /// overwrites) end with the last committed bytes served, never an older one.
-    package func publishCommitted(_ record: ChartVersionRecord, in repository: ChartRepository) async throws(ServiceError) {
-        try await refreshIndex(repository) { [metadata] in
-            try repository.inCommitOrder {
-                guard let current = try metadata.chart(repository: record.repository, name: record.name,
-                                                       version: record.version), current.status == .active
-                else { return }
-                try repository.didPublish(current)
-            }
         }
     }
 }

@@ -10,15 +10,16 @@ import Storage
 
 /// Ingesting charts: validation, the content policy, the provenance gate, and which row an upload
 /// may take.
-extension ChartService {
+extension Ingest {
     /// Ingests a chart (and its prov, when given together). Everything is validated and asked of
     /// the provenance gate before the first byte is stored.
     /// `uploaderPrincipals` are what content-policy exemptions bound to uploaders are checked against.
     public func upload(chart: [UInt8], provenance: [UInt8]?, to repository: ChartRepository, uploader: String,
-                       uploaderPrincipals: Set<String> = [], force: Bool) async throws(ServiceError) -> UploadOutcome {
-        let package: ChartPackage = try await offloadMapping { [archiveReader] () throws(ServiceError) in
+                       uploaderPrincipals: Set<String> = [], force: Bool) async throws(ServiceError) -> ChartService.UploadOutcome {
+        // Reading the archive and hashing the upload both block: neither runs on the caller's thread.
+        let (package, digest) = try await work.run { (stores, _) throws(ServiceError) -> (ChartPackage, SHA256Digest) in
             do {
-                return try archiveReader.read(bytes: chart)
+                return (try stores.archiveReader.read(bytes: chart), SHA256Hasher.hash(chart))
             } catch let error as ChartArchiveError {
                 throw ServiceError(.badRequest, error.message)
             } catch {
@@ -28,7 +29,6 @@ extension ChartService {
         let configuration = repository.configuration
         // What the chart creates is judged before who signed it: refusing costs no gpg run. An
         // exemption bound to a signer is only pending until the provenance is verified.
-        let digest = SHA256Hasher.hash(chart)
         var evidence = ContentPolicy.UploadEvidence(digest: "sha256:\(digest.hex)", signerPending: provenance != nil,
                                                     uploaders: uploaderPrincipals)
         var contentVerdict = configuration.contentPolicy.mode == .off ? nil
@@ -76,47 +76,51 @@ extension ChartService {
         let finalContentVerdict = contentVerdict
         let contentRecord = finalContentVerdict.map { Self.record($0, repository: configuration.name, refused: false) }
         let auditDetail = Self.auditDetail(decision, provenance: provenance != nil, content: finalContentVerdict)
-        let record: ChartVersionRecord = try await offloadMapping { [self] () throws(ServiceError) in
-            let replacing = try admission(of: package, status: status, force: force, uploader: uploader, in: configuration)
+        let record: ChartVersionRecord = try await work.run { [self] (stores, onPool) throws(ServiceError) in
+            let replacing = try admission(of: package, status: status, force: force, uploader: uploader, in: configuration,
+                                          stores)
+            let stored: ChartVersionRecord
             do {
-                let stored = try publisher.publish(archive: chart, provenance: provenance, chart: package.metadata,
+                stored = try stores.publisher.publish(archive: chart, provenance: provenance, chart: package.metadata,
                                                    repository: configuration.name, uploader: uploader, status: status,
                                                    replacing: replacing, verdict: verdictToStore,
                                                    contentVerdict: contentRecord, auditDetail: auditDetail)
                 if let superseded = replacing, superseded.status == .pending {
-                    try? publisher.reclaim([superseded.digest, superseded.provenanceDigest].compactMap { $0 })
+                    try? stores.publisher.reclaim([superseded.digest, superseded.provenanceDigest].compactMap { $0 })
                 }
-                return stored
             } catch let error as StorageError where error.code == .fileNameTaken {
                 // A stage of this version could never be published under a file name another chart owns.
-                if let stage = replacing { try? removeStageNow(stage, outcome: "dropped", reason: error.message) }
+                if let stage = replacing { try? removeStageNow(stage, outcome: "dropped", reason: error.message, stores) }
                 throw ServiceError(.conflict, error.message)
             } catch let error as StorageError where error.code == .conflict {
                 throw ServiceError(.conflict, error.message)
             } catch {
                 throw ServiceError(.internalError, "could not store \(package.fileName): \(error)")
             }
+            if status == .active {
+                try Catalog.publishCommitted(stored, in: repository, metadata: stores.metadata, onPool)
+            }
+            return stored
         }
-        guard status == .active else { return .staged }
-        try await publishCommitted(record, in: repository)
-        return .published
+        return record.status == .active ? .published : .staged
     }
 
     /// Which stored row an upload of `package` replaces (nil: a new row), or why it is refused.
     /// Blocking. A stage is superseded only by an upload that publishes (chart and a passing
     /// prov), never renewed by another lone chart; a forced overwrite must publish at once, so
     /// the served version never changes to bytes that are only staged.
-    package func admission(of package: ChartPackage, status: ChartStatus, force: Bool, uploader: String,
-                           in configuration: ChartWardenConfiguration.Repository) throws(ServiceError) -> ChartVersionRecord? {
+    func admission(of package: ChartPackage, status: ChartStatus, force: Bool, uploader: String,
+                   in configuration: ChartWardenConfiguration.Repository, _ stores: Stores) throws(ServiceError)
+        -> ChartVersionRecord? {
         var existing: ChartVersionRecord?
         do {
-            existing = try metadata.chart(repository: configuration.name, name: package.metadata.name,
+            existing = try stores.metadata.chart(repository: configuration.name, name: package.metadata.name,
                                           version: package.metadata.version)
         } catch {
             throw ServiceError(.internalError, "\(error)")
         }
         if let stage = existing, stage.status == .pending, isExpired(stage, in: configuration) {
-            try expireStageNow(stage)
+            try expireStageNow(stage, stores)
             existing = nil
         }
         guard let existing, existing.status != .deleted else { return existing }
@@ -124,7 +128,7 @@ extension ChartService {
         case .pending where status == .active:
             return existing
         case .pending:
-            try? metadata.appendAudit(AuditEvent(
+            try? stores.metadata.appendAudit(AuditEvent(
                 at: Date(), repository: configuration.name, actor: uploader, action: "upload", outcome: "rejected",
                 subject: "\(existing.name)-\(existing.version)",
                 detail: TrustStore.json(["reason": "already staged; a stage is not renewed", "stagedBy": existing.uploader,
@@ -153,9 +157,9 @@ extension ChartService {
                                detail: TrustStore.json(VerdictDetail(failedChecks: verdict.failedChecks,
                                                                        signer: verdict.signerFingerprint,
                                                                        reasons: verdict.checks.filter { !$0.passed }.map(\.detail))))
-        try? await offloadMapping { [metadata] () throws(ServiceError) in
-            try? metadata.appendVerdict(record)
-            try? metadata.appendAudit(audit)
+        try? await work.run { (stores, _) throws(ServiceError) in
+            try? stores.metadata.appendVerdict(record)
+            try? stores.metadata.appendAudit(audit)
         }
         throw ServiceError(.forbidden, verdict.summary, failedChecks: verdict.failedChecks)
     }
@@ -168,8 +172,8 @@ extension ChartService {
         let audit = AuditEvent(at: Date(), repository: repository, actor: uploader, action: "upload", outcome: "rejected",
                                subject: "\(verdict.chart)-\(verdict.version)",
                                detail: TrustStore.json(["contentPolicy": verdict]))
-        try? await offloadMapping { [metadata] () throws(ServiceError) in
-            try? metadata.appendContentVerdict(record, audit: audit)
+        try? await work.run { (stores, _) throws(ServiceError) in
+            try? stores.metadata.appendContentVerdict(record, audit: audit)
         }
         throw ServiceError(.forbidden, verdict.summary, violations: verdict.violations)
     }
