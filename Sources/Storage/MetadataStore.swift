@@ -51,7 +51,8 @@ public protocol MetadataStore: Sendable {
     /// Monotone: hard is never replaced by soft, and for the same kind the earliest date stays.
     func recordRevocation(_ fingerprint: String, at: Date, kind: SignerRecord.RevocationKind, audit: AuditEvent?)
         throws(StorageError)
-    /// A verdict that let nothing in (a rejection).
+    /// A verdict that let nothing in (a rejection), with its audit event, in one transaction.
+    func appendVerdict(_ verdict: ProvenanceVerdictRecord, audit: AuditEvent?) throws(StorageError)
     func appendVerdict(_ verdict: ProvenanceVerdictRecord) throws(StorageError)
     /// The newest verdict recorded for a stored chart row.
     func verdict(chartVersionID: Int64) throws(StorageError) -> ProvenanceVerdictRecord?

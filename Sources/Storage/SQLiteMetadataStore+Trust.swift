@@ -69,9 +69,14 @@ extension SQLiteMetadataStore {
     }
 
     public func appendVerdict(_ verdict: ProvenanceVerdictRecord) throws(StorageError) {
+        try appendVerdict(verdict, audit: nil)
+    }
+
+    public func appendVerdict(_ verdict: ProvenanceVerdictRecord, audit: AuditEvent?) throws(StorageError) {
         try write { db in
             var verdict = verdict
             try verdict.insert(db)
+            if var audit { try audit.insert(db) }
         }
     }
 

@@ -50,7 +50,9 @@ extension Ingest {
         var verdictRecord: ProvenanceVerdictRecord?
         switch decision {
         case .publish(let verdict):
-            verdictRecord = verdict.map { Self.record($0, repository: configuration.name, record.name, record.version) }
+            verdictRecord = try verdict.map { verdict throws(ServiceError) in
+                try ProvenanceVerdictRecord(verdict, repository: configuration.name, record.name, record.version)
+            }
         case .stage:
             throw ServiceError(.internalError, "a provenance file cannot be staged")
         case .reject(let verdict):
@@ -68,10 +70,12 @@ extension Ingest {
                     // have been superseded, overwritten, quarantined or deleted meanwhile.
                     try stores.metadata.setProvenance(id: id, digest: digest.hex, expecting: record, activate: activate,
                                                audit: AuditEvent(
-                        at: Date(), repository: configuration.name, actor: uploader, action: "provenance",
-                        outcome: activate ? "published" : "stored", subject: "\(record.name)-\(record.version)",
-                        detail: verdictToStore.map { TrustStore.json(AttachDetail(signer: $0.signerFingerprint ?? "",
-                                                                                  passed: $0.passed)) }),
+                        at: Date(), repository: configuration.name, actor: uploader, action: .provenance,
+                        outcome: activate ? .published : .stored, subject: "\(record.name)-\(record.version)",
+                        detail: try verdictToStore.map { verdict throws(StorageError) in
+                            try AuditDetail(AuditDetails.ProvenanceAttached(signer: verdict.signerFingerprint ?? "",
+                                                                            passed: verdict.passed))
+                        }),
                         verdict: verdictToStore)
                 }
             } catch let error as StorageError {
@@ -79,7 +83,7 @@ extension Ingest {
                 switch error.code {
                 case .fileNameTaken:
                     // Another chart published this file name first: the stage can never be published.
-                    try? removeStageNow(record, outcome: "dropped", reason: error.message, stores)
+                    try removeStageNow(record, outcome: .dropped, reason: error.message, stores)
                     throw ServiceError(.conflict, error.message + "; the staged chart was dropped")
                 case .conflict: throw ServiceError(.conflict, error.message + "; try again")
                 case .notFound: throw notFound
@@ -92,12 +96,6 @@ extension Ingest {
         }
     }
 
-    /// Audit detail of an attached prov.
-    package struct AttachDetail: Encodable {
-        let signer: String
-        let passed: Bool
-    }
-
     /// Drops stages older than their repository's TTL: the row and unshared blobs go, an audit
     /// event stays.
     public func expireStages(now: Date = Date()) async {
@@ -108,7 +106,12 @@ extension Ingest {
                 (try? stores.metadata.charts(repository: repository.name, statuses: [.pending])) ?? []
             }) ?? []
             for record in pending where isExpired(record, in: repository.configuration, now: now) {
-                try? await expireStage(record)
+                do {
+                    try await expireStage(record)
+                } catch {
+                    // The row and its audit event are one transaction: neither was written.
+                    _ = audit.failed(error, writing: "stage expired")
+                }
             }
         }
     }
@@ -124,20 +127,20 @@ extension Ingest {
     }
 
     func expireStageNow(_ record: ChartVersionRecord, _ stores: Stores) throws(ServiceError) {
-        try removeStageNow(record, outcome: "expired", reason: "no provenance file arrived in time", stores)
+        try removeStageNow(record, outcome: .expired, reason: "no provenance file arrived in time", stores)
     }
 
     /// Drops the stage row with its audit event, then the blobs nothing else uses (a publish of
     /// the same bytes in flight keeps them). Only that very stage goes: one published,
     /// superseded or re-staged since it was read stays. Blocking.
-    func removeStageNow(_ record: ChartVersionRecord, outcome: String, reason: String, _ stores: Stores)
+    func removeStageNow(_ record: ChartVersionRecord, outcome: AuditOutcome, reason: String, _ stores: Stores)
         throws(ServiceError) {
         guard let id = record.id, record.status == .pending else { return }
         do {
             guard try stores.metadata.deleteChart(id: id, onlyIf: record, audit: AuditEvent(
-                at: Date(), repository: record.repository, actor: "system", action: "stage", outcome: outcome,
+                at: Date(), repository: record.repository, actor: "system", action: .stage, outcome: outcome,
                 subject: "\(record.name)-\(record.version)",
-                detail: TrustStore.json(["uploader": record.uploader, "reason": reason])))
+                detail: AuditDetail(AuditDetails.StageRemoved(uploader: record.uploader, reason: reason))))
             else { return }
             try stores.publisher.reclaim([record.digest, record.provenanceDigest].compactMap { $0 })
         } catch {

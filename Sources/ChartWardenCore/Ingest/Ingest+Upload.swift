@@ -53,7 +53,10 @@ extension Ingest {
         switch decision {
         case .publish(let verdict):
             status = .active
-            verdictRecord = verdict.map { Self.record($0, repository: configuration.name, package.metadata.name, package.metadata.version) }
+            verdictRecord = try verdict.map { verdict throws(ServiceError) in
+                try ProvenanceVerdictRecord(verdict, repository: configuration.name, package.metadata.name,
+                                            package.metadata.version)
+            }
         case .stage:
             status = .pending
         case .reject(let verdict):
@@ -74,8 +77,10 @@ extension Ingest {
         }
         let verdictToStore = verdictRecord
         let finalContentVerdict = contentVerdict
-        let contentRecord = finalContentVerdict.map { Self.record($0, repository: configuration.name, refused: false) }
-        let auditDetail = Self.auditDetail(decision, provenance: provenance != nil, content: finalContentVerdict)
+        let contentRecord = try finalContentVerdict.map { verdict throws(ServiceError) in
+            try ContentVerdictRecord(verdict, repository: configuration.name, refused: false)
+        }
+        let auditDetail = try Self.auditDetail(decision, provenance: provenance != nil, content: finalContentVerdict)
         let record: ChartVersionRecord = try await work.run { [self] (stores, onPool) throws(ServiceError) in
             let replacing = try admission(of: package, status: status, force: force, uploader: uploader, in: configuration,
                                           stores)
@@ -90,7 +95,7 @@ extension Ingest {
                 }
             } catch let error as StorageError where error.code == .fileNameTaken {
                 // A stage of this version could never be published under a file name another chart owns.
-                if let stage = replacing { try? removeStageNow(stage, outcome: "dropped", reason: error.message, stores) }
+                if let stage = replacing { try removeStageNow(stage, outcome: .dropped, reason: error.message, stores) }
                 throw ServiceError(.conflict, error.message)
             } catch let error as StorageError where error.code == .conflict {
                 throw ServiceError(.conflict, error.message)
@@ -128,11 +133,14 @@ extension Ingest {
         case .pending where status == .active:
             return existing
         case .pending:
-            try? stores.metadata.appendAudit(AuditEvent(
-                at: Date(), repository: configuration.name, actor: uploader, action: "upload", outcome: "rejected",
-                subject: "\(existing.name)-\(existing.version)",
-                detail: TrustStore.json(["reason": "already staged; a stage is not renewed", "stagedBy": existing.uploader,
-                                         "stagedAt": ISO8601DateFormatter().string(from: existing.created)])))
+            do {
+                try stores.metadata.appendAudit(AuditEvent(
+                    at: Date(), repository: configuration.name, actor: uploader, action: .upload, outcome: .rejected,
+                    subject: "\(existing.name)-\(existing.version)",
+                    detail: AuditDetail(AuditDetails.StageNotRenewed(stagedBy: existing.uploader, stagedAt: existing.created))))
+            } catch {
+                throw audit.failed(error, writing: "upload rejected")
+            }
             throw ServiceError(.conflict, "\(package.fileName) is already staged, waiting for its provenance file: "
                 + "upload the chart together with its prov, or send the prov to "
                 + (configuration.name.isEmpty ? "/api/prov" : "/api/\(configuration.name)/prov"))
@@ -147,76 +155,4 @@ extension Ingest {
             throw ServiceError(.conflict, "\(package.fileName) already exists in this repository\(hint)")
         }
     }
-
-    /// Stores the verdict and audit event of a refused upload, then throws the 403.
-    package func recordRejection(_ verdict: ProvenanceVerdict, repository: String, name: String, version: String,
-                                 uploader: String) async throws(ServiceError) -> Never {
-        let record = Self.record(verdict, repository: repository, name, version)
-        let audit = AuditEvent(at: Date(), repository: repository, actor: uploader, action: "upload", outcome: "rejected",
-                               subject: "\(name)-\(version)",
-                               detail: TrustStore.json(VerdictDetail(failedChecks: verdict.failedChecks,
-                                                                       signer: verdict.signerFingerprint,
-                                                                       reasons: verdict.checks.filter { !$0.passed }.map(\.detail))))
-        try? await work.run { (stores, _) throws(ServiceError) in
-            try? stores.metadata.appendVerdict(record)
-            try? stores.metadata.appendAudit(audit)
-        }
-        throw ServiceError(.forbidden, verdict.summary, failedChecks: verdict.failedChecks)
-    }
-
-    /// Stores the verdict and audit event of an upload the content policy refuses, then throws
-    /// the 403 that names every violation.
-    package func recordContentRefusal(_ verdict: ContentPolicyVerdict, repository: String, uploader: String)
-        async throws(ServiceError) -> Never {
-        let record = Self.record(verdict, repository: repository, refused: true)
-        let audit = AuditEvent(at: Date(), repository: repository, actor: uploader, action: "upload", outcome: "rejected",
-                               subject: "\(verdict.chart)-\(verdict.version)",
-                               detail: TrustStore.json(["contentPolicy": verdict]))
-        try? await work.run { (stores, _) throws(ServiceError) in
-            try? stores.metadata.appendContentVerdict(record, audit: audit)
-        }
-        throw ServiceError(.forbidden, verdict.summary, violations: verdict.violations)
-    }
-
-    package static func record(_ verdict: ContentPolicyVerdict, repository: String, refused: Bool) -> ContentVerdictRecord {
-        ContentVerdictRecord(repository: repository, name: verdict.chart, version: verdict.version, passed: verdict.passed,
-                             refused: refused, verdict: TrustStore.json(verdict), createdAt: Date())
-    }
-
-    /// Audit detail of a verdict: the checks that failed (empty when all passed), the signer, why.
-    package struct VerdictDetail: Encodable {
-        let failedChecks: [String]
-        let signer: String?
-        let reasons: [String]
-    }
-
-    /// Who signed and what failed, for the audit event of an accepted upload.
-    package static func auditDetail(_ decision: ProvenanceDecision, provenance: Bool, content: ContentPolicyVerdict?) -> String? {
-        let provenanceDetail = auditDetail(decision, provenance: provenance)
-        guard let content else { return provenanceDetail }
-        var object: [String: JSONValue] = [:]
-        if let provenanceDetail, case .object(let fields) = JSONValue(text: provenanceDetail) { object = fields }
-        object["contentPolicy"] = JSONValue(text: TrustStore.json(content))
-        return TrustStore.json(JSONValue.object(object))
-    }
-
-    package static func auditDetail(_ decision: ProvenanceDecision, provenance: Bool) -> String? {
-        switch decision {
-        case .publish(let verdict?):
-            return TrustStore.json(VerdictDetail(failedChecks: verdict.failedChecks, signer: verdict.signerFingerprint,
-                                                   reasons: verdict.checks.filter { !$0.passed }.map(\.detail)))
-        case .stage:
-            return TrustStore.json(["pending": "provenance"])
-        default:
-            return provenance ? TrustStore.json(["provenance": true]) : nil
-        }
-    }
-
-    package static func record(_ verdict: ProvenanceVerdict, repository: String, _ name: String, _ version: String)
-        -> ProvenanceVerdictRecord {
-        ProvenanceVerdictRecord(repository: repository, name: name, version: version,
-                                signerFingerprint: verdict.signerFingerprint, signedAt: verdict.signedAt,
-                                passed: verdict.passed, checks: TrustStore.json(verdict), createdAt: Date())
-    }
-
 }

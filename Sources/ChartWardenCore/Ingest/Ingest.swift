@@ -7,9 +7,11 @@ package final class Ingest: Sendable {
     let work: BlockingWork<Stores>
     let catalog: Catalog
     let provenanceGate: any ProvenanceGate
+    let audit: AuditLog
 
-    package init(work: BlockingWork<Stores>, catalog: Catalog, provenanceGate: any ProvenanceGate) {
+    package init(work: BlockingWork<Stores>, catalog: Catalog, provenanceGate: any ProvenanceGate, audit: AuditLog) {
         self.work = work
+        self.audit = audit
         self.catalog = catalog
         self.provenanceGate = provenanceGate
     }
@@ -25,7 +27,7 @@ package final class Ingest: Sendable {
                     throw ServiceError(.notFound, "chart \(name) version \(version) not found")
                 }
                 try stores.metadata.updateStatus(id: id, to: .deleted, reason: "deleted by \(actor)", audit: AuditEvent(
-                    at: Date(), repository: configuration.name, actor: actor, action: "delete", outcome: "deleted",
+                    at: Date(), repository: configuration.name, actor: actor, action: .delete, outcome: .deleted,
                     subject: "\(name)-\(version)"))
                 repository.didRemove(name: name, version: version, onPool)
             } catch let error as ServiceError {

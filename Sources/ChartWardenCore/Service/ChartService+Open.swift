@@ -1,3 +1,4 @@
+import Metrics
 import Foundation
 import OpenPGP
 import Storage
@@ -6,7 +7,9 @@ extension ChartService {
     /// Opens the configured data directory (SQLite, blobs, GnuPG home), creating it owner-only
     /// when missing, and registers the configured repositories. Reads neither TLS material nor the htpasswd file and binds nothing: `serve`
     /// and the offline commands (`keys`) share it.
-    public static func open(configuration: ChartWardenConfiguration) throws -> ChartService {
+    /// `metricsFactory` counts failed audit writes (the server's registry; none for the CLI).
+    public static func open(configuration: ChartWardenConfiguration,
+                            metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance) throws -> ChartService {
         let dataDirectory = configuration.storage.dataDirectory
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
@@ -16,6 +19,6 @@ extension ChartService {
         let blobs = try FileBlobStore(root: dataDirectory + "/blobs")
         let keyring = try OpenPGPKeyring(homeDirectory: dataDirectory + "/gnupg")
         return ChartService(configuration: configuration, metadata: metadata, blobs: blobs,
-                            trust: TrustStore(keyring: keyring, metadata: metadata))
+                            trust: TrustStore(keyring: keyring, metadata: metadata), metricsFactory: metricsFactory)
     }
 }

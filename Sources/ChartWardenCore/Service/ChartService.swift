@@ -1,4 +1,5 @@
 import ChartArchive
+import Metrics
 import Foundation
 import NIOPosix
 import Storage
@@ -22,17 +23,18 @@ public final class ChartService: Sendable {
 
     public init(configuration: ChartWardenConfiguration, metadata: any MetadataStore, blobs: any BlobStore,
                 trust trustStore: TrustStore, provenanceGate: (any ProvenanceGate)? = nil,
-                archiveReader: ChartArchiveReader = ChartArchiveReader(), threadPool: NIOThreadPool = .singleton) {
+                archiveReader: ChartArchiveReader = ChartArchiveReader(), threadPool: NIOThreadPool = .singleton,
+                metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance) {
         let work = BlockingWork(Stores(metadata: metadata, blobs: blobs, archiveReader: archiveReader, trust: trustStore),
                                 threadPool: threadPool)
         let catalog = Catalog(configuration: configuration, work: work)
-        let audit = AuditLog(work: work)
+        let audit = AuditLog(work: work, metricsFactory: metricsFactory)
         let gate = provenanceGate ?? VerifyingProvenanceGate(trust: BlockingWork(trustStore, threadPool: threadPool))
         self.work = work
         self.configuration = configuration
         self.catalog = catalog
         self.audit = audit
-        ingest = Ingest(work: work, catalog: catalog, provenanceGate: gate)
+        ingest = Ingest(work: work, catalog: catalog, provenanceGate: gate, audit: audit)
         trust = TrustService(work: work, catalog: catalog)
     }
 

@@ -65,13 +65,14 @@ package final class TrustService: Sendable {
             try await work.run { [record] (stores, onPool) throws(ServiceError) in
                 guard let id = record.id else { return }
                 do {
-                    var stored = Ingest.record(verdict, repository: record.repository, record.name, record.version)
+                    var stored = try ProvenanceVerdictRecord(verdict, repository: record.repository, record.name, record.version)
                     stored.chartVersionID = id
                     try stores.metadata.appendVerdict(stored)
                     try stores.metadata.updateStatus(id: id, to: .quarantined, reason: reason, audit: AuditEvent(
-                        at: Date(), repository: record.repository, actor: actor, action: "quarantine", outcome: "quarantined",
+                        at: Date(), repository: record.repository, actor: actor, action: .quarantine, outcome: .quarantined,
                         subject: "\(record.name)-\(record.version)",
-                        detail: TrustStore.json(["signer": signer, "failedChecks": verdict.failedChecks.joined(separator: ",")])))
+                        detail: AuditDetail(AuditDetails.Quarantined(signer: signer,
+                                                                     failedChecks: verdict.failedChecks.joined(separator: ",")))))
                 } catch {
                     throw ServiceError(.internalError, "cannot quarantine \(record.name) \(record.version): \(error)")
                 }
@@ -122,8 +123,9 @@ package final class TrustService: Sendable {
                     throw ServiceError(.notFound, "\(name) \(version) is not quarantined in this repository")
                 }
                 try stores.metadata.updateStatus(id: id, to: .active, reason: nil, audit: AuditEvent(
-                    at: Date(), repository: repository.name, actor: actor, action: "restore", outcome: "active",
-                    subject: "\(name)-\(version)", detail: TrustStore.json(["previousReason": record.statusReason ?? ""])))
+                    at: Date(), repository: repository.name, actor: actor, action: .restore, outcome: .active,
+                    subject: "\(name)-\(version)",
+                    detail: AuditDetail(AuditDetails.Restored(previousReason: record.statusReason ?? ""))))
                 record.status = .active
                 record.statusReason = nil
                 try repository.didPublish(record, onPool)

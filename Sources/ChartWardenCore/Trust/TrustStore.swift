@@ -74,8 +74,8 @@ public final class TrustStore: Sendable {
                     if let repository {
                         _ = try metadata.trust(RepositoryTrustRecord(repository: repository, fingerprint: key.fingerprint,
                                                                      addedAt: now, addedBy: actor),
-                                               audit: AuditEvent(at: now, repository: repository, actor: actor, action: "trust",
-                                                                 outcome: "trusted", subject: key.fingerprint))
+                                               audit: AuditEvent(at: now, repository: repository, actor: actor, action: .trust,
+                                                                 outcome: .trusted, subject: key.fingerprint))
                     }
                 }
             } catch {
@@ -121,12 +121,13 @@ public final class TrustStore: Sendable {
                 throw ServiceError(.internalError, "cannot import the checked revocation: \(error.message)")
             }
             let kind: SignerRecord.RevocationKind = revocation.isSoft && !isSubkey ? .soft : .hard
-            let detail = Self.json(["reason": revocation.reasonText,
-                                    "revokedAt": ISO8601DateFormatter().string(from: revocation.created),
-                                    "subkeys": checked.subkeyRevocations.keys.sorted().joined(separator: ",")])
-            let audit = AuditEvent(at: now, repository: nil, actor: actor, action: "revoke", outcome: kind.rawValue,
-                                   subject: fingerprint, detail: detail)
             do {
+                let audit = AuditEvent(
+                    at: now, repository: nil, actor: actor, action: .revoke, outcome: kind == .soft ? .soft : .hard,
+                    subject: fingerprint,
+                    detail: try AuditDetail(AuditDetails.Revoked(
+                        reason: revocation.reasonText, revokedAt: revocation.created,
+                        subkeys: checked.subkeyRevocations.keys.sorted().joined(separator: ","))))
                 if isSubkey {
                     // The key itself stands: GnuPG now lists the subkey revoked, which fails what it signed.
                     try metadata.appendAudit(audit)
@@ -163,18 +164,11 @@ public final class TrustStore: Sendable {
         let removed: Bool
         do {
             removed = try metadata.distrust(repository: repository, fingerprint: fingerprint, audit: AuditEvent(
-                at: Date(), repository: repository, actor: actor, action: "distrust", outcome: "distrusted",
+                at: Date(), repository: repository, actor: actor, action: .distrust, outcome: .distrusted,
                 subject: fingerprint))
         } catch {
             throw ServiceError(.internalError, "cannot record the change: \(error)")
         }
         guard removed else { throw ServiceError(.notFound, "\(fingerprint) is not trusted for this repository") }
-    }
-
-    package static func json(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }

@@ -33,8 +33,8 @@ final class Authenticator: Sendable {
         self.metrics = metrics
         self.logger = logger
         certificateRejections = CertificateRejectionAuditor(
-            write: { [audit, logger] bucket in
-                await Self.recordCertificateRejections(bucket, audit: audit, logger: logger)
+            write: { [audit] bucket in
+                await Self.recordCertificateRejections(bucket, audit: audit)
             },
             onDropped: { [metrics] count in metrics.certificateRejectionsDropped(count) })
     }
@@ -84,22 +84,26 @@ final class Authenticator: Sendable {
         let now = ContinuousClock.now
         let engaged = limiter.withLock { $0.recordFailure(address: client, user: countsForUser ? user : nil, now: now) }
         let actor = user.map { "user:\($0)" } ?? "anonymous"
-        var events = [AuditEvent(at: Date(), repository: repository, actor: actor, action: "authenticate",
-                                 outcome: "denied", subject: client,
-                                 detail: Self.detail(["reason": failure.reason.rawValue, "address": client]))]
-        for key in engaged {
-            let keyText = switch key {
-            case .address(let address): "address \(address)"
-            case .user(let name): "user \(name)"
-            }
-            events.append(AuditEvent(at: Date(), repository: repository, actor: actor, action: "authenticate",
-                                     outcome: "rate-limited", subject: client,
-                                     detail: Self.detail(["reason": "too many failures for \(keyText)", "address": client])))
-        }
         do {
+            var events = [AuditEvent(at: Date(), repository: repository, actor: actor, action: .authenticate,
+                                     outcome: .denied, subject: client,
+                                     detail: try AuditDetail(AuditDetails.AuthenticationRefused(
+                                        reason: failure.reason.rawValue, address: client)))]
+            for key in engaged {
+                let keyText = switch key {
+                case .address(let address): "address \(address)"
+                case .user(let name): "user \(name)"
+                }
+                events.append(AuditEvent(at: Date(), repository: repository, actor: actor, action: .authenticate,
+                                         outcome: .rateLimited, subject: client,
+                                         detail: try AuditDetail(AuditDetails.AuthenticationRefused(
+                                            reason: "too many failures for \(keyText)", address: client))))
+            }
             try await audit.append(events)
+        } catch is ServiceError {
+            // Logged and counted by the audit log; the caller is refused either way.
         } catch {
-            logger.error("cannot record authentication failure", metadata: ["error": "\(error)"])
+            _ = audit.failed(error, writing: "authenticate denied")
         }
         throw ServiceError(.unauthorized, failure.message)
     }
@@ -109,15 +113,19 @@ final class Authenticator: Sendable {
     /// the count and the distinct reasons. Not counted against the address, since no password
     /// hash was spent on them.
     private static func recordCertificateRejections(_ bucket: CertificateRejectionAggregator.Bucket,
-                                                    audit: AuditLog, logger: Logger) async {
-        let event = AuditEvent(at: bucket.last ?? Date(timeIntervalSince1970: Double(bucket.minute) * 60), repository: nil,
-                               actor: "anonymous", action: "authenticate", outcome: "denied", subject: bucket.address,
-                               detail: detail(["reason": "client-certificate", "tls": bucket.reasons.joined(separator: "; "),
-                                               "address": bucket.address, "count": String(bucket.count)]))
+                                                    audit: AuditLog) async {
         do {
+            let event = AuditEvent(
+                at: bucket.last ?? Date(timeIntervalSince1970: Double(bucket.minute) * 60), repository: nil,
+                actor: "anonymous", action: .authenticate, outcome: .denied, subject: bucket.address,
+                detail: try AuditDetail(AuditDetails.AuthenticationRefused(
+                    reason: "client-certificate", address: bucket.address, tls: bucket.reasons.joined(separator: "; "),
+                    count: bucket.count)))
             try await audit.append([event])
+        } catch is ServiceError {
+            // Logged and counted by the audit log.
         } catch {
-            logger.error("cannot record a refused client certificate", metadata: ["error": "\(error)"])
+            _ = audit.failed(error, writing: "authenticate denied")
         }
     }
 
@@ -125,11 +133,5 @@ final class Authenticator: Sendable {
     func recordCertificateRejection(client: String, reason: String) {
         metrics.authentication(outcome: "certificate_rejected")
         certificateRejections.record(address: client, reason: reason)
-    }
-
-    private static func detail(_ fields: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(fields)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }

@@ -58,7 +58,7 @@ enum AdminHandlers {
         let page = AuditPage(
             events: events.map {
                 .init(id: $0.id, at: formatter.string(from: $0.at), repository: $0.repository, actor: $0.actor,
-                      action: $0.action, outcome: $0.outcome, subject: $0.subject, detail: $0.detail.map(JSONValue.init(text:)))
+                      action: $0.action.rawValue, outcome: $0.outcome.rawValue, subject: $0.subject, detail: $0.detail.map(JSONValue.init(text:)))
             },
             next: events.count == query.limit ? events.last?.id : nil)
         return JSONResponse.make(.ok, page)

@@ -28,8 +28,8 @@ public struct ChartWardenServer: Sendable {
         self.logger = logger
         try DescriptorBudget(listeners: configuration.server.adminListen == nil ? 1 : 2,
                              maxConnections: configuration.server.maxConnections).ensure()
-        service = try ChartService.open(configuration: configuration)
         metrics = ServerMetrics()
+        service = try ChartService.open(configuration: configuration, metricsFactory: metrics.factory)
         authenticator = try Authenticator(
             configuration: .init(htpasswdPath: configuration.auth.htpasswd, limits: configuration.auth.failureLimit),
             audit: service.audit, metrics: metrics, logger: logger)
