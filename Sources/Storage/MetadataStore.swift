@@ -38,7 +38,7 @@ public protocol MetadataStore: Sendable {
     /// Newest first, filtered; `beforeID` pages backwards.
     func auditEvents(_ query: AuditQuery) throws(StorageError) -> [AuditEvent]
 
-    // Signer trust (DESIGN.md §5): which key may sign for which repository, and revocations.
+    // Signer trust (README, "Provenance"): which key may sign for which repository, and revocations.
     /// Inserts or refreshes a key's description; a recorded revocation is kept.
     func upsertSigner(_ signer: SignerRecord) throws(StorageError)
     func signer(_ fingerprint: String) throws(StorageError) -> SignerRecord?

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-/// Signer trust (DESIGN.md §5), revocations, and the provenance and content verdicts.
+/// Signer trust (README, "Provenance"), revocations, and the provenance and content verdicts.
 extension SQLiteMetadataStore {
     public func upsertSigner(_ signer: SignerRecord) throws(StorageError) {
         try write { db in

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import Storage
 
-/// The admin API (DESIGN.md §4). Served on the main listener, or only on `server.adminListen`
+/// The admin API (README, "HTTP API"). Served on the main listener, or only on `server.adminListen`
 /// when that is configured.
 enum AdminHandlers {
     /// The root repository is written `_` where a path segment or parameter cannot be empty.

@@ -6,7 +6,7 @@ import OpenPGP
 import Provenance
 import Storage
 
-/// Admin routes for signer trust, verdicts and quarantine (DESIGN.md §4). Global views and
+/// Admin routes for signer trust, verdicts and quarantine (README, "HTTP API"). Global views and
 /// revocations are for `auth.admins`; per-repository actions also for that repository's
 /// delete holders.
 enum AdminProvenanceHandlers {
