@@ -46,18 +46,24 @@ public struct ChartWardenServer: Sendable {
     }
 
     func makeRouter(for listener: RouteTable.Listener) -> Router<ChartWardenRequestContext> {
-        let router = Router(context: ChartWardenRequestContext.self, options: .autoGenerateHeadEndpoints)
-        router.add(middleware: RequestIDMiddleware())
-        router.add(middleware: AccessLogMiddleware(level: .info))
-        router.add(middleware: MetricsMiddleware(metrics: metrics))
-        router.add(middleware: ErrorMiddleware())
         let server = configuration.server
-        let environment = ServerEnvironment(
+        return Self.makeRouter(for: listener, environment: ServerEnvironment(
             service: service, authenticator: authenticator, policy: AccessPolicy(auth: configuration.auth), metrics: metrics,
             configuration: configuration,
             uploadReader: UploadReader(maxBytes: server.maxUploadBytes, chartField: server.chartFormField,
                                        provenanceField: server.provFormField),
-            answers: answers)
+            answers: answers))
+    }
+
+    /// The router of one listener over `environment`: middleware, then the route table. Router
+    /// tests build it over a real core without listeners.
+    static func makeRouter(for listener: RouteTable.Listener, environment: ServerEnvironment)
+        -> Router<ChartWardenRequestContext> {
+        let router = Router(context: ChartWardenRequestContext.self, options: .autoGenerateHeadEndpoints)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: AccessLogMiddleware(level: .info))
+        router.add(middleware: MetricsMiddleware(metrics: environment.metrics))
+        router.add(middleware: ErrorMiddleware())
         RouteTable.register(on: router, environment: environment, listener: listener)
         return router
     }
