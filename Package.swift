@@ -121,7 +121,8 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "ChartWardenCoreTests", dependencies: [
-            "ChartWardenCore", "Storage", "ChartModel", "Credentials", "ContentPolicy", "PGPTestSupport",
+            "ChartWardenCore", "Storage", "ChartModel", "Credentials", "ContentPolicy", "OpenPGP", "Provenance",
+            "OpenSSLSupport", "PGPTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
