@@ -1,9 +1,5 @@
-import ChartArchive
 import ChartIndex
-import ChartModel
-import ContentPolicy
 import Foundation
-import NIOCore
 import OpenSSLSupport
 import Provenance
 import Storage
@@ -98,7 +94,7 @@ extension Ingest {
 
     /// Drops stages older than their repository's TTL: the row and unshared blobs go, an audit
     /// event stays.
-    public func expireStages(now: Date = Date()) async {
+    package func expireStages(now: Date = Date()) async {
         for name in catalog.repositoryNames {
             guard let repository = catalog.repository(named: name), repository.configuration.provenanceMode == .enforce
             else { continue }

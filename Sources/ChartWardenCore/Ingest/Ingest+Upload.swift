@@ -1,9 +1,6 @@
 import ChartArchive
-import ChartIndex
-import ChartModel
 import ContentPolicy
 import Foundation
-import NIOCore
 import OpenSSLSupport
 import Provenance
 import Storage

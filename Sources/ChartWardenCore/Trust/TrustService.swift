@@ -1,4 +1,3 @@
-import ChartIndex
 import Foundation
 import OpenPGP
 import OpenSSLSupport
