@@ -99,4 +99,23 @@ struct AccessPolicyTests {
         let withAdmins = AccessPolicy(auth: .init(groups: configuration.auth.groups, admins: [.group("admins")]))
         #expect((try? withAdmins.authorizeAdmin(for: nil, principals: principals("admin"))) != nil)
     }
+
+    /// The fast path and the router's shortcut ask this one question; a grant through a group that
+    /// holds anonymous counts like a direct one.
+    @Test func publicMeansAnonymousMayReadDirectlyOrThroughAGroup() throws {
+        let configuration = try ChartWardenConfiguration.parse(yaml: """
+        server:
+          tls: {certificate: a, privateKey: b}
+        auth:
+          groups:
+            everyone: ["anonymous"]
+        repositories:
+          - {name: direct, read: ["anonymous"]}
+          - {name: grouped, read: ["group:everyone"]}
+          - {name: private, read: ["cert:reader"]}
+        """)
+        let policy = AccessPolicy(auth: configuration.auth)
+        #expect(configuration.repositories.map(policy.isPublic) == [true, true, false])
+        #expect(policy.anonymousPrincipals == policy.principals(for: nil))
+    }
 }

@@ -3,9 +3,13 @@
 /// not leak; an unauthenticated caller gets 401; an authenticated one without the grant, 403.
 public struct AccessPolicy: Sendable {
     package let auth: ChartWardenConfiguration.Auth
+    /// The principals of a request with neither credentials nor a client certificate: computed
+    /// once, since the fast path asks `isPublic` per request.
+    package let anonymousPrincipals: Set<Principal>
 
     public init(auth: ChartWardenConfiguration.Auth) {
         self.auth = auth
+        anonymousPrincipals = Self.principals(direct: [.anonymous], groups: auth.groups)
     }
 
     /// `anonymous`; `cert:NAME` for each name the configured certificate field yields;
@@ -22,15 +26,17 @@ public struct AccessPolicy: Sendable {
             for name in names { direct.insert(.certificate(name)) }
         }
         if let user { direct.insert(.user(user)) }
+        return Self.principals(direct: direct, groups: auth.groups)
+    }
+
+    /// `direct` and every group containing any of them.
+    private static func principals(direct: Set<Principal>, groups: [String: Set<Principal>]) -> Set<Principal> {
         var all = direct
-        for (name, members) in auth.groups where !members.isDisjoint(with: direct) {
+        for (name, members) in groups where !members.isDisjoint(with: direct) {
             all.insert(.group(name))
         }
         return all
     }
-
-    /// The principals of a request with neither credentials nor a client certificate.
-    package var anonymousPrincipals: Set<Principal> { principals(for: nil) }
 
     /// Whether a caller without credentials may read `repository`: the one question the router's
     /// shortcut and the event-loop fast path both ask.
