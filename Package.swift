@@ -66,8 +66,21 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOTLS", package: "swift-nio"),
         ]),
+        // The domain: configuration, principals and access rules, ingest, trust, the catalog of
+        // served snapshots and the audit log. No HTTP and no listeners (docs/ARCHITECTURE.md).
+        .target(name: "ChartWardenCore", dependencies: [
+            "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport", "Credentials",
+            "OpenPGP", "Provenance", "ContentPolicy",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // The HTTP adapters over the core: routes, the fast path, listeners, middleware.
         .target(name: "Server", dependencies: [
-            "TLS", "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport", "Credentials",
+            "ChartWardenCore", "TLS", "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport", "Credentials",
             "OpenPGP", "Provenance", "ContentPolicy",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -82,8 +95,8 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "chartwarden", dependencies: [
-            "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport", "Server", "Credentials",
-            "OpenPGP", "Provenance", "ContentPolicy",
+            "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport", "ChartWardenCore", "Server",
+            "Credentials", "OpenPGP", "Provenance", "ContentPolicy",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -113,8 +126,14 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
+        .testTarget(name: "ChartWardenCoreTests", dependencies: [
+            "ChartWardenCore", "Storage", "ChartModel", "Credentials", "ContentPolicy", "OpenPGP", "Provenance",
+            "OpenSSLSupport", "PGPTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "TLS", "Storage", "ChartModel",
+            "Server", "ChartWardenCore", "TLS", "Storage", "ChartModel",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The outcome of verifying a chart against its `.prov` (DESIGN.md §5): every check by name
+/// The outcome of verifying a chart against its `.prov` (README, "Provenance"): every check by name
 /// with its outcome, and the facts that were established on the way.
 public struct ProvenanceVerdict: Sendable, Equatable, Codable {
     /// The checks, in the order they are reported. Names are part of the API (403 bodies, the

@@ -2,7 +2,7 @@ import Foundation
 import OpenPGP
 import OpenSSLSupport
 
-/// Verifies a chart and its `.prov` exactly as DESIGN.md §5 says, through GPGME, and reports
+/// Verifies a chart and its `.prov` exactly as the README's "Provenance" paragraph says, through GPGME, and reports
 /// every check. The same code serves uploads, re-evaluation after a revocation, and
 /// `chartwarden verify`. Blocking (gpg runs per call): call it off the event loop.
 public struct ProvenanceVerifier: Sendable {

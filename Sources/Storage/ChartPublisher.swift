@@ -27,7 +27,7 @@ public struct ChartPublisher: Sendable {
     public func publish(archive: [UInt8], provenance: [UInt8]? = nil, chart: ChartMetadata, repository: String,
                         uploader: String, status: ChartStatus = .active, replacing: ChartVersionRecord? = nil,
                         verdict: ProvenanceVerdictRecord? = nil, contentVerdict: ContentVerdictRecord? = nil,
-                        auditDetail: String? = nil,
+                        auditDetail: AuditDetail? = nil,
                         created: Date = Date()) throws -> ChartVersionRecord {
         let expected = [SHA256Hasher.hash(archive)] + (provenance.map { [SHA256Hasher.hash($0)] } ?? [])
         return try inFlight.holding(expected) {
@@ -44,7 +44,7 @@ public struct ChartPublisher: Sendable {
 
     private func store(archive: [UInt8], provenance: [UInt8]?, chart: ChartMetadata, repository: String,
                        uploader: String, status: ChartStatus, replacing: ChartVersionRecord?,
-                       verdict: ProvenanceVerdictRecord?, contentVerdict: ContentVerdictRecord?, auditDetail: String?,
+                       verdict: ProvenanceVerdictRecord?, contentVerdict: ContentVerdictRecord?, auditDetail: AuditDetail?,
                        created: Date) throws -> ChartVersionRecord {
         let digest = try blobs.write(archive)
         let provenanceDigest = try provenance.map { bytes throws(StorageError) in try blobs.write(bytes) }
@@ -58,8 +58,8 @@ public struct ChartPublisher: Sendable {
             metadata: metadataJSON, provenanceDigest: provenanceDigest?.hex)
         let audit = AuditEvent(at: created, repository: repository, actor: uploader,
                                action: Self.action(replacing: replacing?.status),
-                               outcome: status.rawValue, subject: "\(chart.name)-\(chart.version)",
-                               detail: auditDetail ?? (provenanceDigest == nil ? nil : Self.provenanceDetail))
+                               outcome: AuditOutcome(status), subject: "\(chart.name)-\(chart.version)",
+                               detail: try auditDetail ?? (provenanceDigest == nil ? nil : AuditDetail(ProvenanceDetail())))
         if let replacing, let id = replacing.id {
             return try metadata.replaceChart(id: id, expecting: replacing.status, with: record, audit: audit,
                                              verdict: verdict, contentVerdict: contentVerdict)
@@ -68,18 +68,17 @@ public struct ChartPublisher: Sendable {
     }
 
     /// Audit detail of an upload that came with a prov, when the caller gives none.
-    static let provenanceDetail: String = {
-        struct Detail: Encodable { let provenance = true }
-        return (try? JSONEncoder().encode(Detail())).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }()
+    struct ProvenanceDetail: Encodable {
+        let provenance = true
+    }
 
     /// The audit action of a publish: a new version, a forced overwrite, or a signed upload that
     /// supersedes another writer's stage.
-    static func action(replacing: ChartStatus?) -> String {
+    static func action(replacing: ChartStatus?) -> AuditAction {
         switch replacing {
-        case .active: "overwrite"
-        case .pending: "supersede"
-        default: "upload"
+        case .active: .overwrite
+        case .pending: .supersede
+        default: .upload
         }
     }
 }

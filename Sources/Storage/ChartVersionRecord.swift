@@ -64,14 +64,14 @@ public struct AuditEvent: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var at: Date
     public var repository: String?
     public var actor: String
-    public var action: String
-    public var outcome: String
+    public var action: AuditAction
+    public var outcome: AuditOutcome
     public var subject: String?
-    /// Free-form JSON detail (failed checks, reasons).
-    public var detail: String?
+    /// JSON detail (failed checks, reasons), written only from an `AuditDetail`.
+    public private(set) var detail: String?
 
-    public init(id: Int64? = nil, at: Date, repository: String?, actor: String, action: String, outcome: String,
-                subject: String? = nil, detail: String? = nil) {
+    public init(id: Int64? = nil, at: Date, repository: String?, actor: String, action: AuditAction,
+                outcome: AuditOutcome, subject: String? = nil, detail: AuditDetail? = nil) {
         self.id = id
         self.at = at
         self.repository = repository
@@ -79,7 +79,7 @@ public struct AuditEvent: Codable, Sendable, Equatable, FetchableRecord, Mutable
         self.action = action
         self.outcome = outcome
         self.subject = subject
-        self.detail = detail
+        self.detail = detail?.json
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {

@@ -38,7 +38,7 @@ public protocol MetadataStore: Sendable {
     /// Newest first, filtered; `beforeID` pages backwards.
     func auditEvents(_ query: AuditQuery) throws(StorageError) -> [AuditEvent]
 
-    // Signer trust (DESIGN.md §5): which key may sign for which repository, and revocations.
+    // Signer trust (README, "Provenance"): which key may sign for which repository, and revocations.
     /// Inserts or refreshes a key's description; a recorded revocation is kept.
     func upsertSigner(_ signer: SignerRecord) throws(StorageError)
     func signer(_ fingerprint: String) throws(StorageError) -> SignerRecord?
@@ -51,7 +51,8 @@ public protocol MetadataStore: Sendable {
     /// Monotone: hard is never replaced by soft, and for the same kind the earliest date stays.
     func recordRevocation(_ fingerprint: String, at: Date, kind: SignerRecord.RevocationKind, audit: AuditEvent?)
         throws(StorageError)
-    /// A verdict that let nothing in (a rejection).
+    /// A verdict that let nothing in (a rejection), with its audit event, in one transaction.
+    func appendVerdict(_ verdict: ProvenanceVerdictRecord, audit: AuditEvent?) throws(StorageError)
     func appendVerdict(_ verdict: ProvenanceVerdictRecord) throws(StorageError)
     /// The newest verdict recorded for a stored chart row.
     func verdict(chartVersionID: Int64) throws(StorageError) -> ProvenanceVerdictRecord?

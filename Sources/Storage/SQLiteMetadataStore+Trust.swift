@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-/// Signer trust (DESIGN.md §5), revocations, and the provenance and content verdicts.
+/// Signer trust (README, "Provenance"), revocations, and the provenance and content verdicts.
 extension SQLiteMetadataStore {
     public func upsertSigner(_ signer: SignerRecord) throws(StorageError) {
         try write { db in
@@ -69,9 +69,14 @@ extension SQLiteMetadataStore {
     }
 
     public func appendVerdict(_ verdict: ProvenanceVerdictRecord) throws(StorageError) {
+        try appendVerdict(verdict, audit: nil)
+    }
+
+    public func appendVerdict(_ verdict: ProvenanceVerdictRecord, audit: AuditEvent?) throws(StorageError) {
         try write { db in
             var verdict = verdict
             try verdict.insert(db)
+            if var audit { try audit.insert(db) }
         }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The configuration file every command reads (DESIGN.md §2): `--config`, else
+/// The configuration file every command reads (README, "Configuration"): `--config`, else
 /// `$CHARTWARDEN_CONFIG`, else `config/chartwarden.yaml`.
 enum ConfigurationPath {
     static func resolve(_ option: String?) -> String {

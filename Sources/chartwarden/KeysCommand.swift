@@ -1,8 +1,7 @@
 import ArgumentParser
+import ChartWardenCore
 import Foundation
-import Logging
 import OpenPGP
-import Server
 
 /// `chartwarden keys import|list|distrust|revoke`: the admin API's trust operations on the
 /// data directory of a configuration. They write the same SQLite file and GnuPG home as the
@@ -19,12 +18,13 @@ struct KeysCommand: ParsableCommand {
         @Option(help: "Configuration file (default: $CHARTWARDEN_CONFIG, else config/chartwarden.yaml).")
         var config: String?
 
-        /// Opens the configured store and key material (nothing listens).
+        /// Opens the configured store and key material: the core alone, so no TLS material or
+        /// htpasswd file is read and nothing listens.
         func openService() throws -> ChartService {
             let path = ConfigurationPath.resolve(config)
             do {
                 let configuration = try ChartWardenConfiguration.load(path: path)
-                return try ChartWardenServer(configuration: configuration, logger: Logger(label: "chartwarden")).service
+                return try ChartService.open(configuration: configuration)
             } catch {
                 throw ValidationError("\(path): \(error)")
             }
@@ -33,7 +33,7 @@ struct KeysCommand: ParsableCommand {
 
     static let actor = "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "unknown")
 
-    struct Import: ParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Import a public key and trust it for a repository.")
 
         @Argument(help: "Armored or binary public key file.")
@@ -44,10 +44,10 @@ struct KeysCommand: ParsableCommand {
 
         @OptionGroup var options: Options
 
-        func run() throws {
+        func run() async throws {
             let service = try options.openService()
             guard service.repository(named: repo) != nil else { throw ValidationError("no repository '\(repo)'") }
-            let keys = try service.trust.importKeys(try VerifyCommand.read(file), trustFor: repo, actor: KeysCommand.actor)
+            let keys = try await service.trust.importKeys(try VerifyCommand.read(file), trustFor: repo, actor: KeysCommand.actor)
             for key in keys { print("\(key.fingerprint) \(key.algorithm) \(key.userIDs.first ?? "") trusted for '\(repo)'") }
         }
     }
@@ -59,7 +59,7 @@ struct KeysCommand: ParsableCommand {
 
         func run() async throws {
             let service = try options.openService()
-            let signers = try await service.signerSummaries(nil, withCharts: false)
+            let signers = try await service.trust.signerSummaries(nil, withCharts: false)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             encoder.dateEncodingStrategy = .iso8601
@@ -85,10 +85,10 @@ struct KeysCommand: ParsableCommand {
             let service = try options.openService()
             let fingerprint = self.fingerprint.uppercased()
             let repo = self.repo
-            try service.trust.distrust(fingerprint, repository: repo, actor: KeysCommand.actor)
+            try await service.trust.distrust(fingerprint, repository: repo, actor: KeysCommand.actor)
             print("\(fingerprint) is no longer trusted for '\(repo)'")
             if quarantine {
-                let quarantined = try await service.reevaluate(signer: fingerprint, repository: repo,
+                let quarantined = try await service.trust.reevaluate(signer: fingerprint, repository: repo,
                                                                actor: KeysCommand.actor, cause: "signer distrusted")
                 for record in quarantined { print("quarantined \(record.repository)/\(record.name)-\(record.version)") }
             }
@@ -108,9 +108,9 @@ struct KeysCommand: ParsableCommand {
             guard let fingerprint = try RevocationSignature.parse(bytes).first(where: { $0.target == .key })?.issuerFingerprint
             else { throw ValidationError("\(file) holds no key revocation naming its key's fingerprint") }
             let service = try options.openService()
-            let revocation = try service.trust.revoke(fingerprint, certificate: bytes, actor: KeysCommand.actor)
+            let revocation = try await service.trust.revoke(fingerprint, certificate: bytes, actor: KeysCommand.actor)
             print("\(fingerprint) revoked (\(revocation.isSoft ? "soft" : "hard")) as of \(ISO8601DateFormatter().string(from: revocation.at))")
-            let quarantined = try await service.reevaluate(
+            let quarantined = try await service.trust.reevaluate(
                 signer: fingerprint, repository: nil, actor: KeysCommand.actor,
                 cause: revocation.isSoft ? "signer key retired" : "signer key revoked")
             for record in quarantined { print("quarantined \(record.repository)/\(record.name)-\(record.version)") }

@@ -1,9 +1,9 @@
 import ArgumentParser
 import ChartArchive
+import ChartWardenCore
 import ContentPolicy
 import Foundation
 import OpenSSLSupport
-import Server
 
 /// `chartwarden scan CHART.tgz --config FILE [--repo NAME] [--signer FP] [--uploader P]`: the server's content-policy check,
 /// offline, with the policy of one configured repository. Exit 0 when the upload would be

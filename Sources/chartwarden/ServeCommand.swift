@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChartWardenCore
 import Foundation
 import Logging
 import Server

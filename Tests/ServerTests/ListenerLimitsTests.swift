@@ -1,3 +1,4 @@
+@testable import ChartWardenCore
 import Foundation
 import NIOCore
 import Testing
@@ -224,31 +225,6 @@ struct ConnectionLimiterTests {
         #expect(budget.decide(soft: 1_024, hard: 524_288) == .raise(to: 524_288))
         #expect(budget.decide(soft: 1_024, hard: UInt64(rlim_t.max)) == .raise(to: 2_256))
         #expect(budget.decide(soft: 1_024, hard: 2_000) == .insufficient(needed: 2_256, hard: 2_000))
-    }
-
-    @Test func maxConnectionsPerAddressIsParsed() throws {
-        let minimal = ConfigurationTests.minimal
-        #expect(try ChartWardenConfiguration.parse(yaml: minimal).server.maxConnectionsPerAddress == 64)
-        let custom = minimal.replacingOccurrences(
-            of: "    privateKey: server.key", with: "    privateKey: server.key\n  maxConnectionsPerAddress: 3")
-        #expect(try ChartWardenConfiguration.parse(yaml: custom).server.maxConnectionsPerAddress == 3)
-    }
-
-    @Test func maxConnectionsIsParsedStrictly() throws {
-        let minimal = ConfigurationTests.minimal
-        let withLimit = { (value: String) in
-            minimal.replacingOccurrences(of: "    privateKey: server.key", with: "    privateKey: server.key\n  maxConnections: \(value)")
-        }
-        #expect(try ChartWardenConfiguration.parse(yaml: minimal).server.maxConnections == 2_048)
-        #expect(try ChartWardenConfiguration.parse(yaml: withLimit("10")).server.maxConnections == 10)
-        for bad in ["0", "-5", "many", "2000000"] {
-            do {
-                _ = try ChartWardenConfiguration.parse(yaml: withLimit(bad))
-                Issue.record("maxConnections \(bad) was accepted")
-            } catch {
-                #expect(error.key == "server.maxConnections", "\(bad)")
-            }
-        }
     }
 }
 

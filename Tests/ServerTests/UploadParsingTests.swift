@@ -1,3 +1,4 @@
+@testable import ChartWardenCore
 import Testing
 @testable import Server
 

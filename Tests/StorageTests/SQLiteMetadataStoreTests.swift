@@ -42,7 +42,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let store = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
         try store.ensureRepository("stable")
-        let audit = AuditEvent(at: Date(), repository: "stable", actor: "user:ci", action: "upload", outcome: "pending",
+        let audit = AuditEvent(at: Date(), repository: "stable", actor: "user:ci", action: .upload, outcome: .pending,
                                subject: "demo-1.0.0")
         let pending = try store.insertChart(Self.record("demo", "1.0.0", status: .pending), audit: audit)
         #expect(try store.charts(repository: "stable", statuses: [.active]).isEmpty)
@@ -50,7 +50,7 @@ import Testing
         let fetched = try #require(try store.chart(repository: "stable", name: "demo", version: "1.0.0"))
         #expect(fetched.status == .quarantined)
         #expect(fetched.statusReason == "key revoked")
-        #expect(try store.auditEvents(repository: "stable", limit: 10).map(\.outcome) == ["pending"])
+        #expect(try store.auditEvents(repository: "stable", limit: 10).map(\.outcome) == [.pending])
         #expect(throws: StorageError.self) { try store.updateStatus(id: 999, to: .active, reason: nil) }
     }
 
@@ -123,9 +123,9 @@ import Testing
 
         // Deleting a row (an expired stage) releases its blob reference.
         #expect(try store.isBlobReferenced(chart.digest))
-        try store.deleteChart(id: id, audit: AuditEvent(at: now, repository: "stable", actor: "system", action: "stage",
-                                                         outcome: "expired"))
+        try store.deleteChart(id: id, audit: AuditEvent(at: now, repository: "stable", actor: "system", action: .stage,
+                                                         outcome: .expired))
         #expect(try !store.isBlobReferenced(chart.digest))
-        #expect(try store.auditEvents(AuditQuery(action: "stage")).map(\.outcome) == ["expired"])
+        #expect(try store.auditEvents(AuditQuery(action: "stage")).map(\.outcome) == [.expired])
     }
 }

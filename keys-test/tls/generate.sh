@@ -2,9 +2,11 @@
 # Generates the TEST-ONLY TLS material under keys-test/tls/: a test CA, a server certificate for
 # localhost / 127.0.0.1 / ::1, client certificates (CN = principal name) signed by that CA, and a
 # second, untrusted CA with a client certificate of its own, and a client certificate from the test
-# CA that expired in 2025 (CN=reader). Never use these keys anywhere else.
+# CA that expired in 2025 (CN=reader), and one whose CN is JSON-looking text (`x","actor":"admin`) for
+# the audit-forgery test. Never use these keys anywhere else.
 # Re-running replaces everything (10-year validity, so the committed files stay usable);
-# `generate.sh expired` makes only the expired certificate, from the existing CA.
+# `generate.sh expired` makes only the expired certificate, `generate.sh quoted` only the quoted-CN
+# one, from the existing CA.
 set -euo pipefail
 cd "$(dirname "$0")"
 days=3650
@@ -57,8 +59,19 @@ CONF
     chmod 600 client-expired.key
 }
 
+# CN `x","actor":"admin`: an audit log that built JSON by interpolation would record actor admin.
+issue_quoted() {
+    issue client-quoted '/CN=x","actor":"admin' ca "extendedKeyUsage=clientAuth" "keyUsage=critical,digitalSignature"
+    chmod 600 client-quoted.key
+}
+
 if [ "${1:-}" = expired ]; then
     issue_expired
+    exit 0
+fi
+if [ "${1:-}" = quoted ]; then
+    issue_quoted
+    rm -f ./*.srl
     exit 0
 fi
 
@@ -74,6 +87,7 @@ done
 make_ca other-ca "/CN=Untrusted Test CA"
 issue client-intruder "/CN=ci-pusher" other-ca "extendedKeyUsage=clientAuth" "keyUsage=critical,digitalSignature"
 issue_expired
+issue_quoted
 rm -f ./*.srl
 chmod 600 ./*.key
 echo "test TLS material written to $(pwd)"

@@ -1,3 +1,4 @@
+import ChartWardenCore
 import Foundation
 import Logging
 import NIOPosix
@@ -13,26 +14,27 @@ final class Authenticator: Sendable {
         var limits: AuthFailureLimiter.Configuration
     }
 
-    let credentials: CredentialStore?
+    /// The htpasswd users, reached only on the thread pool (hashing blocks).
+    private let credentials: BlockingWork<CredentialStore>?
     private let limiter: Mutex<AuthFailureLimiter>
-    private let metadata: any MetadataStore
+    private let audit: AuditLog
     private let metrics: ServerMetrics
-    private let threadPool: NIOThreadPool
     private let logger: Logger
     /// Handshakes refused for their client certificate, aggregated per address and minute.
     let certificateRejections: CertificateRejectionAuditor
 
-    init(configuration: Configuration, metadata: any MetadataStore, metrics: ServerMetrics,
+    init(configuration: Configuration, audit: AuditLog, metrics: ServerMetrics,
          threadPool: NIOThreadPool = .singleton, logger: Logger) throws(ConfigurationError) {
-        credentials = try configuration.htpasswdPath.map { path throws(ConfigurationError) in try CredentialStore(path: path) }
+        credentials = try configuration.htpasswdPath.map { path throws(ConfigurationError) in
+            BlockingWork(try CredentialStore(path: path), threadPool: threadPool)
+        }
         limiter = Mutex(AuthFailureLimiter(configuration: configuration.limits))
-        self.metadata = metadata
+        self.audit = audit
         self.metrics = metrics
-        self.threadPool = threadPool
         self.logger = logger
         certificateRejections = CertificateRejectionAuditor(
-            write: { [metadata, threadPool, logger] bucket in
-                await Self.recordCertificateRejections(bucket, metadata: metadata, threadPool: threadPool, logger: logger)
+            write: { [audit] bucket in
+                await Self.recordCertificateRejections(bucket, audit: audit)
             },
             onDropped: { [metrics] count in metrics.certificateRejectionsDropped(count) })
     }
@@ -56,14 +58,9 @@ final class Authenticator: Sendable {
                              user: credentials.user, client: client, repository: repository, countsForUser: false)
         }
         let logger = self.logger
-        let result: (verdict: CredentialStore.Verdict, hashed: Bool)
-        do {
-            result = try await threadPool.runIfActive {
-                store.reloadIfChanged(logger: logger)
-                return store.verify(user: credentials.user, password: credentials.password)
-            }
-        } catch {
-            throw ServiceError(.unavailable, "the server is shutting down")
+        let result = try await store.run { (store, _) throws(ServiceError) in
+            store.reloadIfChanged(logger: logger)
+            return store.verify(user: credentials.user, password: credentials.password)
         }
         if result.hashed { metrics.passwordHashComputed() }
         switch result.verdict {
@@ -87,26 +84,26 @@ final class Authenticator: Sendable {
         let now = ContinuousClock.now
         let engaged = limiter.withLock { $0.recordFailure(address: client, user: countsForUser ? user : nil, now: now) }
         let actor = user.map { "user:\($0)" } ?? "anonymous"
-        var events = [AuditEvent(at: Date(), repository: repository, actor: actor, action: "authenticate",
-                                 outcome: "denied", subject: client,
-                                 detail: Self.detail(["reason": failure.reason.rawValue, "address": client]))]
-        for key in engaged {
-            let keyText = switch key {
-            case .address(let address): "address \(address)"
-            case .user(let name): "user \(name)"
-            }
-            events.append(AuditEvent(at: Date(), repository: repository, actor: actor, action: "authenticate",
-                                     outcome: "rate-limited", subject: client,
-                                     detail: Self.detail(["reason": "too many failures for \(keyText)", "address": client])))
-        }
-        let metadata = self.metadata
-        let recorded = events
         do {
-            try await threadPool.runIfActive {
-                for event in recorded { try metadata.appendAudit(event) }
+            var events = [AuditEvent(at: Date(), repository: repository, actor: actor, action: .authenticate,
+                                     outcome: .denied, subject: client,
+                                     detail: try AuditDetail(AuditDetails.AuthenticationRefused(
+                                        reason: failure.reason.rawValue, address: client)))]
+            for key in engaged {
+                let keyText = switch key {
+                case .address(let address): "address \(address)"
+                case .user(let name): "user \(name)"
+                }
+                events.append(AuditEvent(at: Date(), repository: repository, actor: actor, action: .authenticate,
+                                         outcome: .rateLimited, subject: client,
+                                         detail: try AuditDetail(AuditDetails.AuthenticationRefused(
+                                            reason: "too many failures for \(keyText)", address: client))))
             }
+            try await audit.append(events)
+        } catch is ServiceError {
+            // Logged and counted by the audit log; the caller is refused either way.
         } catch {
-            logger.error("cannot record authentication failure", metadata: ["error": "\(error)"])
+            _ = audit.failed(error, writing: "authenticate denied")
         }
         throw ServiceError(.unauthorized, failure.message)
     }
@@ -116,16 +113,19 @@ final class Authenticator: Sendable {
     /// the count and the distinct reasons. Not counted against the address, since no password
     /// hash was spent on them.
     private static func recordCertificateRejections(_ bucket: CertificateRejectionAggregator.Bucket,
-                                                    metadata: any MetadataStore, threadPool: NIOThreadPool,
-                                                    logger: Logger) async {
-        let event = AuditEvent(at: bucket.last ?? Date(timeIntervalSince1970: Double(bucket.minute) * 60), repository: nil,
-                               actor: "anonymous", action: "authenticate", outcome: "denied", subject: bucket.address,
-                               detail: detail(["reason": "client-certificate", "tls": bucket.reasons.joined(separator: "; "),
-                                               "address": bucket.address, "count": String(bucket.count)]))
+                                                    audit: AuditLog) async {
         do {
-            try await threadPool.runIfActive { try metadata.appendAudit(event) }
+            let event = AuditEvent(
+                at: bucket.last ?? Date(timeIntervalSince1970: Double(bucket.minute) * 60), repository: nil,
+                actor: "anonymous", action: .authenticate, outcome: .denied, subject: bucket.address,
+                detail: try AuditDetail(AuditDetails.AuthenticationRefused(
+                    reason: "client-certificate", address: bucket.address, tls: bucket.reasons.joined(separator: "; "),
+                    count: bucket.count)))
+            try await audit.append([event])
+        } catch is ServiceError {
+            // Logged and counted by the audit log.
         } catch {
-            logger.error("cannot record a refused client certificate", metadata: ["error": "\(error)"])
+            _ = audit.failed(error, writing: "authenticate denied")
         }
     }
 
@@ -133,11 +133,5 @@ final class Authenticator: Sendable {
     func recordCertificateRejection(client: String, reason: String) {
         metrics.authentication(outcome: "certificate_rejected")
         certificateRejections.record(address: client, reason: reason)
-    }
-
-    private static func detail(_ fields: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(fields)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }

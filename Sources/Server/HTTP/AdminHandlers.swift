@@ -1,8 +1,9 @@
+import ChartWardenCore
 import Foundation
 import Hummingbird
 import Storage
 
-/// The admin API (DESIGN.md §4). Served on the main listener, or only on `server.adminListen`
+/// The admin API (README, "HTTP API"). Served on the main listener, or only on `server.adminListen`
 /// when that is configured.
 enum AdminHandlers {
     /// The root repository is written `_` where a path segment or parameter cannot be empty.
@@ -51,13 +52,13 @@ enum AdminHandlers {
         query.limit = min(try integer(parameters["limit"], name: "limit") ?? 100, 1_000)
         // Refused client certificates are aggregated in memory; write them so the answer has them.
         await environment.authenticator.certificateRejections.flush()
-        let events = try await environment.service.auditEvents(query)
+        let events = try await environment.service.audit.events(query)
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let page = AuditPage(
             events: events.map {
                 .init(id: $0.id, at: formatter.string(from: $0.at), repository: $0.repository, actor: $0.actor,
-                      action: $0.action, outcome: $0.outcome, subject: $0.subject, detail: $0.detail.map(JSONValue.init(text:)))
+                      action: $0.action.rawValue, outcome: $0.outcome.rawValue, subject: $0.subject, detail: $0.detail.map(JSONValue.init(text:)))
             },
             next: events.count == query.limit ? events.last?.id : nil)
         return JSONResponse.make(.ok, page)

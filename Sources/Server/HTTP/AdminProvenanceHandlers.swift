@@ -1,3 +1,4 @@
+import ChartWardenCore
 import ContentPolicy
 import Foundation
 import Hummingbird
@@ -5,7 +6,7 @@ import OpenPGP
 import Provenance
 import Storage
 
-/// Admin routes for signer trust, verdicts and quarantine (DESIGN.md §4). Global views and
+/// Admin routes for signer trust, verdicts and quarantine (README, "HTTP API"). Global views and
 /// revocations are for `auth.admins`; per-repository actions also for that repository's
 /// delete holders.
 enum AdminProvenanceHandlers {
@@ -99,7 +100,7 @@ enum AdminProvenanceHandlers {
     static func signers(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
         try requireAdmin(try await environment.principals(request, context: context), environment)
-        return respond(.ok, ["signers": try await environment.service.signerSummaries(nil, withCharts: false)])
+        return respond(.ok, ["signers": try await environment.service.trust.signerSummaries(nil, withCharts: false)])
     }
 
     /// GET /api/admin/signers/{fingerprint}
@@ -107,7 +108,7 @@ enum AdminProvenanceHandlers {
         async throws -> Response {
         try requireAdmin(try await environment.principals(request, context: context), environment)
         let wanted = try fingerprint(context)
-        guard let view = try await environment.service.signerSummaries([wanted], withCharts: true).first else {
+        guard let view = try await environment.service.trust.signerSummaries([wanted], withCharts: true).first else {
             throw ServiceError(.notFound, "signer \(wanted) is not known")
         }
         return respond(.ok, view)
@@ -120,11 +121,8 @@ enum AdminProvenanceHandlers {
         let repository = try adminRepository(request.uri.queryParameters["repo"].map(String.init), principals, environment)
         let bytes = try await readKeyBody(request, environment)
         let actor = AccessPolicy.actor(principals)
-        let trust = environment.service.trust
-        let keys = try await environment.service.offloadMapping { () throws(ServiceError) in
-            try trust.importKeys(bytes, trustFor: repository.name, actor: actor)
-        }
-        return respond(.created, ["imported": try await environment.service.signerSummaries(keys.map(\.fingerprint), withCharts: false)])
+        let keys = try await environment.service.trust.importKeys(bytes, trustFor: repository.name, actor: actor)
+        return respond(.created, ["imported": try await environment.service.trust.signerSummaries(keys.map(\.fingerprint), withCharts: false)])
     }
 
     /// DELETE /api/admin/repositories/{repo}/signers/{fingerprint}[?quarantine=true]
@@ -134,13 +132,10 @@ enum AdminProvenanceHandlers {
         let repository = try adminRepository(context.parameters.get("repo"), principals, environment)
         let wanted = try fingerprint(context)
         let actor = AccessPolicy.actor(principals)
-        let trust = environment.service.trust
-        try await environment.service.offloadMapping { () throws(ServiceError) in
-            try trust.distrust(wanted, repository: repository.name, actor: actor)
-        }
+        try await environment.service.trust.distrust(wanted, repository: repository.name, actor: actor)
         var quarantined: [ChartVersionRecord] = []
         if ChartAPIHandlers.isTrue(request.uri.queryParameters["quarantine"]) {
-            quarantined = try await environment.service.reevaluate(
+            quarantined = try await environment.service.trust.reevaluate(
                 signer: wanted, repository: repository.name, actor: actor, cause: "signer distrusted")
         }
         return respond(.ok, Reevaluation(fingerprint: wanted, quarantined: quarantined.map(QuarantinedChart.init)))
@@ -159,11 +154,8 @@ enum AdminProvenanceHandlers {
         let wanted = try fingerprint(context)
         let bytes = try await readKeyBody(request, environment)
         let actor = AccessPolicy.actor(principals)
-        let trust = environment.service.trust
-        let revocation = try await environment.service.offloadMapping { () throws(ServiceError) in
-            try trust.revoke(wanted, certificate: bytes, actor: actor)
-        }
-        let quarantined = try await environment.service.reevaluate(
+        let revocation = try await environment.service.trust.revoke(wanted, certificate: bytes, actor: actor)
+        let quarantined = try await environment.service.trust.reevaluate(
             signer: wanted, repository: nil, actor: actor,
             cause: revocation.isSoft ? "signer key retired" : "signer key revoked")
         return respond(.ok, RevocationApplied(
@@ -183,12 +175,12 @@ enum AdminProvenanceHandlers {
         async throws -> Response {
         let principals = try await environment.principals(request, context: context)
         let repository = try adminRepository(context.parameters.get("repo"), principals, environment)
-        let (record, stored) = try await environment.service.provenanceVerdict(
+        let (record, stored) = try await environment.service.trust.provenanceVerdict(
             name: context.parameters.get("name") ?? "", version: context.parameters.get("version") ?? "", in: repository)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         let verdict = stored.flatMap { try? decoder.decode(ProvenanceVerdict.self, from: Data($0.checks.utf8)) }
-        let (_, contentVerdicts) = try await environment.service.contentVerdicts(
+        let (_, contentVerdicts) = try await environment.service.trust.contentVerdicts(
             name: record.name, version: record.version, in: repository)
         let content = contentVerdicts.first { $0.chartVersionID == record.id }.flatMap(decodeContentVerdict)
         return respond(.ok, Verdict(repository: record.repository, name: record.name, version: record.version,
@@ -205,7 +197,7 @@ enum AdminProvenanceHandlers {
         let repository = try adminRepository(context.parameters.get("repo"), principals, environment)
         let name = context.parameters.get("name") ?? ""
         let version = context.parameters.get("version") ?? ""
-        let (record, verdicts) = try await environment.service.contentVerdicts(name: name, version: version, in: repository)
+        let (record, verdicts) = try await environment.service.trust.contentVerdicts(name: name, version: version, in: repository)
         return respond(.ok, ContentVerdicts(
             repository: repository.name, name: name, version: version,
             status: record.flatMap { $0.status == .deleted ? nil : $0.status.rawValue },
@@ -228,7 +220,7 @@ enum AdminProvenanceHandlers {
         } else {
             try requireAdmin(principals, environment)
         }
-        let charts = try await environment.service.quarantinedCharts(repository: repository)
+        let charts = try await environment.service.trust.quarantinedCharts(repository: repository)
         return respond(.ok, ["quarantined": charts.map(QuarantinedChart.init)])
     }
 
@@ -243,7 +235,7 @@ enum AdminProvenanceHandlers {
             throw ServiceError(.forbidden, "only a global admin may restore a chart quarantined for a revoked or "
                 + "distrusted signer")
         }
-        try await environment.service.restore(
+        try await environment.service.trust.restore(
             name: context.parameters.get("name") ?? "", version: context.parameters.get("version") ?? "",
             in: repository, actor: AccessPolicy.actor(principals))
         return JSONResponse.make(.ok, ["restored": true])

@@ -1,5 +1,6 @@
 import ChartIndex
 import ChartModel
+import ChartWardenCore
 import Foundation
 import Hummingbird
 
@@ -18,11 +19,11 @@ enum ChartAPIHandlers {
                 let parts = try await reader.readMultipart(request, boundary: boundary)
                 switch (parts.chart, parts.provenance) {
                 case (let chart?, let provenance):
-                    outcome = try await environment.service.upload(chart: chart, provenance: provenance, to: repository,
+                    outcome = try await environment.service.ingest.upload(chart: chart, provenance: provenance, to: repository,
                                                                    uploader: uploader, uploaderPrincipals: uploaderPrincipals,
                                                                    force: force)
                 case (nil, let provenance?):
-                    try await environment.service.attachProvenance(provenance, to: repository, uploader: uploader)
+                    try await environment.service.ingest.attachProvenance(provenance, to: repository, uploader: uploader)
                     outcome = .published
                 case (nil, nil):
                     throw ServiceError(.badRequest, "multipart upload has neither a '\(reader.chartField)' nor a '\(reader.provenanceField)' field")
@@ -30,7 +31,7 @@ enum ChartAPIHandlers {
             } else {
                 let chart = try await reader.readRaw(request)
                 guard !chart.isEmpty else { throw ServiceError(.badRequest, "the upload body is empty") }
-                outcome = try await environment.service.upload(chart: chart, provenance: nil, to: repository,
+                outcome = try await environment.service.ingest.upload(chart: chart, provenance: nil, to: repository,
                                                                uploader: uploader, uploaderPrincipals: uploaderPrincipals,
                                                                force: force)
             }
@@ -61,7 +62,8 @@ enum ChartAPIHandlers {
         let (repository, principals) = try await environment.resolve(.write, request, context: context)
         let provenance = try await environment.uploadReader.readRaw(request)
         guard !provenance.isEmpty else { throw ServiceError(.badRequest, "the provenance body is empty") }
-        try await environment.service.attachProvenance(provenance, to: repository, uploader: AccessPolicy.actor(principals))
+        try await environment.service.ingest.attachProvenance(provenance, to: repository,
+                                                            uploader: AccessPolicy.actor(principals))
         return JSONResponse.make(.created, ["saved": true])
     }
 
@@ -116,8 +118,8 @@ enum ChartAPIHandlers {
         let (repository, principals) = try await environment.resolve(.delete, request, context: context)
         let name = context.parameters.get("name") ?? ""
         let version = context.parameters.get("version") ?? ""
-        try await environment.service.delete(name: name, version: version, from: repository,
-                                             actor: AccessPolicy.actor(principals))
+        try await environment.service.ingest.delete(name: name, version: version, from: repository,
+                                                    actor: AccessPolicy.actor(principals))
         return JSONResponse.make(.ok, ["deleted": true])
     }
 

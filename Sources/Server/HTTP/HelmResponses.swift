@@ -1,3 +1,4 @@
+import ChartWardenCore
 import Foundation
 import HTTPTypes
 import NIOCore
@@ -6,7 +7,7 @@ import NIOCore
 /// snapshot and the request headers, shared by the router handlers and the event-loop fast path
 /// so both answer byte for byte alike.
 enum HelmResponses {
-    struct Answer {
+    struct Answer: Sendable {
         var status: HTTPResponse.Status
         var headers: HTTPFields
         var body: ByteBuffer?
@@ -40,7 +41,8 @@ enum HelmResponses {
         [.contentType: file.kind.contentType, .eTag: file.etag, .contentLength: String(length)]
     }
 
-    static func index(_ snapshot: IndexSnapshot, acceptEncoding: String?, ifNoneMatch: String?) -> Answer {
+    static func index(_ snapshot: IndexSnapshot, of repository: String, answers: HelmAnswerCache, acceptEncoding: String?,
+                      ifNoneMatch: String?) -> Answer {
         let gzip = acceptsGzip(acceptEncoding)
         let etag = gzip ? snapshot.gzipETag : snapshot.etag
         if let ifNoneMatch, matches(ifNoneMatch, etag) {
@@ -49,16 +51,17 @@ enum HelmResponses {
             ]
             return Answer(status: .notModified, headers: headers, body: nil)
         }
-        return gzip ? snapshot.gzipOK : snapshot.plainOK
+        return answers.indexOK(snapshot, repository: repository, gzip: gzip)
     }
 
     /// Never Content-Encoding: the .tgz is the representation; Helm checks its digest as is.
-    static func file(_ file: ServedFile, bytes: ByteBuffer, ifNoneMatch: String?) -> Answer {
+    static func file(_ file: ServedFile, bytes: ByteBuffer, ok: Answer?, ifNoneMatch: String?) -> Answer {
         if let ifNoneMatch, matches(ifNoneMatch, file.etag) {
             return Answer(status: .notModified, headers: [.contentType: file.kind.contentType, .eTag: file.etag], body: nil)
         }
-        if let headers = file.okHeaders, Int64(bytes.readableBytes) == file.size {
-            return Answer(status: .ok, headers: headers, body: bytes, serializedHead: file.okHead)
+        if var ok, Int64(bytes.readableBytes) == file.size {
+            ok.body = bytes
+            return ok
         }
         return Answer(status: .ok, headers: fileOKHeaders(file, length: bytes.readableBytes), body: bytes)
     }

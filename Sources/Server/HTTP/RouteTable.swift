@@ -1,6 +1,6 @@
 import Hummingbird
 
-/// Every route ChartWarden serves, declared in one table (DESIGN.md §4). Repository routes are
+/// Every route ChartWarden serves, declared in one table (README, "HTTP API"; docs/ARCHITECTURE.md, "Where to add"). Repository routes are
 /// registered twice: under `/{repo}` and at the root for the repository named "".
 enum RouteTable {
     enum Scope {

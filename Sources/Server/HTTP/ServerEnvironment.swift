@@ -1,3 +1,4 @@
+import ChartWardenCore
 import Foundation
 import Hummingbird
 
@@ -10,6 +11,7 @@ struct ServerEnvironment: Sendable {
     let metrics: ServerMetrics
     let configuration: ChartWardenConfiguration
     let uploadReader: UploadReader
+    let answers: HelmAnswerCache
 
     /// Who the request acts as: the verified client certificate and, when an `Authorization`
     /// header is sent, the user it proves — a wrong password is a 401 even where anonymous would
@@ -31,10 +33,9 @@ struct ServerEnvironment: Sendable {
         async throws(ServiceError) -> (ChartRepository, Set<Principal>) {
         let name = context.parameters.get("repo") ?? ""
         let repository = service.repository(named: name)
-        let anonymous: Set<Principal> = [.anonymous]
         if permission == .read, request.headers[.authorization] == nil, let repository,
-           policy.granted(.read, in: repository.configuration, to: anonymous) {
-            return (repository, anonymous)
+           policy.isPublic(repository.configuration) {
+            return (repository, policy.anonymousPrincipals)
         }
         let principals = try await principals(request, context: context)
         return (try policy.authorize(permission, in: repository, principals: principals), principals)

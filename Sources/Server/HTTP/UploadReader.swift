@@ -1,3 +1,4 @@
+import ChartWardenCore
 import Foundation
 import Hummingbird
 import NIOCore

@@ -1,10 +1,10 @@
+import ChartWardenCore
 import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
-import OpenPGP
 import ServiceLifecycle
 import Storage
 import TLS
@@ -17,6 +17,8 @@ public struct ChartWardenServer: Sendable {
     public let metrics: ServerMetrics
     let authenticator: Authenticator
     let contexts: TLSContextProvider
+    /// Serialized 200 heads per snapshot generation, shared by the router and the fast path.
+    let answers = HelmAnswerCache()
     let logger: Logger
 
     /// Opens the data directory (SQLite + blobs) and loads the TLS context; fails early on any
@@ -26,37 +28,42 @@ public struct ChartWardenServer: Sendable {
         self.logger = logger
         try DescriptorBudget(listeners: configuration.server.adminListen == nil ? 1 : 2,
                              maxConnections: configuration.server.maxConnections).ensure()
-        let dataDirectory = configuration.storage.dataDirectory
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        let metadata = try SQLiteMetadataStore(path: dataDirectory + "/chartwarden.sqlite")
-        let blobs = try FileBlobStore(root: dataDirectory + "/blobs")
-        let keyring = try OpenPGPKeyring(homeDirectory: dataDirectory + "/gnupg")
-        service = ChartService(configuration: configuration, metadata: metadata, blobs: blobs,
-                               trust: TrustStore(keyring: keyring, metadata: metadata))
         metrics = ServerMetrics()
+        service = try ChartService.open(configuration: configuration, metricsFactory: metrics.factory)
         authenticator = try Authenticator(
             configuration: .init(htpasswdPath: configuration.auth.htpasswd, limits: configuration.auth.failureLimit),
-            metadata: metadata, metrics: metrics, logger: logger)
+            audit: service.audit, metrics: metrics, logger: logger)
         let tls = configuration.server.tls
+        let clientAuthentication: TLSConfiguration.ClientAuthentication = switch tls.clientAuth {
+        case .none: .none
+        case .optional: .optional
+        case .required: .required
+        }
         contexts = try TLSContextProvider(configuration: TLSConfiguration(
             certificateChainPath: tls.certificate, privateKeyPath: tls.privateKey, clientCAPath: tls.clientCA,
-            clientAuthentication: tls.clientAuth,
+            clientAuthentication: clientAuthentication,
             handshakeTimeout: .seconds(configuration.server.readTimeoutSeconds)))
     }
 
     func makeRouter(for listener: RouteTable.Listener) -> Router<ChartWardenRequestContext> {
-        let router = Router(context: ChartWardenRequestContext.self, options: .autoGenerateHeadEndpoints)
-        router.add(middleware: RequestIDMiddleware())
-        router.add(middleware: AccessLogMiddleware(level: .info))
-        router.add(middleware: MetricsMiddleware(metrics: metrics))
-        router.add(middleware: ErrorMiddleware())
         let server = configuration.server
-        let environment = ServerEnvironment(
+        return Self.makeRouter(for: listener, environment: ServerEnvironment(
             service: service, authenticator: authenticator, policy: AccessPolicy(auth: configuration.auth), metrics: metrics,
             configuration: configuration,
             uploadReader: UploadReader(maxBytes: server.maxUploadBytes, chartField: server.chartFormField,
-                                       provenanceField: server.provFormField))
+                                       provenanceField: server.provFormField),
+            answers: answers))
+    }
+
+    /// The router of one listener over `environment`: middleware, then the route table. Router
+    /// tests build it over a real core without listeners.
+    static func makeRouter(for listener: RouteTable.Listener, environment: ServerEnvironment)
+        -> Router<ChartWardenRequestContext> {
+        let router = Router(context: ChartWardenRequestContext.self, options: .autoGenerateHeadEndpoints)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: AccessLogMiddleware(level: .info))
+        router.add(middleware: MetricsMiddleware(metrics: environment.metrics))
+        router.add(middleware: ErrorMiddleware())
         RouteTable.register(on: router, environment: environment, listener: listener)
         return router
     }
@@ -86,7 +93,8 @@ public struct ChartWardenServer: Sendable {
         let metrics = self.metrics
         let readTimeout = TimeAmount.seconds(Int64(configuration.server.readTimeoutSeconds))
         let maxConnections = configuration.server.maxConnections
-        let fastPath = HelmFastPathHandler.Dependencies(service: service, metrics: metrics, logger: logger)
+        let fastPath = HelmFastPathHandler.Dependencies(service: service, policy: AccessPolicy(auth: configuration.auth),
+                                                        answers: answers, metrics: metrics, logger: logger)
         let perAddress = configuration.server.maxConnectionsPerAddress
         let mainLimiter = ConnectionLimiter(limit: maxConnections, perAddressLimit: perAddress)
         let tlsServer = HTTPServerBuilder { responder in

@@ -1,3 +1,4 @@
+import ChartWardenCore
 import HTTPTypes
 import Logging
 import Metrics
@@ -30,6 +31,8 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     struct Dependencies: Sendable {
         let service: ChartService
+        let policy: AccessPolicy
+        let answers: HelmAnswerCache
         let metrics: ServerMetrics
         let logger: Logger
     }
@@ -185,19 +188,22 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         default:
             return nil
         }
+        // The router's own rule, asked for an anonymous caller: anything else goes to the router.
         guard let repository = dependencies.service.repository(named: String(repositoryName)),
-              repository.configuration.read.contains(.anonymous) else { return nil }
+              dependencies.policy.isPublic(repository.configuration) else { return nil }
+        let snapshot = repository.snapshot
         let prefix = repositoryName.isEmpty ? "" : "/{repo}"
         if rest.count == 1, rest.first == "index.yaml" {
-            let response = HelmResponses.index(repository.snapshot, acceptEncoding: head.acceptEncoding,
-                                               ifNoneMatch: head.ifNoneMatch)
+            let response = HelmResponses.index(snapshot, of: repository.name, answers: dependencies.answers,
+                                               acceptEncoding: head.acceptEncoding, ifNoneMatch: head.ifNoneMatch)
             return PreparedAnswer(response: response, route: prefix + "/index.yaml", served: nil)
         }
         guard rest.count == 2, rest.first == "charts" else { return nil }
         let fileName = String(rest.last!)
-        guard HelmResponses.isServedFileName(fileName), let file = repository.snapshot.files[fileName],
-              let bytes = dependencies.service.blobCache.get(file.digest) else { return nil }
-        let response = HelmResponses.file(file, bytes: bytes, ifNoneMatch: head.ifNoneMatch)
+        guard HelmResponses.isServedFileName(fileName), let file = snapshot.files[fileName],
+              let bytes = dependencies.service.catalog.blobCache.get(file.digest) else { return nil }
+        let ok = dependencies.answers.fileOK(file, in: snapshot, repository: repository.name)
+        let response = HelmResponses.file(file, bytes: bytes, ok: ok, ifNoneMatch: head.ifNoneMatch)
         let kind = file.kind == .chart ? "chart" : "provenance"
         return PreparedAnswer(response: response, route: prefix + "/charts/{file}",
                       served: head.method == .get && response.status == .ok ? (repository.name, kind) : nil)

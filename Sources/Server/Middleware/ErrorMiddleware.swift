@@ -1,3 +1,4 @@
+import ChartWardenCore
 import ContentPolicy
 import Hummingbird
 

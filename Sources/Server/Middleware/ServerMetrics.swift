@@ -6,7 +6,8 @@ import Synchronization
 /// system), so each server instance — and each test — counts only its own requests.
 public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
-    private let factory: PrometheusMetricsFactory
+    /// Also handed to the core, which counts failed audit writes on this registry.
+    public let factory: PrometheusMetricsFactory
     /// Counters by label and dimension values: built once, then found by a hash lookup.
     private struct CounterKey: Hashable {
         let label: String

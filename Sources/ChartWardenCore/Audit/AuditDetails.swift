@@ -1,0 +1,69 @@
+import ContentPolicy
+import Foundation
+
+/// The detail of each kind of audit event, as `Codable` values: `AuditDetail` encodes them with
+/// the one shared encoder. Optional fields are left out when absent.
+package enum AuditDetails {
+    /// An upload, published, staged or refused: the provenance verdict (failed checks, signer,
+    /// why), staging, and the content policy's verdict.
+    package struct Upload: Codable, Sendable {
+        var failedChecks: [String]?
+        var signer: String?
+        var reasons: [String]?
+        var pending: String?
+        var provenance: Bool?
+        var contentPolicy: ContentPolicyVerdict?
+    }
+
+    /// A lone chart refused because its version is already staged.
+    package struct StageNotRenewed: Codable, Sendable {
+        var reason = "already staged; a stage is not renewed"
+        let stagedBy: String
+        let stagedAt: Date
+    }
+
+    /// A prov attached to a stored or staged chart.
+    package struct ProvenanceAttached: Codable, Sendable {
+        let signer: String
+        let passed: Bool
+    }
+
+    /// A stage dropped: expired, or impossible to publish.
+    package struct StageRemoved: Codable, Sendable {
+        let uploader: String
+        let reason: String
+    }
+
+    package struct Quarantined: Codable, Sendable {
+        let signer: String
+        /// Comma-separated check names.
+        let failedChecks: String
+    }
+
+    package struct Restored: Codable, Sendable {
+        let previousReason: String
+    }
+
+    package struct Revoked: Codable, Sendable {
+        let reason: String
+        let revokedAt: Date
+        /// Comma-separated fingerprints of revoked subkeys.
+        let subkeys: String
+    }
+
+    /// A refused authentication: why, from where, and for client certificates refused in TLS
+    /// handshakes the reasons and count of one address's minute.
+    package struct AuthenticationRefused: Codable, Sendable {
+        let reason: String
+        let address: String
+        var tls: String?
+        var count: String?
+
+        package init(reason: String, address: String, tls: String? = nil, count: Int? = nil) {
+            self.reason = reason
+            self.address = address
+            self.tls = tls
+            self.count = count.map(String.init)
+        }
+    }
+}

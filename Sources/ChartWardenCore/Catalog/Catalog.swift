@@ -1,0 +1,88 @@
+import Foundation
+import NIOCore
+import OpenSSLSupport
+import Storage
+
+/// What GETs serve: one `ChartRepository` (snapshot of entries and file digests, with a
+/// generation) per configured repository, and the bytes of recent downloads.
+package final class Catalog: Sendable {
+    private let repositories: [String: ChartRepository]
+    package let blobCache: BlobCache
+    private let work: BlockingWork<Stores>
+
+    package init(configuration: ChartWardenConfiguration, work: BlockingWork<Stores>) {
+        var repositories: [String: ChartRepository] = [:]
+        for repository in configuration.repositories {
+            repositories[repository.name] = ChartRepository(configuration: repository, publicURL: configuration.server.publicURL)
+        }
+        self.repositories = repositories
+        self.work = work
+        blobCache = BlobCache(budgetBytes: 256 << 20, largestEntryBytes: 8 << 20)
+    }
+
+    package func repository(named name: String) -> ChartRepository? { repositories[name] }
+
+    package var repositoryNames: [String] { repositories.keys.sorted() }
+
+    /// Replaces every repository's snapshot with the stored active and quarantined charts.
+    package func load(from metadata: any MetadataStore, _ onPool: OnThreadPool) throws(ServiceError) {
+        do {
+            let records = try metadata.allCharts(statuses: [.active, .quarantined])
+            let byRepository = Dictionary(grouping: records, by: \.repository)
+            for (name, repository) in repositories {
+                let all = byRepository[name] ?? []
+                try repository.load(all.filter { $0.status == .active }, quarantined: all.filter { $0.status == .quarantined },
+                                    onPool)
+            }
+        } catch {
+            throw ServiceError(.internalError, "cannot load the stored charts: \(error)")
+        }
+    }
+
+    /// The bytes of `N-V.tgz` or `N-V.tgz.prov` as `snapshot` lists them, from memory when
+    /// recently served.
+    package func file(named fileName: String, in repository: ChartRepository, snapshot: IndexSnapshot? = nil)
+        async throws(ServiceError) -> (ServedFile, ByteBuffer) {
+        let snapshot = snapshot ?? repository.snapshot
+        guard let file = snapshot.files[fileName] else {
+            if let reason = snapshot.withheld[fileName] {
+                throw ServiceError(.forbidden, "\(fileName) is quarantined: \(reason)")
+            }
+            throw ServiceError(.notFound, "\(fileName) not found")
+        }
+        if let cached = blobCache.get(file.digest) { return (file, cached) }
+        let buffer: ByteBuffer = try await work.run { [blobCache] (stores, _) throws(ServiceError) in
+            do {
+                let buffer = ByteBuffer(bytes: try stores.blobs.read(file.digest))
+                blobCache.put(file.digest, buffer)
+                return buffer
+            } catch {
+                throw ServiceError(.internalError, "\(fileName) is unreadable: \(error)")
+            }
+        }
+        return (file, buffer)
+    }
+
+    /// Puts the committed row of a version into the in-memory index. The row is re-read under
+    /// the repository's commit-order lock, so concurrent publishes of one version (forced
+    /// overwrites) end with the last committed bytes served, never an older one. Blocking.
+    package static func publishCommitted(_ record: ChartVersionRecord, in repository: ChartRepository,
+                                         metadata: any MetadataStore, _ onPool: OnThreadPool) throws(ServiceError) {
+        do {
+            try repository.inCommitOrder {
+                guard let current = try metadata.chart(repository: record.repository, name: record.name,
+                                                       version: record.version), current.status == .active
+                else { return }
+                try repository.didPublish(current, onPool)
+            }
+        } catch {
+            throw ServiceError(.internalError, "index update failed: \(error)")
+        }
+    }
+
+    package func publishCommitted(_ record: ChartVersionRecord, in repository: ChartRepository) async throws(ServiceError) {
+        try await work.run { (stores, onPool) throws(ServiceError) in
+            try Self.publishCommitted(record, in: repository, metadata: stores.metadata, onPool)
+        }
+    }
+}

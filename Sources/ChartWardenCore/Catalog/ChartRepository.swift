@@ -1,0 +1,171 @@
+import ChartIndex
+import ChartModel
+import Foundation
+import Logging
+import OpenSSLSupport
+import Storage
+import Synchronization
+
+/// One configured repository: its settings and its index kept rendered in memory.
+///
+/// Writers (uploads, deletes) serialize on `index`, re-render only the fragment of the chart they
+/// touched, and swap in a new `IndexSnapshot` with the next generation; readers take the snapshot
+/// under a short lock. Rendering and gzip run on the caller's thread: every writer takes an
+/// `OnThreadPool`, so that thread is never an event loop.
+public final class ChartRepository: Sendable {
+    public let configuration: ChartWardenConfiguration.Repository
+    package let publicURL: String?
+
+    private struct WriterState {
+        var index = RepositoryIndex()
+        var files: [String: ServedFile] = [:]
+        /// Quarantined files and why: downloads answer 403 with the reason.
+        var withheld: [String: String] = [:]
+        var generated = Date()
+        var generation: UInt64 = 0
+    }
+
+    private let writer = Mutex(WriterState())
+    /// Held while a committed row is re-read and applied, so publishes land in commit order.
+    private let commitOrder = Mutex(())
+    private let current: Mutex<IndexSnapshot>
+
+    public var name: String { configuration.name }
+
+    package init(configuration: ChartWardenConfiguration.Repository, publicURL: String?) {
+        self.configuration = configuration
+        self.publicURL = publicURL
+        let empty = RenderedIndex(RepositoryIndex(), format: .yaml, generated: IndexTimestamp.format(Date()))
+        current = Mutex(IndexSnapshot(generation: 0, rendered: empty, files: [:], withheld: [:], index: RepositoryIndex()))
+    }
+
+    package var snapshot: IndexSnapshot { current.withLock { $0 } }
+
+    /// The base URL chart links use: `publicURL/R` when configured, relative otherwise.
+    private var baseURL: String? {
+        guard let publicURL else { return nil }
+        return publicURL + configuration.pathPrefix
+    }
+
+    package func entry(for record: ChartVersionRecord) throws -> IndexEntry {
+        let metadata = try JSONDecoder().decode(ChartMetadata.self, from: Data(record.metadata.utf8))
+        return IndexEntry(metadata: metadata, digest: record.digest, created: IndexTimestamp.format(record.created),
+                          urls: [IndexEntry.chartURL(name: record.name, version: record.version, baseURL: baseURL)])
+    }
+
+    private static func files(for record: ChartVersionRecord) -> [(String, ServedFile)] {
+        var files: [(String, ServedFile)] = []
+        let fileName = IndexEntry.fileName(name: record.name, version: record.version)
+        if let digest = SHA256Digest(hex: record.digest) {
+            files.append((fileName, ServedFile(kind: .chart, digest: digest, size: record.size)))
+        }
+        if let hex = record.provenanceDigest, let digest = SHA256Digest(hex: hex) {
+            files.append((fileName + ".prov", ServedFile(kind: .provenance, digest: digest, size: -1)))
+        }
+        return files
+    }
+
+    /// Replaces the whole index with the active records (startup warm-up); quarantined records
+    /// are remembered so their downloads say why they are withheld.
+    ///
+    /// Records stored before a validation rule existed (an annotation key too long for Go's YAML
+    /// reader) would break index.yaml for every client: each record is validated again, and one
+    /// that fails (or whose stored metadata no longer decodes) is left out of the index with a
+    /// warning naming it. Its files stay downloadable.
+    /// Returns the names of the records left out.
+    @discardableResult
+    package func load(_ records: [ChartVersionRecord], quarantined: [ChartVersionRecord] = [],
+                      logger: Logger = Logger(label: "chartwarden.repository"), _ onPool: OnThreadPool) throws -> [String] {
+        var entries: [IndexEntry] = []
+        var leftOut: [String] = []
+        for record in records {
+            do {
+                let entry = try entry(for: record)
+                try entry.metadata.validate()
+                entries.append(entry)
+            } catch {
+                let chart = IndexEntry.fileName(name: record.name, version: record.version)
+                leftOut.append(chart)
+                logger.warning("stored chart left out of index.yaml: its metadata fails validation", metadata: [
+                    "repository": "\(name)", "chart": "\(chart)", "reason": "\(error)",
+                ])
+            }
+        }
+        writer.withLock { state in
+            state.index = RepositoryIndex(entries: entries)
+            state.files = [:]
+            for record in records {
+                for (name, file) in Self.files(for: record) { state.files[name] = file }
+            }
+            state.withheld = [:]
+            for record in quarantined {
+                for (name, _) in Self.files(for: record) { state.withheld[name] = record.statusReason ?? "quarantined" }
+            }
+            state.generated = records.map(\.created).max() ?? Date()
+            publish(&state)
+        }
+        return leftOut
+    }
+
+    /// Runs `body` (re-read a committed row, apply it) alone among the publishes of this repository.
+    package func inCommitOrder(_ body: () throws -> Void) throws {
+        try commitOrder.withLock { _ in try body() }
+    }
+
+    /// Adds or replaces one version in the index.
+    package func didPublish(_ record: ChartVersionRecord, _ onPool: OnThreadPool) throws {
+        let entry = try entry(for: record)
+        writer.withLock { state in
+            state.index.insert(entry)
+            let fileName = IndexEntry.fileName(name: record.name, version: record.version)
+            state.files[fileName + ".prov"] = nil
+            state.withheld[fileName] = nil
+            state.withheld[fileName + ".prov"] = nil
+            for (name, file) in Self.files(for: record) { state.files[name] = file }
+            state.generated = Date()
+            publish(&state)
+        }
+    }
+
+    /// Withholds one version: out of the index, downloads refused with `reason`.
+    package func didQuarantine(_ record: ChartVersionRecord, reason: String, _ onPool: OnThreadPool) {
+        writer.withLock { state in
+            state.index.remove(name: record.name, version: record.version)
+            for (name, _) in Self.files(for: record) {
+                state.files[name] = nil
+                state.withheld[name] = reason
+            }
+            state.generated = Date()
+            publish(&state)
+        }
+    }
+
+    /// Removes one version from the index and its files from downloads.
+    package func didRemove(name: String, version: String, _ onPool: OnThreadPool) {
+        writer.withLock { state in
+            state.index.remove(name: name, version: version)
+            let fileName = IndexEntry.fileName(name: name, version: version)
+            state.files[fileName] = nil
+            state.files[fileName + ".prov"] = nil
+            state.generated = Date()
+            publish(&state)
+        }
+    }
+
+    private func publish(_ state: inout WriterState) {
+        state.generation += 1
+        let rendered = RenderedIndex(state.index, format: .yaml, generated: IndexTimestamp.format(state.generated))
+        let snapshot = IndexSnapshot(generation: state.generation, rendered: rendered, files: state.files,
+                                     withheld: state.withheld, index: state.index)
+        current.withLock { $0 = snapshot }
+    }
+
+    // MARK: queries (served from memory)
+
+    package var chartNames: [String] { snapshot.index.chartNames }
+
+    /// Versions of one chart, newest first.
+    package func entries(named name: String) -> [IndexEntry] {
+        snapshot.index.entries(named: name)
+    }
+}

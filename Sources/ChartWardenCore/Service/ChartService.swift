@@ -1,0 +1,70 @@
+import ChartArchive
+import Metrics
+import Foundation
+import NIOPosix
+import Storage
+
+/// The repository service for every configured repository, split by job: `ingest` (uploads,
+/// provs, stages, deletes), `trust` (keys, re-evaluation, quarantine, restore, verdicts),
+/// `catalog` (what GETs serve: per-repository snapshots and recent bytes) and `audit`. Knows
+/// nothing about HTTP. Blocking work goes through one `BlockingWork` seam onto `threadPool`.
+public final class ChartService: Sendable {
+    public enum UploadOutcome: Sendable, Equatable {
+        case published
+        case staged
+    }
+
+    package let catalog: Catalog
+    package let ingest: Ingest
+    package let trust: TrustService
+    package let audit: AuditLog
+    private let work: BlockingWork<Stores>
+    private let configuration: ChartWardenConfiguration
+
+    public init(configuration: ChartWardenConfiguration, metadata: any MetadataStore, blobs: any BlobStore,
+                trust trustStore: TrustStore, provenanceGate: (any ProvenanceGate)? = nil,
+                archiveReader: ChartArchiveReader = ChartArchiveReader(), threadPool: NIOThreadPool = .singleton,
+                metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance) {
+        let work = BlockingWork(Stores(metadata: metadata, blobs: blobs, archiveReader: archiveReader, trust: trustStore),
+                                threadPool: threadPool)
+        let catalog = Catalog(configuration: configuration, work: work)
+        let audit = AuditLog(work: work, metricsFactory: metricsFactory)
+        let gate = provenanceGate ?? VerifyingProvenanceGate(trust: BlockingWork(trustStore, threadPool: threadPool))
+        self.work = work
+        self.configuration = configuration
+        self.catalog = catalog
+        self.audit = audit
+        ingest = Ingest(work: work, catalog: catalog, provenanceGate: gate, audit: audit)
+        trust = TrustService(work: work, catalog: catalog)
+    }
+
+    public func repository(named name: String) -> ChartRepository? { catalog.repository(named: name) }
+
+    /// Registers repositories, imports each repository's `trustedKeys` (trusting them there),
+    /// and loads every active chart into the in-memory indexes.
+    public func warm() async throws {
+        try await work.run { [configuration, catalog] (stores, onPool) throws(ServiceError) in
+            do {
+                for repository in configuration.repositories { try stores.metadata.ensureRepository(repository.name) }
+            } catch {
+                throw ServiceError(.internalError, "cannot register the repositories: \(error)")
+            }
+            for repository in configuration.repositories {
+                for path in repository.trustedKeys {
+                    guard let bytes = FileManager.default.contents(atPath: path) else {
+                        throw ServiceError(.internalError, "cannot read trusted key \(path) of repository '\(repository.name)'")
+                    }
+                    do throws(ServiceError) {
+                        _ = try stores.trust.importKeys(Array(bytes), trustFor: repository.name, actor: "config")
+                    } catch where error.code == .badRequest {
+                        // A key the checks refuse (weak, poisoned) is skipped, not fatal: startup goes on.
+                        TrustStore.logger.error("trusted key \(path) of repository '\(repository.name)' refused, skipped: \(error.message)")
+                    } catch {
+                        throw ServiceError(.internalError, "trusted key \(path) of repository '\(repository.name)': \(error.message)")
+                    }
+                }
+            }
+            try catalog.load(from: stores.metadata, onPool)
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import OpenPGP
+import Provenance
+import Storage
+
+/// Signer trust: key material in a GnuPG home under the data directory (driven through GPGME),
+/// which key is trusted for which repository and every revocation in SQLite. Every method
+/// blocks (gpg processes, SQLite): call them off the event loop.
+public final class TrustStore: Sendable {
+    package let keyring: OpenPGPKeyring
+    package let metadata: any MetadataStore
+    package let verifier: ProvenanceVerifier
+    private let lock = NSLock()
+    package static let logger = Logger(label: "chartwarden.trust")
+
+    package init(keyring: OpenPGPKeyring, metadata: any MetadataStore) {
+        self.keyring = keyring
+        self.metadata = metadata
+        verifier = ProvenanceVerifier(keyring: keyring)
+    }
+
+    /// What the trust store says about `fingerprint` for `repository`.
+    package func standing(_ fingerprint: String, repository: String) -> SignerStanding {
+        let signer = try? metadata.signer(fingerprint)
+        let trusted = (try? metadata.trustedRepositories(fingerprint))?.contains(repository) ?? false
+        let revocation = signer.flatMap { signer in
+            signer.revokedAt.map { SignerStanding.Revocation(at: $0, isSoft: signer.revocationKind == .soft) }
+        }
+        return SignerStanding(isTrusted: trusted, revocation: revocation)
+    }
+
+    package func verify(_ subject: ProvenanceVerifier.Subject, repository: String, now: Date = Date(),
+                expiryJudgedAt: Date? = nil) -> ProvenanceVerdict {
+        verifier.verify(subject, now: now, expiryJudgedAt: expiryJudgedAt) { standing($0, repository: repository) }
+    }
+
+    /// Imports public keys and trusts each for `repository` (when given). Everything is checked
+    /// in a throwaway GnuPG home first (`OpenPGPKeyring.check`), and nothing reaches the keyring
+    /// or the database unless every key passes: keys not allowed to sign (too few bits, an
+    /// algorithm off the allowlist) and keys carrying a validated revocation dated in the future
+    /// are refused. Only the checked keys' own packets, without revocations GnuPG did not
+    /// validate, are imported for real.
+    public func importKeys(_ bytes: [UInt8], trustFor repository: String?, actor: String) throws(ServiceError) -> [OpenPGPKey] {
+        try serialized { () throws(ServiceError) in
+            let certificates: [CheckedCertificate]
+            do throws(OpenPGPError) {
+                certificates = try keyring.check(bytes)
+            } catch {
+                throw ServiceError(.badRequest, "not an OpenPGP public key: \(error.message)")
+            }
+            guard !certificates.isEmpty else { throw ServiceError(.badRequest, "the data holds no public key") }
+            let now = Date()
+            var revocations: [String: RevocationSignature] = [:]
+            for certificate in certificates {
+                if let weakness = certificate.key.weakness { throw ServiceError(.badRequest, weakness) }
+                revocations[certificate.key.fingerprint] = try applicable(certificate, now: now)
+            }
+            do throws(OpenPGPError) {
+                for certificate in certificates { try keyring.adopt(certificate) }
+            } catch {
+                throw ServiceError(.internalError, "cannot import the checked key: \(error.message)")
+            }
+            let keys = certificates.map { (try? keyring.key($0.key.fingerprint)) ?? nil ?? $0.key }
+            do {
+                for key in keys {
+                    try metadata.upsertSigner(SignerRecord(
+                        fingerprint: key.fingerprint, userIDs: key.userIDs, algorithm: key.algorithm, created: key.created,
+                        expires: key.expires, importedAt: now))
+                    if let revocation = revocations[key.fingerprint] {
+                        try metadata.recordRevocation(key.fingerprint, at: revocation.created,
+                                                      kind: revocation.isSoft ? .soft : .hard, audit: nil)
+                    }
+                    if let repository {
+                        _ = try metadata.trust(RepositoryTrustRecord(repository: repository, fingerprint: key.fingerprint,
+                                                                     addedAt: now, addedBy: actor),
+                                               audit: AuditEvent(at: now, repository: repository, actor: actor, action: .trust,
+                                                                 outcome: .trusted, subject: key.fingerprint))
+                    }
+                }
+            } catch {
+                throw ServiceError(.internalError, "cannot record the key: \(error)")
+            }
+            return keys
+        }
+    }
+
+    /// Applies a revocation certificate for `fingerprint`: a key revocation, or a revocation of
+    /// one of its subkeys (which counts as hard for what that subkey signed). Only revocations
+    /// GnuPG validated count (forged packets change nothing), the hardest decides hard or soft,
+    /// and one dated in the future is refused. The certificate is checked in a throwaway home
+    /// beside the key's current copy, and only that key's checked packets are imported, so a
+    /// refused certificate, or other keys it carries, leave the keyring as it was.
+    public func revoke(_ fingerprint: String, certificate: [UInt8], actor: String) throws(ServiceError) -> SignerStanding.Revocation {
+        try serialized { () throws(ServiceError) in
+            guard (try? metadata.signer(fingerprint)) ?? nil != nil else {
+                throw ServiceError(.notFound, "signer \(fingerprint) is not known")
+            }
+            let now = Date()
+            let checked: CheckedCertificate?
+            do throws(OpenPGPError) {
+                checked = try keyring.check(certificate, alongside: fingerprint).first
+            } catch {
+                throw ServiceError(.badRequest, "GnuPG refused the revocation certificate: \(error.message)")
+            }
+            let noRevocation = ServiceError(.badRequest, "the certificate holds no valid revocation of \(fingerprint) "
+                + "(GnuPG checked each signature; a certificate for another key or an altered one does not count)")
+            guard let checked else { throw noRevocation }
+            let revocation: RevocationSignature
+            let isSubkey: Bool
+            if let keyRevocation = try applicable(checked, now: now) {
+                (revocation, isSubkey) = (keyRevocation, false)
+            } else if let subkeyRevocation = checked.subkeyRevocations.values.joined().min(by: { $0.created < $1.created }) {
+                (revocation, isSubkey) = (subkeyRevocation, true)
+            } else {
+                throw noRevocation
+            }
+            do throws(OpenPGPError) {
+                try keyring.adopt(checked)
+            } catch {
+                throw ServiceError(.internalError, "cannot import the checked revocation: \(error.message)")
+            }
+            let kind: SignerRecord.RevocationKind = revocation.isSoft && !isSubkey ? .soft : .hard
+            do {
+                let audit = AuditEvent(
+                    at: now, repository: nil, actor: actor, action: .revoke, outcome: kind == .soft ? .soft : .hard,
+                    subject: fingerprint,
+                    detail: try AuditDetail(AuditDetails.Revoked(
+                        reason: revocation.reasonText, revokedAt: revocation.created,
+                        subkeys: checked.subkeyRevocations.keys.sorted().joined(separator: ","))))
+                if isSubkey {
+                    // The key itself stands: GnuPG now lists the subkey revoked, which fails what it signed.
+                    try metadata.appendAudit(audit)
+                } else {
+                    try metadata.recordRevocation(fingerprint, at: revocation.created, kind: kind, audit: audit)
+                }
+            } catch {
+                throw ServiceError(.internalError, "cannot record the revocation: \(error)")
+            }
+            return SignerStanding.Revocation(at: revocation.created, isSoft: kind == .soft)
+        }
+    }
+
+    /// The key revocation that applies to a checked certificate (the shared rule), every
+    /// validated revocation of it, subkeys' included, refused when dated in the future.
+    private func applicable(_ certificate: CheckedCertificate, now: Date) throws(ServiceError) -> RevocationSignature? {
+        let skew = verifier.configuration.maximumClockSkew
+        do {
+            return try certificate.applicableRevocation(now: now, skew: skew)
+        } catch {
+            throw ServiceError(.badRequest, "\(certificate.key.fingerprint): \(error.message)")
+        }
+    }
+
+    /// Runs `body` alone: check, import and record of one change never interleave with another's
+    /// (two revocations racing would otherwise each record what it saw).
+    private func serialized<T>(_ body: () throws(ServiceError) -> T) throws(ServiceError) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    public func distrust(_ fingerprint: String, repository: String, actor: String) throws(ServiceError) {
+        let removed: Bool
+        do {
+            removed = try metadata.distrust(repository: repository, fingerprint: fingerprint, audit: AuditEvent(
+                at: Date(), repository: repository, actor: actor, action: .distrust, outcome: .distrusted,
+                subject: fingerprint))
+        } catch {
+            throw ServiceError(.internalError, "cannot record the change: \(error)")
+        }
+        guard removed else { throw ServiceError(.notFound, "\(fingerprint) is not trusted for this repository") }
+    }
+}
