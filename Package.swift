@@ -143,7 +143,7 @@ let package = Package(
         .target(name: "CFuzzer", path: "Tests/Fuzz/CFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CFuzzer"], path: "Tests/Fuzz/FuzzSupport"),
         .target(name: "FuzzTargets", dependencies: [
-            "Server", "ChartArchive", "Provenance", "OpenPGP", "Credentials", "UntrustedYAML",
+            "Server", "ChartWardenCore", "ChartArchive", "Provenance", "OpenPGP", "Credentials", "UntrustedYAML",
         ], path: "Tests/Fuzz/FuzzTargets"),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "FuzzSupport"],
                     path: "Tests/Fuzz/RegressionTests"),

@@ -1,3 +1,4 @@
+import ChartWardenCore
 import Testing
 @testable import Server
 

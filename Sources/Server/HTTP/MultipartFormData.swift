@@ -1,3 +1,5 @@
+import ChartWardenCore
+
 /// The parts of a `multipart/form-data` body (RFC 7578 framing, RFC 2046 §5.1.1), read from the
 /// whole body, which `UploadReader` has already bounded. ChartWarden's own reader because
 /// MultipartKit 4.7 indexes a 128-entry table with every byte of a part's header name: one byte

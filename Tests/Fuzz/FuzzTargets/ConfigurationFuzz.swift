@@ -1,4 +1,4 @@
-import Server
+import ChartWardenCore
 
 /// The configuration reader (`chartwarden.yaml`: YAML, then every section's keys and values).
 enum ConfigurationFuzz {

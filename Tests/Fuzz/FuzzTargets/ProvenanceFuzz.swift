@@ -1,5 +1,5 @@
 @testable import Provenance
-@testable import Server
+@testable import ChartWardenCore
 
 /// A `.prov` as uploaded: the clear-signed envelope check, the server's reading of the chart it
 /// names, and the signed body (the whole input as signed text too, since GnuPG hands that over).
