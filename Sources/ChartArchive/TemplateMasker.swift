@@ -595,6 +595,8 @@ struct TemplateMasker {
         let key = CacheKey(name: name, dot: dot)
         if let cached = cache[key] { return cached }
         guard let bodies = defines[name], !expanding.contains(name), expanding.count < Self.maxIncludeDepth else {
+            // A recursive or too deep include is not evaluated with its argument: what it runs is unknown.
+            if defines[name] != nil { runLog.runsAuthorTemplate = true }
             return nil
         }
         expanding.insert(name)

@@ -162,6 +162,10 @@ struct ContentPolicyFuzzTests {
                                  ("templates/a.yaml", readsNm)]),
         ("tpl-set", [("values.yaml", "nm: a\n"),
                      ("templates/a.yaml", "{{- $_ := tpl `{{ $_ := set .Values \"nm\" \"\(goPayload)\" }}` . }}\n" + readsNm)]),
+        ("tpl-set-default", [("values.yaml", "t: '{{ $_ := set .Values \"nm\" (b64dec \"\(payloadBase64)\") }}'\n"),
+                             ("templates/a.yaml", "{{- $_ := tpl .Values.t . }}\n" + readsNm)]),
+        ("tpl-set-recursive", [("templates/_h.tpl", "{{- define \"r\" }}{{ if .go }}{{ tpl .t $ }}{{ else }}{{ include \"r\" (dict \"go\" 1 \"t\" `{{ $_ := set .Values \"nm\" \"\(goPayload)\" }}`) }}{{ end }}{{ end }}"),
+                               ("templates/a.yaml", "{{- $_ := include \"r\" (dict) }}\n" + readsNm)]),
         ("tpl-set-file", [("values.yaml", "nm: a\n"),
                           ("templates/a.yaml", "{{- $_ := tpl (.Files.Get \"files/s.tpl\") . }}\n" + readsNm)]),
         ("tpl-set-if", [("templates/a.yaml", "{{- if tpl `{{ $_ := set .Values \"nm\" \"\(goPayload)\" }}` . }}{{ end }}\n" + readsNm)]),
@@ -184,6 +188,7 @@ struct ContentPolicyFuzzTests {
 
     /// A values.yaml default `nm` holding a ClusterRoleBinding, and a template printing `.Values.nm`.
     static let badDefault = "nm: |-\n" + indented(rawPayload, 2) + "\n"
+    static let payloadBase64 = "eAotLS0KYXBpVmVyc2lvbjogcmJhYy5hdXRob3JpemF0aW9uLms4cy5pby92MQpraW5kOiBDbHVzdGVyUm9sZUJpbmRpbmcK"
     static let readsNm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.nm }}\n"
 
     /// `a: Q` / `b: "` / a ClusterRoleBinding / `z: "` / `w: Q`: where Q prints a quote, the
