@@ -120,8 +120,14 @@ public struct ManifestKindScanner: Sendable {
         let templates = manifests.filter { !$0.chartPath.hasPrefix("crds/") }
         let files = templates.map { TemplateMasker.split(name: $0.file, text: $0.text) }
         let inputBytes = manifests.reduce(0) { $0 + $1.text.utf8.count }
-        var masker = TemplateMasker(files: files, maxOutput: max(4 << 20, inputBytes * 8),
-                                    chartLines: Self.singleLineChartFields(metadata), valueDefaults: Self.valueDefaults(values))
+        let maxOutput = max(4 << 20, inputBytes * 8)
+        let chartLines = Self.singleLineChartFields(metadata)
+        let valueDefaults = Self.valueDefaults(values, metadata: metadata)
+        // A first pass over what Helm runs finds a `tpl` of author text, which may `set` into
+        // `.Values` before any template reads it: the second pass then treats `.Values` as the author's.
+        var probe = TemplateMasker(files: files, maxOutput: maxOutput, chartLines: chartLines, valueDefaults: valueDefaults)
+        var masker = TemplateMasker(files: files, maxOutput: maxOutput, chartLines: chartLines, valueDefaults: valueDefaults,
+                                    valuesMutable: probe.runsAuthorTemplate(files))
         var findings: [Finding] = []
         var templateIndex = 0
         for source in manifests {
@@ -190,12 +196,59 @@ public struct ManifestKindScanner: Sendable {
         return fields
     }
 
-    /// The author's defaults in values.yaml files (read with the untrusted composer).
-    static func valueDefaults(_ texts: [String]) -> ValueDefaults {
-        texts.reduce(ValueDefaults.none) { defaults, text in
+    /// The author's defaults in values.yaml files (read with the untrusted composer), pooled.
+    /// Opaque (every `.Values` path the author's) when any values.yaml is refused. `import-values`
+    /// copies a subchart's defaults: the string form (`exports.X` merged at
+    /// the parent's root) keeps their names, which `isAuthorTextAcrossCharts` matches at any
+    /// depth; the `child`/`parent` form puts them under `parent`, which is then opaque.
+    static func valueDefaults(_ texts: [String], metadata: [String] = []) -> ValueDefaults {
+        var pooled = texts.reduce(ValueDefaults.none) { defaults, text in
             guard let document = try? UntrustedYAML.composeDocument(text, limits: documentLimits) else { return .unknown }
             return defaults.merged(with: document.root.map(valueDefaults(of:)) ?? .none)
         }
+        for text in metadata {
+            guard let parents = importedParents(text) else { return .unknown }
+            for parent in parents {
+                let names = parent.split(separator: ".", omittingEmptySubsequences: false)
+                guard !names.contains(where: \.isEmpty) else { return .unknown }
+                let graft = names.reversed().reduce(ValueDefaults.unknown) { child, name in
+                    ValueDefaults(isAuthorText: true, children: [String(name): child])
+                }
+                pooled = pooled.merged(with: graft)
+            }
+        }
+        return pooled.indexed()
+    }
+
+    /// The `parent` paths of a Chart.yaml's `import-values` in `child`/`parent` form; nil when it
+    /// cannot be read, or an entry, or a key that may be `import-values` under Go's
+    /// case-insensitive JSON field match (a non-ASCII one), is anything else.
+    private static func importedParents(_ text: String) -> [String]? {
+        guard let document = try? UntrustedYAML.composeDocument(text, limits: .chartMetadata) else { return nil }
+        guard case .mapping(let mapping)? = document.root else { return [] }
+        var parents: [String] = []
+        for (key, value) in mapping {
+            guard let name = key.scalar?.string, name.allSatisfy(\.isASCII) else { return nil }
+            guard name.lowercased() == "dependencies", case .sequence(let dependencies) = value else { continue }
+            for case .mapping(let fields) in dependencies {
+                for (key, imports) in fields {
+                    guard let field = key.scalar?.string, field.allSatisfy(\.isASCII) else { return nil }
+                    guard field.lowercased() == "import-values" else { continue }
+                    guard case .sequence(let entries) = imports else { return nil }
+                    for entry in entries {
+                        switch entry {
+                        case .scalar: continue
+                        case .mapping(let pair):
+                            guard let parent = pair.first(where: { $0.0.scalar?.string == "parent" })?.1.scalar?.string else { return nil }
+                            guard pair.allSatisfy({ ["child", "parent"].contains($0.0.scalar?.string) }) else { return nil }
+                            parents.append(parent)
+                        default: return nil
+                        }
+                    }
+                }
+            }
+        }
+        return parents
     }
 
     private static func valueDefaults(of node: Node) -> ValueDefaults {
@@ -205,13 +258,17 @@ public struct ManifestKindScanner: Sendable {
         case .alias:
             return .unknown
         case .sequence(let items):
-            return ValueDefaults(isAuthorText: items.contains { valueDefaults(of: $0).isAuthorText })
+            let values = items.map(valueDefaults(of:))
+            // Opaque anywhere: opaque everywhere (an unknown subtree may sit under any name).
+            if values.contains(where: \.isOpaque) { return .unknown }
+            return ValueDefaults(isAuthorText: values.contains { $0.isAuthorText })
         case .mapping(let mapping):
             var children: [String: ValueDefaults] = [:]
             var isAuthorText = false
             for (key, value) in mapping {
                 let name = key.scalar?.string ?? ""
                 let child = valueDefaults(of: value)
+                if child.isOpaque { return .unknown }
                 children[name] = child
                 if child.isAuthorText || !isPlainLine(name) || name.lowercased() == "kind" { isAuthorText = true }
             }

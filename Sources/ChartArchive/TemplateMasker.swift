@@ -80,15 +80,18 @@ struct TemplateMasker {
     private let valueDefaults: ValueDefaults
 
     init(files: [File], maxOutput: Int, chartLines: Set<String> = ["Name", "Version", "AppVersion"],
-         valueDefaults: ValueDefaults = .none) {
+         valueDefaults: ValueDefaults = .none, valuesMutable: Bool = false) {
         self.chartLines = chartLines
         self.valueDefaults = valueDefaults
-        valuesMutable = files.contains { file in
-            (file.topLevel + file.defines.flatMap(\.pieces)).contains { piece in
-                guard case .action(let action) = piece else { return false }
-                return action.words.contains { TemplatePipeline.mutating.contains($0) }
+        let words = files.flatMap { file in
+            (file.topLevel + file.defines.flatMap(\.pieces)).compactMap { piece -> [Substring]? in
+                guard case .action(let action) = piece else { return nil }
+                return action.words
             }
         }
+        self.valuesMutable = valuesMutable || words.contains { $0.contains { TemplatePipeline.mutating.contains($0) } }
+        runsTemplates = words.contains { $0.contains("tpl") }
+        includesByComputedName = words.contains(where: Self.includesByComputedName)
         for file in files {
             for define in file.defines {
                 defines[define.name, default: []].append(Define(pieces: define.pieces, file: file.name))
@@ -96,6 +99,42 @@ struct TemplateMasker {
         }
         definedNames = Set(defines.keys)
         self.maxOutput = maxOutput
+    }
+
+    /// Some action calls `tpl`.
+    private let runsTemplates: Bool
+    /// Some `include`/`template` names its define with an expression (`TemplateMasker.includesByComputedName`).
+    private let includesByComputedName: Bool
+    /// Records `tpl` calls of author text in what `render` evaluates (`TemplateRunLog`).
+    let runLog = TemplateRunLog()
+
+    /// Whether Helm may run a `tpl` of author text in these files, which may then `set` anything
+    /// into `.Values` (a `TemplateRunLog`): every file's top level is evaluated with Helm's root
+    /// (Helm runs partials and NOTES.txt too), every define with installer input as its dot, and
+    /// an include by computed name may reach any define with any argument.
+    mutating func runsAuthorTemplate(_ files: [File]) -> Bool {
+        if valuesMutable { return true }
+        guard runsTemplates else { return false }
+        if includesByComputedName { return true }
+        for file in files where file.unterminatedAt == nil { _ = render(file.topLevel) }
+        for (_, bodies) in defines {
+            for body in bodies { _ = render(body.pieces, dot: .text(.installer)) }
+        }
+        return runLog.runsAuthorTemplate || produced > maxOutput
+    }
+
+    /// An `include`/`template` whose name is not a literal, other than a file's own template
+    /// (`include (print $.Template.BasePath "/x.yaml") .`, given Helm's root), which is
+    /// evaluated as a file's top level.
+    static func includesByComputedName(_ words: [Substring]) -> Bool {
+        for index in words.indices where words[index] == "include" || words[index] == "template" {
+            guard index + 1 < words.count, TemplatePipeline.unquoted(words[index + 1]) == nil else { continue }
+            let group = words[(index + 1)...]
+            guard group.first == "(", let close = group.firstIndex(of: ")"), close + 1 < words.count,
+                  group[..<close].contains(where: { $0.hasSuffix(".Template.BasePath") }),
+                  words[close + 1] == "." || words[close + 1] == "$" else { return true }
+        }
+        return false
     }
 
     /// Splits a template into top-level pieces and define bodies; a `define` or `block` region
@@ -171,7 +210,7 @@ struct TemplateMasker {
         var rendered = Rendered()
         // The dot of each open `if`/`with`/`range`, innermost last; `$` is the unit's dot.
         var scope = TemplateScope(dot: dot, root: dot, chartLines: chartLines, valuesMutable: valuesMutable,
-                                  valueDefaults: valueDefaults)
+                                  valueDefaults: valueDefaults, runLog: runLog)
         var dots: [TemplateValue] = [dot]
         // Control chains (`if … else … end`): the open ones (with their keyword), and the closed.
         var chains: [(keyword: Substring, boundaries: [Boundary])] = []
@@ -346,6 +385,10 @@ struct TemplateMasker {
                 return
             }
             var dot = scope.dot
+            if words.first == "if" {
+                // Evaluated for what it runs (`TemplateRunLog`); it prints nothing.
+                _ = TemplatePipeline.evaluate(words.dropFirst(), in: scope, include: include)
+            }
             if let keyword = words.first, keyword == "with" || keyword == "range" {
                 words = words.dropFirst()
                 let value = TemplatePipeline.evaluate(words, in: scope, include: include)
@@ -552,6 +595,8 @@ struct TemplateMasker {
         let key = CacheKey(name: name, dot: dot)
         if let cached = cache[key] { return cached }
         guard let bodies = defines[name], !expanding.contains(name), expanding.count < Self.maxIncludeDepth else {
+            // A recursive or too deep include is not evaluated with its argument: what it runs is unknown.
+            if defines[name] != nil { runLog.runsAuthorTemplate = true }
             return nil
         }
         expanding.insert(name)

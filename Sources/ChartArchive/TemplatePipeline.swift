@@ -28,6 +28,8 @@ struct TemplateScope {
     var valuesMutable = false
     /// values.yaml defaults the author wrote (`ValueDefaults`).
     var valueDefaults: ValueDefaults = .none
+    /// Where a `tpl` of author text is recorded (`TemplateRunLog`).
+    var runLog: TemplateRunLog?
 }
 
 enum TemplatePipeline {
@@ -262,6 +264,7 @@ enum TemplatePipeline {
             case "tpl":
                 // The template text decides what is printed; the context only feeds it values.
                 let text = values.first?.taint ?? .multiLine
+                if !text.isSubset(of: .installer) { scope.runLog?.runsAuthorTemplate = true }
                 return .text(text == .installer ? .installer : .multiLine)
             case "dict":
                 // A dict the chart may mutate holds whatever `set` puts in it.

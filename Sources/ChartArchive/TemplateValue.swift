@@ -82,33 +82,48 @@ indirect enum TemplateValue: Hashable, Sendable {
 /// Which `.Values` paths hold a default the chart's author wrote that is not one plain line: a
 /// scalar with a line break or YAML syntax, or (under a mapping or list) any such scalar or a
 /// `kind` key, which `toYaml` would print. Paths absent from every values.yaml stay installer
-/// input. Built from the chart's and its subcharts' values.yaml together (a superset).
+/// input. Built from the chart's and its subcharts' values.yaml together (a superset). An
+/// opaque tree (a values.yaml the untrusted composer refuses, or `import-values`, which copies
+/// a subchart's defaults under names no tree shows) makes every path the author's.
 final class ValueDefaults: Sendable {
     let isAuthorText: Bool
+    let isOpaque: Bool
     let children: [String: ValueDefaults]
+    /// Only on a pooled root (`indexed()`): every author-text node of the tree, by its key.
+    let named: [String: [ValueDefaults]]
 
-    init(isAuthorText: Bool, children: [String: ValueDefaults] = [:]) {
-        self.isAuthorText = isAuthorText
+    init(isAuthorText: Bool, isOpaque: Bool = false, children: [String: ValueDefaults] = [:],
+         named: [String: [ValueDefaults]] = [:]) {
+        self.isAuthorText = isAuthorText || isOpaque
+        self.isOpaque = isOpaque
         self.children = children
+        self.named = named
     }
 
     static let none = ValueDefaults(isAuthorText: false)
-    /// A values.yaml that could not be read: every path may be the author's.
-    static let unknown = ValueDefaults(isAuthorText: true)
+    /// A values.yaml that could not be read, or whose values come from elsewhere: every path may be the author's.
+    static let unknown = ValueDefaults(isAuthorText: true, isOpaque: true)
 
     /// Helm coalesces a subchart's defaults into the parent's `.Values.SUB` and hands the parent's
-    /// `SUB:` to the subchart: the trees of every values.yaml are pooled, so a path counts when
-    /// it, or it one level up (`.Values.SUB.x` against a subchart's `x`), or one level down (a
-    /// subchart's `.Values.x` against a parent's `SUB.x`), holds the author's text.
+    /// `SUB:` to the subchart, at any depth, and the trees of every values.yaml are pooled here
+    /// without knowing which chart reads a path. So a path counts when any suffix of it (a
+    /// parent's `.Values.b.c.nm` against a grandchild's `nm`), read from any node of the tree at
+    /// any depth (a grandchild's `.Values.nm` against a grandparent's `b.c.nm`), is the
+    /// author's text. Needs the root made by `indexed()`.
     func isAuthorTextAcrossCharts(at path: ArraySlice<Substring>) -> Bool {
         if isAuthorText(at: path) { return true }
-        if path.count > 1, isAuthorText(at: path.dropFirst()) { return true }
-        return children.values.contains { $0.isAuthorText(at: path) }
+        for index in path.indices {
+            for node in named[String(path[index])] ?? [] where node.isAuthorText(at: path[(index + 1)...]) {
+                return true
+            }
+        }
+        return false
     }
 
     func isAuthorText(at path: ArraySlice<Substring>) -> Bool {
         var node = self
         for name in path {
+            if node.isOpaque { return true }
             guard node.isAuthorText else { return false }
             // Absent: installer input (a field of a scalar or list is a render error).
             guard let child = node.children[String(name)] else { return false }
@@ -119,8 +134,23 @@ final class ValueDefaults: Sendable {
 
     /// The union of two trees.
     func merged(with other: ValueDefaults) -> ValueDefaults {
+        if isOpaque || other.isOpaque { return .unknown }
         var children = self.children
         for (key, value) in other.children { children[key] = children[key].map { $0.merged(with: value) } ?? value }
         return ValueDefaults(isAuthorText: isAuthorText || other.isAuthorText, children: children)
+    }
+
+    /// This tree as a pooled root, with its author-text nodes indexed by key (one walk).
+    func indexed() -> ValueDefaults {
+        guard !isOpaque else { return self }
+        var named: [String: [ValueDefaults]] = [:]
+        var pending: [ValueDefaults] = [self]
+        while let node = pending.popLast() {
+            for (key, child) in node.children where child.isAuthorText {
+                named[key, default: []].append(child)
+                pending.append(child)
+            }
+        }
+        return ValueDefaults(isAuthorText: isAuthorText, children: children, named: named)
     }
 }

@@ -145,6 +145,52 @@ struct ContentPolicyFuzzTests {
         ("range-joins-lines", [("templates/a.yaml", "{{ range list 1 2 }}kind: ClusterRoleBinding\nx: {{ end }}\n" + body)]),
     ]
 
+    /// The fourth review's bypasses, all through `.Values`: a values.yaml the untrusted composer
+    /// refuses makes every `.Values` path the author's, and so does a `tpl` of author text (it
+    /// may `set`); `import-values` and defaults count at any subchart depth. Kept apart so the
+    /// other corpora's seeded mutations stay as they were.
+    static let valuesCorpus: [(name: String, files: Files)] = [
+        ("values-anchor", [("values.yaml", badDefault + "z: &a 1\n"), ("templates/a.yaml", readsNm)]),
+        ("values-tag", [("values.yaml", badDefault + "z: !!str 1\n"), ("templates/a.yaml", readsNm)]),
+        ("values-alias", [("values.yaml", badDefault.replacingOccurrences(of: "nm: |-", with: "a: &x |-") + "nm: *x\n"),
+                          ("templates/a.yaml", readsNm)]),
+        ("values-merge", [("values.yaml", "base: &b\n" + indented(badDefault, 2) + "c:\n  <<: *b\n"),
+                          ("templates/a.yaml", readsNm.replacingOccurrences(of: ".Values.nm", with: ".Values.c.nm"))]),
+        ("values-duplicate", [("values.yaml", "nm: a\n" + badDefault), ("templates/a.yaml", readsNm)]),
+        ("values-binary", [("values.yaml", "nm: !!binary eAotLS0KYXBpVmVyc2lvbjogcmJhYy5hdXRob3JpemF0aW9uLms4cy5pby92MQpraW5kOiBDbHVzdGVyUm9sZUJpbmRpbmcK\n"), ("templates/a.yaml", readsNm)]),
+        ("values-binary-block", [("values.yaml", "nm: !!binary |\n  eAotLS0KYXBpVmVyc2lvbjogcmJhYy5hdXRob3JpemF0aW9uLms4cy5pby92MQpraW5kOiBDbHVzdGVyUm9sZUJpbmRpbmcK\n"),
+                                 ("templates/a.yaml", readsNm)]),
+        ("tpl-set", [("values.yaml", "nm: a\n"),
+                     ("templates/a.yaml", "{{- $_ := tpl `{{ $_ := set .Values \"nm\" \"\(goPayload)\" }}` . }}\n" + readsNm)]),
+        ("tpl-set-default", [("values.yaml", "t: '{{ $_ := set .Values \"nm\" (b64dec \"\(payloadBase64)\") }}'\n"),
+                             ("templates/a.yaml", "{{- $_ := tpl .Values.t . }}\n" + readsNm)]),
+        ("tpl-set-recursive", [("templates/_h.tpl", "{{- define \"r\" }}{{ if .go }}{{ tpl .t $ }}{{ else }}{{ include \"r\" (dict \"go\" 1 \"t\" `{{ $_ := set .Values \"nm\" \"\(goPayload)\" }}`) }}{{ end }}{{ end }}"),
+                               ("templates/a.yaml", "{{- $_ := include \"r\" (dict) }}\n" + readsNm)]),
+        ("tpl-set-file", [("values.yaml", "nm: a\n"),
+                          ("templates/a.yaml", "{{- $_ := tpl (.Files.Get \"files/s.tpl\") . }}\n" + readsNm)]),
+        ("tpl-set-if", [("templates/a.yaml", "{{- if tpl `{{ $_ := set .Values \"nm\" \"\(goPayload)\" }}` . }}{{ end }}\n" + readsNm)]),
+        ("tpl-set-partial", [("templates/_h.tpl", "{{- $_ := tpl `{{ $_ := set .Values \"nm\" \"\(goPayload)\" }}` . }}"),
+                             ("templates/a.yaml", readsNm)]),
+        ("tpl-set-computed-include", [("templates/_h.tpl", "{{- define \"ev\" }}{{ tpl .t $ }}{{ end }}"),
+                                      ("templates/a.yaml", "{{- $_ := include (print \"e\" \"v\") (dict \"t\" `{{ $_ := set .Values \"nm\" \"\(goPayload)\" }}`) }}\n" + readsNm)]),
+        ("import-values", [("Chart.yaml", chartYAML + "dependencies:\n  - name: b\n    version: 0.1.0\n    import-values:\n      - data\n"),
+                           ("charts/b/Chart.yaml", "apiVersion: v2\nname: b\nversion: 0.1.0\n"),
+                           ("charts/b/values.yaml", "exports:\n  data:\n" + indented(badDefault, 4)),
+                           ("templates/a.yaml", readsNm)]),
+        ("import-values-child-parent", [("Chart.yaml", chartYAML + "dependencies:\n  - name: b\n    Import-Values:\n      - child: d\n        parent: e\n"),
+                                        ("charts/b/values.yaml", "d:\n" + indented(badDefault, 2)),
+                                        ("templates/a.yaml", readsNm.replacingOccurrences(of: ".Values.nm", with: ".Values.e.nm"))]),
+        ("grandchild-default", [("charts/b/charts/c/values.yaml", badDefault),
+                                ("templates/a.yaml", readsNm.replacingOccurrences(of: ".Values.nm", with: ".Values.b.c.nm"))]),
+        ("grandparent-default", [("values.yaml", "b:\n  c:\n" + indented(badDefault, 4)),
+                                 ("charts/b/charts/c/templates/a.yaml", readsNm)]),
+    ]
+
+    /// A values.yaml default `nm` holding a ClusterRoleBinding, and a template printing `.Values.nm`.
+    static let badDefault = "nm: |-\n" + indented(rawPayload, 2) + "\n"
+    static let payloadBase64 = "eAotLS0KYXBpVmVyc2lvbjogcmJhYy5hdXRob3JpemF0aW9uLms4cy5pby92MQpraW5kOiBDbHVzdGVyUm9sZUJpbmRpbmcK"
+    static let readsNm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.nm }}\n"
+
     /// `a: Q` / `b: "` / a ClusterRoleBinding / `z: "` / `w: Q`: where Q prints a quote, the
     /// binding is outside any scalar.
     static func quoteSandwich(_ action: String, quote: String = "\"") -> String {
@@ -231,8 +277,15 @@ struct ContentPolicyFuzzTests {
         return name.split(separator: ".").first.map(String.init) ?? name
     }
 
+    /// A subchart's file relative to its own chart (`charts/b/charts/c/values.yaml` → `values.yaml`).
+    static func chartPath(_ path: String) -> String {
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        while parts.count > 2, parts[0] == "charts" { parts.removeFirst(2) }
+        return parts.joined(separator: "/")
+    }
+
     static func refused(_ files: Files) -> Bool {
-        let sources = files.map { ManifestKindScanner.Source(file: $0.path, chartPath: $0.path, text: $0.text) }
+        let sources = files.map { ManifestKindScanner.Source(file: $0.path, chartPath: chartPath($0.path), text: $0.text) }
         let findings = ManifestKindScanner().scan(sources)
         return ContentPolicy.default.evaluate(chart: "fuzz", version: "1.0.0", findings: findings, scannedFiles: files.count)
             .refusesUpload
@@ -248,6 +301,26 @@ struct ContentPolicyFuzzTests {
     func eachDotBoundBypassIsRefused(_ name: String) {
         let entry = Self.dotBoundCorpus.first { $0.name == name }!
         #expect(Self.refused(entry.files), "\(name) passed the scanner")
+    }
+
+    @Test(arguments: valuesCorpus.map(\.name))
+    func eachValuesBypassIsRefused(_ name: String) {
+        let entry = Self.valuesCorpus.first { $0.name == name }!
+        #expect(Self.refused(entry.files), "\(name) passed the scanner")
+    }
+
+    @Test func mutationsOfEveryValuesBypassAreRefused() {
+        var generator = Generator(state: 21)
+        var escaped: [String] = []
+        for round in 0..<30 {
+            for entry in Self.valuesCorpus {
+                let files = Self.mutate(entry.files, plain: false, keepsDot: false, using: &generator)
+                if !Self.refused(files) {
+                    escaped.append("\(entry.name) #\(round): " + files.map { "\($0.path):\n\($0.text)" }.joined(separator: "\n"))
+                }
+            }
+        }
+        #expect(escaped.isEmpty, "\(escaped.count) mutations passed, first: \(escaped.first ?? "")")
     }
 
     @Test func mutationsOfEveryDotBoundBypassAreRefused() {
