@@ -35,12 +35,12 @@ struct TemplateMasker {
     }
 
     /// Where a control action (`if`, `else`, `end`...) stood in the rendered text.
-    private struct Boundary {
+    struct Boundary {
         var offset: Int
         var line: Int
     }
 
-    private struct Define {
+    struct Define {
         var pieces: [TemplateActionLexer.Piece]
         var file: String
     }
@@ -54,30 +54,30 @@ struct TemplateMasker {
         var unterminatedAt: Int?
     }
 
-    private var defines: [String: [Define]] = [:]
-    private var definedNames: Set<String> = []
-    private var cache: [CacheKey: Expansion?] = [:]
+    var defines: [String: [Define]] = [:]
+    var definedNames: Set<String> = []
+    var cache: [CacheKey: Expansion?] = [:]
 
     /// A define's text as an include prints it, with its control regions (`Rendered`).
-    private struct Expansion {
+    struct Expansion {
         var text: String
         var segments: [ClosedRange<Int>]
         var isDoubtful: Bool
         var needsLineStart: Bool
         var needsLineEnd: Bool
     }
-    private var expanding: Set<String> = []
+    var expanding: Set<String> = []
     /// Bounds the text expansion may create, so nested includes cannot multiply it.
-    private let maxOutput: Int
-    private var produced = 0
+    let maxOutput: Int
+    var produced = 0
 
     /// `.Chart` fields known to be one line in every Chart.yaml.
-    private let chartLines: Set<String>
+    let chartLines: Set<String>
 
     /// Some action calls `set`/`unset`/`merge*` (`TemplateScope.valuesMutable`).
-    private let valuesMutable: Bool
+    let valuesMutable: Bool
 
-    private let valueDefaults: ValueDefaults
+    let valueDefaults: ValueDefaults
 
     init(files: [File], maxOutput: Int, chartLines: Set<String> = ["Name", "Version", "AppVersion"],
          valueDefaults: ValueDefaults = .none, valuesMutable: Bool = false) {
@@ -102,9 +102,9 @@ struct TemplateMasker {
     }
 
     /// Some action calls `tpl`.
-    private let runsTemplates: Bool
+    let runsTemplates: Bool
     /// Some `include`/`template` names its define with an expression (`TemplateMasker.includesByComputedName`).
-    private let includesByComputedName: Bool
+    let includesByComputedName: Bool
     /// Records `tpl` calls of author text in what `render` evaluates (`TemplateRunLog`).
     let runLog = TemplateRunLog()
 
@@ -272,143 +272,14 @@ struct TemplateMasker {
 
     /// What an expanded include brings besides its text: its regions, in lines relative to the
     /// line the include stands on.
-    private struct Inserted {
+    struct Inserted {
         var segments: [ClosedRange<Int>] = []
         var isDoubtful = false
         var needsLineStart = false
         var needsLineEnd = false
     }
 
-    /// A control region is judged by its pieces between consecutive boundaries of one chain.
-    /// Each must be text Helm may drop or repeat without changing how the text around it reads:
-    /// - one line of plain text (none of YAML's indicators: a `#` there would comment out what
-    ///   follows when the branch is taken, a quote would open a scalar); or
-    /// - whole lines: both boundaries at line ends, or both at line starts (or, outside a
-    ///   `range`, from a line start to a line end). Those lines become a segment, checked against
-    ///   the parsed document (`ManifestKindScanner`).
-    /// Anything else is doubtful: its document is dynamic.
-    private func judgeRegions(_ chains: [(keyword: Substring, boundaries: [Boundary])], lineEndRequirements: [Boundary], in rendered: inout Rendered, isDefine: Bool) {
-        let bytes = Array(rendered.text.utf8)
-        var usedStart = false
-        var usedEnd = false
-        func isLineStart(_ offset: Int) -> Bool {
-            if offset == 0 { usedStart = true; return true }
-            return bytes[offset - 1] == UInt8(ascii: "\n")
-        }
-        func isLineEnd(_ offset: Int) -> Bool {
-            if offset == bytes.count { usedEnd = true; return true }
-            return bytes[offset] == UInt8(ascii: "\n")
-        }
-        for (keyword, chain) in chains {
-            for (first, second) in zip(chain, chain.dropFirst()) {
-                if first.line == second.line, Self.isPlainText(bytes[first.offset..<second.offset]) { continue }
-                let (startUsed, endUsed) = (usedStart, usedEnd)
-                if isLineEnd(first.offset), isLineEnd(second.offset) {
-                    if first.line < second.line { rendered.segments.append((first.line + 1)...second.line) }
-                    continue
-                }
-                (usedStart, usedEnd) = (startUsed, endUsed)
-                if isLineStart(first.offset), isLineStart(second.offset) {
-                    if first.line < second.line { rendered.segments.append(first.line...(second.line - 1)) }
-                    continue
-                }
-                (usedStart, usedEnd) = (startUsed, endUsed)
-                // From a line start to a line end: dropped, it leaves one blank line; repeated
-                // (a `range`), its last line would run into its first.
-                if keyword != "range", isLineStart(first.offset), isLineEnd(second.offset) {
-                    rendered.segments.append(first.line...second.line)
-                    continue
-                }
-                (usedStart, usedEnd) = (startUsed, endUsed)
-                rendered.doubtfulLines.append(first.line)
-            }
-        }
-        for requirement in lineEndRequirements where !isLineEnd(requirement.offset) {
-            rendered.doubtfulLines.append(requirement.line)
-        }
-        // A file's own edges are line edges; a define's are where its include stands.
-        if isDefine {
-            rendered.needsLineStart = rendered.needsLineStart || usedStart
-            rendered.needsLineEnd = usedEnd
-        }
-    }
-
-    /// One line of text with none of YAML's indicators, so dropping or repeating it only changes
-    /// a plain scalar's characters (placeholders count as plain).
-    static func isPlainText(_ bytes: ArraySlice<UInt8>) -> Bool {
-        var previous: UInt8 = 0
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "\n"), UInt8(ascii: "#"), UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "{"), UInt8(ascii: "}"),
-                 UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: ","), UInt8(ascii: "&"), UInt8(ascii: "*"), UInt8(ascii: "!"),
-                 UInt8(ascii: "|"), UInt8(ascii: ">"), UInt8(ascii: "%"), UInt8(ascii: "@"), UInt8(ascii: "`"), UInt8(ascii: "\t"):
-                return false
-            case UInt8(ascii: " ") where previous == UInt8(ascii: ":") || previous == UInt8(ascii: "-") || previous == UInt8(ascii: "?"):
-                return false
-            default:
-                previous = byte
-            }
-        }
-        return previous != UInt8(ascii: ":")
-    }
-
-    /// Follows what `with`, `range` and variable declarations make of the dot and the variables.
-    /// Variables are kept per unit and only ever get worse (a redeclaration merges), which
-    /// over-approximates Go's block scoping.
-    private mutating func track(_ action: TemplateAction, scope: inout TemplateScope, dots: inout [TemplateValue]) {
-        var words = action.words[...]
-        func include(_ name: String, _ dot: TemplateValue) -> TemplateValue { includedValue(name, dot: dot) }
-        func declare(_ value: TemplateValue) {
-            guard let assignment = words.firstIndex(where: { $0 == ":=" || $0 == "=" }) else { return }
-            for name in words[..<assignment] where name.hasPrefix("$") {
-                scope.variables[name] = scope.variables[name].map { $0.merged(with: value) } ?? value
-            }
-        }
-        // `($x = pipeline)` / `($x := pipeline)` anywhere in an action (an `if` condition, an
-        // argument) assigns too: the variable may then hold anything the author wrote.
-        for index in words.indices.dropFirst(2) where (words[index] == "=" || words[index] == ":=")
-            && words[index - 1].hasPrefix("$") && words[index - 2] == "(" {
-            scope.variables[words[index - 1]] = .text(.multiLine)
-        }
-        switch action.role {
-        case .silent:
-            guard words.first?.hasPrefix("$") == true else { return }
-            declare(TemplatePipeline.evaluate(words, in: scope, include: include))
-        case .control(opens: true), .control(opens: false):
-            let isElse = words.first == "else"
-            if isElse {
-                guard dots.count > 1 else { return }
-                dots.removeLast()
-                scope.dot = dots[dots.count - 1]
-                words = words.dropFirst()
-            } else if action.role == .control(opens: false) {
-                return
-            }
-            var dot = scope.dot
-            if words.first == "if" {
-                // Evaluated for what it runs (`TemplateRunLog`); it prints nothing.
-                _ = TemplatePipeline.evaluate(words.dropFirst(), in: scope, include: include)
-            }
-            if let keyword = words.first, keyword == "with" || keyword == "range" {
-                words = words.dropFirst()
-                let value = TemplatePipeline.evaluate(words, in: scope, include: include)
-                // Range elements of a dict or the root print what the whole prints.
-                dot = keyword == "with" ? value : (value == .root || { if case .dict = value { return true } else { return false } }()
-                    ? .text(value.taint) : value)
-                declare(keyword == "range" ? .text(dot.taint.union(.author)) : dot)
-            }
-            dots.append(dot)
-            scope.dot = dot
-        case .end:
-            guard dots.count > 1 else { return }
-            dots.removeLast()
-            scope.dot = dots[dots.count - 1]
-        default:
-            return
-        }
-    }
-
-    private mutating func append(_ text: Substring, sourceLine: Int, to rendered: inout Rendered, countsLines: Bool) {
+    mutating func append(_ text: Substring, sourceLine: Int, to rendered: inout Rendered, countsLines: Bool) {
         produced += text.utf8.count
         if produced > maxOutput {
             if rendered.text.last != Self.unconfined { rendered.text.append(Self.unconfined) }
@@ -428,7 +299,7 @@ struct TemplateMasker {
         }
     }
 
-    private mutating func output(of action: TemplateAction, at index: Int, in pieces: [TemplateActionLexer.Piece],
+    mutating func output(of action: TemplateAction, at index: Int, in pieces: [TemplateActionLexer.Piece],
                                  rendered: Rendered, scope: TemplateScope, inserted: inout Inserted) -> String {
         switch action.role {
         case .silent, .define, .block:
@@ -504,131 +375,6 @@ struct TemplateMasker {
             }
         }
     }
-
-    /// Sprig's `indent` (`pad + strings.Replace(text, "\n", "\n"+pad, -1)`): every line gets the
-    /// padding. A line made only of action output (installer values: `toYaml .Values.x` may be
-    /// many entries) becomes `entry`, the placeholder entry that fits there. An unconfined action
-    /// prints its first line where it stands and every other line at column `columns`: it
-    /// becomes a placeholder there, then `entry` at that column (a key or item of whatever
-    /// collection sits at that column, the root included, so a document it could extend stays
-    /// dynamic).
-    static func indent(_ text: String, columns: Int, leadingNewline: Bool, entry: String) -> String {
-        indentMappingLines(text, columns: columns, leadingNewline: leadingNewline, entry: entry).text
-    }
-
-    /// `indent`, with the output line (0-based, counting the leading line break) where each input
-    /// line starts, and the output's line count.
-    static func indentMappingLines(_ text: String, columns: Int, leadingNewline: Bool, entry: String)
-        -> (text: String, lineMap: [Int], lineCount: Int) {
-        let pad = String(repeating: " ", count: columns)
-        var lines: [String] = []
-        var lineMap: [Int] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineMap.append(lines.count + (leadingNewline ? 1 : 0))
-            var rest = line
-            while true {
-                let content = rest.drop { $0 == " " }
-                let onlyActions = !content.isEmpty && content.allSatisfy { $0 == placeholder || $0 == unconfined || $0 == " " }
-                if onlyActions, !content.contains(unconfined) || content.startIndex == rest.startIndex {
-                    lines.append(String(rest[..<content.startIndex]) + entry)
-                    break
-                }
-                guard let marker = rest.firstIndex(of: unconfined) else {
-                    lines.append(String(rest))
-                    break
-                }
-                // Its first line here, its other lines at the padding, then the text after it.
-                lines.append(String(rest[..<marker]) + String(placeholder))
-                lines.append(entry)
-                rest = rest[rest.index(after: marker)...]
-                if rest.allSatisfy({ $0 == " " }) { break }
-            }
-        }
-        return ((leadingNewline ? "\n" : "") + lines.map { pad + $0 }.joined(separator: "\n"), lineMap,
-                lines.count + (leadingNewline ? 1 : 0))
-    }
-
-    /// A placeholder entry that fits where the indented output lands: a sequence item when the
-    /// nearest line at that column is one, a mapping entry otherwise. It reads bytes from the
-    /// current line's start (`currentLineStart`, a UTF-8 offset kept as text is appended) and at
-    /// most `entryShapeWindow` bytes before it, so a long line of actions stays linear.
-    static func entryShape(at column: Int, after text: String, currentLineStart: Int) -> String {
-        let utf8 = text.utf8
-        var start = utf8.index(utf8.startIndex, offsetBy: currentLineStart)
-        var end = utf8.endIndex
-        let floor = utf8.index(start, offsetBy: -min(currentLineStart, entryShapeWindow))
-        var lines = 0
-        // Only lines a line break precedes are read, as before: the text's first line never is.
-        while start > utf8.startIndex, lines < 40 {
-            lines += 1
-            var index = start
-            var indent = 0
-            while index < end, utf8[index] == UInt8(ascii: " ") {
-                indent += 1
-                index = utf8.index(after: index)
-            }
-            if index < end, utf8[index] != UInt8(ascii: "#") {
-                if indent == column {
-                    return utf8[index] == UInt8(ascii: "-") ? "- \(placeholder)" : "\(placeholder): \(placeholder)"
-                }
-                if indent < column { break }
-            }
-            end = utf8.index(before: start)
-            guard end > floor, let newline = utf8[floor..<end].lastIndex(of: UInt8(ascii: "\n")) else { break }
-            start = utf8.index(after: newline)
-        }
-        return "\(placeholder): \(placeholder)"
-    }
-
-    static let entryShapeWindow = 8_192
-    /// Deeper include chains are unconfined: the expansion recurses, and the stack is finite.
-    static let maxIncludeDepth = 64
-
-    /// What a trim marker removes: ASCII white space only (`text/template` trims " \t\r\n").
-    static func isTrimmed(_ character: Character) -> Bool {
-        character == " " || character == "\t" || character == "\n" || character == "\r" || character == "\r\n"
-    }
-
-    /// The text of a define called with `dot`, rendered once per argument shape; nil when
-    /// unknown, recursive, nested too deep, ambiguous or too large.
-    private mutating func expand(_ name: String, dot: TemplateValue) -> Expansion? {
-        let key = CacheKey(name: name, dot: dot)
-        if let cached = cache[key] { return cached }
-        guard let bodies = defines[name], !expanding.contains(name), expanding.count < Self.maxIncludeDepth else {
-            // A recursive or too deep include is not evaluated with its argument: what it runs is unknown.
-            if defines[name] != nil { runLog.runsAuthorTemplate = true }
-            return nil
-        }
-        expanding.insert(name)
-        var renders: [Rendered] = []
-        for body in bodies { renders.append(render(body.pieces, dot: dot, isDefine: true)) }
-        expanding.remove(name)
-        // Several defines of one name (subcharts sharing a library, or a NOTES.txt overriding a
-        // helper) are fine when they agree; otherwise which one Helm keeps is not judged here.
-        var result: Expansion?
-        if Set(renders.map(\.text)).count == 1 {
-            result = Expansion(text: renders[0].text, segments: renders.flatMap(\.segments),
-                               isDoubtful: renders.contains { !$0.doubtfulLines.isEmpty },
-                               needsLineStart: renders.contains(where: \.needsLineStart),
-                               needsLineEnd: renders.contains(where: \.needsLineEnd))
-        }
-        cache[key] = result
-        return result
-    }
-
-    /// What `include "name" dot` yields as a value inside a pipeline.
-    private mutating func includedValue(_ name: String, dot: TemplateValue) -> TemplateValue {
-        guard let text = expand(name, dot: dot)?.text else { return .text(.multiLine) }
-        if text.contains("\n") || text.contains(Self.unconfined) || !Self.isPlainText(Array(text.utf8)[...]) { return .text(.multiLine) }
-        return .text(text.contains(Self.placeholder) ? [.author, .installer] : .author)
-    }
-
-    private struct CacheKey: Hashable {
-        var name: String
-        var dot: TemplateValue
-    }
-
-    func hasDefine(_ name: String) -> Bool { defines[name] != nil }
 }
 
 extension TemplateActionLexer.Piece {
