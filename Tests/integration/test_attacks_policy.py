@@ -171,46 +171,33 @@ def refused_for_the_binding(response):
                for v in violations)
 
 
-def test_every_scanner_bypass_is_refused_with_the_binding_or_a_dynamic_kind(default_policy_server, tmp_path):
-    attack_server = default_policy_server
+def assert_corpus_refused(server, tmp_path, corpus, prefix):
+    """Pushes every chart of `corpus` (named PREFIX0, PREFIX1...; `{name}` in Chart.yaml becomes
+    that name): each is refused for the binding or as dynamic, nothing is published, and the
+    server still serves."""
     let_through = []
-    for index, (name, files) in enumerate(sorted(BYPASSES.items())):
-        chart = make_chart(str(tmp_path), f"bypass{index}", "1.0.0", files)
-        response = push(attack_server, "team", chart)
+    for index, (name, files) in enumerate(sorted(corpus.items())):
+        chart_name = f"{prefix}{index}"
+        files = {path: text.replace("{name}", chart_name) if path == "Chart.yaml" else text for path, text in files.items()}
+        chart = make_chart(str(tmp_path), chart_name, "1.0.0", files)
+        response = push(server, "team", chart)
         if not refused_for_the_binding(response):
             let_through.append((name, response.status, response.body[:300]))
     assert let_through == []
-    # Nothing was published, and the server still serves.
-    index = yaml.safe_load(attack_server.curl("/team/index.yaml").body)
+    index = yaml.safe_load(server.curl("/team/index.yaml").body)
     assert not index.get("entries")
+
+
+def test_every_scanner_bypass_is_refused_with_the_binding_or_a_dynamic_kind(default_policy_server, tmp_path):
+    assert_corpus_refused(default_policy_server, tmp_path, BYPASSES, "bypass")
 
 
 def test_second_review_scanner_bypasses_are_refused(default_policy_server, tmp_path):
-    let_through = []
-    for index, (name, files) in enumerate(sorted(SECOND_BYPASSES.items())):
-        chart_name = f"second{index}"
-        files = {path: text.replace("{name}", chart_name) if path == "Chart.yaml" else text for path, text in files.items()}
-        chart = make_chart(str(tmp_path), chart_name, "1.0.0", files)
-        response = push(default_policy_server, "team", chart)
-        if not refused_for_the_binding(response):
-            let_through.append((name, response.status, response.body[:300]))
-    assert let_through == []
-    index = yaml.safe_load(default_policy_server.curl("/team/index.yaml").body)
-    assert not index.get("entries")
+    assert_corpus_refused(default_policy_server, tmp_path, SECOND_BYPASSES, "second")
 
 
 def test_third_review_scanner_bypasses_are_refused(default_policy_server, tmp_path):
-    let_through = []
-    for index, (name, files) in enumerate(sorted(THIRD_BYPASSES.items())):
-        chart_name = f"third{index}"
-        files = {path: text.replace("{name}", chart_name) if path == "Chart.yaml" else text for path, text in files.items()}
-        chart = make_chart(str(tmp_path), chart_name, "1.0.0", files)
-        response = push(default_policy_server, "team", chart)
-        if not refused_for_the_binding(response):
-            let_through.append((name, response.status, response.body[:300]))
-    assert let_through == []
-    index = yaml.safe_load(default_policy_server.curl("/team/index.yaml").body)
-    assert not index.get("entries")
+    assert_corpus_refused(default_policy_server, tmp_path, THIRD_BYPASSES, "third")
 
 
 def test_a_template_that_is_not_utf8_is_refused(default_policy_server, tmp_path):
