@@ -232,14 +232,19 @@ def test_idle_connection_between_requests_is_closed(server):
     assert closed_by_peer(connection, 20)
 
 
-def test_trickled_handshake_is_closed_before_it_completes(server):
+def client_hello():
+    """The first flight of a real TLS client, to send (or withhold) by hand."""
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
     client = tls_context().wrap_bio(incoming, outgoing, server_hostname="localhost")
     try:
         client.do_handshake()
     except ssl.SSLWantReadError:
         pass
-    hello = outgoing.read()
+    return outgoing.read()
+
+
+def test_trickled_handshake_is_closed_before_it_completes(server):
+    hello = client_hello()
     assert len(hello) > 100
     raw = socket.create_connection(("127.0.0.1", server.port), timeout=30)
     sent = trickle(raw, hello)

@@ -35,7 +35,7 @@ finally:
 
 from integration_harness import *  # noqa: E402,F401,F403  fixtures and helpers
 from integration_harness import client_cert, tls_file  # noqa: E402
-from integration_network import closed_by_peer, resident_bytes, tls_connect, tls_context  # noqa: E402,F401
+from integration_network import client_hello, closed_by_peer, resident_bytes, tls_connect, tls_context  # noqa: E402,F401
 
 
 def wait_for(condition, deadline_seconds, period=0.1, what="condition"):

@@ -9,7 +9,7 @@ import ssl
 import threading
 import time
 
-from conftest import Client, client_cert, issue_certificate, resident_bytes, tls_context, tls_file, wait_for
+from conftest import Client, client_cert, client_hello, issue_certificate, resident_bytes, tls_context, tls_file, wait_for
 
 STALLED = 1_000
 SOURCE_ADDRESSES = 20  # 50 connections each, under maxConnectionsPerAddress (64)
@@ -17,17 +17,6 @@ SOURCE_ADDRESSES = 20  # 50 connections each, under maxConnectionsPerAddress (64
 
 def open_descriptors(server):
     return len(os.listdir(f"/proc/{server.process.pid}/fd"))
-
-
-def client_hello():
-    """The first flight of a real TLS client, never sent whole below."""
-    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-    client = tls_context().wrap_bio(incoming, outgoing, server_hostname="localhost")
-    try:
-        client.do_handshake()
-    except ssl.SSLWantReadError:
-        pass
-    return outgoing.read()
 
 
 def test_stalled_clients_leave_service_up_and_are_closed_by_the_read_timeout(server_factory):
