@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        // The admin console's server-rendered pages (Sources/Server/Console).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // C libraries from Debian: thin system-library targets, nothing else.
@@ -93,6 +95,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "Mustache", package: "swift-mustache"),
         ]),
         .executableTarget(name: "chartwarden", dependencies: [
             "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport", "ChartWardenCore", "Server",

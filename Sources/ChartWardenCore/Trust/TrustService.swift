@@ -83,9 +83,45 @@ package final class TrustService: Sendable {
         return quarantined
     }
 
+    /// Checks a revocation certificate without applying it: `TrustStore.checkRevocation`.
+    package func checkRevocation(_ fingerprint: String, certificate: [UInt8]) async throws(ServiceError)
+        -> TrustStore.CheckedRevocation {
+        try await work.run { (stores, _) throws(ServiceError) in
+            try stores.trust.checkRevocation(fingerprint, certificate: certificate)
+        }
+    }
+
+    /// The published charts `change` would quarantine, judged as `reevaluate` judges them once
+    /// the change is made; each record's `statusReason` says which checks would fail. Changes nothing.
+    package func quarantinePreview(_ change: TrustChange) async throws(ServiceError) -> [ChartVersionRecord] {
+        try await work.run { [self] (stores, _) throws(ServiceError) in
+            let signed: [SignedChart]
+            do {
+                signed = try stores.metadata.signedCharts(by: change.fingerprint, repository: change.repository,
+                                                         statuses: [.active])
+            } catch {
+                throw ServiceError(.internalError, "cannot list the charts \(change.fingerprint) signed: \(error)")
+            }
+            var affected: [ChartVersionRecord] = []
+            for entry in signed where catalog.repository(named: entry.chart.repository) != nil {
+                let verdict = try verifyStored(entry.chart, stores, assuming: change)
+                var failures = verdict.checks.filter { !$0.passed }.map { "\($0.name.rawValue): \($0.detail)" }
+                if verdict.passed, change.revokesSigningKey(verdict.signingKeyFingerprint) {
+                    failures = ["revocation: the signing subkey \(verdict.signingKeyFingerprint ?? "") is revoked"]
+                }
+                guard !failures.isEmpty else { continue }
+                var record = entry.chart
+                record.statusReason = failures.joined(separator: "; ")
+                affected.append(record)
+            }
+            return affected
+        }
+    }
+
     /// Verifies a stored chart's prov again, as at upload: trust and revocations as they stand
-    /// now, key and signature expiry at the upload time. Blocking.
-    func verifyStored(_ record: ChartVersionRecord, _ stores: Stores) throws(ServiceError) -> ProvenanceVerdict {
+    /// now (or once `change` is made), key and signature expiry at the upload time. Blocking.
+    func verifyStored(_ record: ChartVersionRecord, _ stores: Stores, assuming change: TrustChange? = nil)
+        throws(ServiceError) -> ProvenanceVerdict {
         guard let chartDigest = SHA256Digest(hex: record.digest), let hex = record.provenanceDigest,
               let provenanceDigest = SHA256Digest(hex: hex) else {
             return ProvenanceVerdict(checks: [.init(name: .envelope, passed: false, detail: "no provenance file is stored")],
@@ -98,7 +134,8 @@ package final class TrustService: Sendable {
             throw ServiceError(.internalError, "the provenance of \(record.name) \(record.version) is unreadable: \(error)")
         }
         return stores.trust.verify(.init(chartName: record.name, chartVersion: record.version, chartDigest: chartDigest,
-                                  provenance: provenance), repository: record.repository, expiryJudgedAt: record.created)
+                                  provenance: provenance), repository: record.repository, expiryJudgedAt: record.created,
+                                  assuming: change)
     }
 
     /// Charts withheld by quarantine, in one repository or all.

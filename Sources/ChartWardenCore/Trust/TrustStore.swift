@@ -30,9 +30,14 @@ public final class TrustStore: Sendable {
         return SignerStanding(isTrusted: trusted, revocation: revocation)
     }
 
+    /// `assuming` adjusts the standing of a signer before it is judged: a trust change not made
+    /// yet, to show what it would quarantine (`TrustService.quarantinePreview`).
     package func verify(_ subject: ProvenanceVerifier.Subject, repository: String, now: Date = Date(),
-                expiryJudgedAt: Date? = nil) -> ProvenanceVerdict {
-        verifier.verify(subject, now: now, expiryJudgedAt: expiryJudgedAt) { standing($0, repository: repository) }
+                expiryJudgedAt: Date? = nil, assuming change: TrustChange? = nil) -> ProvenanceVerdict {
+        verifier.verify(subject, now: now, expiryJudgedAt: expiryJudgedAt) { fingerprint in
+            let current = standing(fingerprint, repository: repository)
+            return change?.applied(to: current, of: fingerprint, in: repository) ?? current
+        }
     }
 
     /// Imports public keys and trusts each for `repository` (when given). Everything is checked
@@ -93,42 +98,22 @@ public final class TrustStore: Sendable {
     /// refused certificate, or other keys it carries, leave the keyring as it was.
     public func revoke(_ fingerprint: String, certificate: [UInt8], actor: String) throws(ServiceError) -> SignerStanding.Revocation {
         try serialized { () throws(ServiceError) in
-            guard (try? metadata.signer(fingerprint)) ?? nil != nil else {
-                throw ServiceError(.notFound, "signer \(fingerprint) is not known")
-            }
-            let now = Date()
-            let checked: CheckedCertificate?
+            let checked = try checkRevocation(fingerprint, certificate: certificate)
             do throws(OpenPGPError) {
-                checked = try keyring.check(certificate, alongside: fingerprint).first
-            } catch {
-                throw ServiceError(.badRequest, "GnuPG refused the revocation certificate: \(error.message)")
-            }
-            let noRevocation = ServiceError(.badRequest, "the certificate holds no valid revocation of \(fingerprint) "
-                + "(GnuPG checked each signature; a certificate for another key or an altered one does not count)")
-            guard let checked else { throw noRevocation }
-            let revocation: RevocationSignature
-            let isSubkey: Bool
-            if let keyRevocation = try applicable(checked, now: now) {
-                (revocation, isSubkey) = (keyRevocation, false)
-            } else if let subkeyRevocation = checked.subkeyRevocations.values.joined().min(by: { $0.created < $1.created }) {
-                (revocation, isSubkey) = (subkeyRevocation, true)
-            } else {
-                throw noRevocation
-            }
-            do throws(OpenPGPError) {
-                try keyring.adopt(checked)
+                try keyring.adopt(checked.certificate)
             } catch {
                 throw ServiceError(.internalError, "cannot import the checked revocation: \(error.message)")
             }
-            let kind: SignerRecord.RevocationKind = revocation.isSoft && !isSubkey ? .soft : .hard
+            let kind = checked.kind
+            let revocation = checked.signature
             do {
                 let audit = AuditEvent(
-                    at: now, repository: nil, actor: actor, action: .revoke, outcome: kind == .soft ? .soft : .hard,
+                    at: Date(), repository: nil, actor: actor, action: .revoke, outcome: kind == .soft ? .soft : .hard,
                     subject: fingerprint,
                     detail: try AuditDetail(AuditDetails.Revoked(
                         reason: revocation.reasonText, revokedAt: revocation.created,
-                        subkeys: checked.subkeyRevocations.keys.sorted().joined(separator: ","))))
-                if isSubkey {
+                        subkeys: checked.certificate.subkeyRevocations.keys.sorted().joined(separator: ","))))
+                if checked.isSubkey {
                     // The key itself stands: GnuPG now lists the subkey revoked, which fails what it signed.
                     try metadata.appendAudit(audit)
                 } else {
@@ -139,6 +124,50 @@ public final class TrustStore: Sendable {
             }
             return SignerStanding.Revocation(at: revocation.created, isSoft: kind == .soft)
         }
+    }
+
+    /// A revocation certificate GnuPG checked for one key, not applied yet.
+    package struct CheckedRevocation: Sendable {
+        let certificate: CheckedCertificate
+        /// The revocation that decides: the key's own, or (`isSubkey`) the earliest of a subkey's.
+        let signature: RevocationSignature
+        let isSubkey: Bool
+        package let kind: SignerRecord.RevocationKind
+        package var at: Date { signature.created }
+
+        /// The trust change this revocation makes, for a preview of what it quarantines.
+        package var change: TrustChange {
+            .revoked(certificate.key.fingerprint,
+                     isSubkey ? nil : SignerStanding.Revocation(at: signature.created, isSoft: kind == .soft),
+                     subkeys: Set(certificate.subkeyRevocations.keys))
+        }
+    }
+
+    /// Checks a revocation certificate for `fingerprint` in a throwaway home, changing nothing
+    /// (`revoke` applies it): only revocations GnuPG validated count, the hardest decides, one
+    /// dated in the future is refused.
+    package func checkRevocation(_ fingerprint: String, certificate: [UInt8]) throws(ServiceError) -> CheckedRevocation {
+        guard (try? metadata.signer(fingerprint)) ?? nil != nil else {
+            throw ServiceError(.notFound, "signer \(fingerprint) is not known")
+        }
+        let checked: CheckedCertificate?
+        do throws(OpenPGPError) {
+            checked = try keyring.check(certificate, alongside: fingerprint).first
+        } catch {
+            throw ServiceError(.badRequest, "GnuPG refused the revocation certificate: \(error.message)")
+        }
+        let noRevocation = ServiceError(.badRequest, "the certificate holds no valid revocation of \(fingerprint) "
+            + "(GnuPG checked each signature; a certificate for another key or an altered one does not count)")
+        guard let checked else { throw noRevocation }
+        if let keyRevocation = try applicable(checked, now: Date()) {
+            return CheckedRevocation(certificate: checked, signature: keyRevocation, isSubkey: false,
+                                     kind: keyRevocation.isSoft ? .soft : .hard)
+        }
+        if let subkeyRevocation = checked.subkeyRevocations.values.joined().min(by: { $0.created < $1.created }) {
+            // A subkey revocation counts as hard for what that subkey signed.
+            return CheckedRevocation(certificate: checked, signature: subkeyRevocation, isSubkey: true, kind: .hard)
+        }
+        throw noRevocation
     }
 
     /// The key revocation that applies to a checked certificate (the shared rule), every

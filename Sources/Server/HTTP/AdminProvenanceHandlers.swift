@@ -131,14 +131,31 @@ enum AdminProvenanceHandlers {
         let principals = try await environment.principals(request, context: context)
         let repository = try adminRepository(context.parameters.get("repo"), principals, environment)
         let wanted = try fingerprint(context)
-        let actor = AccessPolicy.actor(principals)
-        try await environment.service.trust.distrust(wanted, repository: repository.name, actor: actor)
-        var quarantined: [ChartVersionRecord] = []
-        if ChartAPIHandlers.isTrue(request.uri.queryParameters["quarantine"]) {
-            quarantined = try await environment.service.trust.reevaluate(
-                signer: wanted, repository: repository.name, actor: actor, cause: "signer distrusted")
-        }
+        let quarantined = try await applyDistrust(
+            wanted, repository: repository, quarantine: ChartAPIHandlers.isTrue(request.uri.queryParameters["quarantine"]),
+            actor: AccessPolicy.actor(principals), environment)
         return respond(.ok, Reevaluation(fingerprint: wanted, quarantined: quarantined.map(QuarantinedChart.init)))
+    }
+
+    /// Distrusts a key for a repository and, when asked, quarantines what it signed there that no
+    /// longer passes. Shared by the admin API and the console.
+    static func applyDistrust(_ fingerprint: String, repository: ChartRepository, quarantine: Bool, actor: String,
+                              _ environment: ServerEnvironment) async throws(ServiceError) -> [ChartVersionRecord] {
+        try await environment.service.trust.distrust(fingerprint, repository: repository.name, actor: actor)
+        guard quarantine else { return [] }
+        return try await environment.service.trust.reevaluate(
+            signer: fingerprint, repository: repository.name, actor: actor, cause: "signer distrusted")
+    }
+
+    /// Applies a revocation certificate, then quarantines every chart the key signed that no
+    /// longer passes. Shared by the admin API and the console.
+    static func applyRevocation(_ fingerprint: String, certificate: [UInt8], actor: String, _ environment: ServerEnvironment)
+        async throws(ServiceError) -> (SignerStanding.Revocation, [ChartVersionRecord]) {
+        let revocation = try await environment.service.trust.revoke(fingerprint, certificate: certificate, actor: actor)
+        let quarantined = try await environment.service.trust.reevaluate(
+            signer: fingerprint, repository: nil, actor: actor,
+            cause: revocation.isSoft ? "signer key retired" : "signer key revoked")
+        return (revocation, quarantined)
     }
 
     struct Reevaluation: Encodable {
@@ -153,11 +170,8 @@ enum AdminProvenanceHandlers {
         try requireAdmin(principals, environment)
         let wanted = try fingerprint(context)
         let bytes = try await readKeyBody(request, environment)
-        let actor = AccessPolicy.actor(principals)
-        let revocation = try await environment.service.trust.revoke(wanted, certificate: bytes, actor: actor)
-        let quarantined = try await environment.service.trust.reevaluate(
-            signer: wanted, repository: nil, actor: actor,
-            cause: revocation.isSoft ? "signer key retired" : "signer key revoked")
+        let (revocation, quarantined) = try await applyRevocation(
+            wanted, certificate: bytes, actor: AccessPolicy.actor(principals), environment)
         return respond(.ok, RevocationApplied(
             fingerprint: wanted, kind: revocation.isSoft ? "soft" : "hard", revokedAt: revocation.at,
             quarantined: quarantined.map(QuarantinedChart.init)))

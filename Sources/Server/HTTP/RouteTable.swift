@@ -12,6 +12,11 @@ enum RouteTable {
         case api
         /// `/api/admin/PATH` — on the admin listener when one is configured.
         case admin
+        /// `/console/PATH` — the admin console (Server/Console), wherever the admin API is served.
+        case console
+
+        /// Served only where the admin API is.
+        var isAdmin: Bool { self == .admin || self == .console }
     }
 
     /// Which routes a listener serves.
@@ -64,24 +69,40 @@ enum RouteTable {
         Route(method: .get, path: "quarantine", scope: .admin, handler: AdminProvenanceHandlers.quarantine),
         Route(method: .post, path: "quarantine/{repo}/{name}/{version}/restore", scope: .admin,
               handler: AdminProvenanceHandlers.restore),
+        // Admin console (HTML).
+        Route(method: .get, path: "", scope: .console, handler: ConsoleHandlers.home),
+        Route(method: .get, path: "style.css", scope: .console, handler: ConsoleHandlers.stylesheet),
+        Route(method: .get, path: "repositories", scope: .console, handler: ConsoleHandlers.repositories),
+        Route(method: .get, path: "signers", scope: .console, handler: ConsoleHandlers.signers),
+        Route(method: .get, path: "signers/{fingerprint}", scope: .console, handler: ConsoleHandlers.signer),
+        Route(method: .post, path: "signers/trust", scope: .console, handler: ConsoleActions.trust),
+        Route(method: .post, path: "signers/{fingerprint}/distrust", scope: .console, handler: ConsoleActions.distrust),
+        Route(method: .post, path: "signers/{fingerprint}/revocation", scope: .console, handler: ConsoleActions.revocation),
+        Route(method: .get, path: "quarantine", scope: .console, handler: ConsoleHandlers.quarantine),
+        Route(method: .post, path: "quarantine/{repo}/{name}/{version}/restore", scope: .console,
+              handler: ConsoleActions.restore),
+        Route(method: .get, path: "audit", scope: .console, handler: ConsoleHandlers.audit),
     ]
 
     static func register(on router: Router<ChartWardenRequestContext>, environment: ServerEnvironment,
                          listener: Listener) {
         if listener == .withoutAdmin {
             for method: HTTPRequest.Method in [.get, .head, .post, .put, .patch, .delete] {
-                router.on("/api/admin/**", method: method) { request, context in
-                    try await AdminHandlers.hidden(request, context, environment)
+                for hidden in ["/api/admin/**", "/console", "/console/**"] {
+                    router.on(RouterPath(hidden), method: method) { request, context in
+                        try await AdminHandlers.hidden(request, context, environment)
+                    }
                 }
             }
         }
-        for route in routes where (route.scope == .admin) == (listener == .admin) || listener == .all {
+        for route in routes where route.scope.isAdmin == (listener == .admin) || listener == .all {
             let paths: [String]
             switch route.scope {
             case .global: paths = ["/" + route.path]
             case .repository: paths = ["/{repo}/" + route.path, "/" + route.path]
             case .api: paths = ["/api/{repo}/" + route.path, "/api/" + route.path]
             case .admin: paths = ["/api/admin/" + route.path]
+            case .console: paths = [route.path.isEmpty ? "/console" : "/console/" + route.path]
             }
             for path in paths {
                 router.on(RouterPath(path), method: route.method) { request, context in

@@ -1,0 +1,299 @@
+"""The admin console in a real browser: Debian's chromium driven by Selenium (scripts/setup.sh
+installs both). The browser trusts the test CA through an NSS database in its own HOME (no
+certificate errors are ignored) and logs in with basic auth as an htpasswd user granted admin.
+Screenshots of every page go to the test's output directory (`screenshots/`), or to
+$CHARTWARDEN_SCREENSHOTS when set (docs/console.png comes from there)."""
+import base64
+import io
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+
+import pytest
+
+from conftest import PGP_KEYS, make_htpasswd, packaged, pgp_file, tls_file
+from test_server_provenance import index_versions, push
+
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.by import By
+
+HOSTILE = "<script>alert(1)</script>"
+ROOT = ("root", "console-admin-pw")
+WRITER = ("writer", "writer-pw")
+HARD = PGP_KEYS["hard-revoked-signer"]["fingerprint"]
+HARD_UID = "hard-revoked-signer (ChartWarden test key) <hard-revoked-signer@test.invalid>"
+RSA = PGP_KEYS["rsa-signer"]["fingerprint"]
+CONSOLE_PAGES = ["/console", "/console/", "/console/repositories", "/console/repositories?q=web", "/console/signers",
+                 f"/console/signers/{HARD}", "/console/quarantine", "/console/audit", "/console/audit?action=upload",
+                 "/console/style.css"]
+CONSOLE_POSTS = [f"/console/signers/{HARD}/distrust", f"/console/signers/{HARD}/revocation", "/console/signers/trust",
+                 "/console/quarantine/signed/webapp/1.0.0/restore"]
+
+
+@pytest.fixture(scope="module")
+def htpasswd(chartwarden_bin, tmp_path_factory):
+    return make_htpasswd(chartwarden_bin, tmp_path_factory.mktemp("console-auth") / "htpasswd", dict([ROOT, WRITER]))
+
+
+def console_config(htpasswd, admin_listen):
+    def mutate(config):
+        config["auth"] = {"htpasswd": htpasswd,
+                          "groups": {"ci": ["cert:ci-pusher", "user:writer"], "admins": ["cert:admin", "user:root"]},
+                          "admins": ["group:admins"]}
+        config["repositories"] = [
+            {"name": "signed", "read": ["anonymous"], "write": ["group:ci"], "delete": ["group:admins"],
+             "provenance": {"mode": "enforce", "trustedKeys": [pgp_file("hard-revoked-signer.pub.asc"),
+                                                               pgp_file("rsa-signer.pub.asc")]}},
+            {"name": "stable", "read": ["anonymous"], "write": ["group:ci"], "delete": ["group:admins"]},
+        ]
+        if admin_listen:
+            config["server"]["adminListen"] = "127.0.0.1:0"
+    return mutate
+
+
+def chart_archive(tmp_path, name, version, chart_yaml_extra="", templates=None):
+    text = f"apiVersion: v2\nname: {name}\nversion: {version}\n{chart_yaml_extra}"
+    path = tmp_path / f"{name}-{version}.tgz"
+    with tarfile.open(path, "w:gz") as archive:
+        for member, data in [("Chart.yaml", text)] + list((templates or {}).items()):
+            info = tarfile.TarInfo(f"{name}/{member}")
+            info.size = len(data.encode())
+            info.mode = 0o644
+            archive.addfile(info, io.BytesIO(data.encode()))
+    return str(path)
+
+
+def hostile_chart(tmp_path):
+    """Description, annotation and maintainer name hold a script tag (YAML-quoted, as Helm allows)."""
+    return chart_archive(tmp_path, "hostile", "1.0.0",
+                         f"description: '{HOSTILE}'\nannotations:\n  note: '{HOSTILE}'\n"
+                         f"maintainers:\n  - name: '{HOSTILE}'\n    email: m@example.invalid\n")
+
+
+def populate(server, pgp, tmp_path):
+    """signed: webapp 1.0.0 and 1.1.0 by hard-revoked-signer, redis-lite 0.8.1 by rsa-signer;
+    stable: the hostile chart; one upload refused by the content policy."""
+    for name, key in [("webapp-1.0.0.tgz", "hard-revoked-signer"), ("webapp-1.1.0.tgz", "hard-revoked-signer"),
+                      ("redis-lite-0.8.1.tgz", "rsa-signer")]:
+        chart = packaged(name)
+        assert push(server, "signed", chart, pgp.prov(chart, key), tmp_path).status == 201, name
+    assert push(server, "stable", hostile_chart(tmp_path)).status == 201
+    refused = push(server, "stable", chart_archive(tmp_path, "binder", "0.1.0", templates={
+        "templates/crb.yaml": "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: x\n"}))
+    assert refused.status == 403, refused
+
+
+class Browser:
+    """Headless chromium with the test CA trusted (NSS database in a private HOME) and basic auth
+    sent on every request (DevTools extra headers: no credentials in URLs, no prompt)."""
+
+    def __init__(self, workdir, base_url, screenshots, user=ROOT):
+        self.base_url, self.screenshots = base_url, screenshots
+        home = os.path.join(workdir, "browser-home")
+        nss = os.path.join(home, ".pki", "nssdb")
+        os.makedirs(nss)
+        subprocess.run(["certutil", "-N", "-d", "sql:" + nss, "--empty-password"], check=True, capture_output=True)
+        subprocess.run(["certutil", "-A", "-d", "sql:" + nss, "-n", "chartwarden-test-ca", "-t", "C,,",
+                        "-i", tls_file("ca.crt")], check=True, capture_output=True)
+        options = webdriver.ChromeOptions()
+        options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+        for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1440,1000",
+                         "--user-data-dir=" + os.path.join(home, "profile")]:
+            options.add_argument(argument)
+        service = webdriver.ChromeService(shutil.which("chromedriver") or "/usr/bin/chromedriver",
+                                          env={**os.environ, "HOME": home})
+        self.driver = webdriver.Chrome(service=service, options=options)
+        self.driver.set_page_load_timeout(60)
+        token = base64.b64encode(f"{user[0]}:{user[1]}".encode()).decode()
+        self.driver.execute_cdp_cmd("Network.enable", {})
+        self.driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"Authorization": "Basic " + token}})
+
+    def open(self, path):
+        self.driver.get(self.base_url + path)
+        self.assert_safe()
+
+    def assert_safe(self):
+        """No alert ever opened, no script element in the page, and the TLS interstitial is not shown."""
+        try:
+            text = self.driver.switch_to.alert.text
+            raise AssertionError(f"a script ran: alert {text!r}")
+        except NoAlertPresentException:
+            pass
+        assert self.driver.find_elements(By.TAG_NAME, "script") == []
+        assert "Privacy error" not in self.driver.title
+
+    def shot(self, name):
+        os.makedirs(self.screenshots, exist_ok=True)
+        self.driver.save_screenshot(os.path.join(self.screenshots, f"{name}.png"))
+
+    def texts(self, selector):
+        return [element.text for element in self.driver.find_elements(By.CSS_SELECTOR, selector)]
+
+    def quit(self):
+        self.driver.quit()
+
+
+@pytest.fixture
+def screenshots(tmp_path):
+    return os.environ.get("CHARTWARDEN_SCREENSHOTS") or str(tmp_path / "screenshots")
+
+
+def test_console_walk_revoke_restore_distrust_and_escaping(server_factory, htpasswd, pgp, tmp_path, screenshots):
+    server = server_factory(console_config(htpasswd, admin_listen=True))
+    populate(server, pgp, tmp_path)
+    assert sorted(index_versions(server, "signed", "webapp")) == ["1.0.0", "1.1.0"]
+    browser = Browser(str(tmp_path), server.admin_url, screenshots)
+    try:
+        # Repositories: every version with uploader, provenance (signer UID, fingerprint, checks) and verdicts.
+        browser.open("/console/")
+        assert browser.driver.current_url.endswith("/console/repositories")
+        assert browser.driver.title == "Repositories · ChartWarden console"
+        webapp = browser.driver.find_element(By.CSS_SELECTOR, "table.chart[data-chart='webapp'] tr[data-version='1.0.0']")
+        assert "cert:ci-pusher" in webapp.text and "verified" in webapp.text and HARD in webapp.text
+        assert HARD_UID in webapp.text and "signed 20" in webapp.text
+        assert "trusted-signer" in webapp.text and "revocation" in webapp.text and "passed" in webapp.text
+        # The hostile chart: its description, annotation and maintainer name are shown as text.
+        assert browser.texts("table.chart[data-chart='hostile'] .description") == [HOSTILE]
+        assert any(HOSTILE in text for text in browser.texts("table.chart[data-chart='hostile'] .annotation"))
+        assert browser.texts("table.chart[data-chart='hostile'] .maintainer") == [HOSTILE + " <m@example.invalid>"]
+        browser.shot("repositories")
+        # The search box.
+        search = browser.driver.find_element(By.NAME, "q")
+        search.send_keys("redis")
+        search.submit()
+        browser.assert_safe()
+        assert [t.get_attribute("data-chart") for t in browser.driver.find_elements(By.CSS_SELECTOR, "table.chart")] \
+            == ["redis-lite"]
+        browser.shot("repositories-search")
+
+        # Signers, then one signer: fingerprint, repositories and every chart it signed with its state.
+        browser.open("/console/signers")
+        rows = browser.driver.find_elements(By.CSS_SELECTOR, f"table.signers tr[data-fingerprint='{HARD}']")
+        assert len(rows) == 1 and "signed" in rows[0].text
+        browser.shot("signers")
+        rows[0].find_element(By.TAG_NAME, "a").click()
+        browser.assert_safe()
+        assert browser.driver.current_url.endswith(f"/console/signers/{HARD}")
+        charts = {(row.get_attribute("data-chart"), row.get_attribute("data-version")): row.text
+                  for row in browser.driver.find_elements(By.CSS_SELECTOR, "table.signed-charts tbody tr")}
+        assert set(charts) == {("webapp", "1.0.0"), ("webapp", "1.1.0")}
+        assert all("active" in text for text in charts.values())
+        browser.shot("signer")
+
+        # Revoke through the form: the first step lists exactly the charts it will quarantine and changes nothing.
+        browser.driver.find_element(By.ID, "revocation-file").send_keys(pgp_file("hard-revoked-signer.rev.asc"))
+        browser.driver.find_element(By.CSS_SELECTOR, "form[action$='/revocation'] button").click()
+        browser.assert_safe()
+        assert browser.driver.title.startswith("Confirm revocation")
+        preview = {(row.get_attribute("data-chart"), row.get_attribute("data-version"))
+                   for row in browser.driver.find_elements(By.CSS_SELECTOR, "table.preview tbody tr")}
+        assert preview == {("webapp", "1.0.0"), ("webapp", "1.1.0")}
+        assert sorted(index_versions(server, "signed", "webapp")) == ["1.0.0", "1.1.0"], "the preview changed nothing"
+        browser.shot("revocation-confirm")
+        browser.driver.find_element(By.CSS_SELECTOR, "button[name='confirm']").click()
+        browser.assert_safe()
+        assert browser.driver.title.startswith("Revoked")
+        assert {(row.get_attribute("data-chart"), row.get_attribute("data-version"))
+                for row in browser.driver.find_elements(By.CSS_SELECTOR, "table.quarantined tbody tr")} == preview
+        browser.shot("revocation-done")
+        assert index_versions(server, "signed", "webapp") == []
+        assert index_versions(server, "signed", "redis-lite") == ["0.8.1"]
+        browser.open(f"/console/signers/{HARD}")
+        assert "hard revocation" in browser.driver.find_element(By.CSS_SELECTOR, "table.signers").text
+        assert all("quarantined" in row.text
+                   for row in browser.driver.find_elements(By.CSS_SELECTOR, "table.signed-charts tbody tr"))
+
+        # A form posted without its token (or with another's) is refused and changes nothing.
+        for data in ["", "csrf=" + "0" * 64]:
+            refused = server.curl(server.admin_url + "/console/quarantine/signed/webapp/1.1.0/restore", "-X", "POST",
+                                  "-H", "Content-Type: application/x-www-form-urlencoded", "--data", data,
+                                  user=":".join(ROOT))
+            assert refused.status == 403 and b"CSRF token" in refused.body, refused
+        assert index_versions(server, "signed", "webapp") == []
+
+        # Quarantine: what, why, since when; restore one chart through the console.
+        browser.open("/console/quarantine")
+        rows = {row.get_attribute("data-version"): row for row in
+                browser.driver.find_elements(By.CSS_SELECTOR, "table.quarantine tr[data-chart='webapp']")}
+        assert set(rows) == {"1.0.0", "1.1.0"}
+        assert "signer key revoked" in rows["1.1.0"].text and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", rows["1.1.0"].text)
+        browser.shot("quarantine")
+        rows["1.1.0"].find_element(By.CSS_SELECTOR, "button").click()
+        browser.assert_safe()
+        assert browser.driver.title.startswith("Restored")
+        assert index_versions(server, "signed", "webapp") == ["1.1.0"]
+        assert server.curl("/signed/charts/webapp-1.1.0.tgz").status == 200
+
+        # Distrust with quarantine: preview, confirm, and the chart leaves the index.
+        browser.open(f"/console/signers/{RSA}")
+        browser.driver.find_element(By.CSS_SELECTOR, "input[name='quarantine']").click()
+        browser.driver.find_element(By.CSS_SELECTOR, "form[action$='/distrust'] button").click()
+        browser.assert_safe()
+        assert {(row.get_attribute("data-chart"), row.get_attribute("data-version"))
+                for row in browser.driver.find_elements(By.CSS_SELECTOR, "table.preview tbody tr")} == {("redis-lite", "0.8.1")}
+        assert index_versions(server, "signed", "redis-lite") == ["0.8.1"]
+        browser.driver.find_element(By.CSS_SELECTOR, "button[name='confirm']").click()
+        browser.assert_safe()
+        assert index_versions(server, "signed", "redis-lite") == []
+
+        # Audit: filtered to refused uploads, the content policy's refusal in words.
+        browser.open("/console/audit?action=upload&outcome=rejected")
+        rows = browser.driver.find_elements(By.CSS_SELECTOR, "table.audit tbody tr")
+        assert len(rows) == 1 and "binder-0.1.0" in rows[0].text
+        assert "ClusterRoleBinding in templates/crb.yaml line" in rows[0].text and "is denied" in rows[0].text
+        browser.shot("audit-refusals")
+        browser.open("/console/audit")
+        actions = {row.get_attribute("data-action") for row in browser.driver.find_elements(By.CSS_SELECTOR, "table.audit tbody tr")}
+        assert {"upload", "revoke", "quarantine", "restore", "distrust"} <= actions
+        browser.shot("audit")
+
+        # The hostile chart is still text on the page that shows it, after everything.
+        browser.open("/console/repositories?q=hostile")
+        assert browser.texts("table.chart[data-chart='hostile'] .description") == [HOSTILE]
+    finally:
+        browser.quit()
+
+
+def test_console_is_only_for_admins_and_only_on_the_admin_listener(server_factory, htpasswd):
+    server = server_factory(console_config(htpasswd, admin_listen=True))
+    for path in CONSOLE_PAGES:
+        # Admin listener: admins in, other principals 403, nobody 401.
+        assert server.curl(server.admin_url + path, user=":".join(ROOT)).status in (200, 303), path
+        assert server.curl(server.admin_url + path, user=":".join(WRITER)).status == 403, path
+        assert server.curl(server.admin_url + path, cert="ci-pusher").status == 403, path
+        assert server.curl(server.admin_url + path).status == 401, path
+        # Main listener: 404 for everyone, admins included.
+        for who in [{"user": ":".join(ROOT)}, {"cert": "admin"}, {"user": ":".join(WRITER)}, {}]:
+            assert server.curl(path, **who).status == 404, (path, who)
+    for path in CONSOLE_POSTS:
+        assert server.curl(server.admin_url + path, "-X", "POST", "--data", "x=1", user=":".join(WRITER)).status == 403
+        assert server.curl(path, "-X", "POST", "--data", "x=1", user=":".join(ROOT)).status == 404
+    page = server.curl(server.admin_url + "/console/repositories", cert="admin")
+    assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    csp = page.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp and "script-src" not in csp
+    assert page.headers["x-content-type-options"] == "nosniff"
+
+
+def test_console_on_the_main_listener_without_an_admin_listener(server_factory, htpasswd):
+    server = server_factory(console_config(htpasswd, admin_listen=False))
+    for path in CONSOLE_PAGES:
+        assert server.curl(path, user=":".join(ROOT)).status in (200, 303), path
+        assert server.curl(path, cert="admin").status in (200, 303), path
+        assert server.curl(path, user=":".join(WRITER)).status == 403, path
+        assert server.curl(path).status == 401, path
+    # Another admin's token does not pass for this one.
+    signers = server.curl("/console/signers", user=":".join(ROOT)).body.decode()
+    root_token = re.search(r'name="csrf" value="([0-9a-f]{64})"', signers).group(1)
+    cert_token = re.search(r'name="csrf" value="([0-9a-f]{64})"',
+                           server.curl("/console/signers", cert="admin").body.decode()).group(1)
+    assert root_token != cert_token
+    refused = server.curl("/console/quarantine/signed/webapp/1.0.0/restore", "-X", "POST", "--data", "csrf=" + root_token,
+                          cert="admin")
+    assert refused.status == 403 and b"CSRF token" in refused.body
+    accepted = server.curl("/console/quarantine/signed/webapp/1.0.0/restore", "-X", "POST", "--data", "csrf=" + cert_token,
+                           cert="admin")
+    assert accepted.status == 404 and b"not quarantined" in accepted.body, accepted
