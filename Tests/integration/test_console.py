@@ -73,6 +73,18 @@ def hostile_chart(tmp_path):
                          f"maintainers:\n  - name: '{HOSTILE}'\n    email: m@example.invalid\n")
 
 
+def hostile_key(tmp_path):
+    """A public key whose user ID is markup."""
+    home = tmp_path / "hostile-gnupg"
+    home.mkdir(mode=0o700)
+    gpg = ["gpg", "--batch", "--homedir", str(home), "--pinentry-mode", "loopback", "--passphrase", ""]
+    subprocess.run(gpg + ["--quick-generate-key", f"{HOSTILE} <evil@test.invalid>", "ed25519", "sign", "1d"],
+                   check=True, capture_output=True)
+    path = tmp_path / "hostile.pub.asc"
+    path.write_bytes(subprocess.run(gpg + ["--armor", "--export"], check=True, capture_output=True).stdout)
+    return str(path)
+
+
 def populate(server, pgp, tmp_path):
     """signed: webapp 1.0.0 and 1.1.0 by hard-revoked-signer, redis-lite 0.8.1 by rsa-signer;
     stable: the hostile chart; one upload refused by the content policy."""
@@ -154,7 +166,9 @@ def test_console_walk_revoke_restore_distrust_and_escaping(server_factory, htpas
         webapp = browser.driver.find_element(By.CSS_SELECTOR, "table.chart[data-chart='webapp'] tr[data-version='1.0.0']")
         assert "cert:ci-pusher" in webapp.text and "verified" in webapp.text and HARD in webapp.text
         assert HARD_UID in webapp.text and "signed 20" in webapp.text
-        assert "trusted-signer" in webapp.text and "revocation" in webapp.text and "passed" in webapp.text
+        assert "11 checks passed" in webapp.text
+        checks = webapp.get_attribute("textContent")
+        assert "trusted-signer" in checks and "is trusted for this repository" in checks and "not revoked" in checks
         # The hostile chart: its description, annotation and maintainer name are shown as text.
         assert browser.texts("table.chart[data-chart='hostile'] .description") == [HOSTILE]
         assert any(HOSTILE in text for text in browser.texts("table.chart[data-chart='hostile'] .annotation"))
@@ -174,6 +188,19 @@ def test_console_walk_revoke_restore_distrust_and_escaping(server_factory, htpas
         rows = browser.driver.find_elements(By.CSS_SELECTOR, f"table.signers tr[data-fingerprint='{HARD}']")
         assert len(rows) == 1 and "signed" in rows[0].text
         browser.shot("signers")
+        # Import a key whose user ID holds markup and trust it for stable, through the form.
+        browser.driver.find_element(By.ID, "trust-key").send_keys(hostile_key(tmp_path))
+        browser.driver.find_element(By.CSS_SELECTOR, "#trust-repo option[value='stable']").click()
+        browser.driver.find_element(By.CSS_SELECTOR, "form[action$='/signers/trust'] input[name='confirm']").click()
+        browser.driver.find_element(By.CSS_SELECTOR, "form[action$='/signers/trust'] button").click()
+        browser.assert_safe()
+        assert browser.driver.title.startswith("Trusted"), browser.driver.page_source[:2000]
+        browser.open("/console/signers")
+        hostile_rows = [row for row in browser.driver.find_elements(By.CSS_SELECTOR, "table.signers tbody tr")
+                        if HOSTILE in row.text]
+        assert len(hostile_rows) == 1 and "stable" in hostile_rows[0].text
+        browser.shot("signers-after-trust")
+        rows = browser.driver.find_elements(By.CSS_SELECTOR, f"table.signers tr[data-fingerprint='{HARD}']")
         rows[0].find_element(By.TAG_NAME, "a").click()
         browser.assert_safe()
         assert browser.driver.current_url.endswith(f"/console/signers/{HARD}")
@@ -249,6 +276,20 @@ def test_console_walk_revoke_restore_distrust_and_escaping(server_factory, htpas
         actions = {row.get_attribute("data-action") for row in browser.driver.find_elements(By.CSS_SELECTOR, "table.audit tbody tr")}
         assert {"upload", "revoke", "quarantine", "restore", "distrust"} <= actions
         browser.shot("audit")
+        everything = [row.get_attribute("data-id") for row in browser.driver.find_elements(By.CSS_SELECTOR, "table.audit tbody tr")]
+        # Paged: follow "Older events" five at a time, filters kept, until the oldest.
+        browser.open("/console/audit?limit=5")
+        paged = []
+        while True:
+            paged += [row.get_attribute("data-id") for row in browser.driver.find_elements(By.CSS_SELECTOR, "table.audit tbody tr")]
+            older = browser.driver.find_elements(By.CSS_SELECTOR, "a.next")
+            if not older:
+                break
+            older[0].click()
+            browser.assert_safe()
+        assert paged == everything and len(everything) > 10
+        browser.open("/console/audit?since=2999-01-01T00:00:00Z")
+        assert browser.driver.find_elements(By.CSS_SELECTOR, "table.audit tbody tr") == []
 
         # The hostile chart is still text on the page that shows it, after everything.
         browser.open("/console/repositories?q=hostile")

@@ -105,7 +105,7 @@ enum ConsoleHandlers {
 
     static let auditPageSize = 50
 
-    /// GET /console/audit?repo=&action=&outcome=&since=&before=
+    /// GET /console/audit?repo=&action=&outcome=&since=&before=[&limit=] (50 a page unless `limit`, at most 500)
     static let audit: RouteTable.Handler = guarded { request, _, environment, session in
         let parameters = request.uri.queryParameters
         func parameter(_ name: String) -> String? {
@@ -128,13 +128,14 @@ enum ConsoleHandlers {
         }
         if let since = parameter("since") { query.since = try AdminHandlers.date(since) }
         query.beforeID = try AdminHandlers.integer(parameters["before"], name: "before").map(Int64.init)
+        query.limit = max(1, min(try AdminHandlers.integer(parameters["limit"], name: "limit") ?? auditPageSize, 500))
         await environment.authenticator.certificateRejections.flush()
         let events = try await environment.service.audit.events(query)
         var next: String?
         if events.count == query.limit, let last = events.last?.id {
             var components = URLComponents()
             components.path = "/console/audit"
-            components.queryItems = ["repo", "action", "outcome", "since"].compactMap { name in
+            components.queryItems = ["repo", "action", "outcome", "since", "limit"].compactMap { name in
                 parameter(name).map { URLQueryItem(name: name, value: $0) }
             } + [URLQueryItem(name: "before", value: String(last))]
             next = components.string

@@ -26,6 +26,7 @@ enum ConsoleStylesheet {
     .badge.muted { background: #eceff3; color: var(--muted); }
     ul.checks { list-style: none; margin: 0; padding: 0; }
     ul.checks li { margin: 1px 0; }
+    details.checks summary { cursor: pointer; color: var(--muted); font-size: 12px; }
     .muted { color: var(--muted); }
     .detail { color: var(--muted); font-size: 12px; }
     .card { background: #fff; border: 1px solid var(--line); padding: 12px 16px; margin-bottom: 16px; }

@@ -79,7 +79,9 @@ enum ConsoleTemplates {
           <div>{{signerUserID}}</div>
           {{#signerFingerprint}}<div><a class="mono" href="/console/signers/{{.}}">{{.}}</a></div>{{/signerFingerprint}}
           {{#signedAt}}<div class="detail">signed {{.}}</div>{{/signedAt}}
+          <details class="checks"{{^passed}} open{{/passed}}><summary>{{checkSummary}}</summary>
           <ul class="checks">{{#checks}}<li><span class="badge {{#passed}}ok{{/passed}}{{^passed}}bad{{/passed}}">{{name}}</span> <span class="detail">{{detail}}</span></li>{{/checks}}</ul>
+          </details>
           {{/provenance}}
           {{^provenance}}<span class="badge muted">no provenance</span>{{/provenance}}
         </td>
@@ -247,7 +249,7 @@ enum ConsoleTemplates {
       <thead><tr><th>#</th><th>Time</th><th>Repository</th><th>Actor</th><th>Action</th><th>Outcome</th><th>Subject</th><th>What happened</th></tr></thead>
       <tbody>
       {{#events}}
-      <tr data-action="{{action}}" data-outcome="{{outcome}}">
+      <tr data-id="{{id}}" data-action="{{action}}" data-outcome="{{outcome}}">
         <td class="detail">{{id}}</td><td>{{at}}</td><td><code>{{repository}}</code></td><td>{{actor}}</td><td>{{action}}</td>
         <td><span class="badge {{outcomeClass}}">{{outcome}}</span></td><td>{{subject}}</td>
         <td>{{#explanation}}<div>{{.}}</div>{{/explanation}}</td>

@@ -64,6 +64,8 @@ enum ConsoleViews {
         let signerFingerprint: String?
         let signedAt: String?
         let checks: [Check]
+        /// "11 checks passed" or "2 of 11 checks failed".
+        let checkSummary: String
     }
 
     struct Content: Sendable {
@@ -258,10 +260,13 @@ enum ConsoleViews {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         let verdict = try? decoder.decode(ProvenanceVerdict.self, from: Data(record.checks.utf8))
+        let checks = verdict?.checks ?? []
+        let failed = checks.filter { !$0.passed }.count
         return Provenance(
             passed: record.passed, signerUserID: verdict?.signerUserID, signerFingerprint: record.signerFingerprint,
             signedAt: record.signedAt.map { date($0) },
-            checks: (verdict?.checks ?? []).map { .init(name: $0.name.rawValue, passed: $0.passed, detail: $0.detail) })
+            checks: checks.map { .init(name: $0.name.rawValue, passed: $0.passed, detail: $0.detail) },
+            checkSummary: failed == 0 ? "\(checks.count) checks passed" : "\(failed) of \(checks.count) checks failed")
     }
 
     static func content(_ record: ContentVerdictRecord) -> Content? {
