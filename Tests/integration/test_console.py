@@ -338,3 +338,43 @@ def test_console_on_the_main_listener_without_an_admin_listener(server_factory, 
     accepted = server.curl("/console/quarantine/signed/webapp/1.0.0/restore", "-X", "POST", "--data", "csrf=" + cert_token,
                            cert="admin")
     assert accepted.status == 404 and b"not quarantined" in accepted.body, accepted
+
+
+def form_token(server, url, **who):
+    return re.search(r'name="csrf" value="([0-9a-f]{64})"', server.curl(url, **who).body.decode()).group(1)
+
+
+def test_a_soft_revocation_previews_exactly_what_it_quarantines(server_factory, htpasswd, pgp, tmp_path):
+    """The preview is the re-evaluation's judgement: a soft revocation (2025-01-01) lists only
+    the chart signed after it, the preview changes nothing, and the confirmation quarantines
+    exactly the listed charts."""
+    def mutate(config):
+        console_config(htpasswd, admin_listen=False)(config)
+        config["repositories"][0]["provenance"]["trustedKeys"].append(pgp_file("soft-revoked-signer.pub.asc"))
+    server = server_factory(mutate)
+    soft = PGP_KEYS["soft-revoked-signer"]["fingerprint"]
+    for name, time in [("webapp-1.0.0.tgz", "20240601T000000"), ("webapp-1.1.0.tgz", None)]:
+        chart = packaged(name)
+        assert push(server, "signed", chart, pgp.prov(chart, "soft-revoked-signer", time=time), tmp_path).status == 201
+    root = {"user": ":".join(ROOT)}
+    url = f"/console/signers/{soft}/revocation"
+    token = form_token(server, f"/console/signers/{soft}", **root)
+    preview = server.curl(url, "-F", f"csrf={token}", "-F", "certificate=@" + pgp_file("soft-revoked-signer.rev.asc"), **root)
+    assert preview.status == 200, preview
+    listed = re.findall(r'<tr data-chart="([^"]+)" data-version="([^"]+)">', preview.body.decode())
+    assert listed == [("webapp", "1.1.0")]
+    assert "soft (retired" in preview.body.decode()
+    assert sorted(index_versions(server, "signed", "webapp")) == ["1.0.0", "1.1.0"]
+    carried = re.search(r'name="certificateBase64" value="([^"]+)"', preview.body.decode()).group(1)
+    # The confirmation, without its token, changes nothing.
+    assert server.curl(url, "--data-urlencode", f"certificateBase64={carried}", "--data", "confirm=yes", **root).status == 403
+    assert sorted(index_versions(server, "signed", "webapp")) == ["1.0.0", "1.1.0"]
+    done = server.curl(url, "--data", f"csrf={token}", "--data-urlencode", f"certificateBase64={carried}",
+                       "--data", "confirm=yes", **root)
+    assert done.status == 200, done
+    assert re.findall(r'<tr data-chart="([^"]+)" data-version="([^"]+)">', done.body.decode()) == listed
+    assert index_versions(server, "signed", "webapp") == ["1.0.0"]
+    # A certificate for another key is refused at the first step, as by the admin API.
+    wrong = server.curl(f"/console/signers/{HARD}/revocation", "-F", f"csrf={token}",
+                        "-F", "certificate=@" + pgp_file("soft-revoked-signer.rev.asc"), **root)
+    assert wrong.status in (400, 404) and b"Revoke the key" not in wrong.body, wrong
