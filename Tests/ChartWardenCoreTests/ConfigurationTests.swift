@@ -192,3 +192,12 @@ enum TestPaths {
         return "/" + components.joined(separator: "/")
     }()
 }
+
+extension ConfigurationTests {
+    /// `/console/…` is the admin console's: a repository named `console` would lose its index to it.
+    @Test func consoleIsAReservedRepositoryName() {
+        let yaml = String(Self.minimal.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.contains("name: stable") ? "  - name: console" : $0 }.joined(separator: "\n"))
+        #expect(error(yaml)?.description.contains("reserved for fixed routes") == true, "\(String(describing: error(yaml)))")
+    }
+}

@@ -153,7 +153,8 @@ def screenshots(tmp_path):
     return os.environ.get("CHARTWARDEN_SCREENSHOTS") or str(tmp_path / "screenshots")
 
 
-def test_console_walk_revoke_restore_distrust_and_escaping(server_factory, htpasswd, pgp, tmp_path, screenshots):
+def test_console_walk_revoke_restore_distrust_and_escaping(server_factory, htpasswd, pgp, tmp_path, screenshots,
+                                                           static_server):
     server = server_factory(console_config(htpasswd, admin_listen=True))
     populate(server, pgp, tmp_path)
     assert sorted(index_versions(server, "signed", "webapp")) == ["1.0.0", "1.1.0"]
@@ -239,6 +240,17 @@ def test_console_walk_revoke_restore_distrust_and_escaping(server_factory, htpas
                                   "-H", "Content-Type: application/x-www-form-urlencoded", "--data", data,
                                   user=":".join(ROOT))
             assert refused.status == 403 and b"CSRF token" in refused.body, refused
+        assert index_versions(server, "signed", "webapp") == []
+        # The same from another site's page in the browser, which sends the admin's credentials along.
+        attack = tmp_path / "attack"
+        attack.mkdir()
+        (attack / "index.html").write_text(
+            f'<!DOCTYPE html><form method="post" action="{server.admin_url}/console/quarantine/signed/webapp/1.1.0/restore">'
+            '<input type="hidden" name="confirm" value="yes"><button id="go">win a prize</button></form>')
+        browser.driver.get(static_server(attack) + "/index.html")
+        browser.driver.find_element(By.ID, "go").click()
+        browser.assert_safe()
+        assert "CSRF token" in browser.driver.find_element(By.TAG_NAME, "body").text
         assert index_versions(server, "signed", "webapp") == []
 
         # Quarantine: what, why, since when; restore one chart through the console.
