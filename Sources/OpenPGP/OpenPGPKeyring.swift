@@ -75,6 +75,11 @@ public final class OpenPGPKeyring: Sendable {
         return ImportResult(keys: imported, newRevocations: revocations)
     }
 
+    /// The binary export of one key as the keyring holds it (empty when it does not hold it).
+    public func export(_ fingerprint: String) throws(OpenPGPError) -> [UInt8] {
+        try Self.export(fingerprint, context: try GPGMEContext.forCurrentThread(homeDirectory: homeDirectory))
+    }
+
     /// The binary export of one key (empty when the keyring does not hold it).
     static func export(_ fingerprint: String, context: GPGMEContext) throws(OpenPGPError) -> [UInt8] {
         let data = try GPGMEData()

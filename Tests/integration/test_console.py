@@ -277,6 +277,17 @@ def test_console_walk_revoke_restore_distrust_and_escaping(server_factory, htpas
         browser.driver.find_element(By.CSS_SELECTOR, "button[name='confirm']").click()
         browser.assert_safe()
         assert index_versions(server, "signed", "redis-lite") == []
+        # Trust the known key again, for stable, from its page.
+        browser.open(f"/console/signers/{RSA}")
+        assert "signed" not in browser.driver.find_element(By.CSS_SELECTOR, f"tr[data-fingerprint='{RSA}']").text
+        browser.driver.find_element(By.CSS_SELECTOR, "#trust-known-repo option[value='stable']").click()
+        browser.driver.find_element(By.CSS_SELECTOR, "form[action$='/trust'] input[name='confirm']").click()
+        browser.driver.find_element(By.CSS_SELECTOR, "form[action$='/trust'] button").click()
+        browser.assert_safe()
+        assert browser.driver.title.startswith("Trusted")
+        browser.open(f"/console/signers/{RSA}")
+        assert "stable" in browser.driver.find_element(By.CSS_SELECTOR, f"tr[data-fingerprint='{RSA}']").text
+        browser.shot("signer-trusted")
 
         # Audit: filtered to refused uploads, the content policy's refusal in words.
         browser.open("/console/audit?action=upload&outcome=rejected")

@@ -24,6 +24,24 @@ package final class TrustService: Sendable {
         }
     }
 
+    /// Trusts a key the keyring already holds for `repository`: its current copy goes through
+    /// `importKeys`, so it meets exactly the checks of a key uploaded for that repository.
+    package func trustKnownKey(_ fingerprint: String, for repository: String, actor: String) async throws(ServiceError)
+        -> [OpenPGPKey] {
+        let bytes: [UInt8] = try await work.run { (stores, _) throws(ServiceError) in
+            guard (try? stores.metadata.signer(fingerprint)) ?? nil != nil else {
+                throw ServiceError(.notFound, "signer \(fingerprint) is not known")
+            }
+            do throws(OpenPGPError) {
+                return try stores.trust.keyring.export(fingerprint)
+            } catch {
+                throw ServiceError(.internalError, "cannot export \(fingerprint): \(error.message)")
+            }
+        }
+        guard !bytes.isEmpty else { throw ServiceError(.notFound, "the keyring does not hold \(fingerprint)") }
+        return try await importKeys(bytes, trustFor: repository, actor: actor)
+    }
+
     package func distrust(_ fingerprint: String, repository: String, actor: String) async throws(ServiceError) {
         try await work.run { (stores, _) throws(ServiceError) in
             try stores.trust.distrust(fingerprint, repository: repository, actor: actor)

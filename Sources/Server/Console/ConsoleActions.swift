@@ -96,6 +96,19 @@ enum ConsoleActions {
                       charts: [], back: "/console/signers", session: session)
     }
 
+    /// POST /console/signers/{fingerprint}/trust — repo, confirm: trusts a known key for one more repository.
+    static let trustKnown: RouteTable.Handler = ConsoleHandlers.guarded { request, context, environment, session in
+        let form = try await readForm(request, environment, session)
+        let fingerprint = try AdminProvenanceHandlers.fingerprint(context)
+        let repository = try AdminProvenanceHandlers.adminRepository(form["repo"], session.principals, environment)
+        guard form.isSet("confirm") else {
+            throw ServiceError(.badRequest, "tick the confirmation box to trust the key (nothing was changed)")
+        }
+        _ = try await environment.service.trust.trustKnownKey(fingerprint, for: repository.name, actor: session.actor)
+        return result("Trusted", summary: "\(fingerprint) is trusted for '\(ConsoleViews.label(repository.name))'. "
+                      + "No chart was quarantined.", charts: [], back: signerPath(fingerprint), session: session)
+    }
+
     /// POST /console/quarantine/{repo}/{name}/{version}/restore
     static let restore: RouteTable.Handler = ConsoleHandlers.guarded { request, context, environment, session in
         _ = try await readForm(request, environment, session)

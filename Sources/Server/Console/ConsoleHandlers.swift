@@ -77,9 +77,12 @@ enum ConsoleHandlers {
                 repository: ConsoleViews.label($0.repository), name: $0.name, version: $0.version,
                 signedAt: ConsoleViews.date($0.signedAt), status: $0.status, statusClass: ConsoleViews.statusClass($0.status))
         }
+        let untrusted = repositoryOptions(environment, selected: nil)
+            .filter { !summary.repositories.map(ConsoleViews.pathName).contains($0.value) }
         return ConsoleResponse.page("signer", ConsoleResponse.document(
             "Signer \(fingerprint)", section: .signers, session: session,
-            body: ConsoleViews.SignerPage(signer: ConsoleViews.signer(summary), charts: charts)))
+            body: ConsoleViews.SignerPage(signer: ConsoleViews.signer(summary), charts: charts, trustOptions: untrusted,
+                                          hasTrustOptions: !untrusted.isEmpty)))
     }
 
     /// GET /console/quarantine

@@ -184,6 +184,19 @@ enum ConsoleTemplates {
       </tbody>
     </table>
     {{^charts}}<p class="muted">No stored chart names this key as its signer.</p>{{/charts}}
+    {{#hasTrustOptions}}
+    <div class="card">
+      <h2>Trust for a repository</h2>
+      <p class="detail">Trusting a key quarantines no chart.</p>
+      <form class="stack" method="post" action="/console/signers/{{signer.fingerprint}}/trust">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="trust-known-repo">Repository</label>
+        <select id="trust-known-repo" name="repo">{{#trustOptions}}<option value="{{value}}">{{label}}</option>{{/trustOptions}}</select>
+        <p><label><input type="checkbox" name="confirm" value="yes"> I confirm trusting this key for the repository</label></p>
+        <button type="submit">Trust key</button>
+      </form>
+    </div>
+    {{/hasTrustOptions}}
     {{#signer}}
     {{#hasRepositories}}
     <div class="card">

@@ -145,6 +145,9 @@ enum ConsoleViews {
 
         let signer: Signer
         let charts: [SignedChart]
+        /// The repositories that do not trust the key yet, for the trust form.
+        let trustOptions: [Option]
+        let hasTrustOptions: Bool
     }
 
     struct QuarantinePage: Sendable {

@@ -76,6 +76,7 @@ enum RouteTable {
         Route(method: .get, path: "signers", scope: .console, handler: ConsoleHandlers.signers),
         Route(method: .get, path: "signers/{fingerprint}", scope: .console, handler: ConsoleHandlers.signer),
         Route(method: .post, path: "signers/trust", scope: .console, handler: ConsoleActions.trust),
+        Route(method: .post, path: "signers/{fingerprint}/trust", scope: .console, handler: ConsoleActions.trustKnown),
         Route(method: .post, path: "signers/{fingerprint}/distrust", scope: .console, handler: ConsoleActions.distrust),
         Route(method: .post, path: "signers/{fingerprint}/revocation", scope: .console, handler: ConsoleActions.revocation),
         Route(method: .get, path: "quarantine", scope: .console, handler: ConsoleHandlers.quarantine),
