@@ -16,8 +16,9 @@ enum ConsoleHandlers {
             do {
                 let principals = try await environment.principals(request, context: context)
                 try environment.policy.authorizeAdmin(for: nil, principals: principals)
-                session = ConsoleSession(principals: principals)
-                return try await page(request, context, environment, session!)
+                let admin = ConsoleSession(principals: principals)
+                session = admin
+                return try await page(request, context, environment, admin)
             } catch let error as ServiceError {
                 if error.status.code >= 500 {
                     context.logger.error("console request failed", metadata: ["error": "\(error.message)"])
