@@ -221,7 +221,7 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         for (index, text) in texts.enumerated() {
             guard let principal = Principal(text) else {
                 throw ConfigurationError(key: "\(key)[\(index)]",
-                                         "\"\(text)\" is not a principal (anonymous, user:NAME, cert:CN, group:NAME)")
+                                         "\"\(text)\" is not a principal (anonymous, user:NAME, cert:CN, token:NAME, group:NAME)")
             }
             if case .group(let name) = principal, let groups, groups[name] == nil {
                 throw ConfigurationError(key: "\(key)[\(index)]", "group \"\(name)\" is not defined in auth.groups")

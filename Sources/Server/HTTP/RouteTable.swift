@@ -64,6 +64,9 @@ enum RouteTable {
         Route(method: .get, path: "quarantine", scope: .admin, handler: AdminProvenanceHandlers.quarantine),
         Route(method: .post, path: "quarantine/{repo}/{name}/{version}/restore", scope: .admin,
               handler: AdminProvenanceHandlers.restore),
+        Route(method: .post, path: "tokens", scope: .admin, handler: AdminTokenHandlers.create),
+        Route(method: .get, path: "tokens", scope: .admin, handler: AdminTokenHandlers.list),
+        Route(method: .delete, path: "tokens/{id}", scope: .admin, handler: AdminTokenHandlers.revoke),
     ]
 
     static func register(on router: Router<ChartWardenRequestContext>, environment: ServerEnvironment,
