@@ -40,6 +40,8 @@ public enum AuditOutcome: String, Codable, Sendable, CaseIterable {
     case soft
     case denied
     case rateLimited = "rate-limited"
+    /// An OIDC workload token accepted (audited once per token).
+    case accepted
     /// API tokens.
     case created
     case revoked

@@ -37,6 +37,7 @@ public struct AccessPolicy: Sendable {
         case .token(let name, let tokenScope):
             direct.insert(.token(name))
             scope = tokenScope
+        case .workload(let principal): direct.insert(principal)
         case nil: break
         }
         var all = Self.principals(direct: direct, groups: auth.groups)
@@ -63,11 +64,14 @@ public struct AccessPolicy: Sendable {
         principals.contains { $0 != .anonymous }
     }
 
-    /// The actor name recorded in audit events: the user, else the token, else the certificate,
-    /// else anonymous.
+    /// The actor name recorded in audit events: the user, else the token, else the workload
+    /// identity, else the certificate, else anonymous.
     package static func actor(_ principals: Set<Principal>) -> String {
         if let user = principals.first(where: { if case .user = $0 { true } else { false } }) { return user.description }
         if let token = principals.first(where: { if case .token = $0 { true } else { false } }) { return token.description }
+        if let workload = principals.first(where: { if case .workload = $0 { true } else { false } }) {
+            return workload.description
+        }
         return principals.first { if case .certificate = $0 { true } else { false } }?.description ?? "anonymous"
     }
 

@@ -71,6 +71,19 @@ package enum AuditDetails {
         }
     }
 
+    /// An OIDC workload token accepted: who issued it, to whom, and the principal it acts as.
+    package struct WorkloadLogin: Codable, Sendable {
+        let issuer: String
+        let subject: String
+        let principal: String
+        let expiresAt: Date
+        let address: String
+
+        package init(issuer: String, subject: String, principal: String, expiresAt: Date, address: String) {
+            (self.issuer, self.subject, self.principal, self.expiresAt, self.address) = (issuer, subject, principal, expiresAt, address)
+        }
+    }
+
     /// An API token created or revoked (the subject is its principal `token:NAME`).
     package struct TokenChange: Codable, Sendable {
         let id: String

@@ -13,6 +13,8 @@ final class Authenticator: Sendable {
     struct Configuration: Sendable, Equatable {
         var htpasswdPath: String?
         var limits: AuthFailureLimiter.Configuration
+        /// Trusted issuers of OIDC workload tokens (`auth.oidc`).
+        var oidc: [OIDCProvider] = []
     }
 
     /// The htpasswd users, reached only on the thread pool (hashing blocks).
@@ -22,7 +24,11 @@ final class Authenticator: Sendable {
     /// to guess), but each one is an audit write, so a flood is bounded like passwords are.
     let bearerLimiter: Mutex<AuthFailureLimiter>
     let tokens: TokenService
-    private let audit: AuditLog
+    /// Nil when `auth.oidc` is empty: bearer JWTs are then refused as malformed tokens.
+    let oidc: OIDCVerifier?
+    /// OIDC tokens already audited as logins.
+    let oidcLogins = Mutex(OIDCLoginMemory())
+    let audit: AuditLog
     let metrics: ServerMetrics
     private let logger: Logger
     /// Handshakes refused for their client certificate, aggregated per address and minute.
@@ -36,6 +42,8 @@ final class Authenticator: Sendable {
         limiter = Mutex(AuthFailureLimiter(configuration: configuration.limits))
         bearerLimiter = Mutex(AuthFailureLimiter(configuration: configuration.limits))
         self.tokens = tokens
+        oidc = configuration.oidc.isEmpty ? nil
+            : OIDCVerifier(providers: configuration.oidc, fetch: JWKSFetcher.fetcher(threadPool: threadPool))
         self.audit = audit
         self.metrics = metrics
         self.logger = logger
@@ -106,7 +114,7 @@ final class Authenticator: Sendable {
             var events = [AuditEvent(at: Date(), repository: repository, actor: actor, action: .authenticate,
                                      outcome: .denied, subject: client,
                                      detail: try AuditDetail(AuditDetails.AuthenticationRefused(
-                                        reason: failure.reason.rawValue, address: client, token: token)))]
+                                        reason: failure.detail ?? failure.reason.rawValue, address: client, token: token)))]
             for key in engaged {
                 let keyText = switch key {
                 case .address(let address): "address \(address)"

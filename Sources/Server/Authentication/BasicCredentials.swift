@@ -40,13 +40,18 @@ struct AuthenticationFailure: Error, Sendable, Equatable {
         case tokenUnknown = "token-unknown"
         case tokenRevoked = "token-revoked"
         case tokenExpired = "token-expired"
+        /// OIDC refusals carry `OIDCVerdict.Refusal`'s reason.
+        case oidc
     }
 
     let reason: Reason
     let message: String
+    /// The audited reason, when finer than `reason` (OIDC).
+    let detail: String?
 
-    init(_ reason: Reason, _ message: String) {
+    init(_ reason: Reason, _ message: String, detail: String? = nil) {
         self.reason = reason
         self.message = message
+        self.detail = detail
     }
 }

@@ -31,7 +31,8 @@ public struct ChartWardenServer: Sendable {
         metrics = ServerMetrics()
         service = try ChartService.open(configuration: configuration, metricsFactory: metrics.factory)
         authenticator = try Authenticator(
-            configuration: .init(htpasswdPath: configuration.auth.htpasswd, limits: configuration.auth.failureLimit),
+            configuration: .init(htpasswdPath: configuration.auth.htpasswd, limits: configuration.auth.failureLimit,
+                                 oidc: configuration.auth.oidc),
             tokens: service.tokens, audit: service.audit, metrics: metrics, logger: logger)
         let tls = configuration.server.tls
         let clientAuthentication: TLSConfiguration.ClientAuthentication = switch tls.clientAuth {
