@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import ChartWardenCore
 
@@ -140,5 +141,68 @@ struct OIDCTests {
             }
             #expect(error?.key.contains(key) == true || "\(error.map { "\($0)" } ?? "")".contains(key), "\(entry)")
         }
+    }
+}
+
+@Suite("OIDC key refresh")
+struct OIDCKeyRefreshTests {
+    final class CountingFetch: Sendable {
+        let calls = Mutex(0)
+        let answer: [UInt8]?
+
+        init(_ answer: String?) { self.answer = answer.map { Array($0.utf8) } }
+
+        var fetch: OIDCVerifier.Fetch {
+            { [self] _ in
+                calls.withLock { $0 += 1 }
+                guard let answer else { throw OIDCKeyError("issuer down") }
+                return answer
+            }
+        }
+    }
+
+    /// A token of the test issuer naming key `kid` (its signature is never reached).
+    static func token(kid: String) -> String {
+        func b64(_ text: String) -> String {
+            Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        return b64(#"{"alg":"RS256","kid":"\#(kid)"}"#) + "." + b64(#"{"iss":"https://token.actions.example"}"#) + ".c2ln"
+    }
+
+    @Test func unknownKeyIDsRefreshAtMostOncePerInterval() async {
+        let counter = CountingFetch(#"{"keys":[]}"#)
+        let verifier = OIDCVerifier(providers: [OIDCTests.provider], fetch: counter.fetch)
+        var verdicts: [OIDCVerdict] = []
+        for kid in ["a", "b", "c", "d"] { verdicts.append(await verifier.verify(Self.token(kid: kid))) }
+        #expect(verdicts == Array(repeating: .refused(.unknownKey), count: 4))
+        // The first load, one refresh right after it, then nothing within the interval.
+        #expect(counter.calls.withLock { $0 } == 2)
+    }
+
+    @Test func anIssuerThatIsDownIsRetriedAtMostEveryFewSeconds() async {
+        let counter = CountingFetch(nil)
+        let verifier = OIDCVerifier(providers: [OIDCTests.provider], fetch: counter.fetch)
+        var verdicts: [OIDCVerdict] = []
+        for kid in ["a", "b", "c"] { verdicts.append(await verifier.verify(Self.token(kid: kid))) }
+        #expect(verdicts == Array(repeating: .refused(.keysUnavailable), count: 3))
+        #expect(counter.calls.withLock { $0 } == 1)
+    }
+
+    @Test func otherIssuersAndAlgorithmsAreRefusedBeforeAnyFetch() async {
+        let counter = CountingFetch(#"{"keys":[]}"#)
+        let verifier = OIDCVerifier(providers: [OIDCTests.provider], fetch: counter.fetch)
+        func b64(_ text: String) -> String {
+            Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        let otherIssuer = b64(#"{"alg":"RS256","kid":"a"}"#) + "." + b64(#"{"iss":"https://evil.example"}"#) + ".c2ln"
+        let hmac = b64(#"{"alg":"HS256","kid":"a"}"#) + "." + b64(#"{"iss":"https://token.actions.example"}"#) + ".c2ln"
+        let noKeyID = b64(#"{"alg":"ES256"}"#) + "." + b64(#"{"iss":"https://token.actions.example"}"#) + ".c2ln"
+        #expect(await verifier.verify(otherIssuer) == .refused(.unknownIssuer))
+        #expect(await verifier.verify(hmac) == .refused(.algorithm))
+        #expect(await verifier.verify(noKeyID) == .refused(.unknownKey))
+        #expect(await verifier.verify("not.a.jwt") == .refused(.malformed))
+        #expect(counter.calls.withLock { $0 } == 0)
     }
 }

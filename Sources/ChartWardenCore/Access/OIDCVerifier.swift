@@ -27,6 +27,8 @@ package final class OIDCVerifier: Sendable {
         var loaded = false
         /// The last fetch that counts against the rate limit (not the first successful load).
         var fetched: ContinuousClock.Instant?
+        /// The fetch under way, which concurrent callers await.
+        var running: Task<Bool, Never>?
     }
 
     /// One provider's cached keys.
@@ -92,36 +94,50 @@ package final class OIDCVerifier: Sendable {
     }
 
     /// Fetches provider `index`'s JWKS: the first load, then a refresh at most every
-    /// `refreshInterval` (a rotation right after the first load is picked up at once). Returns
-    /// false only when no keys were ever loaded (cached keys stay on a failed refresh).
+    /// `refreshInterval` (a rotation right after the first load is picked up at once). Callers
+    /// arriving while a fetch runs wait for it rather than being refused (parallel CI jobs at
+    /// start). Returns false only when no keys were ever loaded (cached keys stay on a failed
+    /// refresh).
     private func refresh(_ index: Int) async -> Bool {
         let now = ContinuousClock.now
-        let due = keySets[index].state.withLock { state -> Bool in
+        let box = keySets[index]
+        let running = box.state.withLock { state -> Task<Bool, Never>? in
+            if let running = state.running { return running }
             let interval = state.loaded ? Self.refreshInterval : Self.retryInterval
-            if let fetched = state.fetched, fetched.duration(to: now) < interval { return false }
+            if let fetched = state.fetched, fetched.duration(to: now) < interval { return nil }
             state.fetched = now
-            return true
+            // The task takes the lock to finish, so it cannot clear `running` before it is set.
+            let task = Task { await self.load(index) }
+            state.running = task
+            return task
         }
-        guard due else { return keySets[index].state.withLock { $0.loaded } }
-        do {
-            let bytes = try await fetch(providers[index].keys)
-            let jwks = try JSONDecoder().decode(JWKS.self, from: Data(bytes))
+        guard let running else { return box.state.withLock { $0.loaded } }
+        return await running.value
+    }
+
+    /// One fetch of provider `index`'s JWKS. Keys without an id, of another type (`oct`: HMAC)
+    /// or that jwt-kit cannot use are skipped, not fatal to the others.
+    private func load(_ index: Int) async -> Bool {
+        let box = keySets[index]
+        var loaded: (JWTKeyCollection, [String: String?])?
+        if let bytes = try? await fetch(providers[index].keys),
+           let jwks = try? JSONDecoder().decode(JWKS.self, from: Data(bytes)) {
             let collection = JWTKeyCollection()
             var keyIDs: [String: String?] = [:]
             for jwk in jwks.keys where jwk.keyType == .rsa || jwk.keyType == .ecdsa {
-                guard let keyID = jwk.keyIdentifier?.string else { continue }
-                try await collection.add(jwk: jwk)
+                guard let keyID = jwk.keyIdentifier?.string, (try? await collection.add(jwk: jwk)) != nil else { continue }
                 keyIDs[keyID] = jwk.algorithm?.rawValue
             }
-            keySets[index].state.withLock { state in
-                if !state.loaded { state.fetched = nil }
-                state.loaded = true
-                state.collection = collection
-                state.keyIDs = keyIDs
-            }
+            loaded = (collection, keyIDs)
+        }
+        return box.state.withLock { state in
+            state.running = nil
+            guard let (collection, keyIDs) = loaded else { return state.loaded }
+            if !state.loaded { state.fetched = nil }
+            state.loaded = true
+            state.collection = collection
+            state.keyIDs = keyIDs
             return true
-        } catch {
-            return keySets[index].state.withLock { $0.loaded }
         }
     }
 
