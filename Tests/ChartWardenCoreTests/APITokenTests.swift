@@ -152,6 +152,11 @@ struct APITokenTests {
         #expect(ops.contains(.group("admins")))
         #expect(!policy.isAdmin(ops))
         #expect(throws: ServiceError.self) { try policy.authorizeAdmin(for: nil, principals: ops) }
+        // Nor the per-repository admin routes, though token:ci may delete in alpha and its scope says delete.
+        let alpha = ChartRepository(configuration: repository("alpha"), publicURL: nil)
+        let deleter = token("ci", ["alpha"], [.delete])
+        #expect(policy.granted(.delete, in: repository("alpha"), to: deleter))
+        #expect(throws: ServiceError.self) { try policy.authorizeAdmin(for: alpha, principals: deleter) }
         #expect(policy.isAdmin(policy.principals(for: nil, user: "root")))
     }
 

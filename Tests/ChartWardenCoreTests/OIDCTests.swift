@@ -161,6 +161,9 @@ struct OIDCKeyRefreshTests {
         }
     }
 
+    /// A fixed clock: the refresh limits see no time pass, however slow the machine.
+    static let instant = ContinuousClock.now
+
     /// A token of the test issuer naming key `kid` (its signature is never reached).
     static func token(kid: String) -> String {
         func b64(_ text: String) -> String {
@@ -172,7 +175,7 @@ struct OIDCKeyRefreshTests {
 
     @Test func unknownKeyIDsRefreshAtMostOncePerInterval() async {
         let counter = CountingFetch(#"{"keys":[]}"#)
-        let verifier = OIDCVerifier(providers: [OIDCTests.provider], fetch: counter.fetch)
+        let verifier = OIDCVerifier(providers: [OIDCTests.provider], fetch: counter.fetch, now: { Self.instant })
         var verdicts: [OIDCVerdict] = []
         for kid in ["a", "b", "c", "d"] { verdicts.append(await verifier.verify(Self.token(kid: kid))) }
         #expect(verdicts == Array(repeating: .refused(.unknownKey), count: 4))
@@ -182,7 +185,7 @@ struct OIDCKeyRefreshTests {
 
     @Test func anIssuerThatIsDownIsRetriedAtMostEveryFewSeconds() async {
         let counter = CountingFetch(nil)
-        let verifier = OIDCVerifier(providers: [OIDCTests.provider], fetch: counter.fetch)
+        let verifier = OIDCVerifier(providers: [OIDCTests.provider], fetch: counter.fetch, now: { Self.instant })
         var verdicts: [OIDCVerdict] = []
         for kid in ["a", "b", "c"] { verdicts.append(await verifier.verify(Self.token(kid: kid))) }
         #expect(verdicts == Array(repeating: .refused(.keysUnavailable), count: 3))
@@ -191,7 +194,7 @@ struct OIDCKeyRefreshTests {
 
     @Test func otherIssuersAndAlgorithmsAreRefusedBeforeAnyFetch() async {
         let counter = CountingFetch(#"{"keys":[]}"#)
-        let verifier = OIDCVerifier(providers: [OIDCTests.provider], fetch: counter.fetch)
+        let verifier = OIDCVerifier(providers: [OIDCTests.provider], fetch: counter.fetch, now: { Self.instant })
         func b64(_ text: String) -> String {
             Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
                 .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")

@@ -80,8 +80,9 @@ public struct AccessPolicy: Sendable {
         principals.contains { if case .restricted = $0 { true } else { false } }
     }
 
-    /// A token never administers, whatever its name's grants: its scope names repository
-    /// actions, and minting or revoking tokens with a token would let one outlive its revocation.
+    /// A token never administers, whatever its name's grants (nor uses the per-repository admin
+    /// routes of delete holders): its scope names chart actions, and minting or revoking tokens
+    /// with a token would let one outlive its revocation.
     package func isAdmin(_ principals: Set<Principal>) -> Bool {
         !auth.admins.isDisjoint(with: principals) && !Self.isRestricted(principals)
     }
@@ -128,7 +129,10 @@ public struct AccessPolicy: Sendable {
     /// repository (`repository` nil means every repository, admins only).
     package func authorizeAdmin(for repository: ChartRepository?, principals: Set<Principal>) throws(ServiceError) {
         if isAdmin(principals) { return }
-        if let repository, granted(.delete, in: repository.configuration, to: principals) { return }
+        // A token's `delete` scope is for charts, not for a repository's signers or audit log.
+        if let repository, !Self.isRestricted(principals), granted(.delete, in: repository.configuration, to: principals) {
+            return
+        }
         guard Self.isAuthenticated(principals) else { throw ServiceError(.unauthorized, "authentication required") }
         throw ServiceError(.forbidden, "\(Self.actor(principals)) may not use the admin API"
             + (repository.map { " for repository '\($0.name)'" } ?? ""))

@@ -39,11 +39,15 @@ package final class OIDCVerifier: Sendable {
     package let providers: [OIDCProvider]
     private let keySets: [KeySetBox]
     private let fetch: Fetch
+    /// The clock the refresh limits read (tests pass a fixed one).
+    private let now: @Sendable () -> ContinuousClock.Instant
 
-    package init(providers: [OIDCProvider], fetch: @escaping Fetch) {
+    package init(providers: [OIDCProvider], fetch: @escaping Fetch,
+                 now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.providers = providers
         keySets = providers.map { _ in KeySetBox() }
         self.fetch = fetch
+        self.now = now
     }
 
     /// Reads `file` sources on `threadPool`; `url` sources need a fetcher from the server.
@@ -99,7 +103,7 @@ package final class OIDCVerifier: Sendable {
     /// start). Returns false only when no keys were ever loaded (cached keys stay on a failed
     /// refresh).
     private func refresh(_ index: Int) async -> Bool {
-        let now = ContinuousClock.now
+        let now = self.now()
         let box = keySets[index]
         let running = box.state.withLock { state -> Task<Bool, Never>? in
             if let running = state.running { return running }
