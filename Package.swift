@@ -25,6 +25,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         // The admin console's server-rendered pages (Sources/Server/Console).
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // OIDC workload identity: JWT signatures (RS256, ES256, …) and JWKS.
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        // Fetching OIDC issuers' JWKS over HTTPS.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // C libraries from Debian: thin system-library targets, nothing else.
@@ -79,6 +84,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "JWTKit", package: "jwt-kit"),
         ]),
         // The HTTP adapters over the core: routes, the fast path, listeners, middleware.
         .target(name: "Server", dependencies: [
@@ -96,6 +102,8 @@ let package = Package(
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .executableTarget(name: "chartwarden", dependencies: [
             "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport", "ChartWardenCore", "Server",

@@ -16,6 +16,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 python3 -c "import pytest, yaml, helm_sign, selenium" 2>/dev/null || python3 -m pip install --quiet pytest pyyaml helm-sign selenium
+# The OIDC tests (Tests/integration/test_server_oidc.py) make their issuer's RSA and EC keys and sign JWTs.
+python3 -c "import cryptography" 2>/dev/null || python3 -m pip install --quiet cryptography
 # The TLS scan (Tests/reliability/test_tls_scan.py) is skipped, saying why, where sslyze cannot be installed.
 python3 -c "import sslyze" 2>/dev/null || python3 -m pip install --quiet sslyze \
   || echo "setup: sslyze could not be installed; the TLS scan will be skipped" >&2

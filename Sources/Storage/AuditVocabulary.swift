@@ -16,6 +16,8 @@ public enum AuditAction: String, Codable, Sendable, CaseIterable {
     case distrust
     case revoke
     case authenticate
+    /// Scoped API tokens: created and revoked.
+    case token
 }
 
 /// How an audited action ended.
@@ -38,6 +40,11 @@ public enum AuditOutcome: String, Codable, Sendable, CaseIterable {
     case soft
     case denied
     case rateLimited = "rate-limited"
+    /// An OIDC workload token accepted (audited once per token).
+    case accepted
+    /// API tokens.
+    case created
+    case revoked
 
     /// The outcome that records a chart reaching `status`.
     public init(_ status: ChartStatus) {

@@ -10,7 +10,8 @@ import Storage
 import Testing
 
 /// The real router over the real core, with stores in a temporary directory and no listener:
-/// users `reader`, `writer` and `admin` (basic auth), and three repositories — `team` (private),
+/// users `reader`, `writer` and `admin` (basic auth), API tokens named `ci` (write in `team` and
+/// `public`, when their scope allows), and three repositories — `team` (private),
 /// `public` (anonymous reads) and `signed` (enforced provenance, so a lone chart is staged).
 struct RouterHarness {
     static let top: String = {
@@ -41,8 +42,8 @@ struct RouterHarness {
           htpasswd: \(directory.path)/htpasswd
           admins: ["user:admin"]
         repositories:
-          - {name: team, read: ["user:reader"], write: ["user:writer"], delete: ["user:admin"]}
-          - {name: public, read: ["anonymous"], write: ["user:writer"], delete: ["user:admin"]}
+          - {name: team, read: ["user:reader"], write: ["user:writer", "token:ci"], delete: ["user:admin"]}
+          - {name: public, read: ["anonymous"], write: ["user:writer", "token:ci"], delete: ["user:admin"]}
           - {name: signed, read: ["user:reader"], write: ["user:writer"], provenance: {mode: enforce}}
         """)
         let metrics = ServerMetrics()
@@ -50,7 +51,7 @@ struct RouterHarness {
         try await service.warm()
         let authenticator = try Authenticator(
             configuration: .init(htpasswdPath: configuration.auth.htpasswd, limits: configuration.auth.failureLimit),
-            audit: service.audit, metrics: metrics, logger: Logger(label: "test"))
+            tokens: service.tokens, audit: service.audit, metrics: metrics, logger: Logger(label: "test"))
         router = ChartWardenServer.makeRouter(for: .all, environment: ServerEnvironment(
             service: service, authenticator: authenticator, policy: AccessPolicy(auth: configuration.auth),
             metrics: metrics, configuration: configuration,

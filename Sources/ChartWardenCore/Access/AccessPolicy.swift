@@ -15,6 +15,12 @@ public struct AccessPolicy: Sendable {
     /// `anonymous`; `cert:NAME` for each name the configured certificate field yields;
     /// `user:NAME` for a verified password; and every group containing any of them.
     public func principals(for identity: CertificateNames?, user: String? = nil) -> Set<Principal> {
+        principals(for: identity, caller: user.map(AuthenticatedCaller.user))
+    }
+
+    /// As above, for any proved caller: an API token adds `token:NAME` (and its groups) and its
+    /// scope, which then narrows every grant of the request, the certificate's included.
+    public func principals(for identity: CertificateNames?, caller: AuthenticatedCaller?) -> Set<Principal> {
         var direct: Set<Principal> = [.anonymous]
         if let identity {
             let names: [String] = switch auth.certificatePrincipal {
@@ -25,8 +31,18 @@ public struct AccessPolicy: Sendable {
             }
             for name in names { direct.insert(.certificate(name)) }
         }
-        if let user { direct.insert(.user(user)) }
-        return Self.principals(direct: direct, groups: auth.groups)
+        var scope: AccessScope?
+        switch caller {
+        case .user(let name): direct.insert(.user(name))
+        case .token(let name, let tokenScope):
+            direct.insert(.token(name))
+            scope = tokenScope
+        case .workload(let principal): direct.insert(principal)
+        case nil: break
+        }
+        var all = Self.principals(direct: direct, groups: auth.groups)
+        if let scope { all.insert(.restricted(scope)) }
+        return all
     }
 
     /// `direct` and every group containing any of them.
@@ -48,18 +64,42 @@ public struct AccessPolicy: Sendable {
         principals.contains { $0 != .anonymous }
     }
 
-    /// The actor name recorded in audit events: the user, else the certificate, else anonymous.
+    /// The actor name recorded in audit events: the user, else the token, else the workload
+    /// identity, else the certificate, else anonymous.
     package static func actor(_ principals: Set<Principal>) -> String {
         if let user = principals.first(where: { if case .user = $0 { true } else { false } }) { return user.description }
+        if let token = principals.first(where: { if case .token = $0 { true } else { false } }) { return token.description }
+        if let workload = principals.first(where: { if case .workload = $0 { true } else { false } }) {
+            return workload.description
+        }
         return principals.first { if case .certificate = $0 { true } else { false } }?.description ?? "anonymous"
     }
 
+    /// Whether a scope (an API token's) narrows the request.
+    private static func isRestricted(_ principals: Set<Principal>) -> Bool {
+        principals.contains { if case .restricted = $0 { true } else { false } }
+    }
+
+    /// A token never administers, whatever its name's grants (nor uses the per-repository admin
+    /// routes of delete holders): its scope names chart actions, and minting or revoking tokens
+    /// with a token would let one outlive its revocation.
     package func isAdmin(_ principals: Set<Principal>) -> Bool {
-        !auth.admins.isDisjoint(with: principals)
+        !auth.admins.isDisjoint(with: principals) && !Self.isRestricted(principals)
     }
 
     package func granted(_ permission: Permission, in repository: ChartWardenConfiguration.Repository,
                  to principals: Set<Principal>) -> Bool {
+        let outOfScope = principals.contains {
+            if case .restricted(let scope) = $0 { !scope.allows(permission, in: repository.name) } else { false }
+        }
+        // Outside its scope a token request keeps what anonymous has: dropping the header would
+        // give the same, so narrowing below it protects nothing.
+        return grants(permission, in: repository, to: outOfScope ? anonymousPrincipals : principals)
+    }
+
+    /// What the configured grants alone allow.
+    private func grants(_ permission: Permission, in repository: ChartWardenConfiguration.Repository,
+                        to principals: Set<Principal>) -> Bool {
         switch permission {
         // Writers and deleters may read too; checked set by set, without building a union per request.
         case .read:
@@ -89,7 +129,10 @@ public struct AccessPolicy: Sendable {
     /// repository (`repository` nil means every repository, admins only).
     package func authorizeAdmin(for repository: ChartRepository?, principals: Set<Principal>) throws(ServiceError) {
         if isAdmin(principals) { return }
-        if let repository, granted(.delete, in: repository.configuration, to: principals) { return }
+        // A token's `delete` scope is for charts, not for a repository's signers or audit log.
+        if let repository, !Self.isRestricted(principals), granted(.delete, in: repository.configuration, to: principals) {
+            return
+        }
         guard Self.isAuthenticated(principals) else { throw ServiceError(.unauthorized, "authentication required") }
         throw ServiceError(.forbidden, "\(Self.actor(principals)) may not use the admin API"
             + (repository.map { " for repository '\($0.name)'" } ?? ""))

@@ -59,11 +59,36 @@ package enum AuditDetails {
         var tls: String?
         var count: String?
 
-        package init(reason: String, address: String, tls: String? = nil, count: Int? = nil) {
+        /// The public id of a refused API token, when the token had one.
+        var token: String?
+
+        package init(reason: String, address: String, tls: String? = nil, count: Int? = nil, token: String? = nil) {
             self.reason = reason
             self.address = address
             self.tls = tls
             self.count = count.map(String.init)
+            self.token = token
         }
+    }
+
+    /// An OIDC workload token accepted: who issued it, to whom, and the principal it acts as.
+    package struct WorkloadLogin: Codable, Sendable {
+        let issuer: String
+        let subject: String
+        let principal: String
+        let expiresAt: Date
+        let address: String
+
+        package init(issuer: String, subject: String, principal: String, expiresAt: Date, address: String) {
+            (self.issuer, self.subject, self.principal, self.expiresAt, self.address) = (issuer, subject, principal, expiresAt, address)
+        }
+    }
+
+    /// An API token created or revoked (the subject is its principal `token:NAME`).
+    package struct TokenChange: Codable, Sendable {
+        let id: String
+        let repositories: [String]
+        let actions: [String]
+        let expiresAt: Date
     }
 }

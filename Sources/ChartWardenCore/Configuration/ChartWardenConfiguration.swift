@@ -64,16 +64,22 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         public var metrics: Set<Principal>
         public var certificatePrincipal: CertificatePrincipal
         public var failureLimit: AuthFailureLimiter.Configuration
+        /// Trusted issuers of OIDC workload identities.
+        public var oidc: [OIDCProvider]
+
+        /// The principal kinds the OIDC templates declare (`ci` for `ci:{repository}`).
+        public var workloadKinds: Set<String> { Set(oidc.map(\.principal.kind)) }
 
         public init(htpasswd: String? = nil, groups: [String: Set<Principal>] = [:], admins: Set<Principal> = [],
                     metrics: Set<Principal>? = nil, certificatePrincipal: CertificatePrincipal = .commonName,
-                    failureLimit: AuthFailureLimiter.Configuration = .default) {
+                    failureLimit: AuthFailureLimiter.Configuration = .default, oidc: [OIDCProvider] = []) {
             self.htpasswd = htpasswd
             self.groups = groups
             self.admins = admins
             self.metrics = metrics ?? admins
             self.certificatePrincipal = certificatePrincipal
             self.failureLimit = failureLimit
+            self.oidc = oidc
         }
 
         /// The principals in `set`, with groups replaced by their members: what a grant really reaches.
@@ -216,13 +222,13 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         return Storage(dataDirectory: try storage?.string("dataDir") ?? "./data")
     }
 
-    private static func principals(_ texts: [String], key: String, groups: [String: Set<Principal>]?)
-        throws(ConfigurationError) -> Set<Principal> {
+    private static func principals(_ texts: [String], key: String, groups: [String: Set<Principal>]?,
+                                   workloadKinds: Set<String>) throws(ConfigurationError) -> Set<Principal> {
         var result: Set<Principal> = []
         for (index, text) in texts.enumerated() {
-            guard let principal = Principal(text) else {
+            guard let principal = Principal(text, workloadKinds: workloadKinds) else {
                 throw ConfigurationError(key: "\(key)[\(index)]",
-                                         "\"\(text)\" is not a principal (anonymous, user:NAME, cert:CN, group:NAME)")
+                                         "\"\(text)\" is not a principal (anonymous, user:NAME, cert:CN, token:NAME, group:NAME)")
             }
             if case .group(let name) = principal, let groups, groups[name] == nil {
                 throw ConfigurationError(key: "\(key)[\(index)]", "group \"\(name)\" is not defined in auth.groups")
@@ -234,21 +240,24 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
 
     private static func parseAuth(_ top: YAMLMappingReader) throws(ConfigurationError) -> Auth {
         guard let auth = try top.mapping("auth", allowedKeys: [
-            "htpasswd", "groups", "admins", "metrics", "certificatePrincipal", "failureLimit",
+            "htpasswd", "groups", "admins", "metrics", "certificatePrincipal", "failureLimit", "oidc",
         ]) else {
             return Auth()
         }
+        let oidc = try parseOIDC(auth)
+        let kinds = Set(oidc.map(\.principal.kind))
         var groups: [String: Set<Principal>] = [:]
         for (name, members) in try auth.stringListMapping("groups") ?? [:] {
-            let set = try principals(members, key: auth.key("groups") + "." + name, groups: nil)
+            let set = try principals(members, key: auth.key("groups") + "." + name, groups: nil, workloadKinds: kinds)
             if set.contains(where: { if case .group = $0 { true } else { false } }) {
                 throw ConfigurationError(key: auth.key("groups") + "." + name, "groups cannot contain groups")
             }
             groups[name] = set
         }
-        let admins = try principals(try auth.stringList("admins") ?? [], key: auth.key("admins"), groups: groups)
+        let admins = try principals(try auth.stringList("admins") ?? [], key: auth.key("admins"), groups: groups,
+                                    workloadKinds: kinds)
         let metrics = try auth.stringList("metrics").map { list throws(ConfigurationError) in
-            try principals(list, key: auth.key("metrics"), groups: groups)
+            try principals(list, key: auth.key("metrics"), groups: groups, workloadKinds: kinds)
         }
         let sourceText = try auth.string("certificatePrincipal") ?? Auth.CertificatePrincipal.commonName.rawValue
         guard let source = Auth.CertificatePrincipal(rawValue: sourceText) else {
@@ -262,7 +271,7 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
             limits.refill = .seconds(try failureLimit.int("refillSeconds", range: 1...86_400) ?? 30)
         }
         let result = Auth(htpasswd: try auth.string("htpasswd"), groups: groups, admins: admins, metrics: metrics,
-                          certificatePrincipal: source, failureLimit: limits)
+                          certificatePrincipal: source, failureLimit: limits, oidc: oidc)
         if result.expanded(admins).contains(.anonymous) {
             throw ConfigurationError(key: auth.key("admins"), "anonymous may never administer (directly or through a group)")
         }
@@ -293,9 +302,13 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
             guard !repositories.contains(where: { $0.name == name }) else {
                 throw ConfigurationError(key: reader.key("name"), "repository \"\(name)\" is defined twice")
             }
-            let read = try principals(try reader.stringList("read") ?? [], key: reader.key("read"), groups: auth.groups)
-            let write = try principals(try reader.stringList("write") ?? [], key: reader.key("write"), groups: auth.groups)
-            let delete = try principals(try reader.stringList("delete") ?? [], key: reader.key("delete"), groups: auth.groups)
+            let kinds = auth.workloadKinds
+            let read = try principals(try reader.stringList("read") ?? [], key: reader.key("read"), groups: auth.groups,
+                                      workloadKinds: kinds)
+            let write = try principals(try reader.stringList("write") ?? [], key: reader.key("write"), groups: auth.groups,
+                                       workloadKinds: kinds)
+            let delete = try principals(try reader.stringList("delete") ?? [], key: reader.key("delete"), groups: auth.groups,
+                                        workloadKinds: kinds)
             // Anonymous writes are impossible by construction, also when hidden in a group.
             for (key, set) in [("write", write), ("delete", delete)] where auth.expanded(set).contains(.anonymous) {
                 throw ConfigurationError(key: reader.key(key), "anonymous may never write or delete (directly or through a group)")

@@ -18,6 +18,8 @@ public final class ChartService: Sendable {
     package let ingest: Ingest
     package let trust: TrustService
     package let audit: AuditLog
+    /// Scoped API tokens (README, "API tokens").
+    package let tokens: TokenService
     private let work: BlockingWork<Stores>
     private let configuration: ChartWardenConfiguration
 
@@ -36,6 +38,7 @@ public final class ChartService: Sendable {
         self.audit = audit
         ingest = Ingest(work: work, catalog: catalog, provenanceGate: gate, audit: audit)
         trust = TrustService(work: work, catalog: catalog)
+        tokens = TokenService(work: work, repositories: Set(configuration.repositories.map(\.name)))
     }
 
     public func repository(named name: String) -> ChartRepository? { catalog.repository(named: name) }

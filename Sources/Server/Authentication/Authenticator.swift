@@ -5,30 +5,45 @@ import NIOPosix
 import Storage
 import Synchronization
 
-/// Turns an `Authorization` header into a user name, or a 401/429. Failed attempts are counted
-/// per client address and per user name (`AuthFailureLimiter`); a limited caller is answered 429
-/// before any hash runs. Every failure is written to the audit log before the answer goes out.
+/// Turns an `Authorization` header into a user name or an API token, or a 401/429. Failed
+/// passwords are counted per client address and per user name (`AuthFailureLimiter`); a limited
+/// caller is answered 429 before any hash runs. Failed bearer tokens (`+Bearer`) count in a
+/// bucket of their own. Every failure is written to the audit log before the answer goes out.
 final class Authenticator: Sendable {
     struct Configuration: Sendable, Equatable {
         var htpasswdPath: String?
         var limits: AuthFailureLimiter.Configuration
+        /// Trusted issuers of OIDC workload tokens (`auth.oidc`).
+        var oidc: [OIDCProvider] = []
     }
 
     /// The htpasswd users, reached only on the thread pool (hashing blocks).
     private let credentials: BlockingWork<CredentialStore>?
     private let limiter: Mutex<AuthFailureLimiter>
-    private let audit: AuditLog
-    private let metrics: ServerMetrics
+    /// Failed API tokens per client address: not password guesses (no hash to spend, 256 bits
+    /// to guess), but each one is an audit write, so a flood is bounded like passwords are.
+    let bearerLimiter: Mutex<AuthFailureLimiter>
+    let tokens: TokenService
+    /// Nil when `auth.oidc` is empty: bearer JWTs are then refused as malformed tokens.
+    let oidc: OIDCVerifier?
+    /// OIDC tokens already audited as logins.
+    let oidcLogins = Mutex(OIDCLoginMemory())
+    let audit: AuditLog
+    let metrics: ServerMetrics
     private let logger: Logger
     /// Handshakes refused for their client certificate, aggregated per address and minute.
     let certificateRejections: CertificateRejectionAuditor
 
-    init(configuration: Configuration, audit: AuditLog, metrics: ServerMetrics,
+    init(configuration: Configuration, tokens: TokenService, audit: AuditLog, metrics: ServerMetrics,
          threadPool: NIOThreadPool = .singleton, logger: Logger) throws(ConfigurationError) {
         credentials = try configuration.htpasswdPath.map { path throws(ConfigurationError) in
             BlockingWork(try CredentialStore(path: path), threadPool: threadPool)
         }
         limiter = Mutex(AuthFailureLimiter(configuration: configuration.limits))
+        bearerLimiter = Mutex(AuthFailureLimiter(configuration: configuration.limits))
+        self.tokens = tokens
+        oidc = configuration.oidc.isEmpty ? nil
+            : OIDCVerifier(providers: configuration.oidc, fetch: JWKSFetcher.fetcher(threadPool: threadPool))
         self.audit = audit
         self.metrics = metrics
         self.logger = logger
@@ -39,13 +54,21 @@ final class Authenticator: Sendable {
             onDropped: { [metrics] count in metrics.certificateRejectionsDropped(count) })
     }
 
-    /// The authenticated user name. `repository` only labels the audit event.
-    func authenticate(authorization: String, client: String, repository: String?) async throws(ServiceError) -> String {
+    /// Who the header proves: `Bearer <token>`, Basic with user `token` and the token as
+    /// password, or an htpasswd user. `repository` only labels the audit event.
+    func authenticate(authorization: String, client: String, repository: String?) async throws(ServiceError)
+        -> AuthenticatedCaller {
+        if let bearer = Self.bearerToken(authorization) {
+            return try await authenticateToken(bearer, client: client, repository: repository)
+        }
         let credentials: BasicCredentials
         do {
             credentials = try BasicCredentials(authorization: authorization)
         } catch {
             try await reject(error, user: nil, client: client, repository: repository)
+        }
+        if credentials.user == Self.tokenUser {
+            return try await authenticateToken(credentials.password, client: client, repository: repository)
         }
         let now = ContinuousClock.now
         if let wait = limiter.withLock({ $0.retryAfter(address: client, user: credentials.user, now: now) }) {
@@ -67,7 +90,7 @@ final class Authenticator: Sendable {
         case .valid:
             limiter.withLock { $0.recordSuccess(address: client, user: credentials.user, now: ContinuousClock.now) }
             metrics.authentication(outcome: "success")
-            return credentials.user
+            return .user(credentials.user)
         case .unknownUser:
             try await reject(AuthenticationFailure(.unknownUser, "invalid user name or password"),
                              user: credentials.user, client: client, repository: repository)
@@ -77,18 +100,21 @@ final class Authenticator: Sendable {
         }
     }
 
-    /// Counts the failure, audits it (and the start of a lockout), then throws the 401.
-    private func reject(_ failure: AuthenticationFailure, user: String?, client: String, repository: String?,
-                        countsForUser: Bool = true) async throws(ServiceError) -> Never {
+    /// Counts the failure, audits it (and the start of a lockout), then throws the 401. Bearer
+    /// failures count in `bearerLimiter`, never as password guesses.
+    func reject(_ failure: AuthenticationFailure, user: String?, client: String, repository: String?,
+                countsForUser: Bool = true, bearer: Bool = false, token: String? = nil) async throws(ServiceError) -> Never {
         metrics.authentication(outcome: "failure")
         let now = ContinuousClock.now
-        let engaged = limiter.withLock { $0.recordFailure(address: client, user: countsForUser ? user : nil, now: now) }
+        let engaged = bearer
+            ? bearerLimiter.withLock { $0.recordFailure(address: client, user: nil, now: now) }
+            : limiter.withLock { $0.recordFailure(address: client, user: countsForUser ? user : nil, now: now) }
         let actor = user.map { "user:\($0)" } ?? "anonymous"
         do {
             var events = [AuditEvent(at: Date(), repository: repository, actor: actor, action: .authenticate,
                                      outcome: .denied, subject: client,
                                      detail: try AuditDetail(AuditDetails.AuthenticationRefused(
-                                        reason: failure.reason.rawValue, address: client)))]
+                                        reason: failure.detail ?? failure.reason.rawValue, address: client, token: token)))]
             for key in engaged {
                 let keyText = switch key {
                 case .address(let address): "address \(address)"

@@ -14,7 +14,7 @@ struct BasicCredentials: Sendable, Equatable {
     init(authorization: String) throws(AuthenticationFailure) {
         let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "basic" else {
-            throw AuthenticationFailure(.malformed, "only Basic authorization is supported")
+            throw AuthenticationFailure(.malformed, "only Basic and Bearer authorization are supported")
         }
         guard let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
               let decoded = String(data: data, encoding: .utf8), let colon = decoded.firstIndex(of: ":") else {
@@ -36,13 +36,22 @@ struct AuthenticationFailure: Error, Sendable, Equatable {
         case unknownUser = "unknown-user"
         case wrongPassword = "wrong-password"
         case notConfigured = "password-auth-not-configured"
+        case tokenMalformed = "token-malformed"
+        case tokenUnknown = "token-unknown"
+        case tokenRevoked = "token-revoked"
+        case tokenExpired = "token-expired"
+        /// OIDC refusals carry `OIDCVerdict.Refusal`'s reason.
+        case oidc
     }
 
     let reason: Reason
     let message: String
+    /// The audited reason, when finer than `reason` (OIDC).
+    let detail: String?
 
-    init(_ reason: Reason, _ message: String) {
+    init(_ reason: Reason, _ message: String, detail: String? = nil) {
         self.reason = reason
         self.message = message
+        self.detail = detail
     }
 }

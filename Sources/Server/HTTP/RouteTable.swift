@@ -83,6 +83,9 @@ enum RouteTable {
         Route(method: .post, path: "quarantine/{repo}/{name}/{version}/restore", scope: .console,
               handler: ConsoleActions.restore),
         Route(method: .get, path: "audit", scope: .console, handler: ConsoleHandlers.audit),
+        Route(method: .post, path: "tokens", scope: .admin, handler: AdminTokenHandlers.create),
+        Route(method: .get, path: "tokens", scope: .admin, handler: AdminTokenHandlers.list),
+        Route(method: .delete, path: "tokens/{id}", scope: .admin, handler: AdminTokenHandlers.revoke),
     ]
 
     static func register(on router: Router<ChartWardenRequestContext>, environment: ServerEnvironment,

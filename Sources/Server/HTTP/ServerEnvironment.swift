@@ -14,17 +14,18 @@ struct ServerEnvironment: Sendable {
     let answers: HelmAnswerCache
 
     /// Who the request acts as: the verified client certificate and, when an `Authorization`
-    /// header is sent, the user it proves — a wrong password is a 401 even where anonymous would
-    /// do, so credentials are never silently ignored.
+    /// header is sent, the user or API token it proves (a token's scope narrows every grant) —
+    /// a wrong password or token is a 401 even where anonymous would do, so credentials are
+    /// never silently ignored.
     func principals(_ request: Request, context: ChartWardenRequestContext) async throws(ServiceError) -> Set<Principal> {
-        var user: String?
+        var caller: AuthenticatedCaller?
         if let authorization = request.headers[.authorization] {
             let repository = context.parameters.get("repo").flatMap { service.repository(named: $0)?.name }
-            user = try await authenticator.authenticate(
+            caller = try await authenticator.authenticate(
                 authorization: authorization, client: context.channel.remoteAddress?.ipAddress ?? "unknown",
                 repository: repository)
         }
-        return policy.principals(for: await context.peerIdentity(), user: user)
+        return policy.principals(for: await context.peerIdentity()?.certificateNames, caller: caller)
     }
 
     /// Resolves the repository a request addresses and checks `permission` on it.

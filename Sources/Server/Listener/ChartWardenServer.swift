@@ -31,8 +31,9 @@ public struct ChartWardenServer: Sendable {
         metrics = ServerMetrics()
         service = try ChartService.open(configuration: configuration, metricsFactory: metrics.factory)
         authenticator = try Authenticator(
-            configuration: .init(htpasswdPath: configuration.auth.htpasswd, limits: configuration.auth.failureLimit),
-            audit: service.audit, metrics: metrics, logger: logger)
+            configuration: .init(htpasswdPath: configuration.auth.htpasswd, limits: configuration.auth.failureLimit,
+                                 oidc: configuration.auth.oidc),
+            tokens: service.tokens, audit: service.audit, metrics: metrics, logger: logger)
         let tls = configuration.server.tls
         let clientAuthentication: TLSConfiguration.ClientAuthentication = switch tls.clientAuth {
         case .none: .none

@@ -1,0 +1,159 @@
+import Foundation
+import JWTKit
+import NIOPosix
+import Synchronization
+
+/// Verifies OIDC workload tokens (README, "OIDC workload identity"): picks the providers of the
+/// token's issuer, checks the algorithm and key id against the issuer's JWKS, lets jwt-kit
+/// verify the signature, then judges the claims (`OIDCVerdict.judge`).
+///
+/// Each issuer's JWKS is cached; a key id it does not hold triggers one refresh, at most every
+/// `refreshInterval` per provider, so tokens with made-up key ids cannot make the server hammer
+/// the issuer. Keys are read off the event loops (`fetch`).
+package final class OIDCVerifier: Sendable {
+    /// Reads the bytes of a JWKS; blocking or network I/O, never on an event loop.
+    package typealias Fetch = @Sendable (OIDCProvider.KeySource) async throws -> [UInt8]
+
+    /// Asymmetric algorithms only: `none` and HMAC (where the "key" would be public) are refused.
+    static let algorithms: Set<String> = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
+    package static let refreshInterval: Duration = .seconds(30)
+    /// Between attempts to load keys never loaded yet (the issuer was down).
+    package static let retryInterval: Duration = .seconds(5)
+
+    private struct KeySet: Sendable {
+        var collection = JWTKeyCollection()
+        /// Key id → the JWK's own `alg`, when it names one.
+        var keyIDs: [String: String?] = [:]
+        var loaded = false
+        /// The last fetch that counts against the rate limit (not the first successful load).
+        var fetched: ContinuousClock.Instant?
+        /// The fetch under way, which concurrent callers await.
+        var running: Task<Bool, Never>?
+    }
+
+    /// One provider's cached keys.
+    private final class KeySetBox: Sendable {
+        let state = Mutex(KeySet())
+    }
+
+    package let providers: [OIDCProvider]
+    private let keySets: [KeySetBox]
+    private let fetch: Fetch
+    /// The clock the refresh limits read (tests pass a fixed one).
+    private let now: @Sendable () -> ContinuousClock.Instant
+
+    package init(providers: [OIDCProvider], fetch: @escaping Fetch,
+                 now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+        self.providers = providers
+        keySets = providers.map { _ in KeySetBox() }
+        self.fetch = fetch
+        self.now = now
+    }
+
+    /// Reads `file` sources on `threadPool`; `url` sources need a fetcher from the server.
+    package static func fileFetcher(threadPool: NIOThreadPool) -> Fetch {
+        { source in
+            guard case .file(let path) = source else { throw OIDCKeyError("no HTTPS client for \(source)") }
+            return try await threadPool.runIfActive {
+                guard let data = FileManager.default.contents(atPath: path) else { throw OIDCKeyError("cannot read \(path)") }
+                return Array(data)
+            }
+        }
+    }
+
+    package func verify(_ token: String, now: Date = Date()) async -> OIDCVerdict {
+        guard let segments = JWTSegments(token) else { return .refused(.malformed) }
+        guard case .string(let issuer)? = segments.claims["iss"] else { return .refused(.malformed) }
+        let candidates = providers.indices.filter { providers[$0].issuer == issuer }
+        guard !candidates.isEmpty else { return .refused(.unknownIssuer) }
+        guard Self.algorithms.contains(segments.algorithm) else { return .refused(.algorithm) }
+        guard let keyID = segments.keyID else { return .refused(.unknownKey) }
+        var refusal = OIDCVerdict.Refusal.unknownIssuer
+        // Several providers may share an issuer (other audiences, rules or templates): the first that accepts wins.
+        for index in candidates {
+            switch await verify(token, segments: segments, keyID: keyID, provider: index, now: now) {
+            case .valid(let identity): return .valid(identity)
+            case .refused(let why): refusal = why
+            }
+        }
+        return .refused(refusal)
+    }
+
+    private func verify(_ token: String, segments: JWTSegments, keyID: String, provider index: Int, now: Date) async
+        -> OIDCVerdict {
+        var known = keySets[index].state.withLock { $0.keyIDs[keyID] }
+        if known == nil {
+            guard await refresh(index) else { return .refused(.keysUnavailable) }
+            known = keySets[index].state.withLock { $0.keyIDs[keyID] }
+        }
+        guard let keyAlgorithm = known else { return .refused(.unknownKey) }
+        if let keyAlgorithm, keyAlgorithm != segments.algorithm { return .refused(.algorithm) }
+        let collection = keySets[index].state.withLock { $0.collection }
+        do {
+            _ = try await collection.verify(token, as: SignatureOnly.self)
+        } catch {
+            return .refused(.signature)
+        }
+        return OIDCVerdict.judge(segments.claims, provider: providers[index], now: now)
+    }
+
+    /// Fetches provider `index`'s JWKS: the first load, then a refresh at most every
+    /// `refreshInterval` (a rotation right after the first load is picked up at once). Callers
+    /// arriving while a fetch runs wait for it rather than being refused (parallel CI jobs at
+    /// start). Returns false only when no keys were ever loaded (cached keys stay on a failed
+    /// refresh).
+    private func refresh(_ index: Int) async -> Bool {
+        let now = self.now()
+        let box = keySets[index]
+        let running = box.state.withLock { state -> Task<Bool, Never>? in
+            if let running = state.running { return running }
+            let interval = state.loaded ? Self.refreshInterval : Self.retryInterval
+            if let fetched = state.fetched, fetched.duration(to: now) < interval { return nil }
+            state.fetched = now
+            // The task takes the lock to finish, so it cannot clear `running` before it is set.
+            let task = Task { await self.load(index) }
+            state.running = task
+            return task
+        }
+        guard let running else { return box.state.withLock { $0.loaded } }
+        return await running.value
+    }
+
+    /// One fetch of provider `index`'s JWKS. Keys without an id, of another type (`oct`: HMAC)
+    /// or that jwt-kit cannot use are skipped, not fatal to the others.
+    private func load(_ index: Int) async -> Bool {
+        let box = keySets[index]
+        var loaded: (JWTKeyCollection, [String: String?])?
+        if let bytes = try? await fetch(providers[index].keys),
+           let jwks = try? JSONDecoder().decode(JWKS.self, from: Data(bytes)) {
+            let collection = JWTKeyCollection()
+            var keyIDs: [String: String?] = [:]
+            for jwk in jwks.keys where jwk.keyType == .rsa || jwk.keyType == .ecdsa {
+                guard let keyID = jwk.keyIdentifier?.string, (try? await collection.add(jwk: jwk)) != nil else { continue }
+                keyIDs[keyID] = jwk.algorithm?.rawValue
+            }
+            loaded = (collection, keyIDs)
+        }
+        return box.state.withLock { state in
+            state.running = nil
+            guard let (collection, keyIDs) = loaded else { return state.loaded }
+            if !state.loaded { state.fetched = nil }
+            state.loaded = true
+            state.collection = collection
+            state.keyIDs = keyIDs
+            return true
+        }
+    }
+
+    /// jwt-kit verifies the signature; the claims are judged by `OIDCVerdict.judge`.
+    private struct SignatureOnly: JWTPayload {
+        init(from decoder: any Decoder) throws {}
+        func encode(to encoder: any Encoder) throws {}
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
+    }
+}
+
+package struct OIDCKeyError: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
+}

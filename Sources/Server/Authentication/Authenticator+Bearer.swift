@@ -1,0 +1,85 @@
+import ChartWardenCore
+import Foundation
+import Storage
+
+/// API tokens (README, "API tokens"): presented as `Authorization: Bearer <token>` or as the
+/// Basic password of user `token`, so Helm's `--password` and curl's `-u` can carry them.
+extension Authenticator {
+    /// The Basic user name that says "the password is an API token".
+    static let tokenUser = "token"
+
+    /// The credential of a `Bearer` header; nil for other schemes.
+    static func bearerToken(_ authorization: String) -> String? {
+        let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return parts[1].trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Checks a token: one lookup by its public id and one SHA-256, never a password hash. A
+    /// valid token passes even from an address whose bearer failures are limited (a broken job
+    /// behind the same NAT must not lock out the working ones); failures past the limit answer
+    /// 429 without an audit row each, so a flood cannot turn into a flood of audit writes.
+    func authenticateToken(_ text: String, client: String, repository: String?) async throws(ServiceError)
+        -> AuthenticatedCaller {
+        if let oidc, !APITokenCredential.looksLikeToken(text), JWTSegments.looksLikeJWT(text) {
+            return try await authenticateWorkload(text, oidc: oidc, client: client, repository: repository)
+        }
+        let verdict = try await tokens.verify(text)
+        let refusal: APITokenVerdict.Refusal
+        switch verdict {
+        case .valid(let name, let scope):
+            metrics.authentication(outcome: "token")
+            return .token(name: name, scope: scope)
+        case .refused(let why):
+            refusal = why
+        }
+        try refuseIfBearerLimited(client)
+        let reason: AuthenticationFailure.Reason = switch refusal {
+        case .malformed: .tokenMalformed
+        case .unknown: .tokenUnknown
+        case .revoked: .tokenRevoked
+        case .expired: .tokenExpired
+        }
+        try await reject(AuthenticationFailure(reason, refusal.message), user: nil, client: client, repository: repository,
+                         bearer: true, token: APITokenCredential(text)?.id)
+    }
+
+    /// Past the bearer failure limit of `client`: 429, without an audit row.
+    private func refuseIfBearerLimited(_ client: String) throws(ServiceError) {
+        if let wait = bearerLimiter.withLock({ $0.retryAfter(address: client, user: nil, now: .now) }) {
+            metrics.authentication(outcome: "rate_limited")
+            throw ServiceError(.tooManyRequests, "too many failed authentications; retry later", retryAfterSeconds: wait)
+        }
+    }
+
+    /// An OIDC workload token (README, "OIDC workload identity"). Refusals count like failed API
+    /// tokens, never as password guesses; the first use of each accepted token is audited as a
+    /// login by its subject.
+    private func authenticateWorkload(_ text: String, oidc: OIDCVerifier, client: String, repository: String?)
+        async throws(ServiceError) -> AuthenticatedCaller {
+        switch await oidc.verify(text) {
+        case .valid(let identity):
+            metrics.authentication(outcome: "oidc")
+            let now = Date()
+            if oidcLogins.withLock({ $0.firstUse(of: text, expiresAt: identity.expiresAt, now: now) }) {
+                do {
+                    try await audit.append([AuditEvent(
+                        at: now, repository: repository, actor: identity.principal.description, action: .authenticate,
+                        outcome: .accepted, subject: identity.subject,
+                        detail: try AuditDetail(AuditDetails.WorkloadLogin(
+                            issuer: identity.issuer, subject: identity.subject, principal: identity.principal.description,
+                            expiresAt: identity.expiresAt, address: client)))])
+                } catch {
+                    // A login that cannot be audited is refused: the audit log is never skipped.
+                    oidcLogins.withLock { $0.forget(text) }
+                    throw ServiceError(.internalError, "the audit log could not be written")
+                }
+            }
+            return .workload(identity.principal)
+        case .refused(let refusal):
+            try refuseIfBearerLimited(client)
+            try await reject(AuthenticationFailure(.oidc, refusal.message, detail: refusal.rawValue), user: nil,
+                             client: client, repository: repository, bearer: true)
+        }
+    }
+}
