@@ -112,6 +112,7 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
     public var storage: Storage
     public var auth: Auth
     public var repositories: [Repository]
+    public var audit = Audit()
 
     /// Names that would collide with fixed routes.
     package static let reservedRepositoryNames: Set<String> = ["api", "admin", "charts", "health", "ready", "info", "metrics", "index.yaml"]
@@ -138,13 +139,14 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         } catch {
             throw ConfigurationError(key: "", "invalid YAML: \(error)")
         }
-        let top = try YAMLMappingReader(root, path: "", allowedKeys: ["server", "storage", "auth", "repositories"])
+        let top = try YAMLMappingReader(root, path: "", allowedKeys: ["server", "storage", "auth", "repositories", "audit"])
         let auth = try parseAuth(top)
         let configuration = ChartWardenConfiguration(
             server: try parseServer(top),
             storage: try parseStorage(top),
             auth: auth,
-            repositories: try parseRepositories(top, auth: auth))
+            repositories: try parseRepositories(top, auth: auth),
+            audit: try parseAudit(top))
         return configuration
     }
 
