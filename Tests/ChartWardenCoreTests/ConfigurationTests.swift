@@ -76,6 +76,13 @@ struct ConfigurationTests {
         #expect(error(Self.minimal + "\naudit:\n  retentionDay: 3")?.key == "audit.retentionDay")
     }
 
+    @Test func theFailureLimiterTableSizeIsConfigurable() throws {
+        #expect(try ChartWardenConfiguration.parse(yaml: Self.minimal).auth.failureLimit.maxTracked == 50_000)
+        let small = try ChartWardenConfiguration.parse(yaml: Self.minimal + "\nauth:\n  failureLimit:\n    maxTracked: 2000")
+        #expect(small.auth.failureLimit.maxTracked == 2_000)
+        #expect(error(Self.minimal + "\nauth:\n  failureLimit:\n    maxTracked: 5")?.key == "auth.failureLimit.maxTracked")
+    }
+
     @Test func plaintextOnlyOnLoopback() throws {
         let loopback = Self.minimal.replacingOccurrences(of: "  tls:", with: "  plaintextListen: \"127.0.0.1:8080\"\n  tls:")
         #expect(try ChartWardenConfiguration.parse(yaml: loopback).server.plaintextListen?.port == 8080)

@@ -257,10 +257,12 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
                                      "must be one of \(Auth.CertificatePrincipal.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var limits = AuthFailureLimiter.Configuration.default
-        if let failureLimit = try auth.mapping("failureLimit", allowedKeys: ["perAddress", "perUser", "refillSeconds"]) {
+        if let failureLimit = try auth.mapping("failureLimit",
+                                               allowedKeys: ["perAddress", "perUser", "refillSeconds", "maxTracked"]) {
             limits.perAddress = try failureLimit.int("perAddress", range: 1...100_000) ?? limits.perAddress
             limits.perUser = try failureLimit.int("perUser", range: 1...100_000) ?? limits.perUser
             limits.refill = .seconds(try failureLimit.int("refillSeconds", range: 1...86_400) ?? 30)
+            limits.maxTracked = try failureLimit.int("maxTracked", range: 100...10_000_000) ?? limits.maxTracked
         }
         let result = Auth(htpasswd: try auth.string("htpasswd"), groups: groups, admins: admins, metrics: metrics,
                           certificatePrincipal: source, failureLimit: limits)

@@ -63,9 +63,14 @@ final class Authenticator: Sendable {
             return store.verify(user: credentials.user, password: credentials.password)
         }
         if result.hashed { metrics.passwordHashComputed() }
+        metrics.evicted(result.evicted, from: "verified_passwords")
         switch result.verdict {
         case .valid:
-            limiter.withLock { $0.recordSuccess(address: client, user: credentials.user, now: ContinuousClock.now) }
+            let evicted = limiter.withLock { limiter in
+                limiter.recordSuccess(address: client, user: credentials.user, now: ContinuousClock.now)
+                return limiter.takeEvictions()
+            }
+            metrics.evicted(evicted, from: "auth_failure_limiter")
             metrics.authentication(outcome: "success")
             return credentials.user
         case .unknownUser:
@@ -82,7 +87,10 @@ final class Authenticator: Sendable {
                         countsForUser: Bool = true) async throws(ServiceError) -> Never {
         metrics.authentication(outcome: "failure")
         let now = ContinuousClock.now
-        let engaged = limiter.withLock { $0.recordFailure(address: client, user: countsForUser ? user : nil, now: now) }
+        let (engaged, evicted) = limiter.withLock { limiter in
+            (limiter.recordFailure(address: client, user: countsForUser ? user : nil, now: now), limiter.takeEvictions())
+        }
+        metrics.evicted(evicted, from: "auth_failure_limiter")
         let actor = user.map { "user:\($0)" } ?? "anonymous"
         do {
             var events = [AuditEvent(at: Date(), repository: repository, actor: actor, action: .authenticate,
