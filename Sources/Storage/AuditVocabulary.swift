@@ -37,6 +37,8 @@ public enum AuditOutcome: String, Codable, Sendable, CaseIterable {
     case hard
     case soft
     case denied
+    /// The same bytes again for a published version (an idempotent push or upload): nothing changed.
+    case unchanged
     case rateLimited = "rate-limited"
 
     /// The outcome that records a chart reaching `status`.

@@ -86,6 +86,7 @@ extension SQLiteMetadataStore {
         }
         migrator.registerMigration("v4-live-file-names") { db in try uniqueLiveFileNames(db) }
         migrator.registerMigration("v5-file-names-case-insensitive") { db in try uniqueLiveFileNames(db) }
+        migrator.registerMigration("v6-oci") { db in try createOCITables(db) }
         return migrator
     }
 

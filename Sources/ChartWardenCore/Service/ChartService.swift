@@ -12,12 +12,16 @@ public final class ChartService: Sendable {
     public enum UploadOutcome: Sendable, Equatable {
         case published
         case staged
+        /// The same chart and prov bytes as the published version: nothing changed.
+        case unchanged
     }
 
     package let catalog: Catalog
     package let ingest: Ingest
     package let trust: TrustService
     package let audit: AuditLog
+    /// The OCI distribution API over the same stores.
+    package let oci: OCIRegistry
     private let work: BlockingWork<Stores>
     private let configuration: ChartWardenConfiguration
 
@@ -36,6 +40,8 @@ public final class ChartService: Sendable {
         self.audit = audit
         ingest = Ingest(work: work, catalog: catalog, provenanceGate: gate, audit: audit)
         trust = TrustService(work: work, catalog: catalog)
+        oci = OCIRegistry(work: work, ingest: ingest, sessions: OCIUploadSessions(),
+                          maxBlobBytes: configuration.server.maxUploadBytes)
     }
 
     public func repository(named name: String) -> ChartRepository? { catalog.repository(named: name) }
