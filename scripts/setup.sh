@@ -14,6 +14,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 python3 -c "import pytest, yaml, helm_sign" 2>/dev/null || python3 -m pip install --quiet pytest pyyaml helm-sign
+# oras: the second OCI client of Tests/integration/test_oci.py.
+python3 -c "import oras.client" 2>/dev/null || python3 -m pip install --quiet oras
 # The TLS scan (Tests/reliability/test_tls_scan.py) is skipped, saying why, where sslyze cannot be installed.
 python3 -c "import sslyze" 2>/dev/null || python3 -m pip install --quiet sslyze \
   || echo "setup: sslyze could not be installed; the TLS scan will be skipped" >&2

@@ -15,4 +15,7 @@ public protocol OCIMetadataStore: Sendable {
     /// Whether readers of the repository may fetch `digest` under `name`: the chart, prov or
     /// config of an active version of that chart.
     func isBlobServed(repository: String, name: String, digest: String) throws(StorageError) -> Bool
+    /// Forgets the blobs uploaded to `repository` before `uploadedBefore` and returns their
+    /// digests; the caller reclaims the bytes that nothing else references.
+    func expireBlobUploads(repository: String, uploadedBefore: Date) throws(StorageError) -> [String]
 }

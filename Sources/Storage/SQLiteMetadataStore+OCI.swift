@@ -53,6 +53,15 @@ extension SQLiteMetadataStore {
         }
     }
 
+    public func expireBlobUploads(repository: String, uploadedBefore: Date) throws(StorageError) -> [String] {
+        try write { db in
+            let expired = OCIBlobUploadRecord.filter(Column("repository") == repository && Column("uploadedAt") < uploadedBefore)
+            let digests = try expired.fetchAll(db).map(\.digest)
+            try expired.deleteAll(db)
+            return Array(Set(digests)).sorted()
+        }
+    }
+
     static func createOCITables(_ db: Database) throws {
         try db.create(table: "oci_manifests") { table in
             table.autoIncrementedPrimaryKey("id")

@@ -219,3 +219,20 @@ def test_errors_use_the_spec_body(registry):
         {"schemaVersion": 2, "config": {"mediaType": CONFIG, "digest": "sha256:" + "4" * 64, "size": 1},
          "layers": [{"mediaType": CHART, "digest": "sha256:" + "5" * 64, "size": 1}]}).encode())
     assert invalid.status == 400 and invalid.error_codes() == ["MANIFEST_BLOB_UNKNOWN"]
+
+
+def test_head_answers_carry_no_body_on_a_kept_alive_connection(registry, pushed):
+    """A HEAD answer with body bytes would corrupt the next answer on the same connection."""
+    import http.client
+    chart, _, manifest = pushed
+    client = OCIClient(registry)
+    connection = http.client.HTTPSConnection("localhost", registry.port, context=client.context, timeout=60)
+    for method, path in [("HEAD", f"/v2/{REPO}/manifests/0.8.1"), ("HEAD", f"/v2/{REPO}/manifests/9.9.9"),
+                         ("HEAD", f"/v2/{REPO}/blobs/{digest_of(chart)}"), ("GET", f"/v2/{REPO}/manifests/0.8.1")]:
+        connection.request(method, path)
+        response = connection.getresponse()
+        body = response.read()
+        assert response.status in (200, 404)
+        if method == "GET":
+            assert body == manifest
+    connection.close()

@@ -114,7 +114,8 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
     public var repositories: [Repository]
 
     /// Names that would collide with fixed routes.
-    package static let reservedRepositoryNames: Set<String> = ["api", "admin", "charts", "health", "ready", "info", "metrics", "index.yaml"]
+    package static let reservedRepositoryNames: Set<String> = ["api", "admin", "charts", "health", "ready", "info", "metrics", "index.yaml",
+                                                                    "v2"]
 
     public static func load(path: String) throws(ConfigurationError) -> ChartWardenConfiguration {
         let text: String

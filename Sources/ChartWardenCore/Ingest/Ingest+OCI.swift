@@ -31,7 +31,12 @@ extension Ingest {
             return
         }
         do {
-            _ = try stores.metadata.insertManifest(oci.record(for: stored))
+            // The config blob is written again under the in-flight guard, so a sweep of old
+            // uploads cannot delete it between the read at push and the manifest row.
+            try stores.publisher.inFlight.holding([oci.manifest.config.digest]) {
+                _ = try stores.blobs.write(oci.config)
+                _ = try stores.metadata.insertManifest(oci.record(for: stored))
+            }
         } catch {
             throw ServiceError(.internalError, "could not store the manifest of \(stored.name) \(stored.version): \(error)")
         }

@@ -165,6 +165,25 @@ package final class OCIRegistry: Sendable {
         try await sessions.checkOut(id, address: address, owner: owner)
     }
 
+    /// Ends upload sessions idle too long, and forgets blobs uploaded more than the repository's
+    /// `stagingTTLSeconds` ago; their bytes go unless an accepted manifest or a chart uses them.
+    package func sweep(now: Date = Date()) async {
+        let expired = await sessions.expire(now: now)
+        if !expired.isEmpty { try? await onPool { _ throws(OCIError) in for handle in expired { handle.writer.abort() } } }
+        for name in ingest.catalog.repositoryNames {
+            guard let repository = ingest.catalog.repository(named: name) else { continue }
+            let cutoff = now.addingTimeInterval(-TimeInterval(repository.configuration.stagingTTLSeconds))
+            try? await onPool { stores throws(OCIError) in
+                do {
+                    let digests = try stores.metadata.expireBlobUploads(repository: name, uploadedBefore: cutoff)
+                    try stores.publisher.reclaim(digests)
+                } catch {
+                    throw OCIError(.internalError, "sweeping uploaded blobs failed: \(error)")
+                }
+            }
+        }
+    }
+
     // MARK: Manifests
 
     /// The manifest a tag or digest names, if its version is active. A quarantined version is

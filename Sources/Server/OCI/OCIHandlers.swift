@@ -10,16 +10,19 @@ import OpenSSLSupport
 enum OCIHandlers {
     static func handle(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
+        let response: Response
         do {
             guard let route = try OCIRoute.parse(request.uri.path) else {
                 throw OCIError(.nameUnknown, "no such endpoint", statusOverride: 404)
             }
-            return try await dispatch(route, request, context, environment)
+            response = try await dispatch(route, request, context, environment)
         } catch let error as OCIError {
-            return OCIResponses.error(error, context: context)
+            response = OCIResponses.error(error, context: context)
         } catch let error as ServiceError {
-            return OCIResponses.error(OCIError(error), context: context)
+            response = OCIResponses.error(OCIError(error), context: context)
         }
+        // HEAD is registered explicitly (no blob is read for it): its answers keep their headers, never a body.
+        return request.method == .head ? response.createHeadResponse() : response
     }
 
     private static func dispatch(_ route: OCIRoute, _ request: Request, _ context: ChartWardenRequestContext,
