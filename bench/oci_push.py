@@ -15,6 +15,7 @@ import ssl
 import sys
 import tarfile
 import time
+import urllib.parse
 
 
 def chart(name, version):
@@ -51,17 +52,27 @@ def main():
     def request(method, path, body=b"", headers=None):
         connection.request(method, path, body=body, headers={"Content-Length": str(len(body)), **(headers or {})})
         response = connection.getresponse()
-        response.read()
+        answer = response.read()
         if response.status >= 300:
-            sys.exit(f"{method} {path}: {response.status}")
+            sys.exit(f"{method} {path}: {response.status} {answer[:500]!r}")
+        return response
+
+    def push_blob(blob):
+        # One POST with the whole blob; a registry that answers 202 instead (Distribution 2.8)
+        # gets it in the PUT that closes the session it opened, as Helm's client does then.
+        response = request("POST", f"/v2/{options.name}/blobs/uploads/?digest={digest(blob)}", blob,
+                           {"Content-Type": "application/octet-stream"})
+        if response.status == 202:
+            location = urllib.parse.urlsplit(response.getheader("Location"))
+            query = (location.query + "&" if location.query else "") + f"digest={digest(blob)}"
+            request("PUT", f"{location.path}?{query}", blob, {"Content-Type": "application/octet-stream"})
 
     start = time.monotonic()
     for index in range(options.count):
         version = f"1.0.{options.first_version + index}"
         archive, config = chart(chart_name, version)
         for blob in (config, archive):
-            request("POST", f"/v2/{options.name}/blobs/uploads/?digest={digest(blob)}", blob,
-                    {"Content-Type": "application/octet-stream"})
+            push_blob(blob)
         manifest = json.dumps({
             "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
             "config": {"mediaType": "application/vnd.cncf.helm.config.v1+json", "digest": digest(config), "size": len(config)},

@@ -153,6 +153,9 @@ def test_push_without_a_proving_prov_is_denied_and_leaves_nothing(registry, helm
     assert OCIClient(registry).request("GET", "/v2/stable/signed/manifests/1.0.0").error_codes() == ["MANIFEST_UNKNOWN"]
     assert OCIClient(registry).request("GET", "/v2/stable/signed/tags/list").json()["tags"] == []
     assert index_versions(registry, "stable", "signed") == []
+    # Each refusal is audited (helm's push, then the raw client's), as for ChartMuseum uploads.
+    events = registry.curl(registry.admin_url + "/api/admin/audit?repo=stable&outcome=rejected", cert="admin").json()
+    assert [event["subject"] for event in events["events"]] == ["signed-1.0.0", "signed-1.0.0"], events
 
 
 def test_content_policy_refuses_a_cluster_admin_chart_over_oci(registry):
@@ -163,6 +166,10 @@ def test_content_policy_refuses_a_cluster_admin_chart_over_oci(registry):
     assert any(v["kind"] == "ClusterRoleBinding" for v in violations)
     assert index_versions(registry, "plain", "cluster-admin-grab") == []
     assert OCIClient(registry).request("GET", "/v2/plain/cluster-admin-grab/manifests/1.0.0").status == 404
+    # The content verdict is stored as for uploads.
+    verdicts = registry.curl(registry.admin_url + "/api/admin/charts/plain/cluster-admin-grab/1.0.0/policy",
+                             cert="admin").json()
+    assert [verdict["outcome"] for verdict in verdicts["verdicts"]] == ["refused"], verdicts
 
 
 def test_chart_uploaded_with_curl_is_shown_by_helm_over_oci(registry, helm):
@@ -203,7 +210,7 @@ def test_pushing_the_same_chart_twice_succeeds_and_other_bytes_are_refused(regis
     refused = helm_push(helm, registry, other, check=False)
     assert refused.returncode != 0 and "denied" in refused.stderr.lower(), refused.stderr
     assert registry.curl("/stable/charts/signed-1.0.0.tgz").body == read(chart)
-    events = registry.curl(registry.admin_url + "/api/admin/audit?repository=stable", cert="admin").json()
+    events = registry.curl(registry.admin_url + "/api/admin/audit?repo=stable", cert="admin").json()
     outcomes = [event["outcome"] for event in events["events"] if event.get("subject") == "signed-1.0.0"]
     assert "unchanged" in outcomes and "active" in outcomes
 
@@ -237,7 +244,7 @@ def test_chartmuseum_upload_of_identical_bytes_is_unchanged(registry, pgp, tmp_p
     open(other + ".prov", "wb").write(pgp.prov(other, "rsa-signer"))
     conflict = registry.curl("/api/stable/charts", "-F", f"chart=@{other}", "-F", f"prov=@{other}.prov", cert="ci-pusher")
     assert conflict.status == 409, conflict
-    events = registry.curl(registry.admin_url + "/api/admin/audit?repository=stable&outcome=unchanged", cert="admin").json()
+    events = registry.curl(registry.admin_url + "/api/admin/audit?repo=stable&outcome=unchanged", cert="admin").json()
     assert [event["subject"] for event in events["events"]] == ["signed-1.0.0"]
 
 

@@ -30,7 +30,7 @@ package actor OCIUploadSessions {
     package let idleSeconds: TimeInterval
     private var sessions: [String: Handle] = [:]
 
-    package init(perOwnerLimit: Int = 16, totalLimit: Int = 1_024, idleSeconds: TimeInterval = 900) {
+    package init(perOwnerLimit: Int = 16, totalLimit: Int = 256, idleSeconds: TimeInterval = 900) {
         self.perOwnerLimit = perOwnerLimit
         self.totalLimit = totalLimit
         self.idleSeconds = idleSeconds
