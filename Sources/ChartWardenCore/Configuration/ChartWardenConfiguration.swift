@@ -122,7 +122,7 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
 
     /// Names that would collide with fixed routes.
     package static let reservedRepositoryNames: Set<String> = ["api", "admin", "charts", "health", "ready", "info", "metrics", "index.yaml",
-                                                                 "console"]
+                                                                 "console", "v2"]
 
     public static func load(path: String) throws(ConfigurationError) -> ChartWardenConfiguration {
         let text: String

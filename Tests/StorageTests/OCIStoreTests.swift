@@ -1,0 +1,53 @@
+import Foundation
+@testable import Storage
+import Testing
+
+/// The OCI tables: manifests inserted once per digest, blobs served only while an active
+/// version uses them, uploads expired by age, and blob references that keep bytes alive.
+@Suite struct OCIStoreTests {
+    static let chartDigest = String(repeating: "b", count: 64)
+    static let configDigest = String(repeating: "d", count: 64)
+
+    static func manifest(_ digest: String, version: String = "1.0.0") -> OCIManifestRecord {
+        OCIManifestRecord(repository: "stable", name: "app", version: version, digest: digest,
+                          mediaType: "application/vnd.oci.image.manifest.v1+json", content: Data("{}".utf8),
+                          configDigest: configDigest, chartDigest: chartDigest, provenanceDigest: nil, generated: false,
+                          created: Date())
+    }
+
+    @Test func aManifestIsStoredOncePerDigestAndServedOnlyWhileItsVersionIsActive() throws {
+        let directory = try TemporaryDirectory()
+        let store = try StageGuardTests.store(directory)
+        let first = try store.insertManifest(Self.manifest(String(repeating: "1", count: 64)))
+        let again = try store.insertManifest(Self.manifest(String(repeating: "1", count: 64)))
+        #expect(first.id == again.id)
+        _ = try store.insertManifest(Self.manifest(String(repeating: "2", count: 64)))
+        #expect(try store.manifests(repository: "stable", name: "app", version: "1.0.0").map(\.digest)
+            == [String(repeating: "2", count: 64), String(repeating: "1", count: 64)])
+        // No chart row yet: nothing is served, but the config blob is referenced (kept).
+        #expect(try !store.isBlobServed(repository: "stable", name: "app", digest: Self.configDigest))
+        #expect(try store.isBlobReferenced(Self.configDigest))
+        let row = try store.insertChart(SQLiteMetadataStoreTests.record("app", "1.0.0"), audit: nil)
+        #expect(try store.isBlobServed(repository: "stable", name: "app", digest: Self.configDigest))
+        #expect(try store.isBlobServed(repository: "stable", name: "app", digest: Self.chartDigest))
+        #expect(try !store.isBlobServed(repository: "stable", name: "other", digest: Self.chartDigest))
+        try store.updateStatus(id: try #require(row.id), to: .quarantined, reason: "test")
+        #expect(try !store.isBlobServed(repository: "stable", name: "app", digest: Self.configDigest))
+    }
+
+    @Test func uploadsExpireByAgeAndKeepTheirBytesReferencedUntilThen() throws {
+        let directory = try TemporaryDirectory()
+        let store = try StageGuardTests.store(directory)
+        let old = Date(timeIntervalSince1970: 1_700_000_000)
+        let digest = String(repeating: "e", count: 64)
+        try store.recordBlobUpload(OCIBlobUploadRecord(repository: "stable", name: "app", digest: digest, size: 3,
+                                                       uploader: "user:ci", uploadedAt: old))
+        try store.recordBlobUpload(OCIBlobUploadRecord(repository: "stable", name: "app", digest: "f" + digest.dropFirst(),
+                                                       size: 3, uploader: "user:ci", uploadedAt: Date()))
+        #expect(try store.isBlobReferenced(digest))
+        #expect(try store.expireBlobUploads(repository: "stable", uploadedBefore: old.addingTimeInterval(1)) == [digest])
+        #expect(try store.blobUpload(repository: "stable", name: "app", digest: digest) == nil)
+        #expect(try !store.isBlobReferenced(digest))
+        #expect(try store.blobUpload(repository: "stable", name: "app", digest: "f" + digest.dropFirst()) != nil)
+    }
+}
