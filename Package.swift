@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // C libraries from Debian: thin system-library targets, nothing else.
@@ -61,6 +62,14 @@ let package = Package(
             "ChartModel", "OpenSSLSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The PostgreSQL stores behind the same protocols, for several replicas on one database.
+        .target(name: "PostgresStorage", dependencies: [
+            "Storage", "ChartModel", "OpenSSLSupport",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "TLS", dependencies: [
             "COpenSSL", "CShims",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -69,7 +78,7 @@ let package = Package(
         // The domain: configuration, principals and access rules, ingest, trust, the catalog of
         // served snapshots and the audit log. No HTTP and no listeners (docs/ARCHITECTURE.md).
         .target(name: "ChartWardenCore", dependencies: [
-            "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport", "Credentials",
+            "ChartModel", "ChartArchive", "ChartIndex", "Storage", "PostgresStorage", "OpenSSLSupport", "Credentials",
             "OpenPGP", "Provenance", "ContentPolicy",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -95,7 +104,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "chartwarden", dependencies: [
-            "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport", "ChartWardenCore", "Server",
+            "ChartModel", "ChartArchive", "ChartIndex", "Storage", "PostgresStorage", "OpenSSLSupport", "ChartWardenCore", "Server",
             "Credentials", "OpenPGP", "Provenance", "ContentPolicy",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -120,14 +129,14 @@ let package = Package(
         .testTarget(name: "ChartIndexTests", dependencies: [
             "ChartIndex", "ChartModel", "ChartArchive", "UntrustedYAML", .product(name: "Yams", package: "Yams"),
         ], exclude: ["Golden"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "ChartModel", "OpenSSLSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "PostgresStorage", "ChartModel", "OpenSSLSupport"]),
         .testTarget(name: "TLSTests", dependencies: [
             "TLS", "COpenSSL",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "ChartWardenCoreTests", dependencies: [
-            "ChartWardenCore", "Storage", "ChartModel", "Credentials", "ContentPolicy", "OpenPGP", "Provenance",
+            "ChartWardenCore", "Storage", "PostgresStorage", "ChartModel", "Credentials", "ContentPolicy", "OpenPGP", "Provenance",
             "OpenSSLSupport", "PGPTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

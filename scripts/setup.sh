@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what ChartWarden needs on a fresh Debian machine: the C libraries it links, gnupg,
-# curl and the openssl CLI (TLS tests), and the Python tools of the end-to-end tests (sslyze: the TLS scan). Skips apt when everything is already there.
+# curl and the openssl CLI (TLS tests), PostgreSQL (server and psql: the PostgreSQL backend's tests run on a private
+# cluster, scripts/postgres.sh), and the Python tools of the end-to-end tests (sslyze: the TLS scan). Skips apt when everything is already there.
 set -euo pipefail
 packages=(libssl-dev libgpgme-dev libarchive-dev libsqlite3-dev libcrypt-dev gnupg gpg-agent pkg-config gzip python3-pip
-          openssl curl ca-certificates iproute2)
+          openssl curl ca-certificates iproute2 postgresql postgresql-client)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
