@@ -1,7 +1,8 @@
 """The PostgreSQL backend end to end (README, "PostgreSQL storage"): everything, keys included,
 lives in the database, so a server on a new, empty data directory serves what another stored;
 racing uploads through two servers on one database give one 201; a bad URL or an unreachable
-database stop the server at start with a clear error. Skipped without a PostgreSQL server
+database stop the server at start with a clear error; `chartwarden migrate` moves an embedded
+install, idempotently. Skipped without a PostgreSQL server
 (CHARTWARDEN_TEST_POSTGRES_URL; scripts/test.sh starts a private cluster)."""
 import os
 import socket
@@ -10,7 +11,7 @@ import threading
 
 import yaml
 
-from conftest import PGP_KEYS, base_config, packaged, pgp_file
+from conftest import PGP_KEYS, base_config, packaged, pgp_file, tls_file
 
 
 def on_postgres(databases, database_key, repositories=None):
@@ -115,3 +116,64 @@ def test_a_bad_url_or_an_unreachable_database_stops_the_server_at_start(chartwar
     missing = serve({"url": "postgresql://cw@127.0.0.1/charts", "passwordFile": str(tmp_path / "absent")})
     assert missing.returncode != 0 and "storage.postgres.passwordFile" in missing.stderr, missing.stderr
 
+
+def test_migrate_moves_an_embedded_install_with_its_trust_quarantine_and_audit(
+        chartwarden_bin, server_factory, postgres_server, pgp, helm, tmp_path):
+    def embedded(config):
+        on_postgres(postgres_server, "unused", SIGNED)(config)
+        config["storage"]["postgres"] = None  # stays on SQLite whatever the suite's backend
+    source = server_factory(embedded, data_dir=tmp_path / "embedded")
+    for key in ["rsa-signer", "hard-revoked-signer"]:
+        imported = source.curl(source.admin_url + "/api/admin/signers?repo=signed", "--data-binary",
+                               "@" + pgp_file(f"{key}.pub.asc"), cert="admin")
+        assert imported.status == 201, imported
+    chart = packaged("redis-lite-0.8.1.tgz")
+    prov = pgp.prov(chart, "rsa-signer")
+    assert push_signed(source, chart, prov, tmp_path).status == 201
+    webapp = packaged("webapp-1.0.0.tgz")
+    assert push_signed(source, webapp, pgp.prov(webapp, "hard-revoked-signer"), tmp_path).status == 201
+    hard = PGP_KEYS["hard-revoked-signer"]["fingerprint"]
+    assert source.curl(source.admin_url + f"/api/admin/signers/{hard}/revocation", "--data-binary",
+                       "@" + pgp_file("hard-revoked-signer.rev.asc"), cert="admin").status == 200
+    index_before = yaml.safe_load(source.curl("/signed/index.yaml").body)
+    audit_before = source.curl(source.admin_url + "/api/admin/audit?limit=500", cert="admin").json()["events"]
+    assert source.stop() == 0
+
+    target = postgres_server.storage_for("migrated")
+    password_file = target["passwordFile"]
+
+    def migrate():
+        result = subprocess.run([chartwarden_bin, "migrate", "--config", os.path.join(source.workdir, "chartwarden.yaml"),
+                                 "--to", target["url"], "--password-file", password_file],
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return {line.split(":")[0].strip(): line.split(":")[1].strip() for line in result.stdout.splitlines()[1:]}
+
+    first = migrate()
+    assert first["charts"] == "2 copied, 0 already there" and first["provs"] == "2 copied, 0 already there"
+    assert first["keys"] == "2 copied, 0 already there" and first["blobs"] == "4 copied, 0 already there"
+    assert first["audit events"] == f"{len(audit_before)} copied, 0 already there"
+    # Idempotent: nothing is copied twice.
+    second = migrate()
+    assert all(value.startswith("0 copied") for value in second.values()), second
+
+    def migrated(config):
+        config["storage"]["postgres"] = target
+        config["server"]["adminListen"] = "127.0.0.1:0"
+        config["repositories"] = SIGNED
+    moved = server_factory(migrated, data_dir=tmp_path / "moved")
+    index_after = yaml.safe_load(moved.curl("/signed/index.yaml").body)
+    assert index_after["entries"] == index_before["entries"]
+    assert moved.curl("/signed/charts/redis-lite-0.8.1.tgz.prov").body == prov
+    withheld = moved.curl("/signed/charts/webapp-1.0.0.tgz")
+    assert withheld.status == 403 and "revoked" in withheld.json()["error"], withheld
+    quarantined = moved.curl(moved.admin_url + "/api/admin/quarantine", cert="admin").json()["quarantined"]
+    assert [(entry["name"], entry["version"]) for entry in quarantined] == [("webapp", "1.0.0")]
+    audit_after = moved.curl(moved.admin_url + "/api/admin/audit?limit=500", cert="admin").json()["events"]
+    assert [(e["action"], e["outcome"], e.get("subject")) for e in audit_after] == \
+        [(e["action"], e["outcome"], e.get("subject")) for e in audit_before]
+    # The keys came along: the migrated server verifies a new upload with them.
+    newer = packaged("redis-lite-0.8.2.tgz")
+    assert push_signed(moved, newer, pgp.prov(newer, "rsa-signer"), tmp_path).status == 201
+    helm.run("repo-add", "moved", moved.url + "/signed", "--ca-file", tls_file("ca.crt"))
+    assert yaml.safe_load(helm.run("show-chart", "moved/redis-lite").stdout)["version"] == "0.8.2"
