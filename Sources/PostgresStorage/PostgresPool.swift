@@ -9,7 +9,8 @@ import Synchronization
 ///
 /// The store protocols are synchronous and called only on NIO's thread pool (`BlockingWork`):
 /// a caller takes a connection, runs its statements and waits for each answer from the pool
-/// thread (`EventLoopFuture.wait`), which never blocks an event loop. Connections are opened on
+/// thread (`blockingResult`), which never blocks one of this group's event loops (nor, after
+/// start, any other: only `serve`'s one-time open runs elsewhere). Connections are opened on
 /// demand and kept for reuse; a broken one is dropped and the next call opens a fresh one, so
 /// the stores recover on their own once the database is back. Every failure reaching a caller
 /// is a `StorageError`.
