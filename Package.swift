@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         // Fetching OIDC issuers' JWKS over HTTPS.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // C libraries from Debian: thin system-library targets, nothing else.
@@ -68,6 +69,14 @@ let package = Package(
             "ChartModel", "OpenSSLSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The PostgreSQL stores behind the same protocols, for several replicas on one database.
+        .target(name: "PostgresStorage", dependencies: [
+            "Storage", "ChartModel", "OpenSSLSupport",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "TLS", dependencies: [
             "COpenSSL", "CShims",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -76,7 +85,7 @@ let package = Package(
         // The domain: configuration, principals and access rules, ingest, trust, the catalog of
         // served snapshots and the audit log. No HTTP and no listeners (docs/ARCHITECTURE.md).
         .target(name: "ChartWardenCore", dependencies: [
-            "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport", "Credentials",
+            "ChartModel", "ChartArchive", "ChartIndex", "Storage", "PostgresStorage", "OpenSSLSupport", "Credentials",
             "OpenPGP", "Provenance", "ContentPolicy",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -106,7 +115,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .executableTarget(name: "chartwarden", dependencies: [
-            "ChartModel", "ChartArchive", "ChartIndex", "Storage", "OpenSSLSupport", "ChartWardenCore", "Server",
+            "ChartModel", "ChartArchive", "ChartIndex", "Storage", "PostgresStorage", "OpenSSLSupport", "ChartWardenCore", "Server",
             "Credentials", "OpenPGP", "Provenance", "ContentPolicy",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -131,14 +140,14 @@ let package = Package(
         .testTarget(name: "ChartIndexTests", dependencies: [
             "ChartIndex", "ChartModel", "ChartArchive", "UntrustedYAML", .product(name: "Yams", package: "Yams"),
         ], exclude: ["Golden"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "ChartModel", "OpenSSLSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "PostgresStorage", "ChartModel", "OpenSSLSupport"]),
         .testTarget(name: "TLSTests", dependencies: [
             "TLS", "COpenSSL",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "ChartWardenCoreTests", dependencies: [
-            "ChartWardenCore", "Storage", "ChartModel", "Credentials", "ContentPolicy", "OpenPGP", "Provenance",
+            "ChartWardenCore", "Storage", "PostgresStorage", "ChartModel", "Credentials", "ContentPolicy", "OpenPGP", "Provenance",
             "OpenSSLSupport", "PGPTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

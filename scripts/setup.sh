@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what ChartWarden needs on a fresh Debian machine: the C libraries it links, gnupg,
-# curl and the openssl CLI (TLS tests), and the Python tools of the end-to-end tests (sslyze: the TLS scan). Skips apt when everything is already there.
+# curl and the openssl CLI (TLS tests), PostgreSQL (server and psql: the PostgreSQL backend's tests run on a private
+# cluster, scripts/postgres.sh), and the Python tools of the end-to-end tests (sslyze: the TLS scan). Skips apt when everything is already there.
 # The console's browser tests (Tests/integration/test_console.py) drive chromium with Selenium;
 # certutil (libnss3-tools) makes the browser trust the test CA.
 set -euo pipefail
 packages=(libssl-dev libgpgme-dev libarchive-dev libsqlite3-dev libcrypt-dev gnupg gpg-agent pkg-config gzip python3-pip
-          openssl curl ca-certificates iproute2 chromium chromium-driver libnss3-tools)
+          openssl curl ca-certificates iproute2 chromium chromium-driver libnss3-tools postgresql postgresql-client)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -200,3 +200,15 @@ public final class OpenPGPKeyring: Sendable {
             signatureExpiredFlag: summary & GPGME_SIGSUM_SIG_EXPIRED.rawValue != 0)
     }
 }
+
+extension OpenPGPKeyring {
+    /// The ASCII-armored export of one key as this keyring holds it, with every revocation it
+    /// adopted (empty when the keyring does not hold it): what a replica's GnuPG home is rebuilt
+    /// from when the keys live in PostgreSQL.
+    public func exportArmored(_ fingerprint: String) throws(OpenPGPError) -> String {
+        let context = try GPGMEContext.forCurrentThread(homeDirectory: homeDirectory)
+        gpgme_set_armor(context.pointer, 1)
+        defer { gpgme_set_armor(context.pointer, 0) }
+        return String(decoding: try Self.export(fingerprint, context: context), as: UTF8.self)
+    }
+}

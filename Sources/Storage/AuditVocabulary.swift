@@ -82,4 +82,9 @@ public struct AuditDetail: Sendable, Equatable {
     public init(_ value: some Encodable) throws(StorageError) {
         json = try StoredJSON.encode(value)
     }
+
+    /// A detail read back from a store, as `StoredJSON` wrote it (the PostgreSQL store's rows).
+    package init(storedJSON json: String) {
+        self.json = json
+    }
 }

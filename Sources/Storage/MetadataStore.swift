@@ -73,6 +73,14 @@ public protocol MetadataStore: APITokenStore, OCIMetadataStore {
     /// Charts in `statuses` whose current verdict names `fingerprint` as signer (all signers when nil).
     func signedCharts(by fingerprint: String?, repository: String?, statuses: Set<ChartStatus>)
         throws(StorageError) -> [SignedChart]
+
+    // Key material, for stores that are the only durable copy of trust (PostgreSQL: every
+    // replica rebuilds its GnuPG home from them). The defaults keep nothing: the embedded store's
+    // GnuPG home is durable in its data directory.
+    /// Stores (or replaces) the armored key of `key.fingerprint`, revocations included.
+    func storeSignerKey(_ key: SignerKeyRecord) throws(StorageError)
+    /// Every stored key, to import into a fresh GnuPG home.
+    func signerKeys() throws(StorageError) -> [SignerKeyRecord]
 }
 
 /// A filter over the audit log. Nil fields do not filter.
@@ -96,6 +104,10 @@ public struct AuditQuery: Sendable, Equatable {
 }
 
 extension MetadataStore {
+    public func storeSignerKey(_ key: SignerKeyRecord) throws(StorageError) {}
+
+    public func signerKeys() throws(StorageError) -> [SignerKeyRecord] { [] }
+
     public func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?,
                             verdict: ProvenanceVerdictRecord? = nil) throws(StorageError) -> ChartVersionRecord {
         try insertChart(record, audit: audit, verdict: verdict, contentVerdict: nil)

@@ -99,6 +99,11 @@ public struct ProvenanceVerdictRecord: Codable, Sendable, Equatable, FetchableRe
 public struct SignedChart: Sendable, Equatable {
     public var chart: ChartVersionRecord
     public var verdict: ProvenanceVerdictRecord
+
+    public init(chart: ChartVersionRecord, verdict: ProvenanceVerdictRecord) {
+        self.chart = chart
+        self.verdict = verdict
+    }
 }
 
 /// A content-policy verdict (which kinds a chart creates, what broke the repository's rules),

@@ -6,17 +6,17 @@ import Testing
 /// `app` 1.0.0-1.2.3 and `app-1.0.0` 1.2.3 are both `app-1.0.0-1.2.3.tgz`: only one live row may
 /// own a file name, and the database itself says so (no check-then-act window).
 @Suite struct ChartFileNameTests {
-    static func store(_ directory: TemporaryDirectory) throws -> SQLiteMetadataStore {
-        let store = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
+    static func store(_ opened: OpenedStore) throws -> any MetadataStore {
+        let store = opened.store
         try store.ensureRepository("stable")
         try store.ensureRepository("team-a")
         return store
     }
 
-    @Test(arguments: [ChartStatus.active, .quarantined])
-    func aLiveRowOwnsItsFileName(_ status: ChartStatus) throws {
-        let directory = try TemporaryDirectory()
-        let store = try Self.store(directory)
+    @Test(arguments: StoreBackend.available, [ChartStatus.active, .quarantined])
+    func aLiveRowOwnsItsFileName(_ backend: StoreBackend, _ status: ChartStatus) throws {
+        let opened = try backend.open()
+        let store = try Self.store(opened)
         _ = try store.insertChart(SQLiteMetadataStoreTests.record("app", "1.0.0-1.2.3", status: status), audit: nil)
         let error = #expect(throws: StorageError.self) {
             try store.insertChart(SQLiteMetadataStoreTests.record("app-1.0.0", "1.2.3"), audit: nil)
@@ -27,9 +27,10 @@ import Testing
         _ = try store.insertChart(SQLiteMetadataStoreTests.record("app-1.0.0", "1.2.3", repository: "team-a"), audit: nil)
     }
 
-    @Test func aDeletedRowReleasesItsFileNameAndCannotTakeItBack() throws {
-        let directory = try TemporaryDirectory()
-        let store = try Self.store(directory)
+    @Test(arguments: StoreBackend.available)
+    func aDeletedRowReleasesItsFileNameAndCannotTakeItBack(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = try Self.store(opened)
         let first = try store.insertChart(SQLiteMetadataStoreTests.record("app", "1.0.0-1.2.3"), audit: nil)
         try store.updateStatus(id: try #require(first.id), to: .deleted, reason: "deleted")
         _ = try store.insertChart(SQLiteMetadataStoreTests.record("app-1.0.0", "1.2.3"), audit: nil)
@@ -43,9 +44,10 @@ import Testing
         #expect(error?.message.contains("chart 'app-1.0.0' version 1.2.3") == true)
     }
 
-    @Test func replacingUnlinksTheOldVerdictsAndChecksTheStatusItReplaces() throws {
-        let directory = try TemporaryDirectory()
-        let store = try Self.store(directory)
+    @Test(arguments: StoreBackend.available)
+    func replacingUnlinksTheOldVerdictsAndChecksTheStatusItReplaces(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = try Self.store(opened)
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         let verdict = ProvenanceVerdictRecord(repository: "stable", name: "demo", version: "1.0.0",
                                               signerFingerprint: "F", signedAt: now, passed: true, checks: "{}",

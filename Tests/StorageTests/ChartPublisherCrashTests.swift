@@ -8,22 +8,23 @@ import Testing
 @Suite struct ChartPublisherCrashTests {
     struct SimulatedCrash: Error {}
 
-    @Test func crashBetweenBlobAndMetadataLeavesNoVisibleChart() throws {
-        let directory = try TemporaryDirectory()
+    @Test(arguments: StoreBackend.available)
+    func crashBetweenBlobAndMetadataLeavesNoVisibleChart(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
         let archive = Array("pretend this is a .tgz".utf8)
         do {
-            let metadata = try SQLiteMetadataStore(path: directory.path + "/chartwarden.sqlite")
+            let metadata = opened.store
             try metadata.ensureRepository("stable")
-            var publisher = ChartPublisher(blobs: try FileBlobStore(root: directory.path + "/blobs"), metadata: metadata)
+            var publisher = ChartPublisher(blobs: try opened.blobs(), metadata: metadata)
             publisher.afterBlobDurable = { throw SimulatedCrash() }
             #expect(throws: SimulatedCrash.self) {
                 try publisher.publish(archive: archive, chart: ChartMetadata(name: "demo", version: "1.0.0"),
                                       repository: "stable", uploader: "user:ci")
             }
         }
-        // "Restart": open everything again from disk.
-        let metadata = try SQLiteMetadataStore(path: directory.path + "/chartwarden.sqlite")
-        let blobs = try FileBlobStore(root: directory.path + "/blobs")
+        // "Restart": open everything again from disk (or the database).
+        let metadata = try opened.reopen()
+        let blobs = try opened.blobs()
         #expect(try metadata.chart(repository: "stable", name: "demo", version: "1.0.0") == nil)
         #expect(try metadata.charts(repository: "stable", statuses: Set(ChartStatus.allCases)).isEmpty)
         #expect(try metadata.auditEvents(repository: nil, limit: 10).isEmpty)
@@ -38,11 +39,12 @@ import Testing
         #expect(try metadata.auditEvents(repository: "stable", limit: 10).count == 1)
     }
 
-    @Test func conflictingPublishKeepsTheStoredChart() throws {
-        let directory = try TemporaryDirectory()
-        let metadata = try SQLiteMetadataStore(path: directory.path + "/chartwarden.sqlite")
+    @Test(arguments: StoreBackend.available)
+    func conflictingPublishKeepsTheStoredChart(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let metadata = opened.store
         try metadata.ensureRepository("stable")
-        let blobs = try FileBlobStore(root: directory.path + "/blobs")
+        let blobs = try opened.blobs()
         let publisher = ChartPublisher(blobs: blobs, metadata: metadata)
         let first = try publisher.publish(archive: Array("first".utf8), chart: ChartMetadata(name: "demo", version: "1.0.0"),
                                           repository: "stable", uploader: "user:a")

@@ -8,11 +8,12 @@ import Testing
 /// The staging sweeper deletes blobs nothing references; a concurrent upload of the same bytes
 /// reuses the file and commits its row a moment later. The deletion must not fall in between.
 @Suite struct InFlightBlobsTests {
-    @Test func expiringAStageKeepsABlobAPublishIsAboutToCommit() throws {
-        let directory = try TemporaryDirectory()
-        let metadata = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
+    @Test(arguments: StoreBackend.available)
+    func expiringAStageKeepsABlobAPublishIsAboutToCommit(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let metadata = opened.store
         try metadata.ensureRepository("stable")
-        let blobs = try FileBlobStore(root: directory.path + "/blobs")
+        let blobs = try opened.blobs()
         let bytes = Array("the same chart bytes".utf8)
         let sweeper = ChartPublisher(blobs: blobs, metadata: metadata)
         let stage = try sweeper.publish(archive: bytes, chart: ChartMetadata(name: "demo", version: "1.0.0"),
@@ -31,11 +32,12 @@ import Testing
         #expect(try blobs.read(SHA256Hasher.hash(bytes)) == bytes)
     }
 
-    @Test func aBlobNothingUsesIsReclaimed() throws {
-        let directory = try TemporaryDirectory()
-        let metadata = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
+    @Test(arguments: StoreBackend.available)
+    func aBlobNothingUsesIsReclaimed(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let metadata = opened.store
         try metadata.ensureRepository("stable")
-        let blobs = try FileBlobStore(root: directory.path + "/blobs")
+        let blobs = try opened.blobs()
         let publisher = ChartPublisher(blobs: blobs, metadata: metadata)
         let stage = try publisher.publish(archive: Array("staged".utf8), chart: ChartMetadata(name: "demo", version: "1.0.0"),
                                           repository: "stable", uploader: "user:ci", status: .pending)
@@ -50,9 +52,10 @@ import Testing
 
 @Suite struct StageExpiryRaceTests {
     /// The sweeper read a stage, then a signed upload published it: the expiry must not delete it.
-    @Test func anExpiryOnlyDeletesARowThatIsStillAStage() throws {
-        let directory = try TemporaryDirectory()
-        let metadata = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
+    @Test(arguments: StoreBackend.available)
+    func anExpiryOnlyDeletesARowThatIsStillAStage(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let metadata = opened.store
         try metadata.ensureRepository("stable")
         let stage = try metadata.insertChart(SQLiteMetadataStoreTests.record("demo", "1.0.0", status: .pending), audit: nil)
         let id = try #require(stage.id)

@@ -18,9 +18,10 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: directory.path + "/chartwarden.sqlite"))
     }
 
-    @Test func databaseEnforcesUniqueVersions() throws {
-        let directory = try TemporaryDirectory()
-        let store = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
+    @Test(arguments: StoreBackend.available)
+    func databaseEnforcesUniqueVersions(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = opened.store
         try store.ensureRepository("stable")
         try store.ensureRepository("team-a")
         let inserted = try store.insertChart(Self.record("demo", "1.0.0"), audit: nil)
@@ -32,15 +33,17 @@ import Testing
         #expect(try store.charts(repository: "stable", statuses: [.active]).count == 1)
     }
 
-    @Test func unknownRepositoryIsRefusedByForeignKey() throws {
-        let directory = try TemporaryDirectory()
-        let store = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
+    @Test(arguments: StoreBackend.available)
+    func unknownRepositoryIsRefusedByForeignKey(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = opened.store
         #expect(throws: StorageError.self) { try store.insertChart(Self.record("demo", "1.0.0", repository: "nowhere"), audit: nil) }
     }
 
-    @Test func statusesAndAudit() throws {
-        let directory = try TemporaryDirectory()
-        let store = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
+    @Test(arguments: StoreBackend.available)
+    func statusesAndAudit(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = opened.store
         try store.ensureRepository("stable")
         let audit = AuditEvent(at: Date(), repository: "stable", actor: "user:ci", action: .upload, outcome: .pending,
                                subject: "demo-1.0.0")
@@ -54,21 +57,19 @@ import Testing
         #expect(throws: StorageError.self) { try store.updateStatus(id: 999, to: .active, reason: nil) }
     }
 
-    @Test func dataSurvivesReopening() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.path + "/db.sqlite"
-        do {
-            let store = try SQLiteMetadataStore(path: path)
-            try store.ensureRepository("stable")
-            _ = try store.insertChart(Self.record("demo", "1.0.0"), audit: nil)
-        }
-        let reopened = try SQLiteMetadataStore(path: path)
+    @Test(arguments: StoreBackend.available)
+    func dataSurvivesReopening(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        try opened.store.ensureRepository("stable")
+        _ = try opened.store.insertChart(Self.record("demo", "1.0.0"), audit: nil)
+        let reopened = try opened.reopen()
         #expect(try reopened.chart(repository: "stable", name: "demo", version: "1.0.0")?.uploader == "user:ci")
     }
 
-    @Test func signerTrustVerdictsAndSignedCharts() throws {
-        let directory = try TemporaryDirectory()
-        let store = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
+    @Test(arguments: StoreBackend.available)
+    func signerTrustVerdictsAndSignedCharts(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = opened.store
         try store.ensureRepository("stable")
         try store.ensureRepository("team-a")
         let now = Date(timeIntervalSince1970: 1_750_000_000)

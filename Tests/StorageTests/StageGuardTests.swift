@@ -6,19 +6,19 @@ import Testing
 /// Stages own no file name until published; a prov is attached only to the row it was verified
 /// against; the sweeper deletes only the stage it read (#19 service follow-up).
 @Suite struct StageGuardTests {
-    static func store(_ directory: TemporaryDirectory) throws -> SQLiteMetadataStore {
-        let store = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
-        try store.ensureRepository("stable")
-        return store
+    static func store(_ opened: OpenedStore) throws -> any MetadataStore {
+        try opened.store.ensureRepository("stable")
+        return opened.store
     }
 
     static let provDigest = String(repeating: "c", count: 64)
 
     /// A keyless writer stages `app-1.0.0` 1.2.3: the signed `app` 1.0.0-1.2.3 still publishes,
     /// and the squatter's stage can no longer be published.
-    @Test func aStageOwnsNoFileNameUntilItIsPublished() throws {
-        let directory = try TemporaryDirectory()
-        let store = try Self.store(directory)
+    @Test(arguments: StoreBackend.available)
+    func aStageOwnsNoFileNameUntilItIsPublished(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = try Self.store(opened)
         let squat = try store.insertChart(SQLiteMetadataStoreTests.record("app-1.0.0", "1.2.3", status: .pending), audit: nil)
         _ = try store.insertChart(SQLiteMetadataStoreTests.record("app", "1.0.0-1.2.3"), audit: nil)
         let error = #expect(throws: StorageError.self) {
@@ -35,9 +35,10 @@ import Testing
         #expect(staged?.code == .fileNameTaken)
     }
 
-    @Test func fileNamesCollideWhateverTheirCase() throws {
-        let directory = try TemporaryDirectory()
-        let store = try Self.store(directory)
+    @Test(arguments: StoreBackend.available)
+    func fileNamesCollideWhateverTheirCase(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = try Self.store(opened)
         _ = try store.insertChart(SQLiteMetadataStoreTests.record("App", "1.0.0"), audit: nil)
         let error = #expect(throws: StorageError.self) {
             try store.insertChart(SQLiteMetadataStoreTests.record("app", "1.0.0"), audit: nil)
@@ -50,9 +51,10 @@ import Testing
         }
     }
 
-    @Test func aProvIsAttachedOnlyToTheRowItWasVerifiedAgainst() throws {
-        let directory = try TemporaryDirectory()
-        let store = try Self.store(directory)
+    @Test(arguments: StoreBackend.available)
+    func aProvIsAttachedOnlyToTheRowItWasVerifiedAgainst(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = try Self.store(opened)
         let verified = try store.insertChart(SQLiteMetadataStoreTests.record("demo", "1.0.0"), audit: nil)
         let id = try #require(verified.id)
         // Overwritten meanwhile (same id, other bytes): 409, the new bytes get no prov.
@@ -85,9 +87,10 @@ import Testing
 
     /// The sweeper read a stage; it was superseded and staged again (same id, later upload) before
     /// the delete ran: the new stage stays.
-    @Test func anExpiryDeletesOnlyTheStageItRead() throws {
-        let directory = try TemporaryDirectory()
-        let store = try Self.store(directory)
+    @Test(arguments: StoreBackend.available)
+    func anExpiryDeletesOnlyTheStageItRead(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = try Self.store(opened)
         let old = try store.insertChart(SQLiteMetadataStoreTests.record("demo", "1.0.0", status: .pending), audit: nil)
         let id = try #require(old.id)
         var restaged = SQLiteMetadataStoreTests.record("demo", "1.0.0", status: .pending)

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 import threading
+import urllib.parse
+import uuid
 
 import pytest
 
@@ -199,8 +201,85 @@ class RunningServer:
             return CurlResult(status, headers, body, result.stderr)
 
 
+# The storage backend of the servers the fixtures start: SQLite and files (the default), or
+# PostgreSQL with CHARTWARDEN_TEST_BACKEND=postgres and CHARTWARDEN_TEST_POSTGRES_URL naming a
+# server (scripts/test.sh runs the core files a second time that way, on a private cluster).
+POSTGRES_SERVER_URL = os.environ.get("CHARTWARDEN_TEST_POSTGRES_URL") or None
+POSTGRES_URL = POSTGRES_SERVER_URL if os.environ.get("CHARTWARDEN_TEST_BACKEND") == "postgres" else None
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: reads or breaks the SQLite file or blob files themselves")
+
+
+def pytest_collection_modifyitems(config, items):
+    if POSTGRES_URL:
+        skip = pytest.mark.skip(reason="SQLite backend only (reads or breaks its files)")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
+
+
+class PostgresDatabases:
+    """One fresh database per data directory of a test (a server restarted on the same data
+    directory finds its data again), dropped at the end of the test. The password goes through
+    `storage.postgres.passwordFile`, as a deployment would pass it."""
+
+    def __init__(self, server_url, scratch):
+        self.parsed = urllib.parse.urlsplit(server_url)
+        self.scratch = scratch
+        self.names = {}
+
+    def psql(self, sql):
+        subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", urllib.parse.urlunsplit(self.parsed), "-c", sql],
+                       check=True, capture_output=True, timeout=60)
+
+    def storage_for(self, data_dir):
+        key = os.path.abspath(str(data_dir))
+        if key not in self.names:
+            self.names[key] = f"cw_e2e_{os.getpid()}_{uuid.uuid4().hex[:12]}"
+            self.psql(f"CREATE DATABASE {self.names[key]}")
+        password_file = os.path.join(self.scratch, "postgres-password")
+        with open(password_file, "w") as handle:
+            handle.write(urllib.parse.unquote(self.parsed.password or "") + "\n")
+        netloc = f"{self.parsed.username}@{self.parsed.hostname}:{self.parsed.port}"
+        url = urllib.parse.urlunsplit((self.parsed.scheme, netloc, "/" + self.names[key], "", ""))
+        return {"url": url, "passwordFile": password_file}
+
+    def drop_all(self):
+        for name in self.names.values():
+            self.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
-def server_factory(chartwarden_bin, tmp_path):
+def postgres_server(tmp_path):
+    """Databases on the test's PostgreSQL server, for tests of the PostgreSQL backend itself
+    (skipped, saying so, when CHARTWARDEN_TEST_POSTGRES_URL is not set)."""
+    if not POSTGRES_SERVER_URL:
+        pytest.skip("no PostgreSQL (set CHARTWARDEN_TEST_POSTGRES_URL; scripts/test.sh starts one)")
+    databases = PostgresDatabases(POSTGRES_SERVER_URL, str(tmp_path))
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture
+def postgres_databases(request):
+    """The per-test databases when the suite runs on PostgreSQL, else None."""
+    return request.getfixturevalue("postgres_server") if POSTGRES_URL else None
+
+
+def with_backend(config, databases):
+    """`config` with `storage.postgres` added when the suite runs on PostgreSQL."""
+    storage = config.setdefault("storage", {})
+    if "postgres" in storage and storage["postgres"] is None:
+        del storage["postgres"]  # a test that wants the embedded store whatever the backend
+    elif databases is not None and "postgres" not in storage:
+        storage["postgres"] = databases.storage_for(storage["dataDir"])
+    return config
+
+
+@pytest.fixture
+def server_factory(chartwarden_bin, tmp_path, postgres_databases):
     """Starts servers with a config derived from base_config; stops them after the test."""
     servers = []
 
@@ -210,6 +289,7 @@ def server_factory(chartwarden_bin, tmp_path):
         config = base_config(data_dir or (tmp_path / "data"), client_auth=client_auth)
         if mutate:
             mutate(config)
+        with_backend(config, postgres_databases)
         server = RunningServer(chartwarden_bin, workdir, config, extra_args).start()
         servers.append(server)
         return server

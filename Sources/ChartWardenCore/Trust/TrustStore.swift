@@ -14,10 +14,36 @@ public final class TrustStore: Sendable {
     private let lock = NSLock()
     package static let logger = Logger(label: "chartwarden.trust")
 
-    package init(keyring: OpenPGPKeyring, metadata: any MetadataStore) {
+    /// Whether the metadata store keeps the key material (PostgreSQL: the GnuPG home is then a
+    /// cache rebuilt from it at start, as on every replica).
+    package let keysInStore: Bool
+
+    package init(keyring: OpenPGPKeyring, metadata: any MetadataStore, keysInStore: Bool = false) {
         self.keyring = keyring
         self.metadata = metadata
+        self.keysInStore = keysInStore
         verifier = ProvenanceVerifier(keyring: keyring)
+    }
+
+    /// Imports every key the store keeps into the GnuPG home (each was checked when it was first
+    /// adopted, revocations included). Nothing to do when the store keeps none.
+    package func restoreKeys() throws {
+        guard keysInStore else { return }
+        for key in try metadata.signerKeys() {
+            _ = try keyring.importKeys(Array(key.armored.utf8))
+        }
+    }
+
+    /// Records the key as the keyring now holds it (after an adopt), when the store keeps keys:
+    /// before anything else of the change is recorded, so no replica sees a signer without its key.
+    private func storeKeyMaterial(_ fingerprint: String) throws(ServiceError) {
+        guard keysInStore else { return }
+        do {
+            let armored = try keyring.exportArmored(fingerprint)
+            try metadata.storeSignerKey(SignerKeyRecord(fingerprint: fingerprint, armored: armored))
+        } catch {
+            throw ServiceError(.internalError, "cannot record the key material of \(fingerprint): \(error)")
+        }
     }
 
     /// What the trust store says about `fingerprint` for `repository`.
@@ -66,6 +92,7 @@ public final class TrustStore: Sendable {
             } catch {
                 throw ServiceError(.internalError, "cannot import the checked key: \(error.message)")
             }
+            for certificate in certificates { try storeKeyMaterial(certificate.key.fingerprint) }
             let keys = certificates.map { (try? keyring.key($0.key.fingerprint)) ?? nil ?? $0.key }
             do {
                 for key in keys {
@@ -104,6 +131,7 @@ public final class TrustStore: Sendable {
             } catch {
                 throw ServiceError(.internalError, "cannot import the checked revocation: \(error.message)")
             }
+            try storeKeyMaterial(fingerprint)
             let kind = checked.kind
             let revocation = checked.signature
             do {

@@ -1,0 +1,119 @@
+import PostgresNIO
+import Storage
+
+/// The PostgreSQL schema, one numbered migration at a time; `chartwarden_migrations` records
+/// which ones ran. Applied at start in one transaction under a transaction-scoped advisory lock,
+/// so replicas starting together apply each migration once: the others wait on the lock, then
+/// find it recorded. Columns mirror the SQLite schema (`SQLiteMetadataStore+Migrations`) in
+/// snake case; the live-file-name unique index is there from the start (no legacy rows).
+enum PostgresMigrations {
+    /// The advisory lock key of schema changes ("CWmigrat" read as a number): one value shared
+    /// by every replica.
+    static let lockKey: Int64 = 0x4357_6D69_6772_6174
+
+    /// Appended to, never edited: a migration that ran on some database must stay as it was.
+    static let all: [(version: Int, name: String, statements: [String])] = [
+        (1, "charts, trust, verdicts, audit, blobs", [
+            """
+            CREATE TABLE repositories (name text PRIMARY KEY, created_at timestamptz NOT NULL)
+            """,
+            """
+            CREATE TABLE chart_versions (
+              id bigserial PRIMARY KEY,
+              repository text NOT NULL REFERENCES repositories (name) ON DELETE RESTRICT,
+              name text NOT NULL, version text NOT NULL, digest text NOT NULL, size bigint NOT NULL,
+              created timestamptz NOT NULL, uploader text NOT NULL,
+              status text NOT NULL CHECK (status IN ('active', 'pending', 'quarantined', 'deleted')),
+              status_reason text, metadata text NOT NULL, provenance_digest text,
+              UNIQUE (repository, name, version))
+            """,
+            "CREATE INDEX chart_versions_by_status ON chart_versions (repository, status)",
+            "CREATE INDEX chart_versions_by_digest ON chart_versions (digest)",
+            "CREATE INDEX chart_versions_by_provenance_digest ON chart_versions (provenance_digest)",
+            // A chart's file name N-V.tgz, compared without case, belongs to one live row
+            // (SQLiteMetadataStore.uniqueLiveFileNames says why).
+            """
+            CREATE UNIQUE INDEX chart_versions_live_file_name ON chart_versions (repository, lower(name || '-' || version))
+            WHERE status IN ('active', 'quarantined')
+            """,
+            """
+            CREATE TABLE signers (
+              fingerprint text PRIMARY KEY, user_ids text NOT NULL, algorithm text NOT NULL,
+              created timestamptz, expires timestamptz, revoked_at timestamptz,
+              revocation_kind text CHECK (revocation_kind IN ('hard', 'soft')), imported_at timestamptz NOT NULL)
+            """,
+            """
+            CREATE TABLE repository_trust (
+              repository text NOT NULL REFERENCES repositories (name) ON DELETE CASCADE,
+              fingerprint text NOT NULL REFERENCES signers (fingerprint) ON DELETE CASCADE,
+              added_at timestamptz NOT NULL, added_by text NOT NULL,
+              PRIMARY KEY (repository, fingerprint))
+            """,
+            // The key material itself, armored, with the revocations GnuPG adopted: each
+            // replica's GnuPG home is rebuilt from here.
+            """
+            CREATE TABLE signer_keys (fingerprint text PRIMARY KEY, armored text NOT NULL, updated_at timestamptz NOT NULL)
+            """,
+            """
+            CREATE TABLE provenance_verdicts (
+              id bigserial PRIMARY KEY,
+              chart_version_id bigint REFERENCES chart_versions (id) ON DELETE CASCADE,
+              repository text NOT NULL, name text NOT NULL, version text NOT NULL,
+              signer_fingerprint text, signed_at timestamptz, passed boolean NOT NULL, checks text NOT NULL,
+              created_at timestamptz NOT NULL)
+            """,
+            "CREATE INDEX provenance_verdicts_by_chart ON provenance_verdicts (chart_version_id)",
+            """
+            CREATE TABLE content_verdicts (
+              id bigserial PRIMARY KEY,
+              chart_version_id bigint REFERENCES chart_versions (id) ON DELETE CASCADE,
+              repository text NOT NULL, name text NOT NULL, version text NOT NULL,
+              passed boolean NOT NULL, refused boolean NOT NULL, verdict text NOT NULL, created_at timestamptz NOT NULL)
+            """,
+            "CREATE INDEX content_verdicts_by_chart ON content_verdicts (chart_version_id)",
+            "CREATE INDEX content_verdicts_by_version ON content_verdicts (repository, name, version)",
+            """
+            CREATE TABLE audit_events (
+              id bigserial PRIMARY KEY, at timestamptz NOT NULL, repository text, actor text NOT NULL,
+              action text NOT NULL, outcome text NOT NULL, subject text, detail text)
+            """,
+            "CREATE INDEX audit_events_by_time ON audit_events (at)",
+            "CREATE INDEX audit_events_by_repository ON audit_events (repository, id)",
+            // Chart and prov bytes, content-addressed: one row per distinct content.
+            """
+            CREATE TABLE blobs (digest text PRIMARY KEY, size bigint NOT NULL, bytes bytea NOT NULL)
+            """,
+        ]),
+    ]
+
+    /// Applies every migration `database` has not recorded yet; returns the versions applied.
+    @discardableResult
+    static func migrate(_ database: PostgresPool) throws(StorageError) -> [Int] {
+        try database.transaction { session throws(StorageError) in
+            try session.execute("SELECT pg_advisory_xact_lock(\(lockKey))")
+            try session.execute("""
+                CREATE TABLE IF NOT EXISTS chartwarden_migrations (
+                  version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                """)
+            var applied: Set<Int> = []
+            for row in try session.query("SELECT version FROM chartwarden_migrations") {
+                applied.insert(try PostgresRows.decode(row, Int.self))
+            }
+            if let newest = applied.max(), newest > all.last?.version ?? 0 {
+                throw StorageError(.corrupt, "the database schema is version \(newest), newer than this ChartWarden "
+                    + "knows (\(all.last?.version ?? 0)): upgrade ChartWarden")
+            }
+            var ran: [Int] = []
+            for migration in all where !applied.contains(migration.version) {
+                for statement in migration.statements {
+                    try session.execute(PostgresQuery(unsafeSQL: statement))
+                }
+                try session.execute("""
+                    INSERT INTO chartwarden_migrations (version, name) VALUES (\(migration.version), \(migration.name))
+                    """)
+                ran.append(migration.version)
+            }
+            return ran
+        }
+    }
+}

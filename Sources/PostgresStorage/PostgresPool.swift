@@ -1,0 +1,110 @@
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Storage
+import Synchronization
+
+/// A few PostgreSQL connections on an event loop group of their own, used synchronously.
+///
+/// The store protocols are synchronous and called only on NIO's thread pool (`BlockingWork`):
+/// a caller takes a connection, runs its statements and waits for each answer from the pool
+/// thread (`blockingResult`), which never blocks one of this group's event loops (nor, after
+/// start, any other: only `serve`'s one-time open runs elsewhere). Connections are opened on
+/// demand and kept for reuse; a broken one is dropped and the next call opens a fresh one, so
+/// the stores recover on their own once the database is back. Every failure reaching a caller
+/// is a `StorageError`.
+public final class PostgresPool: Sendable {
+    public let url: PostgresURL
+    private let configuration: PostgresConnection.Configuration
+    private let group: MultiThreadedEventLoopGroup
+    private let idle = Mutex<[PostgresConnection]>([])
+    private let nextID = Atomic<Int>(0)
+    private let logger: Logger
+    /// Connections kept for reuse; more may be open at once while the pool threads need them.
+    static let maximumIdle = 8
+
+    /// Opens the first connection at once, so that a wrong address, user or password is an error
+    /// at start, naming the URL (never the password).
+    public init(url: PostgresURL, password: String?, logger: Logger = Logger(label: "chartwarden.postgres"))
+        throws(StorageError) {
+        self.url = url
+        let password = password ?? url.password
+        var configuration = if let socketPath = url.socketPath {
+            PostgresConnection.Configuration(unixSocketPath: socketPath, username: url.username, password: password,
+                                             database: url.database)
+        } else {
+            PostgresConnection.Configuration(host: url.host, port: url.port, username: url.username, password: password,
+                                             database: url.database, tls: .disable)
+        }
+        configuration.options.connectTimeout = .seconds(5)
+        self.configuration = configuration
+        self.logger = logger
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            try withConnection { _ throws(StorageError) in }
+        } catch {
+            group.shutdownGracefully { _ in }
+            throw error
+        }
+    }
+
+    deinit {
+        for connection in idle.withLock({ $0 }) { try? (connection.close() as EventLoopFuture<Void>).blockingResult() }
+        group.shutdownGracefully { _ in }
+    }
+
+    /// Runs `body` on one connection (autocommit: each statement its own transaction).
+    public func withConnection<T>(_ body: (PostgresSession) throws(StorageError) -> T) throws(StorageError) -> T {
+        let connection = try checkOut()
+        let session = PostgresSession(connection: connection, logger: logger)
+        do throws(StorageError) {
+            let result = try body(session)
+            checkIn(connection)
+            return result
+        } catch {
+            checkIn(connection)
+            throw error
+        }
+    }
+
+    /// Runs `body` in one transaction (read committed), committed when it returns and rolled
+    /// back when it throws.
+    public func transaction<T>(_ body: (PostgresSession) throws(StorageError) -> T) throws(StorageError) -> T {
+        try withConnection { session throws(StorageError) in
+            try session.execute("BEGIN")
+            do throws(StorageError) {
+                let result = try body(session)
+                try session.execute("COMMIT")
+                return result
+            } catch {
+                // A connection that cannot even roll back is not reused half inside a transaction.
+                do { try session.execute("ROLLBACK") } catch { session.close() }
+                throw error
+            }
+        }
+    }
+
+    private func checkOut() throws(StorageError) -> PostgresConnection {
+        while let connection = idle.withLock({ $0.popLast() }) {
+            if !connection.isClosed { return connection }
+        }
+        do {
+            return try PostgresConnection.connect(on: group.next(), configuration: configuration,
+                                                  id: nextID.wrappingAdd(1, ordering: .relaxed).newValue,
+                                                  logger: logger).blockingResult()
+        } catch {
+            throw StorageError(.io, "cannot connect to PostgreSQL at \(url): \(PostgresSession.describe(error))")
+        }
+    }
+
+    private func checkIn(_ connection: PostgresConnection) {
+        guard !connection.isClosed else { return }
+        let kept = idle.withLock { idle in
+            guard idle.count < Self.maximumIdle else { return false }
+            idle.append(connection)
+            return true
+        }
+        if !kept { _ = connection.close() as EventLoopFuture<Void> }
+    }
+}
