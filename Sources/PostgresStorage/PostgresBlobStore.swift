@@ -55,7 +55,7 @@ public final class PostgresBlobStore: BlobStore {
         return try PostgresRows.decode(row, Int64.self)
     }
 
-    /// Deletes the blob unless a chart row references it. Other replicas publish without this
+    /// Deletes the blob unless a row references it (`PostgresMetadataStore.isReferenced`). Other replicas publish without this
     /// process's `InFlightBlobs`: a writer holds the blob's advisory lock shared until its row
     /// commits (`PostgresMetadataStore.holdBlobs`), and the delete takes it exclusively and
     /// checks references in a statement that starts after, so it never removes bytes a row
@@ -63,10 +63,9 @@ public final class PostgresBlobStore: BlobStore {
     public func delete(_ digest: SHA256Digest) throws(StorageError) {
         let deleted = try database.transaction { session throws(StorageError) in
             try session.execute("SELECT pg_advisory_xact_lock(\(PostgresMetadataStore.blobLockSpace), hashtext(\(digest.hex)))")
-            return try session.execute("""
-                DELETE FROM blobs WHERE digest = \(digest.hex) AND NOT EXISTS (
-                  SELECT 1 FROM chart_versions WHERE digest = \(digest.hex) OR provenance_digest = \(digest.hex))
-                """)
+            // Checked in a statement that starts after the lock is held (its own snapshot).
+            guard try !PostgresMetadataStore.isReferenced(digest.hex, session) else { return 0 }
+            return try session.execute("DELETE FROM blobs WHERE digest = \(digest.hex)")
         }
         if deleted == 0 { throw StorageError(.notFound, "blob \(digest.hex) is not stored or still used") }
     }
@@ -101,9 +100,21 @@ final class PostgresBlobWriter: BlobWriter {
     }
 
     func commit() throws(StorageError) -> SHA256Digest {
+        try commit(checking: nil)
+    }
+
+    func commit(expecting expected: SHA256Digest) throws(StorageError) -> SHA256Digest {
+        try commit(checking: expected)
+    }
+
+    /// As `FileBlobWriter`: bytes that do not hash to `expected` are dropped, never stored.
+    private func commit(checking expected: SHA256Digest?) throws(StorageError) -> SHA256Digest {
         guard let bytes else { throw StorageError(.io, "blob writer already finished") }
         self.bytes = nil
         let digest = hasher.finalize()
+        if let expected, expected != digest {
+            throw StorageError(.digestMismatch, "the bytes have digest sha256:\(digest.hex), not sha256:\(expected.hex)")
+        }
         try store.store(bytes, digest: digest)
         return digest
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import PostgresNIO
 import Storage
 
@@ -102,7 +103,30 @@ extension PostgresMetadataStore {
                     """)
                 if added > 0 { audit.copied += 1 } else { audit.present += 1 }
             }
-            return [repositories, charts, provenanceFiles, signers, trust, provenanceVerdicts, contentVerdicts, audit]
+            var tokens = ImportCount(kind: "api tokens")
+            for token in export.tokens {
+                let added = try session.execute("""
+                    INSERT INTO api_tokens (\(unescaped: Self.tokenColumns))
+                    VALUES (\(token.id), \(token.name), \(token.secretHash), \(token.repositories), \(token.actions),
+                            \(token.createdAt), \(token.createdBy), \(token.expiresAt), \(token.revokedAt), \(token.revokedBy))
+                    ON CONFLICT (id) DO NOTHING
+                    """)
+                if added > 0 { tokens.copied += 1 } else { tokens.present += 1 }
+            }
+            var manifests = ImportCount(kind: "oci manifests")
+            for manifest in export.ociManifests {
+                let added = try session.execute("""
+                    INSERT INTO oci_manifests (repository, name, version, digest, media_type, content, config_digest,
+                                               chart_digest, provenance_digest, generated, created)
+                    VALUES (\(manifest.repository), \(manifest.name), \(manifest.version), \(manifest.digest),
+                            \(manifest.mediaType), \(ByteBuffer(bytes: manifest.content)), \(manifest.configDigest),
+                            \(manifest.chartDigest), \(manifest.provenanceDigest), \(manifest.generated), \(manifest.created))
+                    ON CONFLICT (repository, name, digest) DO NOTHING
+                    """)
+                if added > 0 { manifests.copied += 1 } else { manifests.present += 1 }
+            }
+            return [repositories, charts, provenanceFiles, signers, trust, provenanceVerdicts, contentVerdicts, audit,
+                    tokens, manifests]
         }
     }
 

@@ -227,11 +227,7 @@ public final class PostgresMetadataStore: MetadataStore {
     }
 
     public func isBlobReferenced(_ digest: String) throws(StorageError) -> Bool {
-        try database.withConnection { session throws(StorageError) in
-            !(try session.query("""
-                SELECT 1 FROM chart_versions WHERE digest = \(digest) OR provenance_digest = \(digest) LIMIT 1
-                """).isEmpty)
-        }
+        try database.withConnection { session throws(StorageError) in try Self.isReferenced(digest, session) }
     }
 
     public func updateStatus(id: Int64, to status: ChartStatus, reason: String?) throws(StorageError) {

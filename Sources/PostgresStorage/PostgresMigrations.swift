@@ -84,6 +84,52 @@ enum PostgresMigrations {
             CREATE TABLE blobs (digest text PRIMARY KEY, size bigint NOT NULL, bytes bytea NOT NULL)
             """,
         ]),
+        // Scoped API tokens (SQLite `v6-api-tokens`).
+        (2, "api tokens", [
+            """
+            CREATE TABLE api_tokens (
+              id text PRIMARY KEY, name text NOT NULL, secret_hash text NOT NULL, repositories text NOT NULL,
+              actions text NOT NULL, created_at timestamptz NOT NULL, created_by text NOT NULL,
+              expires_at timestamptz NOT NULL, revoked_at timestamptz, revoked_by text)
+            """,
+            "CREATE INDEX api_tokens_by_name ON api_tokens (name)",
+        ]),
+        // The OCI front door's manifests and uploaded blobs (SQLite `v6-oci`).
+        (3, "oci manifests and blob uploads", [
+            """
+            CREATE TABLE oci_manifests (
+              id bigserial PRIMARY KEY,
+              repository text NOT NULL REFERENCES repositories (name) ON DELETE RESTRICT,
+              name text NOT NULL, version text NOT NULL, digest text NOT NULL, media_type text NOT NULL,
+              content bytea NOT NULL, config_digest text NOT NULL, chart_digest text NOT NULL, provenance_digest text,
+              generated boolean NOT NULL, created timestamptz NOT NULL,
+              UNIQUE (repository, name, digest))
+            """,
+            "CREATE INDEX oci_manifests_by_config_digest ON oci_manifests (config_digest)",
+            "CREATE INDEX oci_manifests_by_version ON oci_manifests (repository, name, version)",
+            """
+            CREATE TABLE oci_blob_uploads (
+              repository text NOT NULL REFERENCES repositories (name) ON DELETE RESTRICT,
+              name text NOT NULL, digest text NOT NULL, size bigint NOT NULL, uploader text NOT NULL,
+              uploaded_at timestamptz NOT NULL,
+              PRIMARY KEY (repository, name, digest))
+            """,
+            "CREATE INDEX oci_blob_uploads_by_digest ON oci_blob_uploads (digest)",
+            "CREATE INDEX oci_blob_uploads_by_age ON oci_blob_uploads (uploaded_at)",
+        ]),
+        // Retention finds the oldest unlinked verdicts in index order, not by sorting them all
+        // (SQLite `v6-blob-references-and-retention`; the digest indexes are in migration 1).
+        (4, "retention indexes", [
+            """
+            CREATE INDEX provenance_verdicts_unlinked_by_age ON provenance_verdicts (created_at, id)
+            WHERE chart_version_id IS NULL
+            """,
+            """
+            CREATE INDEX content_verdicts_unlinked_by_age ON content_verdicts (created_at, id)
+            WHERE chart_version_id IS NULL
+            """,
+            "CREATE INDEX audit_events_by_age ON audit_events (at, id)",
+        ]),
     ]
 
     /// Applies every migration `database` has not recorded yet; returns the versions applied.

@@ -11,6 +11,10 @@ public struct MetadataExport: Sendable {
     public var provenanceVerdicts: [ProvenanceVerdictRecord]
     public var contentVerdicts: [ContentVerdictRecord]
     public var audit: [AuditEvent]
+    /// Scoped API tokens (only their hashes are stored), revoked ones too.
+    public var tokens: [APITokenRecord]
+    /// OCI manifests, byte for byte: pushed ones keep their digests after the move.
+    public var ociManifests: [OCIManifestRecord]
 }
 
 extension SQLiteMetadataStore {
@@ -24,7 +28,9 @@ extension SQLiteMetadataStore {
                 trust: try RepositoryTrustRecord.order(Column("repository"), Column("fingerprint")).fetchAll(db),
                 provenanceVerdicts: try ProvenanceVerdictRecord.order(Column("id")).fetchAll(db),
                 contentVerdicts: try ContentVerdictRecord.order(Column("id")).fetchAll(db),
-                audit: try AuditEvent.order(Column("id")).fetchAll(db))
+                audit: try AuditEvent.order(Column("id")).fetchAll(db),
+                tokens: try APITokenRecord.order(Column("createdAt"), Column("id")).fetchAll(db),
+                ociManifests: try OCIManifestRecord.order(Column("id")).fetchAll(db))
         }
     }
 }

@@ -3,11 +3,14 @@ import GRDB
 
 /// What retention and the orphan-blob sweep ask of the store.
 extension SQLiteMetadataStore {
+    /// Every digest `isBlobReferenced` counts: charts and provs, OCI config blobs and OCI uploads
+    /// not yet expired (the orphan sweep must not delete a pushed blob awaiting its manifest).
     public func referencedBlobDigests() throws(StorageError) -> Set<String> {
         try read { db in
             Set(try String.fetchAll(db, sql: """
                 SELECT digest FROM chart_versions UNION SELECT provenanceDigest FROM chart_versions
                 WHERE provenanceDigest IS NOT NULL
+                UNION SELECT configDigest FROM oci_manifests UNION SELECT digest FROM oci_blob_uploads
                 """))
         }
     }

@@ -50,7 +50,9 @@ struct MigrateCommand: ParsableCommand {
 
         let export = try source.exportAll()
         var blobCount = ImportCount(kind: "blobs")
-        let digests = Set(export.charts.flatMap { [$0.digest, $0.provenanceDigest].compactMap { $0 } }).sorted()
+        // Charts and provs, and the config blobs of OCI manifests (uploads awaiting a manifest are not moved).
+        let digests = Set(export.charts.flatMap { [$0.digest, $0.provenanceDigest].compactMap { $0 } }
+            + export.ociManifests.map(\.configDigest)).sorted()
         for hex in digests {
             guard let digest = SHA256Digest(hex: hex) else { throw ValidationError("malformed digest \(hex) in \(sqlitePath)") }
             if blobs.contains(digest) {

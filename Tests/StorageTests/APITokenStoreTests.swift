@@ -15,9 +15,10 @@ import Testing
         AuditEvent(at: created, repository: nil, actor: "user:root", action: .token, outcome: outcome, subject: "token:ci")
     }
 
-    @Test func storesLooksUpAndRevokesWithTheirAuditEvents() throws {
-        let directory = try TemporaryDirectory()
-        let store = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
+    @Test(arguments: StoreBackend.available)
+    func storesLooksUpAndRevokesWithTheirAuditEvents(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = opened.store
         try store.insertToken(try Self.token("00000000000000a1"), audit: Self.event(.created))
         try store.insertToken(try Self.token("00000000000000a2", name: "other"), audit: nil)
         let stored = try #require(try store.token(id: "00000000000000a1"))
@@ -44,13 +45,11 @@ import Testing
         #expect(events.map(\.outcome) == [.revoked, .created])
     }
 
-    @Test func tokensSurviveReopening() throws {
-        let directory = try TemporaryDirectory()
-        do {
-            let store = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
-            try store.insertToken(try Self.token("00000000000000b1"), audit: nil)
-        }
-        let reopened = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
+    @Test(arguments: StoreBackend.available)
+    func tokensSurviveReopening(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        try opened.store.insertToken(try Self.token("00000000000000b1"), audit: nil)
+        let reopened = try opened.reopen()
         #expect(try reopened.token(id: "00000000000000b1")?.name == "ci")
     }
 }

@@ -15,9 +15,10 @@ import Testing
                           created: Date())
     }
 
-    @Test func aManifestIsStoredOncePerDigestAndServedOnlyWhileItsVersionIsActive() throws {
-        let directory = try TemporaryDirectory()
-        let store = try StageGuardTests.store(directory)
+    @Test(arguments: StoreBackend.available)
+    func aManifestIsStoredOncePerDigestAndServedOnlyWhileItsVersionIsActive(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = try StageGuardTests.store(opened)
         let first = try store.insertManifest(Self.manifest(String(repeating: "1", count: 64)))
         let again = try store.insertManifest(Self.manifest(String(repeating: "1", count: 64)))
         #expect(first.id == again.id)
@@ -35,9 +36,10 @@ import Testing
         #expect(try !store.isBlobServed(repository: "stable", name: "app", digest: Self.configDigest))
     }
 
-    @Test func uploadsExpireByAgeAndKeepTheirBytesReferencedUntilThen() throws {
-        let directory = try TemporaryDirectory()
-        let store = try StageGuardTests.store(directory)
+    @Test(arguments: StoreBackend.available)
+    func uploadsExpireByAgeAndKeepTheirBytesReferencedUntilThen(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = try StageGuardTests.store(opened)
         let old = Date(timeIntervalSince1970: 1_700_000_000)
         let digest = String(repeating: "e", count: 64)
         try store.recordBlobUpload(OCIBlobUploadRecord(repository: "stable", name: "app", digest: digest, size: 3,

@@ -1,10 +1,12 @@
 import Foundation
 import GRDB
+import PostgresNIO
+import PostgresStorage
 @testable import Storage
 import Testing
 
 /// Retention at the store (`pruneHistory`) and the referenced-digests query of the orphan-blob
-/// sweep, on a real SQLite file with an injected clock (#16).
+/// sweep, on both stores (StoreBackend) with an injected clock (#16).
 @Suite struct RetentionTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
     static let cutoff = now.addingTimeInterval(-365 * 86_400)
@@ -25,13 +27,21 @@ import Testing
                              verdict: "{}", createdAt: date)
     }
 
-    static func count(_ store: SQLiteMetadataStore, _ table: String) throws -> Int {
-        try store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
+    static func count(_ store: any MetadataStore, _ table: String) throws -> Int {
+        if let postgres = store as? PostgresMetadataStore {
+            return try postgres.database.withConnection { session throws(StorageError) in
+                guard let row = try session.query(PostgresQuery(unsafeSQL: "SELECT COUNT(*) FROM \(table)")).first else { return 0 }
+                do { return try row.decode(Int.self) } catch { throw StorageError(.corrupt, "\(error)") }
+            }
+        }
+        let sqlite = try #require(store as? SQLiteMetadataStore)
+        return try sqlite.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
     }
 
-    @Test func oldHistoryGoesAndWhatAStoredChartLinksToStays() throws {
-        let directory = try TemporaryDirectory()
-        let store = try StageGuardTests.store(directory)
+    @Test(arguments: StoreBackend.available)
+    func oldHistoryGoesAndWhatAStoredChartLinksToStays(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = try StageGuardTests.store(opened)
         // A chart stored long ago, with the verdicts that let it in: kept whatever their age.
         _ = try store.insertChart(SQLiteMetadataStoreTests.record("demo", "0.9.0"), audit: Self.audit(at: Self.old),
                                   verdict: Self.provenanceVerdict(at: Self.old), contentVerdict: Self.contentVerdict(at: Self.old))
@@ -54,9 +64,10 @@ import Testing
     }
 
     /// Each call is one bounded transaction, oldest first: a caller repeats until a short batch.
-    @Test func pruningRunsInBoundedBatchesOldestFirst() throws {
-        let directory = try TemporaryDirectory()
-        let store = try StageGuardTests.store(directory)
+    @Test(arguments: StoreBackend.available)
+    func pruningRunsInBoundedBatchesOldestFirst(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = try StageGuardTests.store(opened)
         for minute in 0..<25 { try store.appendAudit(Self.audit(at: Self.old.addingTimeInterval(Double(-minute * 60)))) }
         try store.appendAudit(Self.audit(at: Self.recent))
         #expect(try store.pruneHistory(olderThan: Self.cutoff, limit: 10) == 10)
@@ -73,7 +84,7 @@ import Testing
     /// The batch query reads an index, not a sort of the whole table (it holds the writer).
     @Test func batchesAreFoundThroughIndexes() throws {
         let directory = try TemporaryDirectory()
-        let store = try StageGuardTests.store(directory)
+        let store = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
         for table in ["provenance_verdicts", "content_verdicts"] {
             let plan = try store.database.read { db in
                 try Row.fetchAll(db, sql: """
@@ -86,9 +97,10 @@ import Testing
         }
     }
 
-    @Test func referencedDigestsNameChartsAndProvsInEveryStatus() throws {
-        let directory = try TemporaryDirectory()
-        let store = try StageGuardTests.store(directory)
+    @Test(arguments: StoreBackend.available)
+    func referencedDigestsNameChartsProvsAndOCIBlobsInEveryStatus(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = try StageGuardTests.store(opened)
         var active = SQLiteMetadataStoreTests.record("a", "1.0.0")
         active.digest = String(repeating: "1", count: 64)
         active.provenanceDigest = String(repeating: "2", count: 64)
@@ -97,7 +109,15 @@ import Testing
         var staged = SQLiteMetadataStoreTests.record("c", "1.0.0", status: .pending)
         staged.digest = String(repeating: "4", count: 64)
         for record in [active, deleted, staged] { _ = try store.insertChart(record, audit: nil) }
-        #expect(try store.referencedBlobDigests() == Set(["1", "2", "3", "4"].map { String(repeating: $0, count: 64) }))
-        #expect(try store.isBlobReferenced(String(repeating: "2", count: 64)))
+        // An OCI manifest's config blob and an OCI upload awaiting its manifest count too, as in
+        // `isBlobReferenced`: the orphan sweep at start must not delete them.
+        var manifest = OCIStoreTests.manifest(String(repeating: "9", count: 64))
+        manifest.configDigest = String(repeating: "5", count: 64)
+        _ = try store.insertManifest(manifest)
+        try store.recordBlobUpload(OCIBlobUploadRecord(repository: "stable", name: "app", digest: String(repeating: "6", count: 64),
+                                                       size: 3, uploader: "user:ci", uploadedAt: Self.now))
+        let expected = Set(["1", "2", "3", "4", "5", "6"].map { String(repeating: $0, count: 64) })
+        #expect(try store.referencedBlobDigests() == expected)
+        for digest in expected { #expect(try store.isBlobReferenced(digest)) }
     }
 }

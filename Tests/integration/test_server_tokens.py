@@ -132,9 +132,17 @@ def test_failed_tokens_are_not_password_guesses_and_valid_tokens_survive_a_flood
                if event["detail"]["reason"] == "token-unknown")
 
 
+def on_sqlite(mutate):
+    """`mutate`, then the embedded store whatever the suite's backend (the test reads its file)."""
+    def both(config):
+        mutate(config)
+        config.setdefault("storage", {})["postgres"] = None
+    return both
+
+
 def test_tokens_survive_a_restart_and_only_their_hash_is_stored(server_factory, tmp_path):
     data = tmp_path / "data"
-    server = server_factory(with_tokens(), data_dir=data)
+    server = server_factory(on_sqlite(with_tokens()), data_dir=data)
     token = create(server, "ci", ["stable"], ["write"])
     server.stop()
     database = open(data / "chartwarden.sqlite", "rb").read()
@@ -142,5 +150,5 @@ def test_tokens_survive_a_restart_and_only_their_hash_is_stored(server_factory, 
         path = data / name
         database += path.read_bytes() if path.exists() else b""
     assert token["token"].split("_")[2].encode() not in database
-    restarted = server_factory(with_tokens(), data_dir=data)
+    restarted = server_factory(on_sqlite(with_tokens()), data_dir=data)
     assert push(restarted, "stable", "redis-lite-0.8.1.tgz", *bearer(token["token"])).status == 201
