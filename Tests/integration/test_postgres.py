@@ -12,6 +12,7 @@ import threading
 import yaml
 
 from conftest import PGP_KEYS, base_config, packaged, pgp_file, tls_file
+from test_oci import make_chart
 
 
 def on_postgres(databases, database_key, repositories=None):
@@ -73,21 +74,31 @@ def test_a_server_on_a_new_data_directory_serves_and_trusts_what_the_database_ho
 
 def test_racing_uploads_through_two_servers_give_exactly_one_201(server_factory, postgres_server, tmp_path):
     servers = [server_factory(on_postgres(postgres_server, "shared"), data_dir=tmp_path / name) for name in ["a", "b"]]
-    chart = packaged("webapp-1.0.0.tgz")
-    statuses = []
+    # Sixteen different archives of one version: the same bytes again would be a 201 no-op
+    # (`unchanged`), so each racer sends its own.
+    charts = []
+    for index in range(16):
+        os.makedirs(tmp_path / f"racer{index}")
+        charts.append(make_chart(tmp_path / f"racer{index}", "racer", "1.0.0", marker=f"racer{index}"))
+    statuses = {}
     lock = threading.Lock()
 
     def upload(index):
-        response = servers[index % 2].curl("/api/stable/charts", "--data-binary", "@" + chart, cert="ci-pusher")
+        response = servers[index % 2].curl("/api/stable/charts", "--data-binary", "@" + charts[index], cert="ci-pusher")
         with lock:
-            statuses.append(response.status)
+            statuses[index] = response.status
 
     threads = [threading.Thread(target=upload, args=(index,)) for index in range(16)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(statuses) == [201] + [409] * 15, statuses
+    assert sorted(statuses.values()) == [201] + [409] * 15, statuses
+    winner = next(index for index, status in statuses.items() if status == 201)
+    expected = open(charts[winner], "rb").read()
+    # The winner's replica serves its bytes (the other learns of it through notifications: phase 2).
+    served = servers[winner % 2].curl("/stable/charts/racer-1.0.0.tgz")
+    assert served.status == 200 and served.body == expected
 
 
 def test_a_bad_url_or_an_unreachable_database_stops_the_server_at_start(chartwarden_bin, tmp_path):
@@ -151,7 +162,9 @@ def test_migrate_moves_an_embedded_install_with_its_trust_quarantine_and_audit(
 
     first = migrate()
     assert first["charts"] == "2 copied, 0 already there" and first["provs"] == "2 copied, 0 already there"
-    assert first["keys"] == "2 copied, 0 already there" and first["blobs"] == "4 copied, 0 already there"
+    assert first["keys"] == "2 copied, 0 already there" and first["blobs"] == "6 copied, 0 already there"
+    # Each chart's OCI manifest (generated at upload) came with its config blob: 2 charts + 2 provs + 2 configs.
+    assert first["oci manifests"] == "2 copied, 0 already there"
     assert first["audit events"] == f"{len(audit_before)} copied, 0 already there"
     # Idempotent: nothing is copied twice.
     second = migrate()
