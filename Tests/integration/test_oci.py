@@ -312,6 +312,24 @@ def test_uploaded_blobs_are_invisible_to_readers_until_a_manifest_is_accepted(re
     assert writer.request("GET", f"/v2/plain/webapp/blobs/{digest_of(blob)}").status == 404
 
 
+def test_a_restart_keeps_config_blobs_and_uploads_awaiting_their_manifest(server_factory, htpasswd, tmp_path):
+    """The start-up sweep of orphan blobs (#16) spares what OCI rows reference: a manifest's config
+    blob and a blob pushed before its manifest (`referencedBlobDigests`, both stores)."""
+    data = tmp_path / "kept"
+    registry = server_factory(oci_config(htpasswd), data_dir=data)
+    uploaded = registry.curl("/api/plain/charts", "--data-binary", "@" + packaged("redis-lite-0.8.1.tgz"), cert="ci-pusher")
+    assert uploaded.status == 201, uploaded
+    manifest = OCIClient(registry).request("GET", "/v2/plain/redis-lite/manifests/0.8.1")
+    config = json.loads(manifest.body)["config"]["digest"]
+    blob = b"pushed before its manifest"
+    assert OCIClient(registry, cert="ci-pusher").push_blob("plain/redis-lite", blob).status == 201
+    registry.stop()
+    restarted = server_factory(oci_config(htpasswd), data_dir=data)
+    assert OCIClient(restarted).request("GET", f"/v2/plain/redis-lite/blobs/{config}").status == 200
+    kept = OCIClient(restarted, cert="ci-pusher").request("HEAD", f"/v2/plain/redis-lite/blobs/{digest_of(blob)}")
+    assert kept.status == 200, kept
+
+
 # --- Blobs: chunks, digests, limits, ranges ---------------------------------------------------------------
 
 def test_chunked_upload_and_range_reads(registry):
