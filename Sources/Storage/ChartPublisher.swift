@@ -42,6 +42,12 @@ public struct ChartPublisher: Sendable {
         try inFlight.reclaim(hexes.compactMap(SHA256Digest.init(hex:)), blobs: blobs, metadata: metadata)
     }
 
+    /// Deletes the blobs nothing references (crash debris), sparing those a publish holds.
+    @discardableResult
+    public func sweepOrphans() throws(StorageError) -> [SHA256Digest] {
+        try inFlight.sweepOrphans(blobs: blobs, metadata: metadata)
+    }
+
     private func store(archive: [UInt8], provenance: [UInt8]?, chart: ChartMetadata, repository: String,
                        uploader: String, status: ChartStatus, replacing: ChartVersionRecord?,
                        verdict: ProvenanceVerdictRecord?, contentVerdict: ContentVerdictRecord?, auditDetail: AuditDetail?,

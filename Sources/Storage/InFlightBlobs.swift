@@ -46,4 +46,24 @@ public final class InFlightBlobs: Sendable {
             return deleted
         }
     }
+
+    /// Deletes every stored blob that no row references and no publisher holds: what a crash
+    /// between a blob's write and its row's commit left behind. Blobs written after the listing
+    /// are not considered; the references are read and the deletions made under the same lock
+    /// as `reclaim`, so a publish that registers its digests later writes its blob afresh.
+    /// Returns the deleted ones.
+    @discardableResult
+    public func sweepOrphans(blobs: any BlobStore, metadata: any MetadataStore) throws(StorageError) -> [SHA256Digest] {
+        let stored = try blobs.allDigests()
+        guard !stored.isEmpty else { return [] }
+        return try pending.withLock { pending throws(StorageError) in
+            let referenced = try metadata.referencedBlobDigests()
+            var deleted: [SHA256Digest] = []
+            for digest in stored where pending[digest.hex] == nil && !referenced.contains(digest.hex) {
+                try? blobs.delete(digest)
+                deleted.append(digest)
+            }
+            return deleted
+        }
+    }
 }

@@ -30,6 +30,16 @@ public protocol MetadataStore: APITokenStore {
     func deleteChart(id: Int64, onlyIf expected: ChartVersionRecord?, audit: AuditEvent?) throws(StorageError) -> Bool
     /// Whether any row still references the blob `digest` (as chart or prov).
     func isBlobReferenced(_ digest: String) throws(StorageError) -> Bool
+    /// Every blob digest a row references (as chart or prov), in any status: what a sweep of
+    /// orphan blobs must keep. Read in one snapshot.
+    func referencedBlobDigests() throws(StorageError) -> Set<String>
+    /// Retention (README, "Audit log and retention"). Deletes, oldest first, at most `limit` rows
+    /// of history older than `cutoff`, in one short write transaction: audit events, and
+    /// provenance and content verdicts no chart row links to (verdicts of refused uploads and of
+    /// replaced bytes). A verdict a chart row links to stays whatever its age; chart rows are not
+    /// touched. Returns how many rows went; a caller repeats while it equals `limit`, one
+    /// transaction per call, so other writers get the database between batches.
+    func pruneHistory(olderThan cutoff: Date, limit: Int) throws(StorageError) -> Int
     func updateStatus(id: Int64, to status: ChartStatus, reason: String?) throws(StorageError)
     func updateStatus(id: Int64, to status: ChartStatus, reason: String?, audit: AuditEvent?) throws(StorageError)
     /// Every repository's active charts at once, for warming index caches at start.

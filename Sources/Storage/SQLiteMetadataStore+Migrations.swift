@@ -87,6 +87,16 @@ extension SQLiteMetadataStore {
         migrator.registerMigration("v4-live-file-names") { db in try uniqueLiveFileNames(db) }
         migrator.registerMigration("v5-file-names-case-insensitive") { db in try uniqueLiveFileNames(db) }
         migrator.registerMigration("v6-api-tokens") { db in try createAPITokens(db) }
+        migrator.registerMigration("v6-blob-references-and-retention") { db in
+            // Whether a blob is still referenced (reclaim, the start-up orphan sweep) without a scan.
+            try db.create(index: "chart_versions_by_digest", on: "chart_versions", columns: ["digest"])
+            try db.create(index: "chart_versions_by_provenance_digest", on: "chart_versions", columns: ["provenanceDigest"])
+            // Retention finds the oldest unlinked verdicts in index order, not by sorting them all.
+            try db.create(index: "provenance_verdicts_unlinked_by_age", on: "provenance_verdicts",
+                          columns: ["chartVersionID", "createdAt"])
+            try db.create(index: "content_verdicts_unlinked_by_age", on: "content_verdicts",
+                          columns: ["chartVersionID", "createdAt"])
+        }
         return migrator
     }
 

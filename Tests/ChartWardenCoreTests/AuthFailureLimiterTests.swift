@@ -155,4 +155,58 @@ struct AuthFailureLimiterTests {
         }
         #expect(limiter.trackedKeys <= 100)
     }
+
+    /// A guessing victim's full bucket, and the addresses it refuses.
+    func guessed(_ limiter: inout AuthFailureLimiter, user: String = "alice") {
+        for index in 1...configuration.perUser {
+            limiter.recordFailure(address: "192.0.2.\(index)", user: user, now: start)
+        }
+        #expect(limiter.retryAfter(address: "192.0.2.1", user: user, now: start) != nil)
+    }
+
+    /// Flooding the table with fresh user names (one failure each, from fresh addresses) evicts
+    /// the other fresh entries, never the victim's full bucket: its guessers stay refused.
+    @Test func aFloodOfFreshUserNamesDoesNotResetAGuessedUser() {
+        var limiter = AuthFailureLimiter(configuration: configuration, capacity: 100)
+        guessed(&limiter)
+        for index in 0..<20_000 {
+            limiter.recordFailure(address: "10.\(index / 65_536).\(index / 256 % 256).\(index % 256)", user: "flood\(index)",
+                                  now: start + .milliseconds(index / 10))
+        }
+        let later = start + .seconds(2)
+        #expect(limiter.trackedKeys <= 100)
+        #expect(limiter.takeEvictions() > 19_000)
+        #expect(limiter.retryAfter(address: "192.0.2.1", user: "alice", now: later) != nil)
+        // A fresh address gets its one failure, then is refused too (the bucket is still full).
+        limiter.recordFailure(address: "198.51.100.7", user: "alice", now: later)
+        #expect(limiter.retryAfter(address: "198.51.100.7", user: "alice", now: later) != nil)
+    }
+
+    /// Locking thousands of addresses fills only the addresses' share of the table.
+    @Test func lockingManyAddressesCannotPushOutAGuessedUser() {
+        var limiter = AuthFailureLimiter(configuration: configuration, capacity: 100)
+        guessed(&limiter)
+        for index in 0..<3_000 {
+            for _ in 0..<configuration.perAddress {
+                limiter.recordFailure(address: "10.0.\(index / 256).\(index % 256)", user: nil, now: start)
+            }
+        }
+        #expect(limiter.trackedKeys <= 100)
+        #expect(limiter.retryAfter(address: "192.0.2.1", user: "alice", now: start) != nil)
+        // The newest locked addresses are still refused.
+        #expect(limiter.retryAfter(address: "10.0.11.183", user: nil, now: start) != nil)
+    }
+
+    /// Among user buckets the fullest stay: a half-guessed user outlives a flood of one-failure names.
+    @Test func aPartlyGuessedUserOutlivesFreshNames() {
+        var limiter = AuthFailureLimiter(configuration: configuration, capacity: 100)
+        for index in 1...3 { limiter.recordFailure(address: "192.0.2.\(index)", user: "bob", now: start) }
+        for index in 0..<5_000 {
+            limiter.recordFailure(address: "10.1.\(index / 256).\(index % 256)", user: "flood\(index)", now: start)
+        }
+        // Two more guesses fill bob's bucket: it had kept its three.
+        limiter.recordFailure(address: "192.0.2.4", user: "bob", now: start)
+        limiter.recordFailure(address: "192.0.2.5", user: "bob", now: start)
+        #expect(limiter.retryAfter(address: "192.0.2.5", user: "bob", now: start) != nil)
+    }
 }

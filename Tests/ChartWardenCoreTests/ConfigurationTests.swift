@@ -64,6 +64,25 @@ struct ConfigurationTests {
             == "server.maxUploadBytes")
     }
 
+    /// `audit.retentionDays`: a year by default, fractions of a day allowed, errors name the key.
+    @Test func auditRetention() throws {
+        #expect(try ChartWardenConfiguration.parse(yaml: Self.minimal).audit.retention == .seconds(365 * 86_400))
+        let half = try ChartWardenConfiguration.parse(yaml: Self.minimal + "\naudit:\n  retentionDays: 0.5")
+        #expect(half.audit.retention == .seconds(43_200))
+        for bad in ["0", "-1", "36501", "soon", ".nan", "[1]"] {
+            let error = error(Self.minimal + "\naudit:\n  retentionDays: \(bad)")
+            #expect(error?.key == "audit.retentionDays", "\(bad)")
+        }
+        #expect(error(Self.minimal + "\naudit:\n  retentionDay: 3")?.key == "audit.retentionDay")
+    }
+
+    @Test func theFailureLimiterTableSizeIsConfigurable() throws {
+        #expect(try ChartWardenConfiguration.parse(yaml: Self.minimal).auth.failureLimit.maxTracked == 50_000)
+        let small = try ChartWardenConfiguration.parse(yaml: Self.minimal + "\nauth:\n  failureLimit:\n    maxTracked: 2000")
+        #expect(small.auth.failureLimit.maxTracked == 2_000)
+        #expect(error(Self.minimal + "\nauth:\n  failureLimit:\n    maxTracked: 5")?.key == "auth.failureLimit.maxTracked")
+    }
+
     @Test func plaintextOnlyOnLoopback() throws {
         let loopback = Self.minimal.replacingOccurrences(of: "  tls:", with: "  plaintextListen: \"127.0.0.1:8080\"\n  tls:")
         #expect(try ChartWardenConfiguration.parse(yaml: loopback).server.plaintextListen?.port == 8080)

@@ -62,4 +62,22 @@ import Testing
         #expect(try PasswordHash(Self.sha256(rounds: 7_000)).parameters == .init(prefix: "$5$", cost: 7_000))
         #expect(try PasswordHash("$6$saltsalt$" + String(repeating: "c", count: 86)).parameters == .init(prefix: "$6$", cost: 5_000))
     }
+
+    /// The verified-password cache holds at most `maximumVerified` users; past it the least
+    /// recently verified is evicted (and must be hashed again), the others stay cache hits.
+    @Test func theVerifiedPasswordCacheIsBounded() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("htpasswd-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let parameters = PasswordHash.Parameters(prefix: "$5$", cost: 1_000)
+        let lines = try ["ann", "ben", "cat"].map { name in "\(name):\(try PasswordHash.make(password: name + "-pw", parameters: parameters).text)" }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let store = try CredentialStore(path: path, maximumVerified: 2)
+        #expect(store.verify(user: "ann", password: "ann-pw") == (.valid, true, 0))
+        #expect(store.verify(user: "ben", password: "ben-pw") == (.valid, true, 0))
+        #expect(store.verify(user: "ben", password: "ben-pw") == (.valid, false, 0))
+        #expect(store.verify(user: "cat", password: "cat-pw") == (.valid, true, 1))
+        #expect(store.verify(user: "ben", password: "ben-pw") == (.valid, false, 0))
+        #expect(store.verify(user: "cat", password: "cat-pw") == (.valid, false, 0))
+        #expect(store.verify(user: "ann", password: "ann-pw").hashed, "ann was evicted")
+    }
 }

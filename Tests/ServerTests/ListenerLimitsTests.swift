@@ -175,6 +175,61 @@ struct CertificateRejectionAggregatorTests {
         #expect(await written.buckets == [.init(address: "127.0.0.1", minute: 10, count: 25, reasons: ["expired"], last: now)])
     }
 
+    /// A refusal stamped with a minute already written (it raced the take) counts in the next
+    /// minute's bucket instead of opening a second row for its own.
+    @Test func aRefusalRacingTheTakeJoinsTheOpenMinute() {
+        var aggregator = CertificateRejectionAggregator(maximumBuckets: 4)
+        _ = aggregator.record(address: "a", reason: "r", minute: 7)
+        #expect(aggregator.take(before: 8).map(\.minute) == [7])
+        _ = aggregator.record(address: "a", reason: "r", minute: 7)
+        _ = aggregator.record(address: "a", reason: "r", minute: 8)
+        #expect(aggregator.take() == [.init(address: "a", minute: 8, count: 2, reasons: ["r"])])
+    }
+
+    /// Nothing is written before its minute is over, however often a reader asks: a reader sees
+    /// the buckets still counting, and those being written until their write returns.
+    @Test func pendingBucketsStayVisibleUntilWritten() async {
+        let gate = WriteGate()
+        let auditor = CertificateRejectionAuditor(write: { await gate.write($0) })
+        let now = Date(timeIntervalSince1970: 600)
+        for _ in 0..<3 { auditor.record(address: "127.0.0.1", reason: "expired", at: now) }
+        #expect(auditor.pending().counting.map(\.count) == [3])
+        let flush = Task { await auditor.flush(all: false, now: now.addingTimeInterval(60)) }
+        await gate.waitUntilWriting()
+        #expect(auditor.pending().counting.isEmpty)
+        #expect(auditor.pending().writing.map(\.count) == [3], "taken but not written: still shown")
+        await gate.release()
+        await flush.value
+        #expect(auditor.pending().writing.isEmpty)
+        #expect(await gate.written.map(\.count) == [3])
+    }
+
+    /// Holds a write until released, so a test can look at the auditor while a write is in flight.
+    actor WriteGate {
+        var written: [CertificateRejectionAggregator.Bucket] = []
+        private var writing: CheckedContinuation<Void, Never>?
+        private var waiting: CheckedContinuation<Void, Never>?
+        private var released = false
+
+        func write(_ bucket: CertificateRejectionAggregator.Bucket) async {
+            waiting?.resume()
+            waiting = nil
+            if !released { await withCheckedContinuation { writing = $0 } }
+            written.append(bucket)
+        }
+
+        func waitUntilWriting() async {
+            guard writing == nil else { return }
+            await withCheckedContinuation { waiting = $0 }
+        }
+
+        func release() {
+            released = true
+            writing?.resume()
+            writing = nil
+        }
+    }
+
     actor Written {
         var buckets: [CertificateRejectionAggregator.Bucket] = []
         func append(_ bucket: CertificateRejectionAggregator.Bucket) { buckets.append(bucket) }

@@ -2,6 +2,7 @@ import ChartModel
 import Foundation
 import OpenSSLSupport
 @testable import Storage
+import Synchronization
 import Testing
 
 /// The staging sweeper deletes blobs nothing references; a concurrent upload of the same bytes
@@ -59,5 +60,41 @@ import Testing
                                    audit: nil, verdict: nil)
         #expect(try !metadata.deleteChart(id: id, onlyIf: stage, audit: nil))
         #expect(try metadata.chart(repository: "stable", name: "demo", version: "1.0.0")?.status == .active)
+    }
+}
+
+/// The start-up sweep of blobs no row references (a kill -9 between a blob's write and its
+/// row's commit), sparing referenced blobs and those a publish holds (#16).
+@Suite struct OrphanBlobSweepTests {
+    @Test func aPlantedOrphanGoesReferencedAndHeldBlobsStay() throws {
+        let directory = try TemporaryDirectory()
+        let metadata = try SQLiteMetadataStore(path: directory.path + "/db.sqlite")
+        try metadata.ensureRepository("stable")
+        let blobs = try FileBlobStore(root: directory.path + "/blobs")
+        let publisher = ChartPublisher(blobs: blobs, metadata: metadata)
+        let stored = try publisher.publish(archive: Array("stored".utf8), provenance: Array("its prov".utf8),
+                                           chart: ChartMetadata(name: "demo", version: "1.0.0"),
+                                           repository: "stable", uploader: "user:ci")
+        let deleted = try publisher.publish(archive: Array("deleted, bytes kept".utf8),
+                                            chart: ChartMetadata(name: "demo", version: "0.9.0"),
+                                            repository: "stable", uploader: "user:ci")
+        try metadata.updateStatus(id: try #require(deleted.id), to: .deleted, reason: "test")
+        let orphan = try blobs.write(Array("written, then the process was killed".utf8))
+
+        let swept = Mutex<[SHA256Digest]>([])
+        var during = ChartPublisher(blobs: blobs, metadata: metadata, inFlight: publisher.inFlight)
+        let inFlight = Array("an upload between its blob write and its commit".utf8)
+        // The sweep runs while another upload's blob is durable and its row not yet committed.
+        during.afterBlobDurable = { let found = try publisher.sweepOrphans(); swept.withLock { $0 = found } }
+        _ = try during.publish(archive: inFlight, chart: ChartMetadata(name: "demo", version: "2.0.0"),
+                               repository: "stable", uploader: "user:ci")
+
+        #expect(swept.withLock { $0 } == [orphan])
+        #expect(!blobs.contains(orphan))
+        #expect(blobs.contains(SHA256Hasher.hash(inFlight)))
+        for hex in [stored.digest, try #require(stored.provenanceDigest), deleted.digest] {
+            #expect(blobs.contains(try #require(SHA256Digest(hex: hex))))
+        }
+        #expect(try publisher.sweepOrphans().isEmpty)
     }
 }

@@ -29,6 +29,9 @@ public struct AuthFailureLimiter: Sendable {
         public var perUser: Int
         /// Time for one failure to be forgiven.
         public var refill: Duration
+        /// Entries tracked at most (keys, plus the addresses remembered per user): what memory
+        /// grows with, whatever clients send. Past it, the least telling entries are evicted.
+        public var maxTracked: Int = 50_000
 
         public static let `default` = Configuration(perAddress: 10, perUser: 30, refill: .seconds(30))
     }
@@ -55,15 +58,23 @@ public struct AuthFailureLimiter: Sendable {
 
     package let configuration: Configuration
     /// Above this many tracked entries (keys, plus the addresses remembered per user), drained
-    /// ones are dropped (and the oldest if still too many).
+    /// ones are dropped, then the least telling live ones (`prune`).
     package let capacity: Int
+    /// Live buckets evicted for room since the last `takeEvictions()` (drained ones not counted).
+    private var evictions = 0
     private var buckets: [Key: Bucket] = [:]
     /// Per user: address group → time of its last successful login as that user.
     private var successes: [String: [String: ContinuousClock.Instant]] = [:]
 
-    package init(configuration: Configuration, capacity: Int = 50_000) {
+    package init(configuration: Configuration, capacity: Int? = nil) {
         self.configuration = configuration
-        self.capacity = capacity
+        self.capacity = capacity ?? configuration.maxTracked
+    }
+
+    /// Live buckets evicted since the last call (for the metric).
+    package mutating func takeEvictions() -> Int {
+        defer { evictions = 0 }
+        return evictions
     }
 
     /// Addresses remembered inside user buckets and success sets, kept up to date as they change.
@@ -172,6 +183,15 @@ public struct AuthFailureLimiter: Sendable {
         return before <= threshold && after > threshold
     }
 
+    /// Makes room. Drained buckets and stale successes go first. If that is not enough, each
+    /// kind of key keeps at most a quarter of the capacity (half in all, so this runs once per
+    /// capacity/2 new entries), fullest first, then most recently failed: what a flood of fresh
+    /// keys evicts is the other fresh keys, never a bucket nearer its limit. Addresses and users
+    /// have separate shares, so locking many addresses cannot push a guessed user out; to evict
+    /// a user bucket at its limit an attacker must bring a quarter of the capacity of other user
+    /// buckets to their limits too (at defaults 12,500 × 30 failures, each a password hash under
+    /// the address limits). A user bucket kept without room for its failing addresses forgets
+    /// them and fails closed (refuses every address not known good), as past `addressesPerUser`.
     private mutating func prune(now: ContinuousClock.Instant) {
         buckets = buckets.filter { drained($0.value, now: now) > 0 }
         successes = successes.compactMapValues { known in
@@ -181,22 +201,37 @@ public struct AuthFailureLimiter: Sendable {
         let succeeded = successes.values.reduce(0) { $0 + $1.count }
         rememberedAddresses = succeeded + buckets.values.reduce(0) { $0 + $1.failedFrom.count }
         guard trackedKeys > capacity else { return }
-        // Still too many: keep the most recently updated buckets until half the capacity is used.
-        var budget = capacity / 2 - succeeded
         var kept: [Key: Bucket] = [:]
-        for (key, bucket) in buckets.sorted(by: { $0.value.updated > $1.value.updated }) {
+        let ranked = buckets.map { (key: $0.key, bucket: $0.value, fill: fill($0.key, $0.value, now: now)) }
+            .sorted { ($0.fill, $0.bucket.updated) > ($1.fill, $1.bucket.updated) }
+        var addressBudget = capacity / 4
+        var userBudget = max(0, capacity / 4 - succeeded)
+        for (key, bucket, _) in ranked {
             var bucket = bucket
-            if case .user = key, 1 + bucket.failedFrom.count > budget {
-                // Forget who failed but keep the count, refusing every unknown address (fail closed).
-                bucket.failedFrom = []
-                bucket.overflowed = true
+            switch key {
+            case .address:
+                guard addressBudget >= 1 else { evictions += 1; continue }
+                addressBudget -= 1
+            case .user:
+                if 1 + bucket.failedFrom.count > userBudget {
+                    bucket.failedFrom = []
+                    bucket.overflowed = true
+                }
+                guard userBudget >= 1 else { evictions += 1; continue }
+                userBudget -= 1 + bucket.failedFrom.count
             }
-            let cost = 1 + bucket.failedFrom.count
-            guard budget >= cost else { continue }
-            budget -= cost
             kept[key] = bucket
         }
         buckets = kept
         rememberedAddresses = succeeded + kept.values.reduce(0) { $0 + $1.failedFrom.count }
+    }
+
+    /// How near its limit a bucket is, from 0 (drained) to 1 (refusing).
+    private func fill(_ key: Key, _ bucket: Bucket, now: ContinuousClock.Instant) -> Double {
+        let limit = switch key {
+        case .address: configuration.perAddress
+        case .user: configuration.perUser
+        }
+        return min(1, drained(bucket, now: now) / Double(limit))
     }
 }

@@ -76,6 +76,10 @@ package final class CredentialStore: Sendable {
     }
 
     package let path: String
+    /// Users whose verified password is cached at most. Only names in the file get an entry (a
+    /// password must match first), so this bounds memory even for a huge file; past it, expired
+    /// entries go, then the least recently verified.
+    package let maximumVerified: Int
     private let state: Mutex<State>
     private let cacheKey: [UInt8]
     /// Keys the choice of decoy per name, so an outsider cannot predict which names map where.
@@ -84,8 +88,9 @@ package final class CredentialStore: Sendable {
     package static let cacheLifetime: Duration = .seconds(300)
 
     /// Loads the file; a refused line is a startup error naming the line.
-    package init(path: String) throws(ConfigurationError) {
+    package init(path: String, maximumVerified: Int = 10_000) throws(ConfigurationError) {
         self.path = path
+        self.maximumVerified = maximumVerified
         let (file, stamp) = try Self.load(path)
         let decoys: DecoyMix
         do {
@@ -162,23 +167,36 @@ package final class CredentialStore: Sendable {
         return hasher.finalize()
     }
 
-    /// Checks a password. Returns whether a hash had to be computed (for metrics). Blocking and
-    /// deliberately slow on a cache miss: call off the event loop.
-    package func verify(user: String, password: String) -> (verdict: Verdict, hashed: Bool) {
+    /// Checks a password. Returns whether a hash had to be computed and how many cached entries
+    /// were evicted for room (for metrics). Blocking and deliberately slow on a cache miss: call
+    /// off the event loop.
+    package func verify(user: String, password: String) -> (verdict: Verdict, hashed: Bool, evicted: Int) {
         let now = ContinuousClock.now
         let candidate = proof(password)
         let (hash, cached) = state.withLock { state in (state.file.entries[user], state.verified[user]) }
         guard let hash else {
             let parameters = decoyParameters(for: user)
             _ = state.withLock { $0.decoys.hashes[parameters] }?.matches(password)
-            return (.unknownUser, true)
+            return (.unknownUser, true, 0)
         }
         if let cached, cached.hash == hash, now - cached.at < Self.cacheLifetime,
            ConstantTime.equals(cached.proof.bytes, candidate.bytes) {
-            return (.valid, false)
+            return (.valid, false, 0)
         }
-        guard hash.matches(password) else { return (.wrongPassword, true) }
-        state.withLock { $0.verified[user] = (hash, candidate, now) }
-        return (.valid, true)
+        guard hash.matches(password) else { return (.wrongPassword, true, 0) }
+        let evicted = state.withLock { state in
+            var evicted = 0
+            if state.verified[user] == nil, state.verified.count >= maximumVerified {
+                state.verified = state.verified.filter { now - $0.value.at < Self.cacheLifetime }
+                if state.verified.count >= maximumVerified,
+                   let oldest = state.verified.min(by: { $0.value.at < $1.value.at })?.key {
+                    state.verified[oldest] = nil
+                    evicted = 1
+                }
+            }
+            state.verified[user] = (hash, candidate, now)
+            return evicted
+        }
+        return (.valid, true, evicted)
     }
 }

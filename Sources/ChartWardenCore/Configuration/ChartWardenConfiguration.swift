@@ -118,6 +118,7 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
     public var storage: Storage
     public var auth: Auth
     public var repositories: [Repository]
+    public var audit = Audit()
 
     /// Names that would collide with fixed routes.
     package static let reservedRepositoryNames: Set<String> = ["api", "admin", "charts", "health", "ready", "info", "metrics", "index.yaml",
@@ -145,13 +146,14 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         } catch {
             throw ConfigurationError(key: "", "invalid YAML: \(error)")
         }
-        let top = try YAMLMappingReader(root, path: "", allowedKeys: ["server", "storage", "auth", "repositories"])
+        let top = try YAMLMappingReader(root, path: "", allowedKeys: ["server", "storage", "auth", "repositories", "audit"])
         let auth = try parseAuth(top)
         let configuration = ChartWardenConfiguration(
             server: try parseServer(top),
             storage: try parseStorage(top),
             auth: auth,
-            repositories: try parseRepositories(top, auth: auth))
+            repositories: try parseRepositories(top, auth: auth),
+            audit: try parseAudit(top))
         return configuration
     }
 
@@ -265,10 +267,12 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
                                      "must be one of \(Auth.CertificatePrincipal.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var limits = AuthFailureLimiter.Configuration.default
-        if let failureLimit = try auth.mapping("failureLimit", allowedKeys: ["perAddress", "perUser", "refillSeconds"]) {
+        if let failureLimit = try auth.mapping("failureLimit",
+                                               allowedKeys: ["perAddress", "perUser", "refillSeconds", "maxTracked"]) {
             limits.perAddress = try failureLimit.int("perAddress", range: 1...100_000) ?? limits.perAddress
             limits.perUser = try failureLimit.int("perUser", range: 1...100_000) ?? limits.perUser
             limits.refill = .seconds(try failureLimit.int("refillSeconds", range: 1...86_400) ?? 30)
+            limits.maxTracked = try failureLimit.int("maxTracked", range: 100...10_000_000) ?? limits.maxTracked
         }
         let result = Auth(htpasswd: try auth.string("htpasswd"), groups: groups, admins: admins, metrics: metrics,
                           certificatePrincipal: source, failureLimit: limits, oidc: oidc)

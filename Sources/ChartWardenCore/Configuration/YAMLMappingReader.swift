@@ -56,6 +56,19 @@ package struct YAMLMappingReader {
         return value
     }
 
+    /// A decimal number (an integer or a fraction such as `0.5`), finite and within `range`;
+    /// `bounds` says the range in the error.
+    package func number(_ key: String, range: ClosedRange<Double>, bounds: String) throws(ConfigurationError) -> Double? {
+        guard let node = node(key) else { return nil }
+        guard let value = node.scalar.flatMap({ Double($0.string) }), value.isFinite else {
+            throw ConfigurationError(key: self.key(key), "expected a number")
+        }
+        guard range.contains(value) else {
+            throw ConfigurationError(key: self.key(key), "must be \(bounds)")
+        }
+        return value
+    }
+
     package func bool(_ key: String) throws(ConfigurationError) -> Bool? {
         guard let node = node(key) else { return nil }
         switch node.scalar?.string {

@@ -1,6 +1,7 @@
 import ChartArchive
 import Metrics
 import Foundation
+import Logging
 import NIOPosix
 import Storage
 
@@ -20,8 +21,11 @@ public final class ChartService: Sendable {
     package let audit: AuditLog
     /// Scoped API tokens (README, "API tokens").
     package let tokens: TokenService
+    /// `audit.retentionDays`, run by `RetentionSweeper`.
+    package let retention: Retention
     private let work: BlockingWork<Stores>
     private let configuration: ChartWardenConfiguration
+    private static let storageLogger = Logger(label: "chartwarden.storage")
 
     public init(configuration: ChartWardenConfiguration, metadata: any MetadataStore, blobs: any BlobStore,
                 trust trustStore: TrustStore, provenanceGate: (any ProvenanceGate)? = nil,
@@ -36,15 +40,19 @@ public final class ChartService: Sendable {
         self.configuration = configuration
         self.catalog = catalog
         self.audit = audit
-        ingest = Ingest(work: work, catalog: catalog, provenanceGate: gate, audit: audit)
+        let ingest = Ingest(work: work, catalog: catalog, provenanceGate: gate, audit: audit)
+        self.ingest = ingest
         trust = TrustService(work: work, catalog: catalog)
         tokens = TokenService(work: work, repositories: Set(configuration.repositories.map(\.name)))
+        retention = Retention(retention: configuration.audit.retention, work: work, ingest: ingest,
+                              metricsFactory: metricsFactory)
     }
 
     public func repository(named name: String) -> ChartRepository? { catalog.repository(named: name) }
 
     /// Registers repositories, imports each repository's `trustedKeys` (trusting them there),
-    /// and loads every active chart into the in-memory indexes.
+    /// loads every active chart into the in-memory indexes, and deletes the blobs no row
+    /// references (left by a crash).
     public func warm() async throws {
         try await work.run { [configuration, catalog] (stores, onPool) throws(ServiceError) in
             do {
@@ -68,6 +76,13 @@ public final class ChartService: Sendable {
                 }
             }
             try catalog.load(from: stores.metadata, onPool)
+            // A kill between a blob's write and its row's commit leaves a blob nothing serves.
+            do {
+                let swept = try stores.publisher.sweepOrphans()
+                if !swept.isEmpty { Self.storageLogger.info("removed \(swept.count) unreferenced blob(s) left by a crash") }
+            } catch {
+                Self.storageLogger.error("the sweep of unreferenced blobs failed; they stay: \(error)")
+            }
         }
     }
 }

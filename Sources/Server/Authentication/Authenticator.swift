@@ -86,9 +86,14 @@ final class Authenticator: Sendable {
             return store.verify(user: credentials.user, password: credentials.password)
         }
         if result.hashed { metrics.passwordHashComputed() }
+        metrics.evicted(result.evicted, from: "verified_passwords")
         switch result.verdict {
         case .valid:
-            limiter.withLock { $0.recordSuccess(address: client, user: credentials.user, now: ContinuousClock.now) }
+            let evicted = limiter.withLock { limiter in
+                limiter.recordSuccess(address: client, user: credentials.user, now: ContinuousClock.now)
+                return limiter.takeEvictions()
+            }
+            metrics.evicted(evicted, from: "auth_failure_limiter")
             metrics.authentication(outcome: "success")
             return .user(credentials.user)
         case .unknownUser:
@@ -106,9 +111,14 @@ final class Authenticator: Sendable {
                 countsForUser: Bool = true, bearer: Bool = false, token: String? = nil) async throws(ServiceError) -> Never {
         metrics.authentication(outcome: "failure")
         let now = ContinuousClock.now
-        let engaged = bearer
-            ? bearerLimiter.withLock { $0.recordFailure(address: client, user: nil, now: now) }
-            : limiter.withLock { $0.recordFailure(address: client, user: countsForUser ? user : nil, now: now) }
+        let (engaged, evicted) = bearer
+            ? bearerLimiter.withLock { limiter in
+                (limiter.recordFailure(address: client, user: nil, now: now), limiter.takeEvictions())
+            }
+            : limiter.withLock { limiter in
+                (limiter.recordFailure(address: client, user: countsForUser ? user : nil, now: now), limiter.takeEvictions())
+            }
+        metrics.evicted(evicted, from: bearer ? "bearer_failure_limiter" : "auth_failure_limiter")
         let actor = user.map { "user:\($0)" } ?? "anonymous"
         do {
             var events = [AuditEvent(at: Date(), repository: repository, actor: actor, action: .authenticate,
@@ -138,21 +148,43 @@ final class Authenticator: Sendable {
     /// required) from one address in one minute: one audited authentication failure carrying
     /// the count and the distinct reasons. Not counted against the address, since no password
     /// hash was spent on them.
+    static func certificateRejectionEvent(_ bucket: CertificateRejectionAggregator.Bucket) throws -> AuditEvent {
+        AuditEvent(
+            at: bucket.last ?? Date(timeIntervalSince1970: Double(bucket.minute) * 60), repository: nil,
+            actor: "anonymous", action: .authenticate, outcome: .denied, subject: bucket.address,
+            detail: try AuditDetail(AuditDetails.AuthenticationRefused(
+                reason: "client-certificate", address: bucket.address, tls: bucket.reasons.joined(separator: "; "),
+                count: bucket.count)))
+    }
+
     private static func recordCertificateRejections(_ bucket: CertificateRejectionAggregator.Bucket,
                                                     audit: AuditLog) async {
         do {
-            let event = AuditEvent(
-                at: bucket.last ?? Date(timeIntervalSince1970: Double(bucket.minute) * 60), repository: nil,
-                actor: "anonymous", action: .authenticate, outcome: .denied, subject: bucket.address,
-                detail: try AuditDetail(AuditDetails.AuthenticationRefused(
-                    reason: "client-certificate", address: bucket.address, tls: bucket.reasons.joined(separator: "; "),
-                    count: bucket.count)))
-            try await audit.append([event])
+            try await audit.append([certificateRejectionEvent(bucket)])
         } catch is ServiceError {
             // Logged and counted by the audit log.
         } catch {
             _ = audit.failed(error, writing: "authenticate denied")
         }
+    }
+
+    /// The refused-certificate events not written yet that `query` selects, newest first, for a
+    /// reader that has just read `stored` from the log: one being written and already in
+    /// `stored` is not repeated. Older pages (`beforeID`) hold only written rows.
+    func pendingCertificateRejections(matching query: AuditQuery, stored: [AuditEvent]) -> [AuditEvent] {
+        guard query.beforeID == nil, query.repository == nil,
+              query.action.map({ $0 == AuditAction.authenticate.rawValue }) ?? true,
+              query.outcome.map({ $0 == AuditOutcome.denied.rawValue }) ?? true else { return [] }
+        let (counting, writing) = certificateRejections.pending()
+        // A bucket's row carries exactly the detail its pending event has (same encoder).
+        let written = Set(stored.compactMap { event in event.detail.map { "\(event.subject ?? "") \($0)" } })
+        let unwritten = counting.compactMap { try? Self.certificateRejectionEvent($0) }
+            + writing.compactMap { try? Self.certificateRejectionEvent($0) }.filter { event in
+                !written.contains("\(event.subject ?? "") \(event.detail ?? "")")
+            }
+        return unwritten
+            .filter { event in query.since.map { event.at >= $0 } ?? true }
+            .sorted { $0.at > $1.at }
     }
 
     /// Called on the event loop for each refused handshake: counts it; the audit row comes later.

@@ -27,6 +27,9 @@ enum AdminHandlers {
             let outcome: String
             let subject: String?
             let detail: JSONValue?
+            /// Refused client certificates still being counted: no row yet (`id` is null); the
+            /// row is written once their minute is over.
+            var pending: Bool? = nil
         }
     }
 
@@ -50,16 +53,19 @@ enum AdminHandlers {
         if let since = parameters["since"] { query.since = try date(String(since)) }
         query.beforeID = try integer(parameters["before"], name: "before").map(Int64.init)
         query.limit = min(try integer(parameters["limit"], name: "limit") ?? 100, 1_000)
-        // Refused client certificates are aggregated in memory; write them so the answer has them.
-        await environment.authenticator.certificateRejections.flush()
         let events = try await environment.service.audit.events(query)
+        // Refused client certificates are counted in memory until their minute is over; they are
+        // shown, newest, without being written early (one row per address and minute).
+        let pending = environment.authenticator.pendingCertificateRejections(matching: query, stored: events)
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        func entry(_ event: AuditEvent, pending: Bool) -> AuditPage.Event {
+            .init(id: event.id, at: formatter.string(from: event.at), repository: event.repository, actor: event.actor,
+                  action: event.action.rawValue, outcome: event.outcome.rawValue, subject: event.subject,
+                  detail: event.detail.map(JSONValue.init(text:)), pending: pending ? true : nil)
+        }
         let page = AuditPage(
-            events: events.map {
-                .init(id: $0.id, at: formatter.string(from: $0.at), repository: $0.repository, actor: $0.actor,
-                      action: $0.action.rawValue, outcome: $0.outcome.rawValue, subject: $0.subject, detail: $0.detail.map(JSONValue.init(text:)))
-            },
+            events: pending.map { entry($0, pending: true) } + events.map { entry($0, pending: false) },
             next: events.count == query.limit ? events.last?.id : nil)
         return JSONResponse.make(.ok, page)
     }

@@ -37,12 +37,16 @@ struct CertificateRejectionAggregator: Sendable, Equatable {
     /// Refusals counted in an overflow bucket because the table was full, since the last
     /// `takeDropped()`.
     private(set) var dropped = 0
+    /// Minutes before this one were taken (written): a refusal stamped with such a minute (it
+    /// raced the take) counts in this minute, so no (address, minute) gets a second row.
+    private(set) var closedBefore: Int64?
 
     init(maximumBuckets: Int) {
         self.maximumBuckets = maximumBuckets
     }
 
     mutating func record(address: String, reason: String, minute: Int64, at time: Date? = nil) -> Outcome {
+        let minute = max(minute, closedBefore ?? minute)
         let reason = String(reason.prefix(Self.maximumReasonLength))
         if let index = indexByKey["\(minute) \(address)"] {
             count(reason, at: time, in: index)
@@ -75,6 +79,7 @@ struct CertificateRejectionAggregator: Sendable, Equatable {
 
     /// Removes and returns the buckets of minutes before `minute` (complete ones), or all of them.
     mutating func take(before minute: Int64? = nil) -> [Bucket] {
+        if let minute { closedBefore = max(closedBefore ?? minute, minute) }
         let taken = minute.map { limit in buckets.filter { $0.minute < limit } } ?? buckets
         guard !taken.isEmpty else { return [] }
         buckets = minute.map { limit in buckets.filter { $0.minute >= limit } } ?? []

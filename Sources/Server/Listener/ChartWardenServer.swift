@@ -120,6 +120,7 @@ public struct ChartWardenServer: Sendable {
         if let shortest = ttls.min() {
             services.append(StagingSweeper(service: service, interval: .seconds(max(1, min(shortest, 60)))))
         }
+        services.append(RetentionSweeper(retention: service.retention))
         if let adminListen {
             let adminLimiter = ConnectionLimiter(limit: maxConnections, perAddressLimit: perAddress)
             let adminServer = HTTPServerBuilder { responder in

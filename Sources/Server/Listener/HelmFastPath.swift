@@ -47,7 +47,9 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests received but not answered yet, because the peer is not reading.
     private var heldInput: ByteBuffer?
     private var gate = FastPathInputGate()
-    /// Metrics handles this connection used, so a busy connection looks each up once.
+    /// Metrics handles this connection used, so a busy connection looks each up once. Bounded
+    /// without a cap: keys are route patterns, GET/HEAD, statuses and configured repositories,
+    /// never request data.
     private struct MetricsKey: Hashable {
         let route: String
         let isGet: Bool

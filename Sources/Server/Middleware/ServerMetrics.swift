@@ -52,7 +52,12 @@ public final class ServerMetrics: Sendable {
         }
     }
 
+    /// Methods counted under their own name; any other is `OTHER`, so the counter table stays
+    /// bounded whatever method tokens clients send.
+    static let countedMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"]
+
     func requestMetrics(route: String, method: String, status: Int) -> RequestMetrics {
+        let method = Self.countedMethods.contains(method) ? method : "OTHER"
         let counter = counter("chartwarden_http_requests_total", [("route", route), ("method", method), ("status", String(status))])
         let timer = timers.withLock { cache in
             if let timer = cache[route] { return timer }
@@ -101,5 +106,12 @@ extension ServerMetrics {
     /// Password hashes actually computed (cache misses); rate-limited attempts never get here.
     func passwordHashComputed() {
         counter("chartwarden_password_hashes_total", []).increment()
+    }
+
+    /// Live entries a bounded in-memory table keyed by client input evicted for room:
+    /// `auth_failure_limiter`, `verified_passwords`.
+    func evicted(_ count: Int, from table: String) {
+        guard count > 0 else { return }
+        counter("chartwarden_bounded_table_evictions_total", [("table", table)]).increment(by: Int64(count))
     }
 }

@@ -1,0 +1,24 @@
+import ServiceLifecycle
+
+/// Runs `Retention` at start and then every `interval`, off the event loops (its store work
+/// goes through the thread pool). Stops at once on graceful shutdown, between batches.
+package struct RetentionSweeper: Service {
+    package let retention: Retention
+
+    package init(retention: Retention) {
+        self.retention = retention
+    }
+
+    package func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    await retention.prune()
+                    try await Task.sleep(for: retention.interval)
+                }
+            }
+        } catch is CancellationError {
+            // Shutdown: not a failure of the service group.
+        }
+    }
+}
