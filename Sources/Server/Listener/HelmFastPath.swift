@@ -39,6 +39,8 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Unflushed answer bytes after which the answers go out before the next request is read.
     static let flushThreshold = 64 * 1_024
+    /// Bodies up to this size are copied behind the head, so the answer is one write.
+    static let smallBodyBytes = 4_096
 
     private let dependencies: Dependencies
     /// Set once a request went to the HTTP/1 pipeline: from then on every byte does.
@@ -194,8 +196,10 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let snapshot = repository.snapshot
         let prefix = repositoryName.isEmpty ? "" : "/{repo}"
         if rest.count == 1, rest.first == "index.yaml" {
-            let response = HelmResponses.index(snapshot, of: repository.name, answers: dependencies.answers,
-                                               acceptEncoding: head.acceptEncoding, ifNoneMatch: head.ifNoneMatch)
+            // A gzip form not built yet is compressed by the router's handler, off the event loop.
+            guard let response = HelmResponses.index(snapshot, of: repository.name, answers: dependencies.answers,
+                                                     acceptEncoding: head.acceptEncoding, ifNoneMatch: head.ifNoneMatch)
+            else { return nil }
             return PreparedAnswer(response: response, route: prefix + "/index.yaml", served: nil)
         }
         guard rest.count == 2, rest.first == "charts" else { return nil }
@@ -246,17 +250,18 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         bytes.writeStaticString("\r\nDate: ")
         bytes.writeString(HTTPDate.now)
         bytes.writeStaticString("\r\n\r\n")
-        let body = head.method == .get ? answer.response.body : nil
-        if let body, body.readableBytes <= 4_096 {
+        let body = head.method == .get ? answer.response.body : []
+        let bodyLength = head.method == .get ? answer.response.bodyLength : 0
+        if bodyLength <= Self.smallBodyBytes {
             // Small answers leave in one TLS record.
-            var small = body
-            bytes.writeBuffer(&small)
+            for var chunk in body { bytes.writeBuffer(&chunk) }
             context.write(wrapOutboundOut(bytes), promise: nil)
         } else {
+            // The index's chain goes out buffer by buffer, shared with the snapshot: no copy.
             context.write(wrapOutboundOut(bytes), promise: nil)
-            if let body { context.write(wrapOutboundOut(body), promise: nil) }
+            for chunk in body { context.write(wrapOutboundOut(chunk), promise: nil) }
         }
-        unflushedBytes += bytes.readableBytes + (body.map { $0.readableBytes > 4_096 ? $0.readableBytes : 0 } ?? 0)
+        unflushedBytes += bytes.readableBytes + (bodyLength > Self.smallBodyBytes ? bodyLength : 0)
 
         let duration = ContinuousClock.now - start
         let method = head.method == .get ? "GET" : "HEAD"
@@ -281,7 +286,7 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if logging {
             AccessLogMiddleware.record(
                 logger, level: .info, method: method, path: head.path, status: status.code,
-                bytes: answer.response.body?.readableBytes ?? 0, duration: duration,
+                bytes: answer.response.bodyLength, duration: duration,
                 client: context.channel.remoteAddress?.ipAddress,
                 extra: ["request_id": .string(requestID ?? ""), "path_kind": "fast"])
         }
