@@ -85,16 +85,25 @@ public final class ChartRepository: Sendable {
     @discardableResult
     package func load(_ records: [ChartVersionRecord], quarantined: [ChartVersionRecord] = [],
                       logger: Logger = Logger(label: "chartwarden.repository"), _ onPool: OnThreadPool) throws -> [String] {
+        // Decoded on every core, one decoder per chunk: at 100,000 versions this is most of a start.
+        let decoded = records.concurrentMapChunks { chunk in
+            let decoder = JSONDecoder()
+            return chunk.map { record -> Result<IndexEntry, any Error> in
+                Result {
+                    let entry = try entry(for: record, decoder: decoder)
+                    try entry.metadata.validate()
+                    return entry
+                }
+            }
+        }
         var entries: [IndexEntry] = []
         var leftOut: [String] = []
         entries.reserveCapacity(records.count)
-        let decoder = JSONDecoder()
-        for record in records {
-            do {
-                let entry = try entry(for: record, decoder: decoder)
-                try entry.metadata.validate()
+        for (record, result) in zip(records, decoded) {
+            switch result {
+            case .success(let entry):
                 entries.append(entry)
-            } catch {
+            case .failure(let error):
                 let chart = IndexEntry.fileName(name: record.name, version: record.version)
                 leftOut.append(chart)
                 logger.warning("stored chart left out of index.yaml: its metadata fails validation", metadata: [
