@@ -28,11 +28,13 @@ package final class Catalog: Sendable {
     /// in one statement (start-up reads every row once, not one query per repository or chart).
     package func load(from metadata: any MetadataStore, _ onPool: OnThreadPool) throws(ServiceError) {
         do {
-            let byRepository = try metadata.bulkLoadCharts(statuses: [.active, .quarantined])
+            var byRepository = try metadata.bulkLoadCharts(statuses: [.active, .quarantined])
             for (name, repository) in repositories {
-                let all = byRepository[name] ?? []
-                try repository.load(all.filter { $0.status == .active }, quarantined: all.filter { $0.status == .quarantined },
-                                    onPool)
+                // Taken out and filtered in place: 100,000 rows are held once, not copied per status.
+                var active = byRepository.removeValue(forKey: name) ?? []
+                let quarantined = active.filter { $0.status == .quarantined }
+                active.removeAll { $0.status != .active }
+                try repository.load(active, quarantined: quarantined, onPool)
             }
         } catch {
             throw ServiceError(.internalError, "cannot load the stored charts: \(error)")
