@@ -39,8 +39,8 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Unflushed answer bytes after which the answers go out before the next request is read.
     static let flushThreshold = 64 * 1_024
-    /// Bodies up to this size are copied behind the head, so the answer is one write.
-    static let smallBodyBytes = 4_096
+    /// The plaintext of one TLS record: small buffers are gathered up to this size per write.
+    static let recordBytes = 16_384
 
     private let dependencies: Dependencies
     /// Set once a request went to the HTTP/1 pipeline: from then on every byte does.
@@ -251,17 +251,36 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         bytes.writeString(HTTPDate.now)
         bytes.writeStaticString("\r\n\r\n")
         let body = head.method == .get ? answer.response.body : []
-        let bodyLength = head.method == .get ? answer.response.bodyLength : 0
-        if bodyLength <= Self.smallBodyBytes {
-            // Small answers leave in one TLS record.
-            for var chunk in body { bytes.writeBuffer(&chunk) }
-            context.write(wrapOutboundOut(bytes), promise: nil)
-        } else {
-            // The index's chain goes out buffer by buffer, shared with the snapshot: no copy.
-            context.write(wrapOutboundOut(bytes), promise: nil)
-            for chunk in body { context.write(wrapOutboundOut(chunk), promise: nil) }
+        // Buffers smaller than a TLS record (the head, a file, the index's small chart fragments)
+        // are gathered into record-sized writes: each write is its own SSL_write and record, and a
+        // chain of hundreds of small fragments must not become hundreds of records. Larger
+        // fragments go out as they are, shared with the snapshot (TLS splits them into records).
+        var pending: ByteBuffer? = bytes
+        for var chunk in body {
+            if var gathered = pending, gathered.readableBytes + chunk.readableBytes <= Self.recordBytes {
+                pending = nil  // one owner while it grows: no copy-on-write
+                gathered.writeBuffer(&chunk)
+                pending = gathered
+                continue
+            }
+            if let gathered = pending {
+                unflushedBytes += gathered.readableBytes
+                context.write(wrapOutboundOut(gathered), promise: nil)
+                pending = nil
+            }
+            if chunk.readableBytes < Self.recordBytes {
+                var gathered = context.channel.allocator.buffer(capacity: Self.recordBytes)
+                gathered.writeBuffer(&chunk)
+                pending = gathered
+            } else {
+                unflushedBytes += chunk.readableBytes
+                context.write(wrapOutboundOut(chunk), promise: nil)
+            }
         }
-        unflushedBytes += bytes.readableBytes + (bodyLength > Self.smallBodyBytes ? bodyLength : 0)
+        if let gathered = pending {
+            unflushedBytes += gathered.readableBytes
+            context.write(wrapOutboundOut(gathered), promise: nil)
+        }
 
         let duration = ContinuousClock.now - start
         let method = head.method == .get ? "GET" : "HEAD"
