@@ -42,8 +42,9 @@ public protocol MetadataStore: APITokenStore {
     func pruneHistory(olderThan cutoff: Date, limit: Int) throws(StorageError) -> Int
     func updateStatus(id: Int64, to status: ChartStatus, reason: String?) throws(StorageError)
     func updateStatus(id: Int64, to status: ChartStatus, reason: String?, audit: AuditEvent?) throws(StorageError)
-    /// Every repository's active charts at once, for warming index caches at start.
-    func allCharts(statuses: Set<ChartStatus>) throws(StorageError) -> [ChartVersionRecord]
+    /// Every chart row in `statuses` at once, grouped by repository, each repository's rows in
+    /// (name, id) order: what the in-memory indexes are built from at start.
+    func bulkLoadCharts(statuses: Set<ChartStatus>) throws(StorageError) -> [String: [ChartVersionRecord]]
     func appendAudit(_ event: AuditEvent) throws(StorageError)
     /// Newest first, filtered; `beforeID` pages backwards.
     func auditEvents(_ query: AuditQuery) throws(StorageError) -> [AuditEvent]

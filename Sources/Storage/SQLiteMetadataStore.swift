@@ -201,6 +201,8 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
+    /// Every row in `statuses`, one `Codable` record at a time: the reference `bulkLoadCharts` is
+    /// checked against (`BulkLoadTests`).
     public func allCharts(statuses: Set<ChartStatus>) throws(StorageError) -> [ChartVersionRecord] {
         try read { db in
             try ChartVersionRecord

@@ -1,3 +1,4 @@
+import ChartIndex
 import ContentPolicy
 import Foundation
 import OpenSSLSupport
@@ -109,6 +110,9 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         public var stagingTTLSeconds: Int
         /// What charts may create in a cluster; `ContentPolicy.default` when not configured.
         public var contentPolicy: ContentPolicy = .default
+        /// The form `index.yaml` is served in: YAML for every Helm, JSON (smaller, faster to parse)
+        /// for Helm 3.13 and later only.
+        public var indexFormat: RepositoryIndex.Format = .yaml
 
         /// URL path prefix: "" for the root repository, "/NAME" otherwise.
         public var pathPrefix: String { name.isEmpty ? "" : "/" + name }
@@ -290,7 +294,7 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         for (index, node) in nodes.enumerated() {
             let path = "repositories[\(index)]"
             let reader = try YAMLMappingReader(node, path: path, allowedKeys: [
-                "name", "read", "write", "delete", "allowOverwrite", "provenance", "contentPolicy",
+                "name", "read", "write", "delete", "allowOverwrite", "provenance", "contentPolicy", "indexFormat",
             ])
             guard let name = try reader.string("name") else { throw ConfigurationError(key: reader.key("name"), "is required") }
             if !name.isEmpty {
@@ -336,8 +340,17 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
                 name: name, read: read, write: write, delete: delete,
                 allowOverwrite: try reader.bool("allowOverwrite") ?? false,
                 provenanceMode: mode, trustedKeys: trustedKeys, stagingTTLSeconds: ttl,
-                contentPolicy: try parseContentPolicy(reader)))
+                contentPolicy: try parseContentPolicy(reader),
+                indexFormat: try parseIndexFormat(reader)))
         }
         return repositories
+    }
+
+    private static func parseIndexFormat(_ reader: YAMLMappingReader) throws(ConfigurationError) -> RepositoryIndex.Format {
+        guard let text = try reader.string("indexFormat") else { return .yaml }
+        guard let format = RepositoryIndex.Format(rawValue: text) else {
+            throw ConfigurationError(key: reader.key("indexFormat"), "must be yaml or json, not \"\(text)\"")
+        }
+        return format
     }
 }
