@@ -1,6 +1,7 @@
 import ChartWardenCore
 import Foundation
 import Hummingbird
+import HTTPTypes
 import HummingbirdTesting
 import Mustache
 import NIOCore
@@ -234,6 +235,12 @@ struct ConsoleTests {
             try await client.execute(uri: "/console/quarantine/team/redis-lite/0.8.1/restore", method: .post, headers: headers,
                                      body: ByteBuffer(string: "csrf=\(admin.csrf("/console/quarantine/team/redis-lite/0.8.1/restore"))")) { response in
                 #expect(response.status == .notFound, "\(String(buffer: response.body))")
+            }
+            // The same valid form sent by a page of another site (the browser says so) is refused.
+            headers[HTTPField.Name("Sec-Fetch-Site")!] = "cross-site"
+            try await client.execute(uri: "/console/quarantine/team/redis-lite/0.8.1/restore", method: .post, headers: headers,
+                                     body: ByteBuffer(string: "csrf=\(admin.csrf("/console/quarantine/team/redis-lite/0.8.1/restore"))")) { response in
+                #expect(response.status == .forbidden && String(buffer: response.body).contains("from the console itself"))
             }
         }
     }

@@ -1,5 +1,6 @@
 import ChartWardenCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Storage
 
@@ -14,6 +15,10 @@ enum ConsoleActions {
         let body = try await environment.uploadReader.readRaw(request)
         let form = try ConsoleForm.parse(body, contentType: request.headers[.contentType])
         try session.requireToken(form, action: action)
+        // Defence in depth beside the token: a browser says when a form comes from another site.
+        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], !["same-origin", "none"].contains(site.lowercased()) {
+            throw ServiceError(.forbidden, "a console form must be sent from the console itself")
+        }
         return form
     }
 
