@@ -147,6 +147,7 @@ let package = Package(
             "Server", "ChartWardenCore", "TLS", "Storage", "ChartModel",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Mustache", package: "swift-mustache"),
         ]),
 
         // Fuzzers (Tests/Fuzz, run by scripts/fuzz.sh): one libFuzzer executable per parser that reads

@@ -12,6 +12,10 @@ public protocol MetadataStore: APITokenStore {
                      contentVerdict: ContentVerdictRecord?) throws(StorageError) -> ChartVersionRecord
     func chart(repository: String, name: String, version: String) throws(StorageError) -> ChartVersionRecord?
     func charts(repository: String, statuses: Set<ChartStatus>) throws(StorageError) -> [ChartVersionRecord]
+    /// One page of `charts(repository:statuses:)` (same order), only the names containing
+    /// `nameContains` (case-insensitive): what the console lists, bounded whatever the uploads.
+    func charts(repository: String, statuses: Set<ChartStatus>, nameContains: String?, offset: Int, limit: Int)
+        throws(StorageError) -> [ChartVersionRecord]
     /// Replaces the row `id` (a forced overwrite, a signed upload superseding a stage, or a
     /// re-upload over a deleted version) in one transaction with its audit event and verdicts;
     /// earlier verdicts are unlinked. With `expecting`, fails with `.conflict` unless the row
