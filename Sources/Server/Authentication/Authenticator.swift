@@ -26,7 +26,7 @@ final class Authenticator: Sendable {
     let tokens: TokenService
     /// Nil when `auth.oidc` is empty: bearer JWTs are then refused as malformed tokens.
     let oidc: OIDCVerifier?
-    /// OIDC tokens already audited as logins.
+    /// Workload logins already audited (per issuer, subject and principal, per hour).
     let oidcLogins = Mutex(OIDCLoginMemory())
     let audit: AuditLog
     let metrics: ServerMetrics
