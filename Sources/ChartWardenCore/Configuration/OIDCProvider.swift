@@ -1,3 +1,5 @@
+import Foundation
+
 /// One trusted OIDC issuer of workload identities (README, "OIDC workload identity"): a CI
 /// job's short-lived JWT from `issuer`, for `audience`, signed by a key of `jwks`, carrying the
 /// `require`d claims, acts as the principal `principal` renders from its claims.
@@ -15,12 +17,19 @@ public struct OIDCProvider: Sendable, Equatable {
     public var principal: PrincipalTemplate
     /// Claim name → exact string value.
     public var require: [String: String]
+    /// Longest `exp - iat` (or `exp - now` without `iat`) accepted: an issuer minting a token for
+    /// days is a bug or a leak waiting to happen, not a CI job.
+    public var maxTokenLifetime: TimeInterval
+    /// One hour: GitHub's tokens live minutes, GitLab's as long as the job's timeout (raise it for longer jobs).
+    public static let defaultMaxTokenLifetime: TimeInterval = 3_600
 
-    public init(issuer: String, audience: String, keys: KeySource, principal: PrincipalTemplate, require: [String: String]) {
+    public init(issuer: String, audience: String, keys: KeySource, principal: PrincipalTemplate, require: [String: String],
+                maxTokenLifetime: TimeInterval = defaultMaxTokenLifetime) {
         self.issuer = issuer
         self.audience = audience
         self.keys = keys
         self.principal = principal
         self.require = require
+        self.maxTokenLifetime = maxTokenLifetime
     }
 }
