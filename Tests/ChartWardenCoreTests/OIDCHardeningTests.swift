@@ -113,6 +113,14 @@ struct OIDCHardeningTests {
         #expect(configured.auth.oidc[0].maxTokenLifetime != OIDCProvider.defaultMaxTokenLifetime)
     }
 
+    // F3: the startup warning's judgement — `require: {ref: …}` alone admits every repository.
+    @Test func requireMustPinTheOwner() {
+        var provider = OIDCTests.provider
+        #expect(!provider.requirePinsOwner)
+        provider.require["repository_owner_id"] = "123456"
+        #expect(provider.requirePinsOwner)
+    }
+
     // F10: one rendering, one reading.
     @Test func templatesAreUnambiguous() throws {
         if case .success = PrincipalTemplate.parse("ci:{a}{b}") { Issue.record("adjacent claims accepted") }

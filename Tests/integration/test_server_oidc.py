@@ -228,6 +228,8 @@ def test_many_tokens_of_one_workload_are_one_login(server_factory, static_server
     assert server.curl("/stable/index.yaml", "-H", f"Authorization: Bearer {other}").status == 200
     events = server.curl("/api/admin/audit?action=authenticate&outcome=accepted&limit=500", cert="admin").json()["events"]
     assert len(events) == 2, events
+    # `require: {ref: …}` pins no owner: the server says so at startup.
+    assert "require pins no owner claim" in server.log(), server.log()[-2000:]
 
 
 def test_a_jwk_without_alg_verifies_its_key_type_only(server_factory, static_server, tmp_path):

@@ -23,6 +23,15 @@ public struct OIDCProvider: Sendable, Equatable {
     /// One hour: GitHub's tokens live minutes, GitLab's as long as the job's timeout (raise it for longer jobs).
     public static let defaultMaxTokenLifetime: TimeInterval = 3_600
 
+    /// Claims that name who owns a CI job on the public platforms (GitHub, GitLab).
+    static let ownerClaims: Set<String> = ["sub", "repository", "repository_id", "repository_owner", "repository_owner_id",
+                                           "project_id", "project_path", "namespace_id", "namespace_path"]
+
+    /// Whether `require` pins the job's owner. On a public issuer anyone can get a token for any
+    /// audience, so without it every repository of the platform is an authenticated workload
+    /// (the server warns at startup; README, "OIDC workload identity").
+    public var requirePinsOwner: Bool { !require.keys.filter(Self.ownerClaims.contains).isEmpty }
+
     public init(issuer: String, audience: String, keys: KeySource, principal: PrincipalTemplate, require: [String: String],
                 maxTokenLifetime: TimeInterval = defaultMaxTokenLifetime) {
         self.issuer = issuer
