@@ -142,6 +142,7 @@ let package = Package(
             "OpenSSLSupport", "PGPTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "JWTKit", package: "jwt-kit"),
         ]),
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "ChartWardenCore", "TLS", "Storage", "ChartModel",

@@ -236,6 +236,10 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
                 throw ConfigurationError(key: "\(key)[\(index)]",
                                          "\"\(text)\" is not a principal (anonymous, user:NAME, cert:CN, token:NAME, group:NAME)")
             }
+            if principal == .user(CredentialStore.reservedUser) {
+                throw ConfigurationError(key: "\(key)[\(index)]",
+                                         "user:\(CredentialStore.reservedUser) is reserved: Basic user \(CredentialStore.reservedUser) presents an API token")
+            }
             if case .group(let name) = principal, let groups, groups[name] == nil {
                 throw ConfigurationError(key: "\(key)[\(index)]", "group \"\(name)\" is not defined in auth.groups")
             }
