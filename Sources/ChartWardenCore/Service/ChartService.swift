@@ -41,7 +41,9 @@ public final class ChartService: Sendable {
         ingest = Ingest(work: work, catalog: catalog, provenanceGate: gate, audit: audit)
         trust = TrustService(work: work, catalog: catalog)
         oci = OCIRegistry(work: work, ingest: ingest, sessions: OCIUploadSessions(),
-                          maxBlobBytes: configuration.server.maxUploadBytes)
+                          maxBlobBytes: configuration.server.maxUploadBytes,
+                          pendingBytesPerUploader: Int64(configuration.server.ociPendingBytesPerPrincipal),
+                          pendingBytesPerRepository: Int64(configuration.server.ociPendingBytesPerRepository))
     }
 
     public func repository(named name: String) -> ChartRepository? { catalog.repository(named: name) }
