@@ -229,10 +229,11 @@ enum OCIHandlers {
             await registry.release(handle)
             throw OCIError(.rangeInvalid, "chunk starts at \(start), but \(received) bytes were received")
         }
+        // `end - start` cannot overflow (both are non-negative); `+ 1` could, at `0-Int.max`.
         if let lengthText = request.headers[.contentLength], let length = decimal(Substring(lengthText)),
-           end - start + 1 != length {
+           end - start != length - 1 {
             await registry.release(handle)
-            throw OCIError(.rangeInvalid, "Content-Range \(header) spans \(end - start + 1) bytes, the body has \(length)")
+            throw OCIError(.rangeInvalid, "Content-Range \(header) does not span the body's \(length) bytes")
         }
         return Int64(start)
     }
