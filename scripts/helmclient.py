@@ -10,6 +10,9 @@ HELM_*_HOME variables point into --home. Usage:
   helmclient.py --home DIR repo-update [NAME]
   helmclient.py --home DIR show-chart REPO/NAME
   helmclient.py --home DIR locate REPO/NAME VERSION   (finds, downloads and loads one version)
+  helmclient.py --home DIR registry-login HOST --username U --password P [--ca-file F]
+  helmclient.py --home DIR push CHART.tgz oci://HOST/REPO [--ca-file F] [--cert-file F] [--key-file F]
+  helmclient.py --home DIR show-chart oci://HOST/REPO/NAME:VERSION [--ca-file F]
 Prints the result (JSON or text) on stdout; on failure prints Helm's error on stderr, exits 1.
 """
 import argparse
@@ -50,7 +53,7 @@ def main():
         if not os.path.exists(repositories):
             open(repositories, "w").close()
         env = dict(os.environ, **wanted, HELM_SDKPY_LIB=library_path(), KUBECONFIG=f"{home}/no-cluster")
-        if options.command == "locate" and options.ca_file:
+        if options.command in ("locate", "show-chart", "registry-login", "push") and options.ca_file:
             # The library's install path downloads without the repository's caFile; Go's TLS
             # then falls back to the system roots, which SSL_CERT_FILE replaces.
             env["SSL_CERT_FILE"] = os.path.abspath(options.ca_file)
@@ -89,6 +92,18 @@ def main():
             fail(lib)
     elif command == "repo-list":
         print(with_output("helm_sdkpy_repo_list"))
+    elif command == "registry-login":
+        opts = {"ca_file": os.path.abspath(options.ca_file)} if options.ca_file else {}
+        if lib.helm_sdkpy_registry_login(handle, enc(args[0]), enc(options.username), enc(options.password),
+                                         json.dumps(opts).encode()) != 0:
+            fail(lib)
+    elif command == "push":
+        opts = {}
+        for key in ("ca_file", "cert_file", "key_file"):
+            if getattr(options, key):
+                opts[key] = os.path.abspath(getattr(options, key))
+        if lib.helm_sdkpy_push(handle, enc(args[0]), enc(args[1]), json.dumps(opts).encode()) != 0:
+            fail(lib)
     elif command == "show-chart":
         print(with_output("helm_sdkpy_show_chart", enc(args[0])))
     elif command == "locate":

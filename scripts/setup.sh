@@ -18,6 +18,8 @@ fi
 python3 -c "import pytest, yaml, helm_sign, selenium" 2>/dev/null || python3 -m pip install --quiet pytest pyyaml helm-sign selenium
 # The OIDC tests (Tests/integration/test_server_oidc.py) make their issuer's RSA and EC keys and sign JWTs.
 python3 -c "import cryptography" 2>/dev/null || python3 -m pip install --quiet cryptography
+# oras: the second OCI client of Tests/integration/test_oci.py.
+python3 -c "import oras.client" 2>/dev/null || python3 -m pip install --quiet oras
 # The TLS scan (Tests/reliability/test_tls_scan.py) is skipped, saying why, where sslyze cannot be installed.
 python3 -c "import sslyze" 2>/dev/null || python3 -m pip install --quiet sslyze \
   || echo "setup: sslyze could not be installed; the TLS scan will be skipped" >&2

@@ -39,6 +39,8 @@ public enum AuditOutcome: String, Codable, Sendable, CaseIterable {
     case hard
     case soft
     case denied
+    /// The same bytes again for a published version (an idempotent push or upload): nothing changed.
+    case unchanged
     case rateLimited = "rate-limited"
     /// An OIDC workload token accepted (audited once per token).
     case accepted

@@ -24,6 +24,9 @@ public protocol BlobWriter: AnyObject {
     var bytesWritten: Int64 { get }
     /// Makes the blob durable under its digest and returns it.
     func commit() throws(StorageError) -> SHA256Digest
+    /// Commits only when the bytes hash to `expected`; otherwise nothing is kept and the error is
+    /// `.digestMismatch` (an OCI upload whose `?digest=` is not what was sent).
+    func commit(expecting expected: SHA256Digest) throws(StorageError) -> SHA256Digest
     func abort()
 }
 

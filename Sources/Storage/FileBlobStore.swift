@@ -128,10 +128,22 @@ final class FileBlobWriter: BlobWriter {
     }
 
     func commit() throws(StorageError) -> SHA256Digest {
+        try commit(checking: nil)
+    }
+
+    func commit(expecting expected: SHA256Digest) throws(StorageError) -> SHA256Digest {
+        try commit(checking: expected)
+    }
+
+    private func commit(checking expected: SHA256Digest?) throws(StorageError) -> SHA256Digest {
         guard let file else { throw StorageError(.io, "blob writer already finished") }
+        let digest = hasher.finalize()
+        if let expected, expected != digest {
+            abort()
+            throw StorageError(.digestMismatch, "the bytes have digest sha256:\(digest.hex), not sha256:\(expected.hex)")
+        }
         try file.sync()
         self.file = nil
-        let digest = hasher.finalize()
         do {
             try store.install(tempPath: tempPath, digest: digest)
         } catch {

@@ -97,6 +97,7 @@ extension SQLiteMetadataStore {
             try db.create(index: "content_verdicts_unlinked_by_age", on: "content_verdicts",
                           columns: ["chartVersionID", "createdAt"])
         }
+        migrator.registerMigration("v6-oci") { db in try createOCITables(db) }
         return migrator
     }
 

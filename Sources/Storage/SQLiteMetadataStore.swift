@@ -196,8 +196,12 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     public func isBlobReferenced(_ digest: String) throws(StorageError) -> Bool {
         try read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM chart_versions WHERE digest = ? OR provenanceDigest = ?)",
-                              arguments: [digest, digest]) ?? false
+            // OCI config blobs and uploaded blobs not yet swept count too.
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM chart_versions WHERE digest = ? OR provenanceDigest = ?)
+                    OR EXISTS (SELECT 1 FROM oci_manifests WHERE configDigest = ?)
+                    OR EXISTS (SELECT 1 FROM oci_blob_uploads WHERE digest = ?)
+                """, arguments: [digest, digest, digest, digest]) ?? false
         }
     }
 

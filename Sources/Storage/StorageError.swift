@@ -8,6 +8,8 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         case notFound
         case io
         case corrupt
+        /// A streamed blob's bytes do not hash to the digest the writer was told.
+        case digestMismatch
     }
 
     public let code: Code

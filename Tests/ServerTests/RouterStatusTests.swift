@@ -97,8 +97,8 @@ struct RouterStatusTests {
                               body: try RouterHarness.chart("webapp-1.1.0.tgz")))
         }
         cases += [
-            // Present twice: a conflict; a body that is no chart: a 400.
-            Case(.post, "/api/team/charts", "writer", .conflict, body: try RouterHarness.chart("redis-lite-0.8.1.tgz")),
+            // Present twice with the same bytes: an idempotent no-op (201); a body that is no chart: a 400.
+            Case(.post, "/api/team/charts", "writer", .created, body: try RouterHarness.chart("redis-lite-0.8.1.tgz")),
             Case(.post, "/api/team/charts", "writer", .badRequest, body: ByteBuffer(string: "not a chart")),
             Case(.delete, "/api/team/charts/redis-lite/0.8.1", nil, .unauthorized),
             Case(.delete, "/api/team/charts/redis-lite/0.8.1", "reader", .forbidden),
@@ -145,5 +145,33 @@ struct RouterStatusTests {
             Case(.get, "/metrics", "reader", .forbidden),
             Case(.get, "/metrics", "admin", .ok),
         ])
+    }
+
+    /// The OCI door under the same grants: 401 without credentials, NAME_UNKNOWN (404) for a
+    /// repository the caller cannot read exactly as for a missing one, DENIED for a quarantined
+    /// version, nothing for a staged one.
+    @Test func ociRoutes() async throws {
+        let harness = try await populated()
+        defer { harness.remove() }
+        var cases: [Case] = []
+        for user in Self.users {
+            let authenticated = user != nil
+            cases += [
+                Case(.get, "/v2/", user, authenticated ? .ok : .unauthorized),
+                Case(.get, "/v2/team/redis-lite/manifests/0.8.1", user, authenticated ? .ok : .unauthorized),
+                Case(.head, "/v2/team/redis-lite/manifests/0.8.1", user, authenticated ? .ok : .unauthorized),
+                Case(.get, "/v2/team/redis-lite/manifests/0.8.2", user, authenticated ? .forbidden : .unauthorized),
+                Case(.get, "/v2/team/webapp/manifests/1.0.0", user, authenticated ? .notFound : .unauthorized),
+                Case(.get, "/v2/team/redis-lite/tags/list", user, authenticated ? .ok : .unauthorized),
+                Case(.get, "/v2/nosuch/redis-lite/tags/list", user, authenticated ? .notFound : .unauthorized),
+                Case(.get, "/v2/public/redis-lite/manifests/0.8.1", user, .ok),
+                Case(.get, "/v2/signed/redis-lite/manifests/0.8.1", user,
+                     user == nil ? .unauthorized : .notFound),
+                Case(.post, "/v2/team/redis-lite/blobs/uploads/", user,
+                     user == nil ? .unauthorized : user == "writer" ? .accepted : .forbidden),
+                Case(.get, "/v2/team/Bad_Name/tags/list", user, .badRequest),
+            ]
+        }
+        try await run(harness, cases)
     }
 }

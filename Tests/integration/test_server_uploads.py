@@ -73,17 +73,26 @@ def test_multipart_prov_of_another_chart_is_refused(server, signing_home):
     assert server.curl("/stable/charts/redis-lite-0.8.1.tgz").status == 404
 
 
-def test_duplicates_conflict_and_force_follows_overwrite_setting(server):
+def test_duplicates_conflict_and_force_follows_overwrite_setting(server, tmp_path):
+    import gzip
     chart = "@" + packaged("common-lib-1.4.0.tgz")
+    # The same chart in other bytes (another gzip header time): another upload of version 1.4.0.
+    other_path = tmp_path / "common-lib-1.4.0.tgz"
+    other_path.write_bytes(gzip.compress(gzip.decompress(open(packaged("common-lib-1.4.0.tgz"), "rb").read()), mtime=1))
+    other = "@" + str(other_path)
     assert server.curl("/api/stable/charts", "--data-binary", chart, cert="ci-pusher").status == 201
-    again = server.curl("/api/stable/charts", "--data-binary", chart, cert="ci-pusher")
+    # Byte-identical again: an idempotent no-op (issue 15), not a conflict.
+    same = server.curl("/api/stable/charts", "--data-binary", chart, cert="ci-pusher")
+    assert same.status == 201 and same.json() == {"saved": True, "unchanged": True}, same
+    again = server.curl("/api/stable/charts", "--data-binary", other, cert="ci-pusher")
     assert again.status == 409 and "already exists" in again.json()["error"]
     # stable has allowOverwrite: false, so ?force changes nothing.
-    assert server.curl("/api/stable/charts?force", "--data-binary", chart, cert="ci-pusher").status == 409
+    assert server.curl("/api/stable/charts?force", "--data-binary", other, cert="ci-pusher").status == 409
     # The root repository allows overwrite: without ?force still 409, with it 201.
     assert server.curl("/api/charts", "--data-binary", chart, cert="ci-pusher").status == 201
-    assert server.curl("/api/charts", "--data-binary", chart, cert="ci-pusher").status == 409
-    assert server.curl("/api/charts?force=true", "--data-binary", chart, cert="ci-pusher").status == 201
+    assert server.curl("/api/charts", "--data-binary", other, cert="ci-pusher").status == 409
+    assert server.curl("/api/charts?force=true", "--data-binary", other, cert="ci-pusher").status == 201
+    assert server.curl("/charts/common-lib-1.4.0.tgz").body == other_path.read_bytes()
     assert server.curl("/index.yaml").body.count(b"common-lib-1.4.0.tgz") == 1
 
 

@@ -42,6 +42,10 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         /// Multipart field names, as ChartMuseum's `--chart-post-form-field-name`.
         public var chartFormField: String
         public var provFormField: String
+        /// Bytes of OCI blobs uploaded and not yet named by a decided manifest push, per principal
+        /// (across repositories) and per repository; an upload past either is `DENIED`.
+        public var ociPendingBytesPerPrincipal: Int = 100 << 20
+        public var ociPendingBytesPerRepository: Int = 1 << 30
     }
 
     public struct Storage: Sendable, Equatable {
@@ -126,7 +130,7 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
 
     /// Names that would collide with fixed routes.
     package static let reservedRepositoryNames: Set<String> = ["api", "admin", "charts", "health", "ready", "info", "metrics", "index.yaml",
-                                                                 "console"]
+                                                                 "console", "v2"]
 
     public static func load(path: String) throws(ConfigurationError) -> ChartWardenConfiguration {
         let text: String
@@ -165,6 +169,7 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         guard let server = try top.mapping("server", allowedKeys: [
             "listen", "publicURL", "tls", "plaintextListen", "adminListen", "maxUploadBytes", "readTimeoutSeconds",
             "maxHeaderBytes", "maxConnections", "maxConnectionsPerAddress", "chartFormField", "provFormField",
+            "ociPendingBytesPerPrincipal", "ociPendingBytesPerRepository",
         ]) else {
             throw ConfigurationError(key: "server", "is required")
         }
@@ -220,7 +225,9 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
             maxConnections: try server.int("maxConnections", range: 1...1_000_000) ?? 2_048,
             maxConnectionsPerAddress: try server.int("maxConnectionsPerAddress", range: 1...1_000_000) ?? 64,
             chartFormField: try server.string("chartFormField") ?? "chart",
-            provFormField: try server.string("provFormField") ?? "prov")
+            provFormField: try server.string("provFormField") ?? "prov",
+            ociPendingBytesPerPrincipal: try server.int("ociPendingBytesPerPrincipal", range: 1_024...(1 << 40)) ?? 100 << 20,
+            ociPendingBytesPerRepository: try server.int("ociPendingBytesPerRepository", range: 1_024...(1 << 40)) ?? 1 << 30)
     }
 
     private static func parseStorage(_ top: YAMLMappingReader) throws(ConfigurationError) -> Storage {

@@ -12,7 +12,8 @@ extension Ingest {
     /// the provenance gate before the first byte is stored.
     /// `uploaderPrincipals` are what content-policy exemptions bound to uploaders are checked against.
     public func upload(chart: [UInt8], provenance: [UInt8]?, to repository: ChartRepository, uploader: String,
-                       uploaderPrincipals: Set<String> = [], force: Bool) async throws(ServiceError) -> ChartService.UploadOutcome {
+                       uploaderPrincipals: Set<String> = [], force: Bool, oci: OCIPushedManifest? = nil)
+        async throws(ServiceError) -> ChartService.UploadOutcome {
         // Reading the archive and hashing the upload both block: neither runs on the caller's thread.
         let (package, digest) = try await work.run { (stores, _) throws(ServiceError) -> (ChartPackage, SHA256Digest) in
             do {
@@ -23,6 +24,7 @@ extension Ingest {
                 throw ServiceError(.badRequest, "the chart archive could not be read")
             }
         }
+        try oci?.check(against: package.metadata)
         let configuration = repository.configuration
         // What the chart creates is judged before who signed it: refusing costs no gpg run. An
         // exemption bound to a signer is only pending until the provenance is verified.
@@ -55,6 +57,16 @@ extension Ingest {
                                             package.metadata.version)
             }
         case .stage:
+            if oci != nil {
+                // An OCI push has no later prov upload to wait for: a manifest without a
+                // provenance layer in an enforcing repository is refused, and nothing is staged.
+                try await recordRejection(ProvenanceVerdict(checks: [ProvenanceVerdict.Check(
+                    name: .envelope, passed: false,
+                    detail: "the manifest has no provenance layer; this repository accepts only charts pushed with their .prov")],
+                    chartDigest: "sha256:\(digest.hex)"),
+                    repository: configuration.name, name: package.metadata.name, version: package.metadata.version,
+                    uploader: uploader)
+            }
             status = .pending
         case .reject(let verdict):
             try await recordRejection(verdict, repository: configuration.name, name: package.metadata.name,
@@ -78,7 +90,13 @@ extension Ingest {
             try ContentVerdictRecord(verdict, repository: configuration.name, refused: false)
         }
         let auditDetail = try Self.auditDetail(decision, provenance: provenance != nil, content: finalContentVerdict)
-        let record: ChartVersionRecord = try await work.run { [self] (stores, onPool) throws(ServiceError) in
+        let provenanceDigest = provenance.map { SHA256Hasher.hash($0).hex }
+        let (record, unchanged) = try await work.run { [self] (stores, onPool) throws(ServiceError) -> (ChartVersionRecord, Bool) in
+            if let same = try unchangedVersion(name: package.metadata.name, version: package.metadata.version,
+                                               digest: digest.hex, provenanceDigest: provenanceDigest, uploader: uploader,
+                                               oci: oci, in: configuration, stores) {
+                return (same, true)
+            }
             let replacing = try admission(of: package, status: status, force: force, uploader: uploader, in: configuration,
                                           stores)
             let stored: ChartVersionRecord
@@ -100,10 +118,17 @@ extension Ingest {
                 throw ServiceError(.internalError, "could not store \(package.fileName): \(error)")
             }
             if status == .active {
+                // The tag exists before the index entry: both only after every check passed. The
+                // manifest row is written after the version's transaction (the publisher's insert
+                // is shared with the classic door); a version that is active is indexed even when
+                // its manifest could not be written, and the push's retry, found unchanged, stores it.
+                let manifestFailure = Result { () throws(ServiceError) in try storeManifest(for: stored, oci: oci, stores) }
                 try Catalog.publishCommitted(stored, in: repository, metadata: stores.metadata, onPool)
+                try manifestFailure.get()
             }
-            return stored
+            return (stored, false)
         }
+        if unchanged { return .unchanged }
         return record.status == .active ? .published : .staged
     }
 

@@ -1,6 +1,7 @@
 import ServiceLifecycle
 
-/// Expires staged charts whose prov never came. Stages are also checked when a prov arrives,
+/// Expires staged charts whose prov never came, and OCI uploads no manifest took (with idle
+/// upload sessions). Stages are also checked when a prov arrives,
 /// so this sweep only keeps forgotten ones from lingering. Stops at once on graceful shutdown.
 package struct StagingSweeper: Service {
     package let service: ChartService
@@ -16,6 +17,7 @@ package struct StagingSweeper: Service {
             try await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
                     await service.ingest.expireStages()
+                    await service.oci.sweep()
                     try await Task.sleep(for: interval)
                 }
             }

@@ -13,6 +13,8 @@ public final class ChartService: Sendable {
     public enum UploadOutcome: Sendable, Equatable {
         case published
         case staged
+        /// The same chart and prov bytes as the published version: nothing changed.
+        case unchanged
     }
 
     package let catalog: Catalog
@@ -23,6 +25,8 @@ public final class ChartService: Sendable {
     package let tokens: TokenService
     /// `audit.retentionDays`, run by `RetentionSweeper`.
     package let retention: Retention
+    /// The OCI distribution API over the same stores.
+    package let oci: OCIRegistry
     private let work: BlockingWork<Stores>
     private let configuration: ChartWardenConfiguration
     private static let storageLogger = Logger(label: "chartwarden.storage")
@@ -46,6 +50,10 @@ public final class ChartService: Sendable {
         tokens = TokenService(work: work, repositories: Set(configuration.repositories.map(\.name)))
         retention = Retention(retention: configuration.audit.retention, work: work, ingest: ingest,
                               metricsFactory: metricsFactory)
+        oci = OCIRegistry(work: work, ingest: ingest, sessions: OCIUploadSessions(),
+                          maxBlobBytes: configuration.server.maxUploadBytes,
+                          pendingBytesPerUploader: Int64(configuration.server.ociPendingBytesPerPrincipal),
+                          pendingBytesPerRepository: Int64(configuration.server.ociPendingBytesPerRepository))
     }
 
     public func repository(named name: String) -> ChartRepository? { catalog.repository(named: name) }

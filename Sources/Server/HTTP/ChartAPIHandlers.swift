@@ -35,10 +35,17 @@ enum ChartAPIHandlers {
                                                                uploader: uploader, uploaderPrincipals: uploaderPrincipals,
                                                                force: force)
             }
-            environment.metrics.upload(repository: repository.name, outcome: outcome == .published ? "saved" : "staged")
+            let counted = switch outcome {
+            case .published: "saved"
+            case .staged: "staged"
+            case .unchanged: "unchanged"
+            }
+            environment.metrics.upload(repository: repository.name, outcome: counted)
             switch outcome {
             case .published:
                 return JSONResponse.make(.created, ["saved": true])
+            case .unchanged:
+                return JSONResponse.make(.created, ["saved": true, "unchanged": true])
             case .staged:
                 return JSONResponse.make(.accepted, UploadPending())
             }

@@ -99,6 +99,16 @@ enum RouteTable {
                 }
             }
         }
+        if listener != .admin {
+            // The OCI distribution API: names of one or two components, parsed by `OCIRoute`.
+            for path in ["/v2", "/v2/**"] {
+                for method: HTTPRequest.Method in [.get, .head, .post, .put, .patch, .delete] {
+                    router.on(RouterPath(path), method: method) { request, context in
+                        try await OCIHandlers.handle(request, context, environment)
+                    }
+                }
+            }
+        }
         for route in routes where route.scope.isAdmin == (listener == .admin) || listener == .all {
             let paths: [String]
             switch route.scope {

@@ -117,7 +117,8 @@ public struct ChartWardenServer: Sendable {
                         logger: logger),
             TLSReloadService(contexts: contexts, logger: logger),
         ]
-        let ttls = configuration.repositories.filter { $0.provenanceMode == .enforce }.map(\.stagingTTLSeconds)
+        // Every repository: stages expire in enforcing ones, OCI uploads in all.
+        let ttls = configuration.repositories.map(\.stagingTTLSeconds)
         if let shortest = ttls.min() {
             services.append(StagingSweeper(service: service, interval: .seconds(max(1, min(shortest, 60)))))
         }

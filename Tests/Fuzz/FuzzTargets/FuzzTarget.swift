@@ -10,6 +10,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case htpasswd = "Htpasswd"
     case untrustedYAML = "UntrustedYAML"
     case openPGPPackets = "OpenPGPPackets"
+    case ociManifest = "OCIManifest"
 
     /// Runs the parsers this fuzzer covers on `bytes`. Refusals are expected; only a crash (or a
     /// broken invariant, checked with `precondition`) is a finding.
@@ -24,6 +25,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .htpasswd: HtpasswdFuzz.run(bytes)
         case .untrustedYAML: UntrustedYAMLFuzz.run(bytes)
         case .openPGPPackets: OpenPGPPacketsFuzz.run(bytes)
+        case .ociManifest: OCIManifestFuzz.run(bytes)
         }
     }
 }
