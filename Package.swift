@@ -151,11 +151,13 @@ let package = Package(
             "OpenSSLSupport", "PGPTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "JWTKit", package: "jwt-kit"),
         ]),
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "ChartWardenCore", "TLS", "Storage", "ChartModel",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Mustache", package: "swift-mustache"),
         ]),
 
         // Fuzzers (Tests/Fuzz, run by scripts/fuzz.sh): one libFuzzer executable per parser that reads

@@ -5,6 +5,7 @@
 #
 #   bench/index-scale.sh [VERSIONS (default 100000)]
 #   CHARTWARDEN_BIN=path  use that binary instead of a release build
+#   BLOCK=n               versions per latency block (default 1000; smaller for a quick check)
 #   FILL=upload           upload every version (p50/p99 for each block of 1,000; hours at 100,000)
 #   FILL=direct (default) upload the first 1,000 into an empty repository and the last 1,000 on top
 #                         of VERSIONS - 1,000 stored, the rows between inserted straight into the
@@ -12,11 +13,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 versions=${1:-100000}
+block=${BLOCK:-1000}
 if [ -n "${CHARTWARDEN_BIN:-}" ]; then
     bin=$CHARTWARDEN_BIN
 else
-    swift build -c release --product chartwarden >/dev/null
-    bin=$(swift build -c release --show-bin-path)/chartwarden
+    swift build -c release --scratch-path .build-release --product chartwarden >/dev/null
+    bin=$(swift build -c release --scratch-path .build-release --show-bin-path)/chartwarden
 fi
 work=$(mktemp -d)
 cw_pid=""
@@ -55,17 +57,17 @@ write_config yaml
 start_chartwarden "$work" "$bin"
 if [ "${FILL:-direct}" = upload ]; then
     echo "== upload latency, $versions versions (one client, keep-alive)"
-    python3 bench/upload-latency.py "$cw_port" scale "$versions" "$tls" | tee "$work/uploads.txt"
+    python3 bench/upload-latency.py "$cw_port" scale "$versions" "$tls" "$block" | tee "$work/uploads.txt"
     first_p50=$(awk '$1 ~ /^[0-9]+$/ {print $2; exit}' "$work/uploads.txt")
 else
-    echo "== uploads 1-1,000 into an empty repository (one client, keep-alive)"
-    python3 bench/upload-latency.py "$cw_port" scale 1000 "$tls" | tee "$work/first.txt"
+    echo "== uploads 1-$block into an empty repository (one client, keep-alive)"
+    python3 bench/upload-latency.py "$cw_port" scale "$block" "$tls" "$block" | tee "$work/first.txt"
     first_p50=$(block_p50 "$work/first.txt")
     stop_chartwarden
-    python3 bench/populate-store.py "$work/data" scale $((versions - 2000))
+    python3 bench/populate-store.py "$work/data" scale $((versions - 2 * block))
     start_chartwarden "$work" "$bin"
-    echo "== uploads $((versions - 999))-$versions, on top of $((versions - 1000)) stored"
-    python3 bench/upload-latency.py "$cw_port" scale 1000 "$tls" 1000 1000 | tee "$work/uploads.txt"
+    echo "== uploads $((versions - block + 1))-$versions, on top of $((versions - block)) stored"
+    python3 bench/upload-latency.py "$cw_port" scale "$block" "$tls" "$block" "$block" | tee "$work/uploads.txt"
 fi
 last_p50=$(block_p50 "$work/uploads.txt"); last_p99=$(block_p99 "$work/uploads.txt")
 yaml_get=$(get_seconds)
@@ -85,21 +87,18 @@ stop_chartwarden
 
 json_get=n/a; json_bytes=n/a; json_helm=n/a
 write_config json
-# The JSON form needs the serving path wired to the fragment index (`indexFormat`); until then n/a.
-if grep -qa "indexFormat" "$bin"; then
-    start_chartwarden "$work" "$bin"
-    if curl_tls "https://localhost:$cw_port/scale/index.yaml" | head -c1 | grep -q '{'; then
-        json_get=$(get_seconds)
-        json_bytes=$(curl_tls "https://localhost:$cw_port/scale/index.yaml" | wc -c)
-        json_helm=$(helm_update_seconds json || echo n/a)
-    fi
-    stop_chartwarden
+start_chartwarden "$work" "$bin"
+if [ "$(curl_tls "https://localhost:$cw_port/scale/index.yaml" | head -c1 || true)" = "{" ]; then
+    json_get=$(get_seconds)
+    json_bytes=$(curl_tls "https://localhost:$cw_port/scale/index.yaml" | wc -c)
+    json_helm=$(helm_update_seconds json || echo n/a)
 fi
+stop_chartwarden
 ratio() { python3 -c "import sys; a, b = sys.argv[1:]; print(f'{float(a) / float(b):.2f}x' if 'n/a' not in (a, b) else 'n/a')" "$1" "$2"; }
 
 echo "== results ($versions versions, binary $bin)"
-printf '%-34s %s\n' "upload p50 first 1,000 (ms)" "$first_p50" "upload p50 last 1,000 (ms)" "$last_p50" \
-    "upload p50 last/first" "$(ratio "$last_p50" "$first_p50")" "upload p99 last 1,000 (ms)" "$last_p99" \
+printf '%-34s %s\n' "upload p50 first $block (ms)" "$first_p50" "upload p50 last $block (ms)" "$last_p50" \
+    "upload p50 last/first" "$(ratio "$last_p50" "$first_p50")" "upload p99 last $block (ms)" "$last_p99" \
     "cold start to /ready (s)" "$cold" "RSS at ready (MiB)" "$rss_ready" \
     "RSS after an index GET (MiB)" "$rss_served" \
     "index GET yaml (s, bytes)" "$yaml_get, $yaml_bytes" "index GET json (s, bytes)" "$json_get, $json_bytes" \

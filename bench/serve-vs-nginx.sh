@@ -16,8 +16,8 @@ command -v wrk >/dev/null && command -v nginx >/dev/null || {
 if [ -n "${CHARTWARDEN_BIN:-}" ]; then
     bin=$CHARTWARDEN_BIN
 else
-    swift build -c release --product chartwarden >/dev/null
-    bin=$(swift build -c release --show-bin-path)/chartwarden
+    swift build -c release --scratch-path .build-release --product chartwarden >/dev/null
+    bin=$(swift build -c release --scratch-path .build-release --show-bin-path)/chartwarden
 fi
 
 work=$(mktemp -d)

@@ -24,18 +24,24 @@ public struct FragmentIndex: Sendable {
         var byName: [String: [IndexEntry]] = [:]
         for entry in entries { byName[entry.name, default: []].append(entry) }
         names = byName.keys.sorted(by: Self.precedes)
-        rendered.reserveCapacity(names.count)
-        // One chart at a time: its versions' own buffers are freed as soon as its fragment holds
-        // their bytes, so building never holds the whole index twice.
-        for name in names {
-            // The last entry given for a version text wins, as `publish` would.
-            var seen = Set<String>()
-            let unique = byName.removeValue(forKey: name)!.reversed().filter { seen.insert($0.version).inserted }
-            var fragment = ChartFragment(name: name, versions: unique.map { ChartFragment.Version(entry: $0, format: format) })
-            let buffer = render(&fragment)
-            rendered.append(buffer)
-            charts[name] = fragment
+        let groups = names.map { byName.removeValue(forKey: $0)! }
+        // Charts are built on every core, one chart at a time per core: a chart's versions' own
+        // buffers are freed as soon as its fragment holds their bytes, so building never holds the
+        // whole index twice.
+        let built = groups.concurrentMapChunks(chunkSize: Swift.max(1, groups.count / 64)) { chunk in
+            chunk.map { versions -> (fragment: ChartFragment, buffer: ByteBuffer) in
+                // The last entry given for a version text wins, as `publish` would.
+                var seen = Set<String>()
+                let unique = versions.reversed().filter { seen.insert($0.version).inserted }
+                var fragment = ChartFragment(name: versions[0].name,
+                                             versions: unique.map { ChartFragment.Version(entry: $0, format: format) })
+                let buffer = fragment.render(format)
+                return (fragment, buffer)
+            }
         }
+        rendered = built.map(\.buffer)
+        for (fragment, _) in built { charts[fragment.name] = fragment }
+        fragmentRenderCount = built.count
     }
 
     public var chartNames: [String] { names }

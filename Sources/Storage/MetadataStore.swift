@@ -12,6 +12,10 @@ public protocol MetadataStore: APITokenStore, OCIMetadataStore {
                      contentVerdict: ContentVerdictRecord?) throws(StorageError) -> ChartVersionRecord
     func chart(repository: String, name: String, version: String) throws(StorageError) -> ChartVersionRecord?
     func charts(repository: String, statuses: Set<ChartStatus>) throws(StorageError) -> [ChartVersionRecord]
+    /// One page of `charts(repository:statuses:)` (same order), only the names containing
+    /// `nameContains` (case-insensitive): what the console lists, bounded whatever the uploads.
+    func charts(repository: String, statuses: Set<ChartStatus>, nameContains: String?, offset: Int, limit: Int)
+        throws(StorageError) -> [ChartVersionRecord]
     /// Replaces the row `id` (a forced overwrite, a signed upload superseding a stage, or a
     /// re-upload over a deleted version) in one transaction with its audit event and verdicts;
     /// earlier verdicts are unlinked. With `expecting`, fails with `.conflict` unless the row
@@ -42,8 +46,9 @@ public protocol MetadataStore: APITokenStore, OCIMetadataStore {
     func pruneHistory(olderThan cutoff: Date, limit: Int) throws(StorageError) -> Int
     func updateStatus(id: Int64, to status: ChartStatus, reason: String?) throws(StorageError)
     func updateStatus(id: Int64, to status: ChartStatus, reason: String?, audit: AuditEvent?) throws(StorageError)
-    /// Every repository's active charts at once, for warming index caches at start.
-    func allCharts(statuses: Set<ChartStatus>) throws(StorageError) -> [ChartVersionRecord]
+    /// Every chart row in `statuses` at once, grouped by repository, each repository's rows in
+    /// (name, id) order: what the in-memory indexes are built from at start.
+    func bulkLoadCharts(statuses: Set<ChartStatus>) throws(StorageError) -> [String: [ChartVersionRecord]]
     func appendAudit(_ event: AuditEvent) throws(StorageError)
     /// Newest first, filtered; `beforeID` pages backwards.
     func auditEvents(_ query: AuditQuery) throws(StorageError) -> [AuditEvent]

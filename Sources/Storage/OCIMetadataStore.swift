@@ -11,7 +11,16 @@ public protocol OCIMetadataStore: Sendable {
     func manifest(repository: String, name: String, digest: String) throws(StorageError) -> OCIManifestRecord?
     /// Records (or refreshes the time of) a blob uploaded for a chart.
     func recordBlobUpload(_ record: OCIBlobUploadRecord) throws(StorageError)
+    /// Records the upload like `recordBlobUpload(_:)` unless the uploader's bytes of upload rows
+    /// (every repository) or the repository's would then pass their limit; returns that cap
+    /// instead. Checked and written in one transaction; a row for the same blob is not counted twice.
+    func recordBlobUpload(_ record: OCIBlobUploadRecord, maxUploaderBytes: Int64, maxRepositoryBytes: Int64)
+        throws(StorageError) -> OCIUploadCap?
     func blobUpload(repository: String, name: String, digest: String) throws(StorageError) -> OCIBlobUploadRecord?
+    /// A push that named `digests` under the chart was decided: published (or unchanged), their
+    /// upload rows go (the version serves them now); refused, the rows are marked `refused`,
+    /// never served by digest again, and expire as pending uploads do.
+    func settleBlobUploads(repository: String, name: String, digests: [String], refused: Bool) throws(StorageError)
     /// Whether readers of the repository may fetch `digest` under `name`: the chart, prov or
     /// config of an active version of that chart.
     func isBlobServed(repository: String, name: String, digest: String) throws(StorageError) -> Bool

@@ -57,8 +57,14 @@ public struct OCIBlobUploadRecord: Codable, Sendable, Equatable, FetchableRecord
     public var size: Int64
     public var uploader: String
     public var uploadedAt: Date
+    /// A manifest push that named this blob was refused: it is never served by digest, but the
+    /// same push may be sent again (clients retry a 403) and still counts against the quota
+    /// until it expires.
+    public var refused: Bool
 
-    public init(repository: String, name: String, digest: String, size: Int64, uploader: String, uploadedAt: Date) {
+    public init(repository: String, name: String, digest: String, size: Int64, uploader: String, uploadedAt: Date,
+                refused: Bool = false) {
+        self.refused = refused
         self.repository = repository
         self.name = name
         self.digest = digest

@@ -33,6 +33,36 @@ extension SQLiteMetadataStore {
         try write { db in try record.save(db) }
     }
 
+    public func recordBlobUpload(_ record: OCIBlobUploadRecord, maxUploaderBytes: Int64, maxRepositoryBytes: Int64)
+        throws(StorageError) -> OCIUploadCap? {
+        try write { db in
+            let others = "NOT (repository = ? AND name = ? AND digest = ?)"
+            let key: StatementArguments = [record.repository, record.name, record.digest]
+            let byUploader = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(size), 0) FROM oci_blob_uploads WHERE uploader = ? AND \(others)",
+                                                arguments: [record.uploader] + key) ?? 0
+            if byUploader + record.size > maxUploaderBytes { return .uploader(held: byUploader, limit: maxUploaderBytes) }
+            let inRepository = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(size), 0) FROM oci_blob_uploads WHERE repository = ? AND \(others)",
+                                                  arguments: [record.repository] + key) ?? 0
+            if inRepository + record.size > maxRepositoryBytes {
+                return .repository(held: inRepository, limit: maxRepositoryBytes)
+            }
+            try record.save(db)
+            return nil
+        }
+    }
+
+    public func settleBlobUploads(repository: String, name: String, digests: [String], refused: Bool) throws(StorageError) {
+        try write { db in
+            let rows = OCIBlobUploadRecord.filter(Column("repository") == repository && Column("name") == name
+                && digests.contains(Column("digest")))
+            if refused {
+                _ = try rows.updateAll(db, Column("refused").set(to: true))
+            } else {
+                _ = try rows.deleteAll(db)
+            }
+        }
+    }
+
     public func blobUpload(repository: String, name: String, digest: String) throws(StorageError) -> OCIBlobUploadRecord? {
         try read { db in
             try OCIBlobUploadRecord.filter(Column("repository") == repository && Column("name") == name
@@ -86,6 +116,7 @@ extension SQLiteMetadataStore {
             table.column("size", .integer).notNull()
             table.column("uploader", .text).notNull()
             table.column("uploadedAt", .datetime).notNull().indexed()
+            table.column("refused", .boolean).notNull().defaults(to: false)
             table.primaryKey(["repository", "name", "digest"])
         }
     }

@@ -107,6 +107,19 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
+    public func charts(repository: String, statuses: Set<ChartStatus>, nameContains: String?, offset: Int, limit: Int)
+        throws(StorageError) -> [ChartVersionRecord] {
+        try read { db in
+            var request = ChartVersionRecord
+                .filter(Column("repository") == repository && statuses.map(\.rawValue).contains(Column("status")))
+            if let nameContains, !nameContains.isEmpty {
+                // instr, not LIKE: the search text needs no escaping of % and _.
+                request = request.filter(sql: "instr(lower(name), lower(?)) > 0", arguments: [nameContains])
+            }
+            return try request.order(Column("name"), Column("id")).limit(max(0, limit), offset: max(0, offset)).fetchAll(db)
+        }
+    }
+
     public func replaceChart(id: Int64, expecting: ChartStatus?, with record: ChartVersionRecord, audit: AuditEvent?,
                              verdict: ProvenanceVerdictRecord?, contentVerdict: ContentVerdictRecord?)
         throws(StorageError) -> ChartVersionRecord {
@@ -205,6 +218,8 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
+    /// Every row in `statuses`, one `Codable` record at a time: the reference `bulkLoadCharts` is
+    /// checked against (`BulkLoadTests`).
     public func allCharts(statuses: Set<ChartStatus>) throws(StorageError) -> [ChartVersionRecord] {
         try read { db in
             try ChartVersionRecord

@@ -106,6 +106,12 @@ import Yams
         #expect(index.versionCount == active.count)
     }
 
+    @Test func concurrentChunksKeepTheOrder() {
+        let values = Array(0..<10_001)
+        #expect(values.concurrentMapChunks(chunkSize: 97) { chunk in chunk.map { $0 * 2 } } == values.map { $0 * 2 })
+        #expect([Int]().concurrentMapChunks { chunk in chunk.map { $0 } }.isEmpty)
+    }
+
     @Test func etagComesFromTheGeneration() {
         let entries = IndexFixtures.entries(count: 20)
         var index = FragmentIndex(entries: entries, format: .yaml, generation: Self.generation())

@@ -183,24 +183,3 @@ import Yams
         #expect(IndexTimestamp.format(Date(timeIntervalSince1970: 1_795_000_000.25)) == "2026-11-18T11:06:40.250000Z")
     }
 }
-
-@Suite struct RenderedIndexTests {
-    @Test func etagFollowsContent() {
-        var index = RepositoryIndex(entries: [RepositoryIndexTests.entry("demo", "1.0.0")])
-        let first = RenderedIndex(index, format: .yaml, generated: "g")
-        let again = RenderedIndex(index, format: .yaml, generated: "g")
-        #expect(first.etag == again.etag)
-        #expect(first.etag.hasPrefix("\"") && first.etag.hasSuffix("\""))
-        #expect(first.gzipETag != first.etag)
-        index.insert(RepositoryIndexTests.entry("demo", "1.0.1"))
-        #expect(RenderedIndex(index, format: .yaml, generated: "g").etag != first.etag)
-        #expect(RenderedIndex(index, format: .json, generated: "g").etag != RenderedIndex(index, format: .yaml, generated: "g").etag)
-    }
-
-    @Test func gzipFormIsTheSameDocument() throws {
-        let index = RepositoryIndex(entries: (0..<200).map { RepositoryIndexTests.entry("demo", "1.0.\($0)") })
-        let rendered = RenderedIndex(index, format: .yaml, generated: "g")
-        #expect(rendered.gzipped.prefix(2) == [0x1f, 0x8b])
-        #expect(rendered.gzipped.count < rendered.bytes.count / 5)
-    }
-}

@@ -105,6 +105,15 @@ struct ConfigurationTests {
             == "repositories[0].provenance.trustedKeys[0]")
     }
 
+    @Test func indexFormatDefaultsToYAMLAndNamesItsKey() throws {
+        #expect(try ChartWardenConfiguration.parse(yaml: Self.minimal).repositories[0].indexFormat == .yaml)
+        #expect(try ChartWardenConfiguration.parse(yaml: Self.minimal + "\n    indexFormat: json").repositories[0].indexFormat == .json)
+        let wrong = error(Self.minimal + "\n    indexFormat: toml")
+        #expect(wrong?.key == "repositories[0].indexFormat")
+        #expect(wrong?.message.contains("yaml or json") == true)
+        #expect(error(Self.minimal + "\n    indexFormat: [json]")?.key == "repositories[0].indexFormat")
+    }
+
     @Test func contentPolicyDefaultsAndSettings() throws {
         #expect(try ChartWardenConfiguration.parse(yaml: Self.minimal).repositories[0].contentPolicy == .default)
         #expect(ContentPolicy.default.mode == .enforce && ContentPolicy.default.dynamicKinds == .deny)

@@ -19,7 +19,7 @@ struct IngestTests {
         let snapshot = harness.team.snapshot
         #expect(snapshot.generation == before + 1)
         #expect(snapshot.files["redis-lite-0.8.1.tgz"] != nil)
-        #expect(String(buffer: snapshot.yaml).contains("redis-lite-0.8.1.tgz"))
+        #expect(String(decoding: snapshot.served.joined(), as: UTF8.self).contains("redis-lite-0.8.1.tgz"))
         #expect(harness.gate.submissions == ["redis-lite-0.8.1"])
         let event = try #require(try await harness.events(action: .upload).first)
         #expect((event.actor, event.outcome, event.subject) == ("user:writer", .active, "redis-lite-0.8.1"))

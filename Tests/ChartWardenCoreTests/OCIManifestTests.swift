@@ -43,6 +43,19 @@ struct OCIManifestTests {
         #expect(refusal(Self.manifest(extra: #","artifactType":"application/vnd.example+type""#))?.code == .unsupported)
     }
 
+    /// An empty Content-Type, or one with only parameters, is no declared type (it once trapped
+    /// on `split(";")[0]` and took the server down); a declared type is read without parameters.
+    @Test(arguments: ["", ";", " ; charset=x", "   "])
+    func anEmptyContentTypeIsNoDeclaredType(_ contentType: String) throws {
+        let parsed = try HelmChartManifest.parse(Self.manifest(), contentType: contentType)
+        #expect(parsed.chart.digest.hex == String(repeating: "b", count: 64))
+    }
+
+    @Test func aContentTypeIsReadWithoutItsParameters() {
+        #expect(refusal(Self.manifest(), contentType: HelmChartManifest.manifestMediaType + "; charset=utf-8") == nil)
+        #expect(refusal(Self.manifest(), contentType: "application/json;")?.code == .manifestInvalid)
+    }
+
     @Test func layersOtherThanOneChartAndAtMostOneProvAreInvalid() {
         let chart = (HelmChartManifest.chartMediaType, Self.digestB)
         let prov = (HelmChartManifest.provenanceMediaType, Self.digestC)

@@ -31,7 +31,7 @@ struct OCIRegistryTests {
             try await upload(bytes, as: SHA256Hasher.hash(Array("other".utf8)), to: address, harness)
         }
         await #expect(throws: OCIError.self) {
-            _ = try await harness.service.oci.blobSize(SHA256Hasher.hash(bytes), at: address, writer: true)
+            _ = try await harness.service.oci.blobSize(SHA256Hasher.hash(bytes), at: address, uploader: "user:writer")
         }
         #expect(await harness.service.oci.sessions.count == 0)
     }
@@ -47,14 +47,14 @@ struct OCIRegistryTests {
         #expect(try await harness.upload("redis-lite-0.8.1.tgz", to: "plain") == .published)
         // Before the TTL nothing goes.
         await harness.service.oci.sweep(now: Date())
-        #expect(try await harness.service.oci.blobSize(SHA256Hasher.hash(orphan), at: address, writer: true) == Int64(orphan.count))
+        #expect(try await harness.service.oci.blobSize(SHA256Hasher.hash(orphan), at: address, uploader: "user:writer") == Int64(orphan.count))
         await harness.service.oci.sweep(now: Date().addingTimeInterval(3_601))
         await #expect(throws: OCIError.self) {
-            _ = try await harness.service.oci.blobSize(SHA256Hasher.hash(orphan), at: address, writer: true)
+            _ = try await harness.service.oci.blobSize(SHA256Hasher.hash(orphan), at: address, uploader: "user:writer")
         }
         #expect(try harness.metadata.blobUpload(repository: "plain", name: "redis-lite",
                                                 digest: SHA256Hasher.hash(orphan).hex) == nil)
         // The chart's bytes are a published version's: readers still get them.
-        #expect(try await harness.service.oci.blobSize(SHA256Hasher.hash(chart), at: address, writer: false) == Int64(chart.count))
+        #expect(try await harness.service.oci.blobSize(SHA256Hasher.hash(chart), at: address, uploader: nil) == Int64(chart.count))
     }
 }

@@ -43,7 +43,7 @@ import Testing
         #expect(leftOut == ["longkey-1.0.0.tgz", "corrupt-1.0.0.tgz"])
         let snapshot = repository.snapshot
         #expect(snapshot.index.chartNames == ["good"])
-        let yaml = String(buffer: snapshot.yaml)
+        let yaml = String(decoding: snapshot.served.joined(), as: UTF8.self)
         #expect(yaml.contains("good-1.0.0.tgz") && !yaml.contains("kkkk"), "the rendered index.yaml holds only the valid chart")
         #expect(snapshot.files["longkey-1.0.0.tgz"] != nil, "the stored bytes stay downloadable")
     }

@@ -1,7 +1,9 @@
 import ChartWardenCore
 import Foundation
 import Hummingbird
+import HTTPTypes
 import HummingbirdTesting
+import Mustache
 import NIOCore
 @testable import Server
 import Storage
@@ -15,19 +17,38 @@ struct ConsoleTests {
 
     // MARK: CSRF tokens
 
-    @Test func tokensAreBoundToThePrincipalAndTheSecret() {
+    @Test func tokensAreBoundToThePrincipalTheActionAndTheSecret() {
         let tokens = ConsoleCSRF(secret: Array(repeating: 7, count: 32))
-        let token = tokens.token(for: "user:admin")
-        #expect(token.count == 64 && token.allSatisfy(\.isHexDigit))
-        #expect(tokens.isValid(token, for: "user:admin"))
-        #expect(!tokens.isValid(token, for: "user:other"), "another principal's token")
-        #expect(!ConsoleCSRF(secret: Array(repeating: 8, count: 32)).isValid(token, for: "user:admin"), "another secret")
-        #expect(!tokens.isValid(nil, for: "user:admin"))
-        #expect(!tokens.isValid("", for: "user:admin"))
-        #expect(!tokens.isValid(String(token.dropLast()), for: "user:admin"))
-        #expect(!tokens.isValid(String(token.dropLast()) + (token.last == "0" ? "1" : "0"), for: "user:admin"))
-        #expect(!tokens.isValid(token.uppercased() == token ? token.lowercased() : token.uppercased(), for: "user:admin")
-                || token.uppercased() == token.lowercased())
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let action = "/console/signers/trust"
+        let token = tokens.token(for: "user:admin", action: action, now: now)
+        #expect(token.hasPrefix("1800000000.") && token.split(separator: ".")[1].allSatisfy(\.isHexDigit))
+        #expect(tokens.isValid(token, for: "user:admin", action: action, now: now))
+        #expect(!tokens.isValid(token, for: "user:other", action: action, now: now), "another principal's token")
+        #expect(!tokens.isValid(token, for: "user:admin", action: "/console/signers/\(String(repeating: "A", count: 40))/distrust",
+                                now: now), "a token for another form")
+        #expect(!ConsoleCSRF(secret: Array(repeating: 8, count: 32)).isValid(token, for: "user:admin", action: action, now: now))
+        #expect(!tokens.isValid(nil, for: "user:admin", action: action, now: now))
+        #expect(!tokens.isValid("", for: "user:admin", action: action, now: now))
+        #expect(!tokens.isValid(String(token.dropLast()), for: "user:admin", action: action, now: now))
+        #expect(!tokens.isValid(String(token.dropLast()) + (token.last == "0" ? "1" : "0"), for: "user:admin", action: action, now: now))
+        // A token expires: a leaked one is short-lived; its issue time cannot be moved without its MAC.
+        #expect(tokens.isValid(token, for: "user:admin", action: action, now: now + ConsoleCSRF.lifetime - 1))
+        #expect(!tokens.isValid(token, for: "user:admin", action: action, now: now + ConsoleCSRF.lifetime + 1), "expired")
+        let moved = "1800009999." + token.split(separator: ".")[1]
+        #expect(!tokens.isValid(moved, for: "user:admin", action: action, now: now + 10_000))
+    }
+
+    @Test func previewNoncesBindTheExactSetOfCharts() {
+        let tokens = ConsoleCSRF(secret: Array(repeating: 7, count: 32))
+        let action = "/console/signers/\(String(repeating: "A", count: 40))/distrust"
+        let nonce = tokens.previewNonce(for: "user:admin", action: action, subject: ["signed", "quarantine", "3"])
+        #expect(tokens.isValidPreview(nonce, for: "user:admin", action: action, subject: ["signed", "quarantine", "3"]))
+        #expect(!tokens.isValidPreview(nonce, for: "user:admin", action: action, subject: ["signed", "quarantine", "3,4"]))
+        #expect(!tokens.isValidPreview(nonce, for: "user:admin", action: action, subject: ["stable", "quarantine", "3"]))
+        #expect(!tokens.isValid(nonce, for: "user:admin", action: action), "a nonce is not a CSRF token")
+        // Parts are length-prefixed: moving a boundary changes the MAC.
+        #expect(!tokens.isValidPreview(nonce, for: "user:admin", action: action, subject: ["signedquarantine", "", "3"]))
     }
 
     @Test func hmacMatchesRFC4231() {
@@ -45,10 +66,17 @@ struct ConsoleTests {
     // MARK: forms
 
     @Test func urlEncodedForms() throws {
-        let form = try ConsoleForm.parse(Array("csrf=ab%2Fc&repo=st+able&quarantine=true&repo=second&empty".utf8),
+        let form = try ConsoleForm.parse(Array("csrf=ab%2Fc&repo=st+able&quarantine=true&empty".utf8),
                                          contentType: "application/x-www-form-urlencoded; charset=utf-8")
         #expect(form["csrf"] == "ab/c" && form["repo"] == "st able" && form["empty"] == "")
         #expect(form.isSet("quarantine") && !form.isSet("confirm") && !form.isSet("empty"))
+        // A field given twice (an injected form adopting the page's inputs) is refused.
+        #expect(throws: ServiceError.self) {
+            try ConsoleForm.parse(Array("repo=signed&csrf=x&repo=stable".utf8), contentType: "application/x-www-form-urlencoded")
+        }
+        #expect(throws: ServiceError.self) {
+            try ConsoleForm.parse(Array("repo=signed&Repo=x&repo%3D=y&r%65po=stable".utf8), contentType: "application/x-www-form-urlencoded")
+        }
         #expect(throws: ServiceError.self) { try ConsoleForm.parse([], contentType: "application/json") }
     }
 
@@ -57,6 +85,8 @@ struct ConsoleTests {
             + "--XX\r\nContent-Disposition: form-data; name=\"certificate\"; filename=\"r.asc\"\r\n\r\n-----BEGIN\r\n--XX--\r\n"
         let form = try ConsoleForm.parse(Array(body.utf8), contentType: "multipart/form-data; boundary=XX")
         #expect(form["csrf"] == "tok" && form.files["certificate"] == Array("-----BEGIN".utf8))
+        let twice = body.replacingOccurrences(of: "--XX--", with: "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nother\r\n--XX--")
+        #expect(throws: ServiceError.self) { try ConsoleForm.parse(Array(twice.utf8), contentType: "multipart/form-data; boundary=XX") }
     }
 
     // MARK: templates and escaping
@@ -67,6 +97,40 @@ struct ConsoleTests {
             #expect(ConsoleTemplates.library.getTemplate(named: name) != nil, "\(name) does not compile")
         }
         #expect(!ConsoleTemplates.sources.values.joined().lowercased().contains("<script"), "the console ships no script")
+    }
+
+    /// Special characters joined to a Prepend (U+0600) or combining (U+0301) scalar form one
+    /// grapheme cluster that swift-mustache's own escaping writes raw.
+    static let clusterPayloads = ["\u{600}<x\u{600}>", "\"\u{301} onfocus=y", "\u{600}&x", "'\u{301}", "\u{600}\"z"]
+
+    @Test func escapingWorksOnUnicodeScalarsNotGraphemeClusters() {
+        #expect(ConsoleHTML.escape("\u{600}<x\u{600}>") == "\u{600}&lt;x\u{600}&gt;")
+        #expect(ConsoleHTML.escape("\"\u{301}'\u{301}\u{600}&") == "&quot;\u{301}&#39;\u{301}\u{600}&amp;")
+        #expect(ConsoleHTML.escape("plain é") == "plain é")
+    }
+
+    /// Every template, every variable (a context answering every name with the payload), in
+    /// partials too: no `<`, `>`, `"`, `'` or `&` byte of a value reaches the page.
+    @Test func everyTemplateEscapesGraphemeClusterPayloadsInEveryField() throws {
+        struct Everything: MustacheParent, MustacheCustomRenderable {
+            let payload: String
+            func child(named: String) -> Any? { self }
+            var renderText: String { payload }
+            var isNull: Bool { false }
+        }
+        for payload in Self.clusterPayloads {
+            for name in ConsoleTemplates.sources.keys {
+                let html = try #require(ConsoleTemplates.library.render(Everything(payload: payload), withTemplate: name))
+                let escaped = ConsoleHTML.escape(payload)
+                #expect(name == "footer" || html.contains(escaped), "\(name) shows the value")
+                let bytes = Array(html.utf8)
+                for raw in ["\u{600}<", "\u{600}>", "\"\u{301}", "'\u{301}", "\u{600}&x", "\u{600}\""] {
+                    let needle = Array(raw.utf8)
+                    let found = bytes.indices.dropLast(needle.count - 1).contains { Array(bytes[$0 ..< $0 + needle.count]) == needle }
+                    #expect(!found, "\(name) writes \(raw.unicodeScalars.map { String($0.value, radix: 16) }) raw")
+                }
+            }
+        }
     }
 
     /// A chart whose description, annotation and maintainer name hold markup: shown as text.
@@ -81,7 +145,7 @@ struct ConsoleTests {
         let page = ConsoleViews.RepositoriesPage(query: "\"><script>", searching: true, repositories: [
             .init(label: "team", charts: [.init(name: record.name, versions: [
                 ConsoleViews.version(ChartStanding(chart: record, provenance: nil, content: nil)),
-            ])], hasCharts: true),
+            ])], hasCharts: true, more: nil),
         ])
         let session = ConsoleSession(principals: [.user("admin")])
         let html = try #require(ConsoleTemplates.library.render(
@@ -95,7 +159,10 @@ struct ConsoleTests {
     }
 
     @Test func pathSegmentsArePercentEncoded() {
-        #expect(ConsoleViews.segment("1.0.0+build/../x") == "1.0.0%2Bbuild%2F..%2Fx")
+        #expect(ConsoleViews.segment("1.0.0+build/../x") == "1.0.0+build%2F..%2Fx", "+ stays: the router does not decode")
+        #expect(ConsoleViews.segment("ü?#") == "%C3%BC%3F%23")
+        #expect(ConsoleViews.restoreAction(repository: "", name: "plus", version: "1.0.0+build.7")
+                == "/console/quarantine/_/plus/1.0.0+build.7/restore")
         #expect(ConsoleViews.pathName("") == "_")
     }
 
@@ -152,7 +219,8 @@ struct ConsoleTests {
         try await run(harness) { client in
             for path in posts {
                 for body in ["repo=team", "csrf=\(String(repeating: "0", count: 64))&repo=team",
-                             "csrf=\(ConsoleSession(principals: [.user("reader")]).csrf)&repo=team"] {
+                             "csrf=\(ConsoleSession(principals: [.user("reader")]).csrf(path))&repo=team",
+                             "csrf=\(admin.csrf(path + "/other"))&repo=team"] {
                     var headers = RouterHarness.headers("admin")
                     headers[.contentType] = "application/x-www-form-urlencoded"
                     try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: body)) { response in
@@ -165,8 +233,14 @@ struct ConsoleTests {
             var headers = RouterHarness.headers("admin")
             headers[.contentType] = "application/x-www-form-urlencoded"
             try await client.execute(uri: "/console/quarantine/team/redis-lite/0.8.1/restore", method: .post, headers: headers,
-                                     body: ByteBuffer(string: "csrf=\(admin.csrf)")) { response in
+                                     body: ByteBuffer(string: "csrf=\(admin.csrf("/console/quarantine/team/redis-lite/0.8.1/restore"))")) { response in
                 #expect(response.status == .notFound, "\(String(buffer: response.body))")
+            }
+            // The same valid form sent by a page of another site (the browser says so) is refused.
+            headers[HTTPField.Name("Sec-Fetch-Site")!] = "cross-site"
+            try await client.execute(uri: "/console/quarantine/team/redis-lite/0.8.1/restore", method: .post, headers: headers,
+                                     body: ByteBuffer(string: "csrf=\(admin.csrf("/console/quarantine/team/redis-lite/0.8.1/restore"))")) { response in
+                #expect(response.status == .forbidden && String(buffer: response.body).contains("from the console itself"))
             }
         }
     }

@@ -6,26 +6,39 @@ import Testing
 struct OIDCLoginMemoryTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
-    @Test func eachTokenIsAuditedOnceUntilForgotten() {
-        var memory = OIDCLoginMemory()
-        let live = Self.now.addingTimeInterval(60)
-        var answers: [Bool] = []
-        for token in ["a.b.c", "a.b.c", "a.b.d"] {
-            answers.append(memory.firstUse(of: token, expiresAt: live, now: Self.now))
-        }
-        memory.forget("a.b.c")
-        answers.append(memory.firstUse(of: "a.b.c", expiresAt: live, now: Self.now))
-        #expect(answers == [true, false, true, true])
+    static func login(_ subject: String, principal: String = "ci:octo-org/app") -> OIDCLoginMemory.Login {
+        OIDCLoginMemory.Login(issuer: "https://token.actions.example", subject: subject, principal: principal)
     }
 
-    @Test func memoryIsBoundedAndDropsExpiredTokensFirst() {
+    @Test func eachWorkloadIsAuditedOncePerWindowUntilForgotten() {
         var memory = OIDCLoginMemory()
-        for index in 0..<OIDCLoginMemory.capacity {
-            _ = memory.firstUse(of: "expired.\(index).x", expiresAt: Self.now.addingTimeInterval(-1), now: Self.now)
+        var answers: [Bool] = []
+        // The same workload with any number of fresh tokens is one login; another principal is another.
+        for login in [Self.login("a"), Self.login("a"), Self.login("a", principal: "ci:octo-org/other"), Self.login("b")] {
+            answers.append(memory.firstUse(of: login, now: Self.now))
         }
+        memory.forget(Self.login("a"))
+        answers.append(memory.firstUse(of: Self.login("a"), now: Self.now))
+        answers.append(memory.firstUse(of: Self.login("b"), now: Self.now.addingTimeInterval(OIDCLoginMemory.window - 1)))
+        answers.append(memory.firstUse(of: Self.login("b"), now: Self.now.addingTimeInterval(OIDCLoginMemory.window + 1)))
+        #expect(answers == [true, false, true, true, true, false, true])
+    }
+
+    /// The hostile review's F3: when full, the memory used to empty itself, so every workload was
+    /// audited again; now only the oldest login is forgotten.
+    @Test func aFullMemoryForgetsOnlyItsOldestLogin() {
+        var memory = OIDCLoginMemory()
+        var fresh: [Bool] = []
+        for index in 0..<OIDCLoginMemory.capacity {
+            fresh.append(memory.firstUse(of: Self.login("s\(index)"), now: Self.now))
+        }
+        #expect(fresh.allSatisfy { $0 })
+        var answers = [memory.firstUse(of: Self.login("new"), now: Self.now)]
         #expect(memory.count == OIDCLoginMemory.capacity)
-        let first = memory.firstUse(of: "live.token.x", expiresAt: Self.now.addingTimeInterval(60), now: Self.now)
-        #expect(first)
-        #expect(memory.count == 1)
+        answers.append(memory.firstUse(of: Self.login("s1"), now: Self.now))
+        answers.append(memory.firstUse(of: Self.login("s\(OIDCLoginMemory.capacity - 1)"), now: Self.now))
+        answers.append(memory.firstUse(of: Self.login("s0"), now: Self.now))
+        #expect(answers == [true, false, false, true])
+        #expect(memory.count == OIDCLoginMemory.capacity)
     }
 }

@@ -52,4 +52,32 @@ import Testing
         #expect(try !store.isBlobReferenced(digest))
         #expect(try store.blobUpload(repository: "stable", name: "app", digest: "f" + digest.dropFirst()) != nil)
     }
+
+    /// Pending upload bytes are capped per uploader (every repository) and per repository, checked
+    /// with the insert; the same blob again is not counted twice; forgotten rows give the bytes back.
+    @Test func uploadsAreCappedPerUploaderAndPerRepository() throws {
+        let directory = try TemporaryDirectory()
+        let store = try StageGuardTests.store(directory)
+        func upload(_ fill: Character, _ uploader: String, size: Int64 = 40) throws -> OCIUploadCap? {
+            try store.recordBlobUpload(OCIBlobUploadRecord(repository: "stable", name: "app",
+                                                           digest: String(repeating: fill, count: 64), size: size,
+                                                           uploader: uploader, uploadedAt: Date()),
+                                       maxUploaderBytes: 100, maxRepositoryBytes: 150)
+        }
+        #expect(try upload("1", "user:a") == nil)
+        #expect(try upload("2", "user:a") == nil)
+        #expect(try upload("2", "user:a") == nil)  // the same blob again: still 80 bytes held
+        #expect(try upload("3", "user:a") == .uploader(held: 80, limit: 100))
+        #expect(try store.blobUpload(repository: "stable", name: "app", digest: String(repeating: "3", count: 64)) == nil)
+        #expect(try upload("4", "user:b") == nil)
+        #expect(try upload("5", "user:b") == .repository(held: 120, limit: 150))
+        try store.settleBlobUploads(repository: "stable", name: "app", digests: [String(repeating: "2", count: 64)],
+                                    refused: true)
+        #expect(try store.blobUpload(repository: "stable", name: "app", digest: String(repeating: "2", count: 64))?.refused
+            == true)
+        #expect(try upload("5", "user:b") == .repository(held: 120, limit: 150))  // refused rows still count
+        try store.settleBlobUploads(repository: "stable", name: "app", digests: [String(repeating: "1", count: 64)],
+                                    refused: false)
+        #expect(try upload("5", "user:b") == nil)
+    }
 }

@@ -350,21 +350,28 @@ def test_console_on_the_main_listener_without_an_admin_listener(server_factory, 
         assert server.curl(path, user=":".join(WRITER)).status == 403, path
         assert server.curl(path).status == 401, path
     # Another admin's token does not pass for this one.
-    signers = server.curl("/console/signers", user=":".join(ROOT)).body.decode()
-    root_token = re.search(r'name="csrf" value="([0-9a-f]{64})"', signers).group(1)
-    cert_token = re.search(r'name="csrf" value="([0-9a-f]{64})"',
-                           server.curl("/console/signers", cert="admin").body.decode()).group(1)
+    root_token = form_token(server, "/console/signers", "/console/signers/trust", user=":".join(ROOT))
+    cert_token = form_token(server, "/console/signers", "/console/signers/trust", cert="admin")
     assert root_token != cert_token
-    refused = server.curl("/console/quarantine/signed/webapp/1.0.0/restore", "-X", "POST", "--data", "csrf=" + root_token,
-                          cert="admin")
+    refused = server.curl("/console/signers/trust", "-F", "csrf=" + root_token, "-F", "repo=signed", cert="admin")
     assert refused.status == 403 and b"CSRF token" in refused.body
-    accepted = server.curl("/console/quarantine/signed/webapp/1.0.0/restore", "-X", "POST", "--data", "csrf=" + cert_token,
-                           cert="admin")
-    assert accepted.status == 404 and b"not quarantined" in accepted.body, accepted
+    accepted = server.curl("/console/signers/trust", "-F", "csrf=" + cert_token, "-F", "repo=signed", cert="admin")
+    assert accepted.status == 400 and b"choose a public key file" in accepted.body, accepted
 
 
-def form_token(server, url, **who):
-    return re.search(r'name="csrf" value="([0-9a-f]{64})"', server.curl(url, **who).body.decode()).group(1)
+TOKEN = r'[0-9]+\.[0-9a-f]{64}'
+
+
+def form_token(server, url, action=None, **who):
+    """The CSRF token of the form on page `url` that posts to `action` (the page's first form by default)."""
+    page = server.curl(url, **who).body.decode()
+    target = re.escape(action) if action else '[^"]+'
+    return re.search(r'<form[^>]*action="' + target + r'"[^>]*>\s*<input type="hidden" name="csrf" value="(' + TOKEN + ')"',
+                     page).group(1)
+
+
+def hidden(page, name):
+    return re.search(r'name="' + name + r'" value="([^"]*)"', page).group(1)
 
 
 def test_a_soft_revocation_previews_exactly_what_it_quarantines(server_factory, htpasswd, pgp, tmp_path):
@@ -381,7 +388,7 @@ def test_a_soft_revocation_previews_exactly_what_it_quarantines(server_factory, 
         assert push(server, "signed", chart, pgp.prov(chart, "soft-revoked-signer", time=time), tmp_path).status == 201
     root = {"user": ":".join(ROOT)}
     url = f"/console/signers/{soft}/revocation"
-    token = form_token(server, f"/console/signers/{soft}", **root)
+    token = form_token(server, f"/console/signers/{soft}", url, **root)
     preview = server.curl(url, "-F", f"csrf={token}", "-F", "certificate=@" + pgp_file("soft-revoked-signer.rev.asc"), **root)
     assert preview.status == 200, preview
     listed = re.findall(r'<tr data-chart="([^"]+)" data-version="([^"]+)">', preview.body.decode())
@@ -389,15 +396,231 @@ def test_a_soft_revocation_previews_exactly_what_it_quarantines(server_factory, 
     assert "soft (retired" in preview.body.decode()
     assert sorted(index_versions(server, "signed", "webapp")) == ["1.0.0", "1.1.0"]
     carried = re.search(r'name="certificateBase64" value="([^"]+)"', preview.body.decode()).group(1)
+    confirm = ["--data-urlencode", f"certificateBase64={carried}", "--data", "confirm=yes",
+               "--data", "charts=" + hidden(preview.body.decode(), "charts"),
+               "--data", "preview=" + hidden(preview.body.decode(), "preview")]
     # The confirmation, without its token, changes nothing.
-    assert server.curl(url, "--data-urlencode", f"certificateBase64={carried}", "--data", "confirm=yes", **root).status == 403
+    assert server.curl(url, *confirm, **root).status == 403
     assert sorted(index_versions(server, "signed", "webapp")) == ["1.0.0", "1.1.0"]
-    done = server.curl(url, "--data", f"csrf={token}", "--data-urlencode", f"certificateBase64={carried}",
-                       "--data", "confirm=yes", **root)
+    done = server.curl(url, "--data", f"csrf={token}", *confirm, **root)
     assert done.status == 200, done
     assert re.findall(r'<tr data-chart="([^"]+)" data-version="([^"]+)">', done.body.decode()) == listed
     assert index_versions(server, "signed", "webapp") == ["1.0.0"]
     # A certificate for another key is refused at the first step, as by the admin API.
-    wrong = server.curl(f"/console/signers/{HARD}/revocation", "-F", f"csrf={token}",
+    hard_token = form_token(server, f"/console/signers/{HARD}", f"/console/signers/{HARD}/revocation", **root)
+    wrong = server.curl(f"/console/signers/{HARD}/revocation", "-F", f"csrf={hard_token}",
                         "-F", "certificate=@" + pgp_file("soft-revoked-signer.rev.asc"), **root)
     assert wrong.status in (400, 404) and b"Revoke the key" not in wrong.body, wrong
+
+
+# Hostile review of the console (findings F1-F9), each attack on real sockets or in the browser. ----
+
+P = "\u0600"  # ARABIC NUMBER SIGN, a Prepend character: it joins the next character into one grapheme cluster
+CLUSTER_RAW = [P + "<", P + ">", P + '"', '"\u0301', "'\u0301"]
+
+
+def assert_no_raw_cluster(page):
+    for raw in CLUSTER_RAW:
+        assert raw not in page, f"{raw!r} written raw"
+    assert not re.search(P + "&(?!lt;|gt;|amp;|quot;|#39;)", page), "a raw & after U+0600"
+
+
+def prepend_chart(tmp_path, name="innocent", target="https://attacker.invalid/phish"):
+    payload = (f"Nice chart{P}<meta http-equiv={P}\"refresh{P}\" content={P}\"0;url={target}{P}\"{P}>"
+               f"{P}<h1{P}>Session expired{P}</h1{P}>")
+    return chart_archive(tmp_path, name, "1.0.0", f"description: '{payload}'\n"), payload
+
+
+def test_grapheme_cluster_payloads_are_escaped_on_every_page(server_factory, htpasswd, tmp_path):
+    """F1: a chart description, the search box and a refused log-in name, each holding '<', '>',
+    '"' joined to a Prepend or combining scalar, are shown as text (escaped per scalar)."""
+    server = server_factory(console_config(htpasswd, admin_listen=False))
+    root = {"user": ":".join(ROOT)}
+    chart, payload = prepend_chart(tmp_path)
+    assert push(server, "stable", chart).status == 201
+    page = server.curl("/console/repositories", **root).body.decode()
+    assert_no_raw_cluster(page)
+    assert "<meta http-equiv" not in page.replace(P, "") and "&lt;meta" in page
+    q = "%22%CC%81%20autofocus%20onfocus%3Dalert(1)%20x%3D%22"
+    search = server.curl("/console/repositories?q=" + q, **root).body.decode()
+    assert_no_raw_cluster(search)
+    assert 'value="&quot;\u0301 autofocus onfocus=alert(1) x=&quot;"' in search
+    name = f"x{P}<meta http-equiv=refresh content=0;url=//attacker.invalid/phish {P}>"
+    assert server.curl("/api/stable/charts", user=f"{name}:guess").status == 401
+    audit = server.curl("/console/audit?action=authenticate", **root).body.decode()
+    assert_no_raw_cluster(audit)
+    assert "&lt;meta http-equiv=refresh" in audit
+
+
+def test_prepend_meta_refresh_stays_on_the_console_in_chromium(server_factory, htpasswd, tmp_path, static_server):
+    """F1 in the browser: the description that redirected the admin to the attacker's page is text."""
+    phish_dir = tmp_path / "phish"
+    phish_dir.mkdir()
+    (phish_dir / "phish.html").write_text("<!DOCTYPE html><title>phished</title>")
+    phish = static_server(phish_dir) + "/phish.html"
+    server = server_factory(console_config(htpasswd, admin_listen=True))
+    chart, payload = prepend_chart(tmp_path, target=phish)
+    assert push(server, "stable", chart).status == 201
+    browser = Browser(str(tmp_path), server.admin_url, str(tmp_path / "shots"))
+    try:
+        browser.open("/console/")
+        assert browser.driver.current_url == server.admin_url + "/console/repositories"
+        assert browser.driver.find_elements(By.CSS_SELECTOR, "meta[http-equiv]") == []
+        assert browser.texts("table.chart[data-chart='innocent'] .description") == [payload]
+        assert browser.driver.current_url.startswith(server.admin_url)
+    finally:
+        browser.quit()
+
+
+def test_injected_form_cannot_hijack_the_trust_form(server_factory, htpasswd, pgp, tmp_path):
+    """F2: a key user ID that opened a distrust <form> around the page's 'Trust key' form (and its
+    token) is text; clicking 'Trust key' posts the import form, and the victim stays published."""
+    server = server_factory(console_config(htpasswd, admin_listen=True))
+    victim = chart_archive(tmp_path, "victim", "1.0.0")
+    assert push(server, "signed", victim, pgp.prov(victim, "rsa-signer"), tmp_path).status == 201
+    uid = (f"Mallory {P}<form action=/console/signers/{RSA}/distrust method=post {P}>"
+           f"{P}<input type=hidden name=repo value=signed {P}>{P}<input type=hidden name=quarantine value=true {P}>"
+           f"{P}<input type=hidden name=confirm value=yes {P}> (mallory@evil.invalid)")
+    home = tmp_path / "mallory-gnupg"
+    home.mkdir(mode=0o700)
+    gpg = ["gpg", "--batch", "--homedir", str(home), "--pinentry-mode", "loopback", "--passphrase", ""]
+    subprocess.run(gpg + ["--quick-generate-key", uid, "ed25519", "sign", "1y"], check=True, capture_output=True)
+    key = tmp_path / "mallory.asc"
+    key.write_bytes(subprocess.run(gpg + ["--armor", "--export"], check=True, capture_output=True).stdout)
+    assert server.curl(server.admin_url + "/api/admin/signers?repo=stable", "--data-binary", f"@{key}",
+                       cert="admin").status in (200, 201)
+    browser = Browser(str(tmp_path), server.admin_url, str(tmp_path / "shots"))
+    try:
+        browser.open("/console/signers")
+        assert len(browser.driver.find_elements(By.TAG_NAME, "form")) == 1
+        browser.driver.find_element(By.XPATH, "//button[normalize-space()='Trust key']").click()
+        browser.assert_safe()
+        assert browser.driver.current_url == server.admin_url + "/console/signers/trust"
+        assert "choose a public key file" in browser.driver.find_element(By.TAG_NAME, "body").text
+    finally:
+        browser.quit()
+    assert index_versions(server, "signed", "victim") == ["1.0.0"]
+
+
+def test_tokens_are_bound_to_their_form_and_fields_are_not_repeated(server_factory, htpasswd, pgp, tmp_path):
+    """F2/F5: the import form's token does not distrust a key; a repeated field is a 400; a
+    one-step confirm=yes without the preview's nonce is refused; tokens differ per form."""
+    server = server_factory(console_config(htpasswd, admin_listen=False))
+    root = {"user": ":".join(ROOT)}
+    victim = chart_archive(tmp_path, "victim", "1.0.0")
+    assert push(server, "signed", victim, pgp.prov(victim, "rsa-signer"), tmp_path).status == 201
+    url = f"/console/signers/{RSA}/distrust"
+    trust_token = form_token(server, "/console/signers", "/console/signers/trust", **root)
+    distrust_token = form_token(server, f"/console/signers/{RSA}", url, **root)
+    assert trust_token != distrust_token
+    stolen = server.curl(url, "--data", f"csrf={trust_token}&repo=signed&quarantine=true&confirm=yes", **root)
+    assert stolen.status == 403 and b"CSRF token" in stolen.body
+    repeated = server.curl(url, "--data", f"repo=signed&csrf={distrust_token}&repo=stable", **root)
+    assert repeated.status == 400 and b"more than once" in repeated.body
+    one_step = server.curl(url, "--data", f"csrf={distrust_token}&repo=signed&quarantine=true&confirm=yes", **root)
+    assert one_step.status == 403 and b"preview" in one_step.body
+    assert index_versions(server, "signed", "victim") == ["1.0.0"]
+
+
+def test_a_confirmation_refuses_a_set_of_charts_changed_since_its_preview(server_factory, htpasswd, pgp, tmp_path):
+    """F4: a chart signed by the key and uploaded between preview and confirmation makes the
+    confirmation a 409 that changes nothing; a new preview lists it and its confirmation applies."""
+    server = server_factory(console_config(htpasswd, admin_listen=False))
+    root = {"user": ":".join(ROOT)}
+    first = chart_archive(tmp_path, "alpha", "1.0.0")
+    assert push(server, "signed", first, pgp.prov(first, "rsa-signer"), tmp_path).status == 201
+    url = f"/console/signers/{RSA}/distrust"
+    token = form_token(server, f"/console/signers/{RSA}", url, **root)
+
+    def preview():
+        page = server.curl(url, "--data", f"csrf={token}&repo=signed&quarantine=true", **root).body.decode()
+        return page, re.findall(r'<tr data-chart="([^"]+)" data-version="([^"]+)">', page)
+
+    def confirm(page):
+        return server.curl(url, "--data", f"csrf={form_token_of(page, url)}&repo=signed&quarantine=true&confirm=yes"
+                           f"&charts={hidden(page, 'charts')}&preview={hidden(page, 'preview')}", **root)
+
+    page, listed = preview()
+    assert listed == [("alpha", "1.0.0")]
+    second = chart_archive(tmp_path, "beta", "2.0.0")
+    assert push(server, "signed", second, pgp.prov(second, "rsa-signer"), tmp_path).status == 201
+    changed = confirm(page)
+    assert changed.status == 409 and b"changed since the preview" in changed.body
+    assert index_versions(server, "signed", "alpha") == ["1.0.0"] and index_versions(server, "signed", "beta") == ["2.0.0"]
+    page, listed = preview()
+    assert sorted(listed) == [("alpha", "1.0.0"), ("beta", "2.0.0")]
+    done = confirm(page)
+    assert done.status == 200, done
+    assert index_versions(server, "signed", "alpha") == [] and index_versions(server, "signed", "beta") == []
+
+
+def form_token_of(page, action):
+    return re.search(r'<form[^>]*action="' + re.escape(action) + r'"[^>]*>\s*<input type="hidden" name="csrf" value="('
+                     + TOKEN + ')"', page).group(1)
+
+
+def test_the_repositories_page_is_bounded_whatever_the_uploads(server_factory, htpasswd, tmp_path):
+    """F3: ten versions with a 250 KiB description of '<' make a page under 200 KB that still
+    lists the chart; past a page of versions the rest is one link away, and the search runs too."""
+    server = server_factory(console_config(htpasswd, admin_listen=False))
+    root = {"user": ":".join(ROOT)}
+    for index in range(10):
+        path = chart_archive(tmp_path, "bloat", f"1.0.{index}", f"description: '{'<' * (250 * 1024)}'\n")
+        assert push(server, "stable", path).status == 201
+    for index in range(45):
+        assert push(server, "stable", chart_archive(tmp_path, "many", f"2.0.{index}")).status == 201
+    page = server.curl("/console/repositories", **root)
+    assert page.status == 200 and len(page.body) < 200_000, len(page.body)
+    body = page.body.decode()
+    assert 'data-chart="bloat"' in body and "more characters)" in body
+    assert len(re.findall(r'<tr data-version=', body)) == 50
+    more = re.search(r'<a class="next" href="([^"]+)">More versions in stable', body).group(1).replace("&amp;", "&")
+    rest = server.curl(more, **root).body.decode()
+    assert re.findall(r'<tr data-version="([^"]+)"', rest) == [f"2.0.{index}" for index in range(40, 45)]
+    search = server.curl("/console/repositories?q=MAN", **root).body.decode()
+    assert 'data-chart="many"' in search and 'data-chart="bloat"' not in search
+
+
+def test_restore_of_a_version_with_build_metadata(server_factory, htpasswd, pgp, tmp_path):
+    """F7: the quarantine page's restore form works for 1.0.0+build.7."""
+    server = server_factory(console_config(htpasswd, admin_listen=False))
+    root = {"user": ":".join(ROOT)}
+    chart = chart_archive(tmp_path, "plus", "1.0.0+build.7")
+    assert push(server, "signed", chart, pgp.prov(chart, "rsa-signer"), tmp_path).status == 201
+    url = f"/console/signers/{RSA}/distrust"
+    token = form_token(server, f"/console/signers/{RSA}", url, **root)
+    page = server.curl(url, "--data", f"csrf={token}&repo=signed&quarantine=true", **root).body.decode()
+    done = server.curl(url, "--data", f"csrf={form_token_of(page, url)}&repo=signed&quarantine=true&confirm=yes"
+                       f"&charts={hidden(page, 'charts')}&preview={hidden(page, 'preview')}", **root)
+    assert done.status == 200 and index_versions(server, "signed", "plus") == []
+    quarantine = server.curl("/console/quarantine", **root).body.decode()
+    action = re.search(r'action="(/console/quarantine/[^"]+/restore)"', quarantine).group(1)
+    assert action == "/console/quarantine/signed/plus/1.0.0+build.7/restore"
+    restored = server.curl(action, "--data", f"csrf={form_token_of(quarantine, action)}&confirm=yes", **root)
+    assert restored.status == 200, restored
+    assert index_versions(server, "signed", "plus") == ["1.0.0+build.7"]
+
+
+def test_every_console_answer_on_the_admin_listener_carries_the_headers(server_factory, htpasswd):
+    """F8: unrouted paths and methods under /console answer the console's HTML 404 with its headers."""
+    server = server_factory(console_config(htpasswd, admin_listen=True))
+    root = {"user": ":".join(ROOT)}
+    for path in ["/console/nope", "/console/signers/" + "A" * 40 + "/nope", "/console/quarantine/_/x/1/restore",
+                 "/console/signers"]:
+        for method in ["GET", "OPTIONS", "PUT", "DELETE"]:
+            answer = server.curl(server.admin_url + path, "-X", method, **root)
+            assert answer.status in (200, 404), (path, method, answer.status)
+            assert "default-src 'none'" in answer.headers.get("content-security-policy", ""), (path, method)
+            assert answer.headers.get("x-content-type-options") == "nosniff", (path, method)
+            assert answer.headers.get("x-frame-options") == "DENY", (path, method)
+    assert "text/html" in server.curl(server.admin_url + "/console/nope", **root).headers["content-type"]
+
+
+def test_an_admin_certificate_with_another_users_basic_login_acts_as_the_certificate(server_factory, htpasswd):
+    """F6: the actor shown and audited is the identity that makes the request an admin."""
+    server = server_factory(console_config(htpasswd, admin_listen=False))
+    page = server.curl("/console/signers", cert="admin", user=":".join(WRITER))
+    assert page.status == 200
+    assert re.search(r'signed in as ([^<]+)<', page.body.decode()).group(1) == "cert:admin"
+    both = server.curl("/console/signers", cert="admin", user=":".join(ROOT))
+    assert re.search(r'signed in as ([^<]+)<', both.body.decode()).group(1) == "user:root"

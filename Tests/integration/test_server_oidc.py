@@ -113,7 +113,9 @@ def test_a_jwt_of_the_issuer_with_the_required_claim_pushes_and_is_audited(serve
     assert push(server, other, chart="redis-lite-0.8.2.tgz").status == 403
 
     events = server.curl("/api/admin/audit?action=authenticate&outcome=accepted", cert="admin").json()["events"]
-    assert len(events) == 3, events
+    # One login per workload (issuer, subject, principal) and hour, whatever the number of its
+    # tokens: the RS256 and ES256 tokens of ci:octo-org/app are one row, ci:octo-org/other another.
+    assert len(events) == 2, events
     assert {event["subject"] for event in events} == {CLAIMS["sub"]}
     assert {event["detail"]["principal"] for event in events} == {"ci:octo-org/app", "ci:octo-org/other"}
     assert all(event["detail"]["issuer"] == ISSUER for event in events)
@@ -178,3 +180,109 @@ def test_algorithm_none_and_hmac_are_refused(server_factory, static_server, tmp_
         assert push(server, token).status == 401, algorithm
     events = server.curl("/api/admin/audit?action=authenticate&outcome=denied", cert="admin").json()["events"]
     assert [event["detail"]["reason"] for event in events] == ["oidc-algorithm", "oidc-algorithm"]
+
+
+# --- hostile review (F2, F3, F5, F6, F11) ------------------------------------------------------
+
+def refused_at_startup(chartwarden_bin, tmp_path, mutate):
+    """Starts `serve` with a config that must be refused; returns its stderr."""
+    import subprocess
+    import yaml
+    from conftest import base_config
+    settings = base_config(tmp_path / "data")
+    mutate(settings)
+    config = tmp_path / "refused.yaml"
+    config.write_text(yaml.safe_dump(settings))
+    result = subprocess.run([chartwarden_bin, "serve", "--config", str(config)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode != 0 and "listening" not in result.stdout, result.stdout
+    return result.stderr
+
+
+def test_two_issuers_may_not_share_a_principal_kind(chartwarden_bin, static_server, tmp_path):
+    """F2: `ci:{repository}` for one issuer and `ci:{project_path}` for another would make
+    octo-org/app on the second platform act as octo-org/app of the first."""
+    (tmp_path / "a").mkdir()
+    issuer = Issuer(tmp_path / "a", static_server)
+    issuer.publish(Key("a-1"))
+
+    def mutate(config):
+        oidc_config(issuer)(config)
+        config["auth"]["oidc"].append({"issuer": "https://gitlab.other.example", "audience": AUDIENCE,
+                                       "jwks": {"url": issuer.url, "caFile": tls_file("ca.crt")},
+                                       "principal": "ci:{project_path}"})
+    stderr = refused_at_startup(chartwarden_bin, tmp_path, mutate)
+    assert "auth.oidc[1].principal" in stderr and ISSUER in stderr, stderr
+
+
+def test_many_tokens_of_one_workload_are_one_login(server_factory, static_server, tmp_path):
+    """F3: each fresh JWT of a job (a new `jti` per step) was one more audit row."""
+    issuer = Issuer(tmp_path, static_server)
+    key = Key("rsa-1")
+    issuer.publish(key)
+    server = server_factory(oidc_config(issuer))
+    for index in range(25):
+        token = key.sign(claims(jti=f"j{index}"))
+        assert server.curl("/stable/index.yaml", "-H", f"Authorization: Bearer {token}").status == 200
+    other = key.sign(claims(sub="repo:octo-org/app:ref:refs/heads/main:job:2", jti="other"))
+    assert server.curl("/stable/index.yaml", "-H", f"Authorization: Bearer {other}").status == 200
+    events = server.curl("/api/admin/audit?action=authenticate&outcome=accepted&limit=500", cert="admin").json()["events"]
+    assert len(events) == 2, events
+    # `require: {ref: …}` pins no owner: the server says so at startup.
+    assert "require pins no owner claim" in server.log(), server.log()[-2000:]
+
+
+def test_a_jwk_without_alg_verifies_its_key_type_only(server_factory, static_server, tmp_path):
+    """F5: `alg` is optional in a JWK (Entra ID, Keycloak omit it); such keys were dropped."""
+    issuer = Issuer(tmp_path, static_server)
+    rsa_key, ec_key = Key("rsa-1"), Key("ec-1", "ES256")
+    jwks = [rsa_key.jwk(), ec_key.jwk()]
+    for jwk in jwks:
+        del jwk["alg"]
+    with open(os.path.join(tmp_path, "jwks.json"), "w") as handle:
+        json.dump({"keys": jwks}, handle)
+    server = server_factory(oidc_config(issuer))
+    assert push(server, rsa_key.sign(claims())).status == 201
+    assert push(server, ec_key.sign(claims()), chart="redis-lite-0.8.2.tgz").status == 201
+    # The EC key named with an RSA algorithm in the header: refused before any verification.
+    forged = b64url(json.dumps({"alg": "RS256", "kid": "ec-1"}).encode()) + "." + \
+        b64url(json.dumps(claims()).encode()) + "." + b64url(b"x" * 256)
+    assert server.curl("/stable/index.yaml", "-H", f"Authorization: Bearer {forged}").status == 401
+    events = server.curl("/api/admin/audit?action=authenticate&outcome=denied", cert="admin").json()["events"]
+    assert [event["detail"]["reason"] for event in events] == ["oidc-algorithm"], events
+
+
+def test_a_workload_admin_cannot_manage_api_tokens(server_factory, static_server, tmp_path):
+    """F6: a 10-minute JWT must not mint a 366-day API token (nor revoke others)."""
+    issuer = Issuer(tmp_path, static_server)
+    key = Key("rsa-1")
+    issuer.publish(key)
+
+    def mutate(config):
+        oidc_config(issuer)(config)
+        config["auth"]["groups"]["admins"].append("ci:octo-org/app")
+    server = server_factory(mutate)
+    auth = ("-H", f"Authorization: Bearer {key.sign(claims())}")
+    later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 365 * 86400))
+    minted = server.curl("/api/admin/tokens", "-X", "POST", "-H", "Content-Type: application/json", *auth,
+                         "--data-binary", json.dumps({"name": "persist", "repositories": ["stable"],
+                                                      "actions": ["write", "delete"], "expiresAt": later}))
+    assert minted.status == 403 and "workload" in minted.json()["error"], minted
+    assert server.curl("/api/admin/tokens", *auth).status == 403
+    # The workload keeps the other admin routes (documented decision).
+    assert server.curl("/api/admin/audit", *auth).status == 200
+    assert server.curl("/api/admin/tokens", cert="admin").json()["tokens"] == []
+
+
+def test_non_numeric_times_and_overlong_lifetimes_are_refused(server_factory, static_server, tmp_path):
+    """F11: a string `nbf` was ignored; a token valid for days was honoured."""
+    issuer = Issuer(tmp_path, static_server)
+    key = Key("rsa-1")
+    issuer.publish(key)
+    server = server_factory(oidc_config(issuer))
+    now = int(time.time())
+    for token in (key.sign(claims(nbf=str(now + 86400))), key.sign(claims(iat="yesterday")),
+                  key.sign(claims(exp=now + 2 * 86400))):
+        assert push(server, token).status == 401
+    events = server.curl("/api/admin/audit?action=authenticate&outcome=denied", cert="admin").json()["events"]
+    assert sorted(event["detail"]["reason"] for event in events) == ["oidc-lifetime", "oidc-malformed", "oidc-malformed"]

@@ -152,3 +152,34 @@ def test_tokens_survive_a_restart_and_only_their_hash_is_stored(server_factory, 
     assert token["token"].split("_")[2].encode() not in database
     restarted = server_factory(on_sqlite(with_tokens()), data_dir=data)
     assert push(restarted, "stable", "redis-lite-0.8.1.tgz", *bearer(token["token"])).status == 201
+
+
+# --- hostile review (F1, F7) --------------------------------------------------------------------
+
+def test_a_scoped_token_named_in_the_admins_cannot_read_metrics(server_factory):
+    """F1: /metrics checked auth.metrics (the admins) without the token's scope."""
+    def mutate(config):
+        with_tokens()(config)
+        config["auth"]["groups"]["admins"].append("token:ops")
+    server = server_factory(mutate)
+    ops = create(server, "ops", ["stable"], ["read"])
+    assert server.curl("/api/admin/tokens", *bearer(ops["token"])).status == 403
+    metrics = server.curl("/metrics", *bearer(ops["token"]))
+    assert metrics.status == 403 and "error" in metrics.json(), metrics
+    assert server.curl("/metrics", cert="admin").status == 200
+
+
+def test_an_htpasswd_user_named_token_stops_startup(chartwarden_bin, tmp_path):
+    """F7: user `token` was silently shadowed (its password read as an API token)."""
+    import subprocess
+    import yaml
+    from conftest import base_config
+    htpasswd = make_htpasswd(chartwarden_bin, tmp_path / "htpasswd", {"token": "pw-of-token"})
+    settings = base_config(tmp_path / "data")
+    settings["auth"]["htpasswd"] = htpasswd
+    config = tmp_path / "chartwarden.yaml"
+    config.write_text(yaml.safe_dump(settings))
+    result = subprocess.run([chartwarden_bin, "serve", "--config", str(config)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode != 0 and "listening" not in result.stdout
+    assert "auth.htpasswd" in result.stderr and '"token" is reserved' in result.stderr, result.stderr

@@ -87,6 +87,25 @@ public struct AccessPolicy: Sendable {
         !auth.admins.isDisjoint(with: principals) && !Self.isRestricted(principals)
     }
 
+    /// `/metrics`: `auth.metrics` (the admins unless configured), narrowed like every other check —
+    /// a token's scope names chart actions in repositories, never the metrics, so a token request
+    /// keeps what anonymous has.
+    package func mayReadMetrics(_ principals: Set<Principal>) -> Bool {
+        !auth.metrics.isDisjoint(with: Self.isRestricted(principals) ? anonymousPrincipals : principals)
+    }
+
+    /// `/api/admin/tokens`: admins proved by a password or a certificate only. A token or an OIDC
+    /// workload token (minutes long, unrevocable, the credential most likely to leak from CI logs)
+    /// minting a token would outlive its own expiry or revocation; a workload in `auth.admins`
+    /// keeps the other admin routes.
+    package func authorizeTokenAdmin(principals: Set<Principal>) throws(ServiceError) {
+        try authorizeAdmin(for: nil, principals: principals)
+        if principals.contains(where: { if case .workload = $0 { true } else { false } }) {
+            throw ServiceError(.forbidden, "\(Self.actor(principals)) is an OIDC workload: API tokens are managed "
+                + "with a password or a client certificate")
+        }
+    }
+
     package func granted(_ permission: Permission, in repository: ChartWardenConfiguration.Repository,
                  to principals: Set<Principal>) -> Bool {
         let outOfScope = principals.contains {

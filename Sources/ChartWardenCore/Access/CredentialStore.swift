@@ -87,6 +87,10 @@ package final class CredentialStore: Sendable {
     /// How long a verified password is trusted without hashing again.
     package static let cacheLifetime: Duration = .seconds(300)
 
+    /// The Basic user name whose password is an API or OIDC token (README, "API tokens"): an
+    /// htpasswd user of that name could never log in, so the file is refused rather than shadowed.
+    package static let reservedUser = "token"
+
     /// Loads the file; a refused line is a startup error naming the line.
     package init(path: String, maximumVerified: Int = 10_000) throws(ConfigurationError) {
         self.path = path
@@ -130,11 +134,17 @@ package final class CredentialStore: Sendable {
         } catch {
             throw ConfigurationError(key: "auth.htpasswd", "cannot read \(path): \(error.localizedDescription)")
         }
+        let file: HtpasswdFile
         do {
-            return (try HtpasswdFile.parse(text), stamp)
+            file = try HtpasswdFile.parse(text)
         } catch {
             throw ConfigurationError(key: "auth.htpasswd", "\(path) line \(error.line): \(error.message)")
         }
+        guard file.entries[reservedUser] == nil else {
+            throw ConfigurationError(key: "auth.htpasswd", "\(path): the user name \"\(reservedUser)\" is reserved "
+                + "(Basic auth as user \(reservedUser) presents an API or OIDC token); rename the user")
+        }
+        return (file, stamp)
     }
 
     /// Re-reads the file when its inode, size or modification time changed. A file that became

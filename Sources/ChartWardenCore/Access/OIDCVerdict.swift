@@ -24,6 +24,8 @@ package enum OIDCVerdict: Sendable, Equatable {
         case signature = "oidc-signature"
         case expired = "oidc-expired"
         case notYetValid = "oidc-not-yet-valid"
+        /// `exp - iat` (or `exp - now`) longer than the provider's `maxTokenLifetimeSeconds`.
+        case lifetime = "oidc-lifetime"
         case audience = "oidc-audience"
         /// A `require`d claim is missing or differs.
         case claim = "oidc-claim"
@@ -37,6 +39,7 @@ package enum OIDCVerdict: Sendable, Equatable {
             switch self {
             case .expired: "token expired"
             case .notYetValid: "token not yet valid"
+            case .lifetime: "token lifetime too long"
             case .audience: "token audience not accepted"
             case .claim: "token claims not accepted"
             default: "invalid token"
@@ -52,12 +55,19 @@ package enum OIDCVerdict: Sendable, Equatable {
         guard case .number(let exp)? = claims["exp"] else { return .refused(.malformed) }
         let expiresAt = Date(timeIntervalSince1970: exp)
         guard expiresAt.timeIntervalSince(now) > -leeway else { return .refused(.expired) }
-        if case .number(let nbf)? = claims["nbf"], Date(timeIntervalSince1970: nbf).timeIntervalSince(now) > leeway {
-            return .refused(.notYetValid)
+        // `nbf` and `iat` are optional, but one of another type is a malformed token, not an absent claim.
+        var issuedAt: Date?
+        for name in ["nbf", "iat"] {
+            switch claims[name] {
+            case nil: continue
+            case .number(let seconds)?:
+                let date = Date(timeIntervalSince1970: seconds)
+                guard date.timeIntervalSince(now) <= leeway else { return .refused(.notYetValid) }
+                if name == "iat" { issuedAt = date }
+            default: return .refused(.malformed)
+            }
         }
-        if case .number(let iat)? = claims["iat"], Date(timeIntervalSince1970: iat).timeIntervalSince(now) > leeway {
-            return .refused(.notYetValid)
-        }
+        guard expiresAt.timeIntervalSince(issuedAt ?? now) <= provider.maxTokenLifetime else { return .refused(.lifetime) }
         switch claims["aud"] {
         case .string(provider.audience)?: break
         case .strings(let audiences)? where audiences.contains(provider.audience): break

@@ -22,8 +22,8 @@ package final class OIDCVerifier: Sendable {
 
     private struct KeySet: Sendable {
         var collection = JWTKeyCollection()
-        /// Key id → the JWK's own `alg`, when it names one.
-        var keyIDs: [String: String?] = [:]
+        /// Key id → the algorithms the key may verify (`usableAlgorithms`).
+        var keyIDs: [String: Set<String>] = [:]
         var loaded = false
         /// The last fetch that counts against the rate limit (not the first successful load).
         var fetched: ContinuousClock.Instant?
@@ -86,8 +86,9 @@ package final class OIDCVerifier: Sendable {
             guard await refresh(index) else { return .refused(.keysUnavailable) }
             known = keySets[index].state.withLock { $0.keyIDs[keyID] }
         }
-        guard let keyAlgorithm = known else { return .refused(.unknownKey) }
-        if let keyAlgorithm, keyAlgorithm != segments.algorithm { return .refused(.algorithm) }
+        // Never let jwt-kit pick a key for a kid the JWKS does not hold: it would fall back to its first key.
+        guard let usable = known else { return .refused(.unknownKey) }
+        guard usable.contains(segments.algorithm) else { return .refused(.algorithm) }
         let collection = keySets[index].state.withLock { $0.collection }
         do {
             _ = try await collection.verify(token, as: SignatureOnly.self)
@@ -123,14 +124,15 @@ package final class OIDCVerifier: Sendable {
     /// or that jwt-kit cannot use are skipped, not fatal to the others.
     private func load(_ index: Int) async -> Bool {
         let box = keySets[index]
-        var loaded: (JWTKeyCollection, [String: String?])?
+        var loaded: (JWTKeyCollection, [String: Set<String>])?
         if let bytes = try? await fetch(providers[index].keys),
            let jwks = try? JSONDecoder().decode(JWKS.self, from: Data(bytes)) {
             let collection = JWTKeyCollection()
-            var keyIDs: [String: String?] = [:]
-            for jwk in jwks.keys where jwk.keyType == .rsa || jwk.keyType == .ecdsa {
-                guard let keyID = jwk.keyIdentifier?.string, (try? await collection.add(jwk: jwk)) != nil else { continue }
-                keyIDs[keyID] = jwk.algorithm?.rawValue
+            var keyIDs: [String: Set<String>] = [:]
+            for jwk in jwks.keys {
+                guard let keyID = jwk.keyIdentifier?.string, let usable = Self.usableAlgorithms(jwk), !usable.isEmpty,
+                      (try? await collection.add(jwk: jwk)) != nil else { continue }
+                keyIDs[keyID] = usable
             }
             loaded = (collection, keyIDs)
         }
@@ -143,6 +145,26 @@ package final class OIDCVerifier: Sendable {
             state.keyIDs = keyIDs
             return true
         }
+    }
+
+    /// The header algorithms a JWK may verify: its own `alg` when it names one, else those of its
+    /// key type (RFC 7517 makes `alg` optional; Entra ID and Keycloak omit it) — RS*/PS* for RSA,
+    /// the one ES* of an EC key's curve. Nil for other key types (`oct`: HMAC, `OKP`).
+    package static func usableAlgorithms(_ jwk: JWK) -> Set<String>? {
+        let family: Set<String>
+        switch jwk.keyType {
+        case .rsa: family = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"]
+        case .ecdsa:
+            switch jwk.curve?.rawValue {
+            case "P-256": family = ["ES256"]
+            case "P-384": family = ["ES384"]
+            case "P-521": family = ["ES512"]
+            default: return nil
+            }
+        default: return nil
+        }
+        guard let named = jwk.algorithm?.rawValue else { return family }
+        return family.contains(named) ? [named] : nil
     }
 
     /// jwt-kit verifies the signature; the claims are judged by `OIDCVerdict.judge`.

@@ -34,7 +34,7 @@ package struct Retention: Sendable {
         do {
             let stages = try await work.run { (stores, _) throws(ServiceError) in
                 do {
-                    return try stores.metadata.allCharts(statuses: [.pending]).filter { $0.created < cutoff }
+                    return try stores.metadata.bulkLoadCharts(statuses: [.pending]).values.joined().filter { $0.created < cutoff }
                 } catch {
                     throw ServiceError(.internalError, "\(error)")
                 }

@@ -24,15 +24,17 @@ package final class Catalog: Sendable {
 
     package var repositoryNames: [String] { repositories.keys.sorted() }
 
-    /// Replaces every repository's snapshot with the stored active and quarantined charts.
+    /// Replaces every repository's snapshot with the stored active and quarantined charts, read
+    /// in one statement (start-up reads every row once, not one query per repository or chart).
     package func load(from metadata: any MetadataStore, _ onPool: OnThreadPool) throws(ServiceError) {
         do {
-            let records = try metadata.allCharts(statuses: [.active, .quarantined])
-            let byRepository = Dictionary(grouping: records, by: \.repository)
+            var byRepository = try metadata.bulkLoadCharts(statuses: [.active, .quarantined])
             for (name, repository) in repositories {
-                let all = byRepository[name] ?? []
-                try repository.load(all.filter { $0.status == .active }, quarantined: all.filter { $0.status == .quarantined },
-                                    onPool)
+                // Taken out and filtered in place: 100,000 rows are held once, not copied per status.
+                var active = byRepository.removeValue(forKey: name) ?? []
+                let quarantined = active.filter { $0.status == .quarantined }
+                active.removeAll { $0.status != .active }
+                try repository.load(active, quarantined: quarantined, onPool)
             }
         } catch {
             throw ServiceError(.internalError, "cannot load the stored charts: \(error)")
@@ -61,6 +63,15 @@ package final class Catalog: Sendable {
             }
         }
         return (file, buffer)
+    }
+
+    /// The gzip form of `snapshot`'s index. Compressing the whole document blocks, so the first
+    /// request of a generation that asks for gzip compresses it on the thread pool; later ones
+    /// share it (Helm never asks for gzip, so most generations are never compressed).
+    package func gzippedIndex(of snapshot: IndexSnapshot) async throws(ServiceError) -> ByteBuffer {
+        let served = snapshot.served
+        if served.isGzipBuilt { return served.gzipped() }
+        return try await work.run { _, _ in served.gzipped() }
     }
 
     /// Puts the committed row of a version into the in-memory index. The row is re-read under

@@ -6,26 +6,30 @@ import OpenSSLSupport
 import Storage
 import Synchronization
 
-/// One configured repository: its settings and its index kept rendered in memory.
+/// One configured repository: its settings and its index kept rendered in memory, one fragment
+/// per chart (`FragmentIndex`) in the repository's `indexFormat`.
 ///
-/// Writers (uploads, deletes) serialize on `index`, re-render only the fragment of the chart they
-/// touched, and swap in a new `IndexSnapshot` with the next generation; readers take the snapshot
-/// under a short lock. Rendering and gzip run on the caller's thread: every writer takes an
-/// `OnThreadPool`, so that thread is never an event loop.
+/// Writers (uploads, deletes, quarantines, restores) serialize on `writer`, re-render only the
+/// fragment of the chart they touched, and swap in a new `IndexSnapshot` with the next generation;
+/// readers take the snapshot under a short lock. A change costs the size of its chart, not of the
+/// repository: the served document is the chain of the fragments' buffers, never joined. Every
+/// writer takes an `OnThreadPool`, so rendering never runs on an event loop.
 public final class ChartRepository: Sendable {
     public let configuration: ChartWardenConfiguration.Repository
     package let publicURL: String?
 
     private struct WriterState {
-        var index = RepositoryIndex()
+        var index: FragmentIndex
         var files: [String: ServedFile] = [:]
         /// Quarantined files and why: downloads answer 403 with the reason.
         var withheld: [String: String] = [:]
+        /// The document's `generated`: the time of the index's last change. It changes only with the
+        /// index's generation, so one ETag never names two documents.
         var generated = Date()
         var generation: UInt64 = 0
     }
 
-    private let writer = Mutex(WriterState())
+    private let writer: Mutex<WriterState>
     /// Held while a committed row is re-read and applied, so publishes land in commit order.
     private let commitOrder = Mutex(())
     private let current: Mutex<IndexSnapshot>
@@ -35,8 +39,13 @@ public final class ChartRepository: Sendable {
     package init(configuration: ChartWardenConfiguration.Repository, publicURL: String?) {
         self.configuration = configuration
         self.publicURL = publicURL
-        let empty = RenderedIndex(RepositoryIndex(), format: .yaml, generated: IndexTimestamp.format(Date()))
-        current = Mutex(IndexSnapshot(generation: 0, rendered: empty, files: [:], withheld: [:], index: RepositoryIndex()))
+        let state = WriterState(index: Self.emptyIndex(configuration))
+        writer = Mutex(state)
+        current = Mutex(Self.snapshot(of: state))
+    }
+
+    private static func emptyIndex(_ configuration: ChartWardenConfiguration.Repository) -> FragmentIndex {
+        FragmentIndex(entries: [], format: configuration.indexFormat, generation: IndexGeneration(repository: configuration.name))
     }
 
     package var snapshot: IndexSnapshot { current.withLock { $0 } }
@@ -47,8 +56,8 @@ public final class ChartRepository: Sendable {
         return publicURL + configuration.pathPrefix
     }
 
-    package func entry(for record: ChartVersionRecord) throws -> IndexEntry {
-        let metadata = try JSONDecoder().decode(ChartMetadata.self, from: Data(record.metadata.utf8))
+    package func entry(for record: ChartVersionRecord, decoder: JSONDecoder = JSONDecoder()) throws -> IndexEntry {
+        let metadata = try decoder.decode(ChartMetadata.self, from: Data(record.metadata.utf8))
         return IndexEntry(metadata: metadata, digest: record.digest, created: IndexTimestamp.format(record.created),
                           urls: [IndexEntry.chartURL(name: record.name, version: record.version, baseURL: baseURL)])
     }
@@ -76,14 +85,25 @@ public final class ChartRepository: Sendable {
     @discardableResult
     package func load(_ records: [ChartVersionRecord], quarantined: [ChartVersionRecord] = [],
                       logger: Logger = Logger(label: "chartwarden.repository"), _ onPool: OnThreadPool) throws -> [String] {
+        // Decoded on every core, one decoder per chunk: at 100,000 versions this is most of a start.
+        let decoded = records.concurrentMapChunks { chunk in
+            let decoder = JSONDecoder()
+            return chunk.map { record -> Result<IndexEntry, any Error> in
+                Result {
+                    let entry = try entry(for: record, decoder: decoder)
+                    try entry.metadata.validate()
+                    return entry
+                }
+            }
+        }
         var entries: [IndexEntry] = []
         var leftOut: [String] = []
-        for record in records {
-            do {
-                let entry = try entry(for: record)
-                try entry.metadata.validate()
+        entries.reserveCapacity(records.count)
+        for (record, result) in zip(records, decoded) {
+            switch result {
+            case .success(let entry):
                 entries.append(entry)
-            } catch {
+            case .failure(let error):
                 let chart = IndexEntry.fileName(name: record.name, version: record.version)
                 leftOut.append(chart)
                 logger.warning("stored chart left out of index.yaml: its metadata fails validation", metadata: [
@@ -91,8 +111,10 @@ public final class ChartRepository: Sendable {
                 ])
             }
         }
+        let index = FragmentIndex(entries: entries, format: configuration.indexFormat,
+                                  generation: IndexGeneration(repository: name))
         writer.withLock { state in
-            state.index = RepositoryIndex(entries: entries)
+            state.index = index
             state.files = [:]
             for record in records {
                 for (name, file) in Self.files(for: record) { state.files[name] = file }
@@ -116,7 +138,7 @@ public final class ChartRepository: Sendable {
     package func didPublish(_ record: ChartVersionRecord, _ onPool: OnThreadPool) throws {
         let entry = try entry(for: record)
         writer.withLock { state in
-            state.index.insert(entry)
+            state.index.publish(entry)
             let fileName = IndexEntry.fileName(name: record.name, version: record.version)
             state.files[fileName + ".prov"] = nil
             state.withheld[fileName] = nil
@@ -130,12 +152,12 @@ public final class ChartRepository: Sendable {
     /// Withholds one version: out of the index, downloads refused with `reason`.
     package func didQuarantine(_ record: ChartVersionRecord, reason: String, _ onPool: OnThreadPool) {
         writer.withLock { state in
-            state.index.remove(name: record.name, version: record.version)
+            let removed = state.index.remove(name: record.name, version: record.version)
             for (name, _) in Self.files(for: record) {
                 state.files[name] = nil
                 state.withheld[name] = reason
             }
-            state.generated = Date()
+            if removed { state.generated = Date() }
             publish(&state)
         }
     }
@@ -143,21 +165,25 @@ public final class ChartRepository: Sendable {
     /// Removes one version from the index and its files from downloads.
     package func didRemove(name: String, version: String, _ onPool: OnThreadPool) {
         writer.withLock { state in
-            state.index.remove(name: name, version: version)
+            let removed = state.index.remove(name: name, version: version)
             let fileName = IndexEntry.fileName(name: name, version: version)
             state.files[fileName] = nil
             state.files[fileName + ".prov"] = nil
-            state.generated = Date()
+            if removed { state.generated = Date() }
             publish(&state)
         }
     }
 
     private func publish(_ state: inout WriterState) {
         state.generation += 1
-        let rendered = RenderedIndex(state.index, format: .yaml, generated: IndexTimestamp.format(state.generated))
-        let snapshot = IndexSnapshot(generation: state.generation, rendered: rendered, files: state.files,
-                                     withheld: state.withheld, index: state.index)
+        let snapshot = Self.snapshot(of: state)
         current.withLock { $0 = snapshot }
+    }
+
+    /// The chain of the current fragments: as many buffers as charts are shared, none copied.
+    private static func snapshot(of state: WriterState) -> IndexSnapshot {
+        IndexSnapshot(generation: state.generation, served: state.index.served(generated: IndexTimestamp.format(state.generated)),
+                      files: state.files, withheld: state.withheld, index: state.index)
     }
 
     // MARK: queries (served from memory)

@@ -8,7 +8,8 @@ extension ChartWardenConfiguration {
         var providers: [OIDCProvider] = []
         for (index, node) in nodes.enumerated() {
             let reader = try YAMLMappingReader(node, path: auth.key("oidc") + "[\(index)]",
-                                               allowedKeys: ["issuer", "audience", "jwks", "principal", "require"])
+                                               allowedKeys: ["issuer", "audience", "jwks", "principal", "require",
+                                                             "maxTokenLifetimeSeconds"])
             guard let issuer = try reader.string("issuer"), issuer.hasPrefix("https://") else {
                 throw ConfigurationError(key: reader.key("issuer"), "is required and must be an https:// URL")
             }
@@ -46,6 +47,14 @@ extension ChartWardenConfiguration {
             case .success(let parsed): template = parsed
             case .failure(let error): throw ConfigurationError(key: reader.key("principal"), error.message)
             }
+            // A kind names one issuer's namespace: `ci:octo-org/app` from two issuers would be one
+            // principal, and whoever owns `octo-org/app` on the second platform would act as the first's.
+            if let other = providers.first(where: { $0.principal.kind == template.kind && $0.issuer != issuer }) {
+                throw ConfigurationError(key: reader.key("principal"),
+                    "the kind \"\(template.kind)\" is already used by issuer \(other.issuer); each issuer needs a kind of its own")
+            }
+            let maxLifetime = try reader.int("maxTokenLifetimeSeconds", range: 60...86_400)
+                ?? Int(OIDCProvider.defaultMaxTokenLifetime)
             var require: [String: String] = [:]
             if let node = reader.node("require") {
                 guard let mapping = node.mapping else {
@@ -59,7 +68,7 @@ extension ChartWardenConfiguration {
                 }
             }
             providers.append(OIDCProvider(issuer: issuer, audience: audience, keys: keys, principal: template,
-                                          require: require))
+                                          require: require, maxTokenLifetime: TimeInterval(maxLifetime)))
         }
         return providers
     }

@@ -1,3 +1,4 @@
+import ChartIndex
 import ContentPolicy
 import Foundation
 import OpenSSLSupport
@@ -42,6 +43,10 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         /// Multipart field names, as ChartMuseum's `--chart-post-form-field-name`.
         public var chartFormField: String
         public var provFormField: String
+        /// Bytes of OCI blobs uploaded and not yet named by a decided manifest push, per principal
+        /// (across repositories) and per repository; an upload past either is `DENIED`.
+        public var ociPendingBytesPerPrincipal: Int = 100 << 20
+        public var ociPendingBytesPerRepository: Int = 1 << 30
     }
 
     public struct Storage: Sendable, Equatable {
@@ -131,6 +136,9 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         public var stagingTTLSeconds: Int
         /// What charts may create in a cluster; `ContentPolicy.default` when not configured.
         public var contentPolicy: ContentPolicy = .default
+        /// The form `index.yaml` is served in: YAML for every Helm, JSON (smaller, faster to parse)
+        /// for Helm 3.13 and later only.
+        public var indexFormat: RepositoryIndex.Format = .yaml
 
         /// URL path prefix: "" for the root repository, "/NAME" otherwise.
         public var pathPrefix: String { name.isEmpty ? "" : "/" + name }
@@ -183,6 +191,7 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         guard let server = try top.mapping("server", allowedKeys: [
             "listen", "publicURL", "tls", "plaintextListen", "adminListen", "maxUploadBytes", "readTimeoutSeconds",
             "maxHeaderBytes", "maxConnections", "maxConnectionsPerAddress", "chartFormField", "provFormField",
+            "ociPendingBytesPerPrincipal", "ociPendingBytesPerRepository",
         ]) else {
             throw ConfigurationError(key: "server", "is required")
         }
@@ -238,7 +247,9 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
             maxConnections: try server.int("maxConnections", range: 1...1_000_000) ?? 2_048,
             maxConnectionsPerAddress: try server.int("maxConnectionsPerAddress", range: 1...1_000_000) ?? 64,
             chartFormField: try server.string("chartFormField") ?? "chart",
-            provFormField: try server.string("provFormField") ?? "prov")
+            provFormField: try server.string("provFormField") ?? "prov",
+            ociPendingBytesPerPrincipal: try server.int("ociPendingBytesPerPrincipal", range: 1_024...(1 << 40)) ?? 100 << 20,
+            ociPendingBytesPerRepository: try server.int("ociPendingBytesPerRepository", range: 1_024...(1 << 40)) ?? 1 << 30)
     }
 
     private static func parseStorage(_ top: YAMLMappingReader) throws(ConfigurationError) -> Storage {
@@ -265,6 +276,10 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
             guard let principal = Principal(text, workloadKinds: workloadKinds) else {
                 throw ConfigurationError(key: "\(key)[\(index)]",
                                          "\"\(text)\" is not a principal (anonymous, user:NAME, cert:CN, token:NAME, group:NAME)")
+            }
+            if principal == .user(CredentialStore.reservedUser) {
+                throw ConfigurationError(key: "\(key)[\(index)]",
+                                         "user:\(CredentialStore.reservedUser) is reserved: Basic user \(CredentialStore.reservedUser) presents an API token")
             }
             if case .group(let name) = principal, let groups, groups[name] == nil {
                 throw ConfigurationError(key: "\(key)[\(index)]", "group \"\(name)\" is not defined in auth.groups")
@@ -324,7 +339,7 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         for (index, node) in nodes.enumerated() {
             let path = "repositories[\(index)]"
             let reader = try YAMLMappingReader(node, path: path, allowedKeys: [
-                "name", "read", "write", "delete", "allowOverwrite", "provenance", "contentPolicy",
+                "name", "read", "write", "delete", "allowOverwrite", "provenance", "contentPolicy", "indexFormat",
             ])
             guard let name = try reader.string("name") else { throw ConfigurationError(key: reader.key("name"), "is required") }
             if !name.isEmpty {
@@ -370,8 +385,17 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
                 name: name, read: read, write: write, delete: delete,
                 allowOverwrite: try reader.bool("allowOverwrite") ?? false,
                 provenanceMode: mode, trustedKeys: trustedKeys, stagingTTLSeconds: ttl,
-                contentPolicy: try parseContentPolicy(reader)))
+                contentPolicy: try parseContentPolicy(reader),
+                indexFormat: try parseIndexFormat(reader)))
         }
         return repositories
+    }
+
+    private static func parseIndexFormat(_ reader: YAMLMappingReader) throws(ConfigurationError) -> RepositoryIndex.Format {
+        guard let text = try reader.string("indexFormat") else { return .yaml }
+        guard let format = RepositoryIndex.Format(rawValue: text) else {
+            throw ConfigurationError(key: reader.key("indexFormat"), "must be yaml or json, not \"\(text)\"")
+        }
+        return format
     }
 }

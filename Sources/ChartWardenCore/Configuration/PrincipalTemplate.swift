@@ -36,6 +36,9 @@ public struct PrincipalTemplate: Sendable, Equatable, CustomStringConvertible {
                 guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
                     return .failure(TemplateError("\"{\(name)}\" is not a claim name"))
                 }
+                if case .claim(let previous)? = parts.last {
+                    return .failure(TemplateError("{\(previous)}{\(name)} is ambiguous: put a literal such as @ between two claims"))
+                }
                 parts.append(.claim(name))
                 rest = rest[rest.index(after: close)...]
             } else {
@@ -56,15 +59,19 @@ public struct PrincipalTemplate: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The principal for `claims`; nil when a named claim is missing, not a string, empty, too
-    /// long or outside the alphabet.
+    /// long, outside the alphabet, or holds the first character of the literal that follows it.
     package func render(_ claims: [String: JWTClaimValue]) -> Principal? {
         var name = ""
-        for part in parts {
+        for (index, part) in parts.enumerated() {
             switch part {
             case .literal(let text): name += text
             case .claim(let claim):
                 guard case .string(let value)? = claims[claim], !value.isEmpty, value.utf8.count <= Self.maxValueBytes,
                       value.utf8.allSatisfy(Self.isValueByte) else { return nil }
+                // A value ends where the literal after it starts, so one rendering has one reading:
+                // with `{a}-{b}`, a=x-y,b=z and a=x,b=y-z would otherwise both be `x-y-z`.
+                if index + 1 < parts.count, case .literal(let next) = parts[index + 1], let stop = next.utf8.first,
+                   value.utf8.contains(stop) { return nil }
                 name += value
             }
         }

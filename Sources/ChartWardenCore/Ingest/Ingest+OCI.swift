@@ -6,14 +6,22 @@ import Storage
 extension Ingest {
     /// The published row that already has exactly these bytes (chart and prov), if any: the push
     /// or upload is then a no-op, audited as `unchanged`. Blocking.
+    /// An OCI push's manifest is stored (or refused, see `storeManifest`) before that audit.
     func unchangedVersion(name: String, version: String, digest: String, provenanceDigest: String?, uploader: String,
-                          in configuration: ChartWardenConfiguration.Repository, _ stores: Stores) throws(ServiceError)
-        -> ChartVersionRecord? {
+                          oci: OCIPushedManifest? = nil, in configuration: ChartWardenConfiguration.Repository,
+                          _ stores: Stores) throws(ServiceError) -> ChartVersionRecord? {
+        let found: ChartVersionRecord?
         do {
-            guard let existing = try stores.metadata.chart(repository: configuration.name, name: name, version: version),
-                  existing.status == .active, existing.digest == digest, existing.provenanceDigest == provenanceDigest else {
-                return nil
-            }
+            found = try stores.metadata.chart(repository: configuration.name, name: name, version: version)
+        } catch {
+            throw ServiceError(.internalError, "could not compare \(name) \(version) with the stored version: \(error)")
+        }
+        guard let existing = found, existing.status == .active, existing.digest == digest,
+              existing.provenanceDigest == provenanceDigest else {
+            return nil
+        }
+        try storeManifest(for: existing, oci: oci, unchanged: true, stores)
+        do {
             try stores.metadata.appendAudit(AuditEvent(at: Date(), repository: configuration.name, actor: uploader,
                                                        action: .upload, outcome: .unchanged, subject: "\(name)-\(version)"))
             return existing
@@ -23,12 +31,29 @@ extension Ingest {
     }
 
     /// Stores the manifest of a version just published (or found unchanged): the client's bytes
-    /// for an OCI push, else one generated once from the stored chart. Blocking.
-    func storeManifest(for stored: ChartVersionRecord, oci: OCIPushedManifest?, _ stores: Stores) throws(ServiceError) {
+    /// for an OCI push, else one generated once from the stored chart. Blocking. For an
+    /// `unchanged` push the tag stays on the manifest it names (the first stored for these
+    /// bytes); the new one is kept for pulls by digest only when `OCIPushedManifest.mayJoin`
+    /// allows it, else the push is refused as other bytes for the version would be.
+    func storeManifest(for stored: ChartVersionRecord, oci: OCIPushedManifest?, unchanged: Bool = false,
+                       _ stores: Stores) throws(ServiceError) {
         guard let oci else {
             // A generated manifest that cannot be written now is generated on the first OCI pull.
             _ = try? GeneratedManifest.current(for: stored, stores)
             return
+        }
+        if unchanged {
+            let current: OCIManifestRecord
+            do {
+                current = try GeneratedManifest.current(for: stored, stores)
+            } catch {
+                throw ServiceError(.internalError, "could not read the manifest of \(stored.name) \(stored.version): \(error)")
+            }
+            guard oci.mayJoin(current) else {
+                throw ServiceError(.conflict, "\(stored.name) \(stored.version) is already published with manifest "
+                    + "sha256:\(current.digest); a push of the same chart may differ from it only in "
+                    + "org.opencontainers.image.created")
+            }
         }
         do {
             // The config blob is written again under the in-flight guard, so a sweep of old

@@ -94,8 +94,7 @@ extension Ingest {
         let (record, unchanged) = try await work.run { [self] (stores, onPool) throws(ServiceError) -> (ChartVersionRecord, Bool) in
             if let same = try unchangedVersion(name: package.metadata.name, version: package.metadata.version,
                                                digest: digest.hex, provenanceDigest: provenanceDigest, uploader: uploader,
-                                               in: configuration, stores) {
-                try storeManifest(for: same, oci: oci, stores)
+                                               oci: oci, in: configuration, stores) {
                 return (same, true)
             }
             let replacing = try admission(of: package, status: status, force: force, uploader: uploader, in: configuration,
@@ -119,9 +118,13 @@ extension Ingest {
                 throw ServiceError(.internalError, "could not store \(package.fileName): \(error)")
             }
             if status == .active {
-                // The tag exists before the index entry: both only after every check passed.
-                try storeManifest(for: stored, oci: oci, stores)
+                // The tag exists before the index entry: both only after every check passed. The
+                // manifest row is written after the version's transaction (the publisher's insert
+                // is shared with the classic door); a version that is active is indexed even when
+                // its manifest could not be written, and the push's retry, found unchanged, stores it.
+                let manifestFailure = Result { () throws(ServiceError) in try storeManifest(for: stored, oci: oci, stores) }
                 try Catalog.publishCommitted(stored, in: repository, metadata: stores.metadata, onPool)
+                try manifestFailure.get()
             }
             return (stored, false)
         }

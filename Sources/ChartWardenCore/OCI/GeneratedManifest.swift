@@ -43,12 +43,13 @@ struct GeneratedManifest: Encodable {
                                  provenanceDigest: record.provenanceDigest, generated: true, created: Date())
     }
 
-    /// The manifest that stands for `record` now: the newest stored one whose layers are the
-    /// record's chart and prov, else one generated and stored now (charts stored before OCI, or
-    /// a prov attached after publishing). Blocking.
+    /// The manifest that stands for `record` now: the first stored one whose layers are the
+    /// record's chart and prov (a later push of the same bytes never moves the tag), else one
+    /// generated and stored now (charts stored before OCI, or a prov attached after publishing).
+    /// Blocking.
     static func current(for record: ChartVersionRecord, _ stores: Stores) throws -> OCIManifestRecord {
         let stored = try stores.metadata.manifests(repository: record.repository, name: record.name, version: record.version)
-        if let match = stored.first(where: { $0.chartDigest == record.digest && $0.provenanceDigest == record.provenanceDigest }) {
+        if let match = stored.last(where: { $0.chartDigest == record.digest && $0.provenanceDigest == record.provenanceDigest }) {
             return match
         }
         return try stores.metadata.insertManifest(make(for: record, stores))

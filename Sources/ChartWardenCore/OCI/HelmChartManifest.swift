@@ -39,7 +39,7 @@ package struct HelmChartManifest: Sendable, Equatable {
 
     /// Reads `bytes` sent with `contentType` (the request's `Content-Type`, nil when absent).
     package static func parse(_ bytes: [UInt8], contentType: String?) throws(OCIError) -> HelmChartManifest {
-        let declared = contentType.map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces) }
+        let declared = declaredMediaType(contentType)
         if let declared, foreignManifestTypes.contains(declared) {
             throw OCIError(.unsupported, "only Helm chart manifests (\(manifestMediaType)) are accepted, not \(declared)")
         }
@@ -98,6 +98,21 @@ package struct HelmChartManifest: Sendable, Equatable {
         }
         return HelmChartManifest(config: config, chart: charts[0], provenance: provenances.first,
                                  annotations: try annotations(object["annotations"], "annotations"))
+    }
+
+    /// The same manifest without the creation time Helm stamps into every push.
+    package var withoutCreationTime: HelmChartManifest {
+        var annotations = annotations
+        annotations["org.opencontainers.image.created"] = nil
+        return HelmChartManifest(config: config, chart: chart, provenance: provenance, annotations: annotations)
+    }
+
+    /// The media type of a `Content-Type` value without its parameters; nil when absent or empty
+    /// (`""`, `";"`, `" ; charset=x"`), which is treated as no declared type.
+    static func declaredMediaType(_ contentType: String?) -> String? {
+        guard let contentType else { return nil }
+        let type = contentType.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces)
+        return type.isEmpty ? nil : type
     }
 
     private static func optionalString(_ value: StrictJSON?, _ field: String) throws(OCIError) -> String? {

@@ -20,6 +20,9 @@ public struct OCIError: Error, Sendable, Equatable, CustomStringConvertible {
         case denied = "DENIED"
         case unsupported = "UNSUPPORTED"
         case tooManyRequests = "TOOMANYREQUESTS"
+        /// Not in the spec's table, but CNCF Distribution's code for a 416: a `Range` or
+        /// `Content-Range` that cannot be served or does not fit the upload.
+        case rangeInvalid = "RANGE_INVALID"
         /// Not a spec code: a failure inside the server (the body never carries its details).
         case internalError = "INTERNAL_ERROR"
         /// Not a spec code: the server is shutting down.

@@ -28,17 +28,18 @@ package struct OCIPushedManifest: Sendable {
             throw ServiceError(.badRequest, "tag \(OCITag.tag(forVersion: taggedVersion)) does not match the chart's version "
                 + "\(metadata.version) (tag \(OCITag.tag(forVersion: metadata.version)))")
         }
-        let parsed: StrictJSON
-        do {
-            parsed = try StrictJSON.parse(config)
-        } catch {
-            throw ServiceError(.badRequest, "the config blob is not valid JSON: \(error.message)")
-        }
-        guard let object = parsed.object, object["name"]?.string == metadata.name,
-              object["version"]?.string == metadata.version else {
-            throw ServiceError(.badRequest, "the config blob's name and version are not the chart's "
-                + "(\(metadata.name) \(metadata.version))")
-        }
+        try HelmChartConfig.check(config, matches: metadata)
+    }
+
+    /// Whether this push may stand beside `current`, the manifest the tag already names for the
+    /// same chart and prov bytes. The tag stays on `current` either way; the new manifest is kept
+    /// only for pulls by its digest. It is accepted when it differs from `current` at most in the
+    /// creation time Helm stamps (`org.opencontainers.image.created`), or when `current` was
+    /// generated for a ChartMuseum upload (the config was checked against Chart.yaml already).
+    func mayJoin(_ current: OCIManifestRecord) -> Bool {
+        if current.generated || current.content == Data(bytes) { return true }
+        guard let stored = try? HelmChartManifest.parse(Array(current.content), contentType: nil) else { return false }
+        return stored.withoutCreationTime == manifest.withoutCreationTime
     }
 
     func record(for stored: ChartVersionRecord) -> OCIManifestRecord {

@@ -14,27 +14,35 @@ package final class OCIRegistry: Sendable {
     package let sessions: OCIUploadSessions
     /// `server.maxUploadBytes`: the bound on every blob.
     package let maxBlobBytes: Int
+    /// Bounds on blobs uploaded and not yet named by a decided push (`server.ociPendingBytesPerPrincipal`,
+    /// `server.ociPendingBytesPerRepository`): one writer cannot fill the volume every repository shares.
+    package let pendingBytesPerUploader: Int64
+    package let pendingBytesPerRepository: Int64
 
-    package init(work: BlockingWork<Stores>, ingest: Ingest, sessions: OCIUploadSessions, maxBlobBytes: Int) {
+    package init(work: BlockingWork<Stores>, ingest: Ingest, sessions: OCIUploadSessions, maxBlobBytes: Int,
+                 pendingBytesPerUploader: Int64 = 100 << 20, pendingBytesPerRepository: Int64 = 1 << 30) {
         self.work = work
         self.ingest = ingest
         self.sessions = sessions
         self.maxBlobBytes = maxBlobBytes
+        self.pendingBytesPerUploader = pendingBytesPerUploader
+        self.pendingBytesPerRepository = pendingBytesPerRepository
     }
 
     // MARK: Blobs
 
     /// The size of blob `digest` under `address`, if the caller may see it: readers see the
-    /// chart, prov and config of active versions; writers also the blobs uploaded for the chart
-    /// and not yet referenced. Anything else is `BLOB_UNKNOWN`, existing elsewhere or not.
-    package func blobSize(_ digest: SHA256Digest, at address: OCIAddress, writer: Bool) async throws(OCIError) -> Int64 {
-        try await onPool { stores throws(OCIError) in try Self.visibleBlobSize(digest, at: address, writer: writer, stores) }
+    /// chart, prov and config of active versions; a writer (`uploader`, nil for a reader) also
+    /// the blobs it uploaded for the chart that no decided push has named yet. Anything else
+    /// (another writer's uploads, the layers of a refused push) is `BLOB_UNKNOWN`.
+    package func blobSize(_ digest: SHA256Digest, at address: OCIAddress, uploader: String?) async throws(OCIError) -> Int64 {
+        try await onPool { stores throws(OCIError) in try Self.visibleBlobSize(digest, at: address, uploader: uploader, stores) }
     }
 
     /// The bytes of a visible blob (whole; blobs are bounded by `maxUploadBytes`).
-    package func blob(_ digest: SHA256Digest, at address: OCIAddress, writer: Bool) async throws(OCIError) -> [UInt8] {
+    package func blob(_ digest: SHA256Digest, at address: OCIAddress, uploader: String?) async throws(OCIError) -> [UInt8] {
         try await onPool { stores throws(OCIError) in
-            _ = try Self.visibleBlobSize(digest, at: address, writer: writer, stores)
+            _ = try Self.visibleBlobSize(digest, at: address, uploader: uploader, stores)
             do {
                 return try stores.blobs.read(digest)
             } catch {
@@ -43,13 +51,17 @@ package final class OCIRegistry: Sendable {
         }
     }
 
-    private static func visibleBlobSize(_ digest: SHA256Digest, at address: OCIAddress, writer: Bool, _ stores: Stores)
-        throws(OCIError) -> Int64 {
+    /// `forPush`: the layers of a refused push may be named again by the same uploader's retry
+    /// (judged again, never served).
+    private static func visibleBlobSize(_ digest: SHA256Digest, at address: OCIAddress, uploader: String?,
+                                        forPush: Bool = false, _ stores: Stores) throws(OCIError) -> Int64 {
         do {
             let served = try stores.metadata.isBlobServed(repository: address.repository, name: address.chart, digest: digest.hex)
-            let uploaded = writer && !served
-                ? try stores.metadata.blobUpload(repository: address.repository, name: address.chart, digest: digest.hex) != nil
-                : false
+            var uploaded = false
+            if let uploader, !served, let record = try stores.metadata.blobUpload(
+                repository: address.repository, name: address.chart, digest: digest.hex) {
+                uploaded = record.uploader == uploader && (!record.refused || forPush)
+            }
             guard served || uploaded, stores.blobs.contains(digest) else {
                 throw OCIError(.blobUnknown, "blob unknown to registry")
             }
@@ -130,24 +142,42 @@ package final class OCIRegistry: Sendable {
     }
 
     /// Commits the session's bytes when they hash to `digest` (DIGEST_INVALID otherwise, with
-    /// nothing kept) and records the blob as uploaded for the chart. Ends the session.
+    /// nothing kept) and records the blob as uploaded for the chart, within the pending-bytes
+    /// bounds (`DENIED` otherwise, with the bytes dropped unless something else uses them).
+    /// Ends the session.
     package func finish(_ handle: OCIUploadSessions.Handle, digest: SHA256Digest) async throws(OCIError) {
         await sessions.remove(handle)
         let owner = handle.owner
         let address = handle.address
+        let (perUploader, perRepository) = (pendingBytesPerUploader, pendingBytesPerRepository)
         try await onPool { stores throws(OCIError) in
             do {
                 let size = handle.writer.bytesWritten
                 _ = try handle.writer.commit(expecting: digest)
-                try stores.metadata.recordBlobUpload(OCIBlobUploadRecord(
+                let cap = try stores.metadata.recordBlobUpload(OCIBlobUploadRecord(
                     repository: address.repository, name: address.chart, digest: digest.hex, size: size, uploader: owner,
-                    uploadedAt: Date()))
+                    uploadedAt: Date()), maxUploaderBytes: perUploader, maxRepositoryBytes: perRepository)
+                if let cap {
+                    try? stores.publisher.reclaim([digest.hex])
+                    throw Self.refusal(cap, owner: owner, repository: address.repository)
+                }
+            } catch let error as OCIError {
+                throw error
             } catch let error as StorageError where error.code == .digestMismatch {
                 throw OCIError(.digestInvalid, "provided digest did not match uploaded content: \(error.message)")
             } catch {
                 throw OCIError(.internalError, "cannot store the blob: \(error)")
             }
         }
+    }
+
+    private static func refusal(_ cap: OCIUploadCap, owner: String, repository: String) -> OCIError {
+        let (whose, held, limit) = switch cap {
+        case .uploader(let held, let limit): ("\(owner) has", held, limit)
+        case .repository(let held, let limit): ("repository \(repository.isEmpty ? "(root)" : repository) has", held, limit)
+        }
+        return OCIError(.denied, "upload quota exceeded: \(whose) \(held) bytes of blobs uploaded and not yet used by a "
+            + "pushed manifest (limit \(limit)); push the manifest that uses them, or wait for them to expire")
     }
 
     /// Gives an open session back for its next chunk.
@@ -253,11 +283,12 @@ package final class OCIRegistry: Sendable {
             taggedVersion = OCITag.version(forTag: reference)
         }
         let (chart, provenance, config) = try await onPool { stores throws(OCIError) in
-            (try Self.layer(manifest.chart, "chart layer", at: address, stores),
+            (try Self.layer(manifest.chart, "chart layer", at: address, uploader: uploader, stores),
              try manifest.provenance.map { descriptor throws(OCIError) in
-                 try Self.layer(descriptor, "provenance layer", at: address, stores)
+                 try Self.layer(descriptor, "provenance layer", at: address, uploader: uploader, stores)
              },
-             try Self.layer(manifest.config, "config", at: address, stores, limit: OCIPushedManifest.maxConfigBytes))
+             try Self.layer(manifest.config, "config", at: address, uploader: uploader, stores,
+                            limit: OCIPushedManifest.maxConfigBytes))
         }
         let pushed = OCIPushedManifest(bytes: bytes, digest: digest, manifest: manifest, address: address,
                                        taggedVersion: taggedVersion, config: config)
@@ -267,21 +298,39 @@ package final class OCIRegistry: Sendable {
                                               uploaderPrincipals: uploaderPrincipals,
                                               force: repository.configuration.allowOverwrite, oci: pushed)
         } catch {
+            await settleLayers(of: manifest, at: address, refused: true)
             throw OCIError(error, context: .manifestInvalid)
         }
+        await settleLayers(of: manifest, at: address, refused: false)
         if outcome == .staged {
             throw OCIError(.denied, "\(address.chart) was staged, waiting for its provenance file: push the chart with its .prov")
         }
         return (digest, outcome)
     }
 
+    /// Once a push is decided its layers are no longer pending uploads: published ones are
+    /// served as the version's (their upload rows go), refused ones are never served by digest
+    /// (their rows are marked and expire after `stagingTTLSeconds`, so the client's retry of the
+    /// same push gets the same verdict).
+    private func settleLayers(of manifest: HelmChartManifest, at address: OCIAddress, refused: Bool) async {
+        let digests = [manifest.chart.digest, manifest.config.digest] + (manifest.provenance.map { [$0.digest] } ?? [])
+        try? await onPool { stores throws(OCIError) in
+            do {
+                try stores.metadata.settleBlobUploads(repository: address.repository, name: address.chart,
+                                                      digests: digests.map(\.hex), refused: refused)
+            } catch {
+                throw OCIError(.internalError, "forgetting uploaded layers failed: \(error)")
+            }
+        }
+    }
+
     /// The bytes of a layer the manifest names: uploaded for (or already served under) this
     /// chart, with the size the descriptor states. Blocking.
     private static func layer(_ descriptor: HelmChartManifest.Descriptor, _ what: String, at address: OCIAddress,
-                              _ stores: Stores, limit: Int? = nil) throws(OCIError) -> [UInt8] {
+                              uploader: String, _ stores: Stores, limit: Int? = nil) throws(OCIError) -> [UInt8] {
         let size: Int64
         do {
-            size = try visibleBlobSize(descriptor.digest, at: address, writer: true, stores)
+            size = try visibleBlobSize(descriptor.digest, at: address, uploader: uploader, forPush: true, stores)
         } catch {
             throw OCIError(.manifestBlobUnknown, "the \(what) \(OCIDigest.string(descriptor.digest)) was not uploaded "
                 + "for \(address.name)", statusOverride: 400)

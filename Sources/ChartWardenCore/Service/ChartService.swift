@@ -51,7 +51,9 @@ public final class ChartService: Sendable {
         retention = Retention(retention: configuration.audit.retention, work: work, ingest: ingest,
                               metricsFactory: metricsFactory)
         oci = OCIRegistry(work: work, ingest: ingest, sessions: OCIUploadSessions(),
-                          maxBlobBytes: configuration.server.maxUploadBytes)
+                          maxBlobBytes: configuration.server.maxUploadBytes,
+                          pendingBytesPerUploader: Int64(configuration.server.ociPendingBytesPerPrincipal),
+                          pendingBytesPerRepository: Int64(configuration.server.ociPendingBytesPerRepository))
     }
 
     public func repository(named name: String) -> ChartRepository? { catalog.repository(named: name) }

@@ -1,14 +1,16 @@
 import Storage
 
 extension TrustService {
-    /// Every stored version of `repository` that is published, staged or quarantined, with its
-    /// verdicts, ordered by chart name then upload.
-    package func chartStandings(in repository: ChartRepository) async throws(ServiceError) -> [ChartStanding] {
+    /// The stored versions of `repository` that are published, staged or quarantined, with their
+    /// verdicts, ordered by chart name then upload; one page of them, names filtered in SQL.
+    package func chartStandings(in repository: ChartRepository, nameContains: String? = nil, offset: Int = 0,
+                                limit: Int = .max) async throws(ServiceError) -> [ChartStanding] {
         try await work.run { (stores, _) throws(ServiceError) in
             do {
                 let metadata = stores.metadata
-                let records = try metadata.charts(repository: repository.name, statuses: [.active, .pending, .quarantined])
-                return try records.sorted { ($0.name, $0.created) < ($1.name, $1.created) }.map { record in
+                let records = try metadata.charts(repository: repository.name, statuses: [.active, .pending, .quarantined],
+                                                  nameContains: nameContains, offset: offset, limit: limit)
+                return try records.map { record in
                     guard let id = record.id else { return ChartStanding(chart: record, provenance: nil, content: nil) }
                     let content = try metadata.contentVerdicts(repository: record.repository, name: record.name,
                                                                version: record.version)

@@ -6,7 +6,7 @@ import Storage
 /// Basic password of user `token`, so Helm's `--password` and curl's `-u` can carry them.
 extension Authenticator {
     /// The Basic user name that says "the password is an API token".
-    static let tokenUser = "token"
+    static let tokenUser = CredentialStore.reservedUser
 
     /// The credential of a `Bearer` header; nil for other schemes.
     static func bearerToken(_ authorization: String) -> String? {
@@ -53,15 +53,17 @@ extension Authenticator {
     }
 
     /// An OIDC workload token (README, "OIDC workload identity"). Refusals count like failed API
-    /// tokens, never as password guesses; the first use of each accepted token is audited as a
-    /// login by its subject.
+    /// tokens, never as password guesses; an accepted workload is audited as a login by its
+    /// subject once per hour (`OIDCLoginMemory`), whatever the number of its tokens.
     private func authenticateWorkload(_ text: String, oidc: OIDCVerifier, client: String, repository: String?)
         async throws(ServiceError) -> AuthenticatedCaller {
         switch await oidc.verify(text) {
         case .valid(let identity):
             metrics.authentication(outcome: "oidc")
             let now = Date()
-            if oidcLogins.withLock({ $0.firstUse(of: text, expiresAt: identity.expiresAt, now: now) }) {
+            let login = OIDCLoginMemory.Login(issuer: identity.issuer, subject: identity.subject,
+                                              principal: identity.principal.description)
+            if oidcLogins.withLock({ $0.firstUse(of: login, now: now) }) {
                 do {
                     try await audit.append([AuditEvent(
                         at: now, repository: repository, actor: identity.principal.description, action: .authenticate,
@@ -71,7 +73,7 @@ extension Authenticator {
                             expiresAt: identity.expiresAt, address: client)))])
                 } catch {
                     // A login that cannot be audited is refused: the audit log is never skipped.
-                    oidcLogins.withLock { $0.forget(text) }
+                    oidcLogins.withLock { $0.forget(login) }
                     throw ServiceError(.internalError, "the audit log could not be written")
                 }
             }

@@ -26,7 +26,7 @@ final class Authenticator: Sendable {
     let tokens: TokenService
     /// Nil when `auth.oidc` is empty: bearer JWTs are then refused as malformed tokens.
     let oidc: OIDCVerifier?
-    /// OIDC tokens already audited as logins.
+    /// Workload logins already audited (per issuer, subject and principal, per hour).
     let oidcLogins = Mutex(OIDCLoginMemory())
     let audit: AuditLog
     let metrics: ServerMetrics
@@ -47,6 +47,10 @@ final class Authenticator: Sendable {
         self.audit = audit
         self.metrics = metrics
         self.logger = logger
+        for provider in configuration.oidc where !provider.requirePinsOwner {
+            logger.warning("auth.oidc: require pins no owner claim (such as repository_owner_id): every job of the issuer is an authenticated workload",
+                           metadata: ["issuer": "\(provider.issuer)", "principal": "\(provider.principal)"])
+        }
         certificateRejections = CertificateRejectionAuditor(
             write: { [audit] bucket in
                 await Self.recordCertificateRejections(bucket, audit: audit)

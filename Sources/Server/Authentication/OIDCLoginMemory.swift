@@ -1,35 +1,49 @@
 import Foundation
-import OpenSSLSupport
 
-/// Which OIDC tokens were already audited as logins: a CI job sends its token on every request,
-/// and one audit row per token (per job), not per request, is what the log needs. Keyed by the
-/// SHA-256 of the token, remembered until it expires, bounded.
+/// Which workload logins were audited recently: a CI job sends its token on every request and
+/// may fetch a fresh one per step, and one audit row per workload (issuer, subject, principal)
+/// per `window` — not per token, not per request — is what the log needs. Bounded: past
+/// `capacity` the oldest login is forgotten (its next use is audited again), never the whole
+/// memory at once, so a flood of new identities costs one row each and no re-audit of the rest.
 struct OIDCLoginMemory: Sendable {
-    static let capacity = 10_000
-    private var seen: [SHA256Digest: Date] = [:]
+    struct Login: Hashable, Sendable {
+        let issuer: String
+        let subject: String
+        let principal: String
+    }
 
-    /// True the first time `token` is seen (it should be audited), false afterwards.
-    mutating func firstUse(of token: String, expiresAt: Date, now: Date) -> Bool {
-        let key = Self.key(token)
-        if seen[key] != nil { return false }
-        if seen.count >= Self.capacity {
-            seen = seen.filter { $0.value > now }
-            // Still full of live tokens: forget them all; the cost is a second audit row per token.
-            if seen.count >= Self.capacity { seen = [:] }
+    static let capacity = 10_000
+    /// How long a login is remembered: a job running longer is audited again, once per window.
+    static let window: TimeInterval = 3_600
+
+    /// Login → when it was audited and its place in `order`.
+    private var seen: [Login: (at: Date, sequence: Int)] = [:]
+    /// Logins oldest first, from `head`; entries whose sequence no longer matches `seen` are stale.
+    private var order: [(login: Login, sequence: Int)] = []
+    private var head = 0
+    private var sequence = 0
+
+    /// True when `login` should be audited: unseen, or last audited more than `window` ago.
+    mutating func firstUse(of login: Login, now: Date) -> Bool {
+        if let previous = seen[login], now.timeIntervalSince(previous.at) < Self.window { return false }
+        while seen.count >= Self.capacity, head < order.count {
+            let oldest = order[head]
+            head += 1
+            if seen[oldest.login]?.sequence == oldest.sequence { seen[oldest.login] = nil }
         }
-        seen[key] = expiresAt
+        sequence += 1
+        seen[login] = (now, sequence)
+        order.append((login, sequence))
+        if head > 1_024, head * 2 > order.count {
+            order.removeFirst(head)
+            head = 0
+        }
         return true
     }
 
-    /// Forgets `token`, so its next use is audited again (its audit write failed).
-    mutating func forget(_ token: String) {
-        seen[Self.key(token)] = nil
-    }
-
-    private static func key(_ token: String) -> SHA256Digest {
-        let hasher = SHA256Hasher()
-        hasher.update(Array(token.utf8))
-        return hasher.finalize()
+    /// Forgets `login`, so its next use is audited again (its audit write failed).
+    mutating func forget(_ login: Login) {
+        seen[login] = nil
     }
 
     var count: Int { seen.count }

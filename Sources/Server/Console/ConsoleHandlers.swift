@@ -2,6 +2,7 @@ import ChartWardenCore
 import Foundation
 import Hummingbird
 import Storage
+import TLS
 
 /// The admin console's pages (README, "Admin console"): server-rendered HTML over the same core
 /// calls as the admin API, for `auth.admins` only, with the admin API's authentication.
@@ -16,7 +17,8 @@ enum ConsoleHandlers {
             do {
                 let principals = try await environment.principals(request, context: context)
                 try environment.policy.authorizeAdmin(for: nil, principals: principals)
-                let admin = ConsoleSession(principals: principals)
+                let admin = ConsoleSession(principals: principals,
+                                           actor: adminActor(principals, certificate: await context.peerIdentity(), environment))
                 session = admin
                 return try await page(request, context, environment, admin)
             } catch let error as ServiceError {
@@ -32,26 +34,65 @@ enum ConsoleHandlers {
         }
     }
 
+    /// The identity that makes the request an admin, shown and audited as its actor: a client
+    /// certificate that is an admin wins over a Basic user who is not (a browser holding the
+    /// admin's certificate may also send cached credentials of another user).
+    static func adminActor(_ principals: Set<Principal>, certificate: PeerIdentity?, _ environment: ServerEnvironment) -> String {
+        let policy = environment.policy
+        let user = principals.first { if case .user = $0 { true } else { false } }
+        if let user, case .user(let name) = user, policy.isAdmin(policy.principals(for: nil as PeerIdentity?, user: name)) {
+            return user.description
+        }
+        let certificatePrincipals = policy.principals(for: certificate, user: nil)
+        if certificate != nil, policy.isAdmin(certificatePrincipals) { return AccessPolicy.actor(certificatePrincipals) }
+        return AccessPolicy.actor(principals)
+    }
+
     static let home: RouteTable.Handler = guarded { _, _, _, _ in ConsoleResponse.redirect("/console/repositories") }
 
     static let stylesheet: RouteTable.Handler = guarded { _, _, _, _ in ConsoleResponse.stylesheet() }
 
-    /// GET /console/repositories[?q=NAME]
+    /// Chart versions a repository section lists per page: the page's size is bounded however
+    /// many versions are uploaded (long texts are clipped by `ConsoleViews`).
+    static let versionsPerPage = 50
+
+    /// GET /console/repositories[?q=NAME][&repo=REPO&page=N]: each repository's first page, or
+    /// page N of one repository; the name filter runs in SQL.
     static let repositories: RouteTable.Handler = guarded { request, _, environment, session in
-        let query = request.uri.queryParameters["q"].map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+        let parameters = request.uri.queryParameters
+        let query = String((parameters["q"].map(String.init)?.trimmingCharacters(in: .whitespaces) ?? "").prefix(200))
+        let only = parameters["repo"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let page = max(0, try AdminHandlers.integer(parameters["page"], name: "page") ?? 0)
+        guard page <= 1_000_000 else { throw ServiceError(.badRequest, "page is too large") }
         var views: [ConsoleViews.Repository] = []
-        for configured in environment.configuration.repositories {
+        for configured in environment.configuration.repositories
+        where only == nil || ConsoleViews.pathName(configured.name) == only {
             guard let repository = environment.service.repository(named: configured.name) else { continue }
-            let standings = try await environment.service.trust.chartStandings(in: repository)
-                .filter { query.isEmpty || $0.chart.name.localizedCaseInsensitiveContains(query) }
+            let standings = try await environment.service.trust.chartStandings(
+                in: repository, nameContains: query.isEmpty ? nil : query, offset: page * versionsPerPage,
+                limit: versionsPerPage + 1)
             var charts: [ConsoleViews.Chart] = []
-            for standing in standings {
-                if charts.last?.name != standing.chart.name { charts.append(.init(name: standing.chart.name, versions: [])) }
-                charts[charts.count - 1] = .init(name: standing.chart.name,
-                                                 versions: charts[charts.count - 1].versions + [ConsoleViews.version(standing)])
+            var versions: [ConsoleViews.Version] = []
+            let shown = standings.prefix(versionsPerPage)
+            for (index, standing) in shown.enumerated() {
+                versions.append(ConsoleViews.version(standing))
+                if index == shown.count - 1 || shown[shown.startIndex + index + 1].chart.name != standing.chart.name {
+                    charts.append(.init(name: standing.chart.name, versions: versions))
+                    versions = []
+                }
             }
-            views.append(.init(label: ConsoleViews.label(configured.name), charts: charts, hasCharts: !charts.isEmpty))
+            var more: String?
+            if standings.count > versionsPerPage {
+                var components = URLComponents()
+                components.path = "/console/repositories"
+                components.queryItems = [URLQueryItem(name: "repo", value: ConsoleViews.pathName(configured.name)),
+                                         URLQueryItem(name: "page", value: String(page + 1))]
+                    + (query.isEmpty ? [] : [URLQueryItem(name: "q", value: query)])
+                more = components.string
+            }
+            views.append(.init(label: ConsoleViews.label(configured.name), charts: charts, hasCharts: !charts.isEmpty, more: more))
         }
+        guard only == nil || !views.isEmpty else { throw ServiceError(.notFound, "repository not found") }
         return ConsoleResponse.page("repositories", ConsoleResponse.document(
             "Repositories", section: .repositories, session: session,
             body: ConsoleViews.RepositoriesPage(query: query, searching: !query.isEmpty, repositories: views)))
@@ -63,7 +104,8 @@ enum ConsoleHandlers {
         return ConsoleResponse.page("signers", ConsoleResponse.document(
             "Signers", section: .signers, session: session,
             body: ConsoleViews.SignersPage(signers: summaries.map(ConsoleViews.signer),
-                                           repositoryOptions: repositoryOptions(environment, selected: nil))))
+                                           repositoryOptions: repositoryOptions(environment, selected: nil),
+                                           trustCSRF: session.csrf("/console/signers/trust"))))
     }
 
     /// GET /console/signers/{fingerprint}: the key, where it is trusted, every chart it signed
@@ -73,7 +115,7 @@ enum ConsoleHandlers {
         guard let summary = try await environment.service.trust.signerSummaries([fingerprint], withCharts: true).first else {
             throw ServiceError(.notFound, "signer \(fingerprint) is not known")
         }
-        let charts = (summary.charts ?? []).map {
+        let charts = (summary.charts ?? []).prefix(listLimit).map {
             ConsoleViews.SignerPage.SignedChart(
                 repository: ConsoleViews.label($0.repository), name: $0.name, version: $0.version,
                 signedAt: ConsoleViews.date($0.signedAt), status: $0.status, statusClass: ConsoleViews.statusClass($0.status))
@@ -83,12 +125,15 @@ enum ConsoleHandlers {
         return ConsoleResponse.page("signer", ConsoleResponse.document(
             "Signer \(fingerprint)", section: .signers, session: session,
             body: ConsoleViews.SignerPage(signer: ConsoleViews.signer(summary), charts: charts, trustOptions: untrusted,
-                                          hasTrustOptions: !untrusted.isEmpty)))
+                                          hasTrustOptions: !untrusted.isEmpty,
+                                          trustKnownCSRF: session.csrf(ConsoleActions.signerPath(summary.fingerprint) + "/trust"),
+                                          distrustCSRF: session.csrf(ConsoleActions.signerPath(summary.fingerprint) + "/distrust"),
+                                          revocationCSRF: session.csrf(ConsoleActions.signerPath(summary.fingerprint) + "/revocation"))))
     }
 
     /// GET /console/quarantine
     static let quarantine: RouteTable.Handler = guarded { _, _, environment, session in
-        let charts = try await environment.service.trust.quarantinedCharts(repository: nil)
+        let charts = try await environment.service.trust.quarantinedCharts(repository: nil).prefix(listLimit)
         // When each was quarantined: its newest quarantine event.
         var since: [String: Date] = [:]
         for event in try await environment.service.audit.events(AuditQuery(action: AuditAction.quarantine.rawValue, limit: 1_000)) {
@@ -96,18 +141,20 @@ enum ConsoleHandlers {
             if since[key] == nil { since[key] = event.at }
         }
         let entries = charts.map { record in
-            ConsoleViews.QuarantinePage.Entry(
+            let restoreAction = ConsoleViews.restoreAction(repository: record.repository, name: record.name, version: record.version)
+            return ConsoleViews.QuarantinePage.Entry(
                 repository: ConsoleViews.label(record.repository), name: record.name, version: record.version,
-                reason: record.statusReason ?? "", since: ConsoleViews.date(since["\(record.repository)\u{0}\(record.name)-\(record.version)"]),
+                reason: ConsoleViews.clip(record.statusReason ?? ""), since: ConsoleViews.date(since["\(record.repository)\u{0}\(record.name)-\(record.version)"]),
                 uploader: record.uploader, created: ConsoleViews.date(record.created),
-                restoreAction: "/console/quarantine/" + [ConsoleViews.pathName(record.repository), record.name, record.version]
-                    .map(ConsoleViews.segment).joined(separator: "/") + "/restore")
+                restoreAction: restoreAction, csrf: session.csrf(restoreAction))
         }
         return ConsoleResponse.page("quarantine", ConsoleResponse.document(
             "Quarantine", section: .quarantine, session: session, body: ConsoleViews.QuarantinePage(charts: entries)))
     }
 
     static let auditPageSize = 50
+    /// At most this many rows in the quarantine list and a signer's chart list.
+    static let listLimit = 500
 
     /// GET /console/audit?repo=&action=&outcome=&since=&before=[&limit=] (50 a page unless `limit`, at most 500)
     static let audit: RouteTable.Handler = guarded { request, _, environment, session in
@@ -151,10 +198,10 @@ enum ConsoleHandlers {
             since: parameter("since") ?? "",
             events: events.map { event in
                 .init(id: event.id.map(String.init) ?? "", at: ConsoleViews.date(event.at),
-                      repository: event.repository.map(ConsoleViews.label) ?? "", actor: event.actor,
+                      repository: event.repository.map(ConsoleViews.label) ?? "", actor: ConsoleViews.clip(event.actor),
                       action: event.action.rawValue, outcome: event.outcome.rawValue,
-                      outcomeClass: outcomeClass(event.outcome), subject: event.subject ?? "",
-                      explanation: AuditExplanation.sentences(event))
+                      outcomeClass: outcomeClass(event.outcome), subject: ConsoleViews.clip(event.subject ?? ""),
+                      explanation: AuditExplanation.sentences(event).prefix(20).map { ConsoleViews.clip($0) })
             },
             next: next)
         return ConsoleResponse.page("audit", ConsoleResponse.document("Audit", section: .audit, session: session, body: body))

@@ -28,7 +28,6 @@ enum ConsoleResponse {
 
         let title: String
         let actor: String
-        let csrf: String
         let nav: [Link]
         let body: Body
     }
@@ -43,12 +42,16 @@ enum ConsoleResponse {
     }
 
     static func document<Body: Sendable>(_ title: String, section: Section?, session: ConsoleSession, body: Body) -> Document<Body> {
-        Document(title: title, actor: session.actor, csrf: session.csrf,
+        Document(title: title, actor: session.actor,
                  nav: Section.allCases.map { .init(href: $0.href, label: $0.rawValue, current: $0 == section) }, body: body)
     }
 
     static func page(_ template: String, _ document: Document<some Sendable>, status: HTTPResponse.Status = .ok) -> Response {
-        let html = ConsoleTemplates.library.render(document, withTemplate: template) ?? ""
+        guard let html = ConsoleTemplates.library.render(document, withTemplate: template) else {
+            // A page that cannot render is a server error, never an empty 200.
+            return bytes(.internalServerError, contentType: "text/plain; charset=utf-8",
+                         ByteBuffer(string: "the console page \(template) could not be rendered"))
+        }
         return bytes(status, contentType: "text/html; charset=utf-8", ByteBuffer(string: html))
     }
 
@@ -70,7 +73,7 @@ enum ConsoleResponse {
             : error.message
         let title = error.status.reasonPhrase
         let document = ConsoleResponse.Document(
-            title: title, actor: session?.actor ?? "nobody", csrf: "",
+            title: title, actor: session?.actor ?? "nobody",
             nav: session == nil ? [] : Section.allCases.map { .init(href: $0.href, label: $0.rawValue, current: false) },
             body: ["message": message])
         var response = page("error", document, status: error.status)

@@ -1,9 +1,9 @@
 import Mustache
 
 /// The console's Mustache templates, compiled into the binary (no files are read at run time).
-/// Every value is written with `{{name}}`, which HTML-escapes it: chart names, descriptions,
-/// annotations, maintainers and key user IDs are uploader-controlled. Triple braces and `{{&…}}`
-/// are never used (`ConsoleTemplateTests` checks it).
+/// Every value is written with `{{name}}`, which HTML-escapes it through `ConsoleHTML` (each
+/// template starts with its pragma): chart names, descriptions, annotations, maintainers and key
+/// user IDs are uploader-controlled. Triple braces and `{{&…}}` are never used (`ConsoleTests` checks it).
 enum ConsoleTemplates {
     /// Every template by name; pages include `header` and `footer` as partials.
     static let sources: [String: String] = [
@@ -13,10 +13,11 @@ enum ConsoleTemplates {
 
     /// Compiled once; a template that does not parse is a programming error caught by the tests.
     static let library: MustacheLibrary = {
+        MustacheContentTypes.register(ConsoleHTML(), named: ConsoleHTML.name)
         var library = MustacheLibrary()
         for (name, source) in sources {
             do {
-                try library.register(source, named: name)
+                try library.register(ConsoleHTML.pragma + source, named: name)
             } catch {
                 preconditionFailure("console template \(name) does not parse: \(error)")
             }
@@ -105,6 +106,7 @@ enum ConsoleTemplates {
       </tbody>
     </table>
     {{/charts}}
+    {{#more}}<p><a class="next" href="{{.}}">More versions in {{label}} →</a></p>{{/more}}
     {{/repositories}}
     {{/body}}
     {{> footer}}
@@ -131,7 +133,7 @@ enum ConsoleTemplates {
       <h2>Import a key and trust it for a repository</h2>
       <p class="detail">Trusting a key quarantines no chart: charts it signed that failed only for want of trust are not re-published by this.</p>
       <form class="stack" method="post" action="/console/signers/trust" enctype="multipart/form-data">
-        <input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="csrf" value="{{trustCSRF}}">
         <label for="trust-repo">Repository</label>
         <select id="trust-repo" name="repo">{{#repositoryOptions}}<option value="{{value}}">{{label}}</option>{{/repositoryOptions}}</select>
         <label for="trust-key">Public key (armored or binary)</label>
@@ -189,7 +191,7 @@ enum ConsoleTemplates {
       <h2>Trust for a repository</h2>
       <p class="detail">Trusting a key quarantines no chart.</p>
       <form class="stack" method="post" action="/console/signers/{{signer.fingerprint}}/trust">
-        <input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="csrf" value="{{trustKnownCSRF}}">
         <label for="trust-known-repo">Repository</label>
         <select id="trust-known-repo" name="repo">{{#trustOptions}}<option value="{{value}}">{{label}}</option>{{/trustOptions}}</select>
         <p><label><input type="checkbox" name="confirm" value="yes"> I confirm trusting this key for the repository</label></p>
@@ -202,7 +204,7 @@ enum ConsoleTemplates {
     <div class="card">
       <h2>Distrust for a repository</h2>
       <form class="stack" method="post" action="/console/signers/{{fingerprint}}/distrust">
-        <input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="csrf" value="{{distrustCSRF}}">
         <label for="distrust-repo">Repository</label>
         <select id="distrust-repo" name="repo">{{#repositoryOptions}}<option value="{{value}}">{{label}}</option>{{/repositoryOptions}}</select>
         <p><label><input type="checkbox" name="quarantine" value="true"> also quarantine the charts it signed there that no longer pass</label></p>
@@ -213,7 +215,7 @@ enum ConsoleTemplates {
     <div class="card">
       <h2>Upload a revocation certificate</h2>
       <form class="stack" method="post" action="/console/signers/{{fingerprint}}/revocation" enctype="multipart/form-data">
-        <input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="csrf" value="{{revocationCSRF}}">
         <label for="revocation-file">Certificate file</label>
         <input id="revocation-file" type="file" name="certificate">
         <label for="revocation-text">or paste it (armored)</label>

@@ -24,6 +24,8 @@ enum ConsoleViews {
         let label: String
         let charts: [Chart]
         let hasCharts: Bool
+        /// The next page of this repository's versions, when there is one.
+        let more: String?
     }
 
     struct Chart: Sendable {
@@ -99,6 +101,7 @@ enum ConsoleViews {
     struct SignersPage: Sendable {
         let signers: [Signer]
         let repositoryOptions: [Option]
+        let trustCSRF: String
     }
 
     struct Signer: Sendable {
@@ -148,6 +151,9 @@ enum ConsoleViews {
         /// The repositories that do not trust the key yet, for the trust form.
         let trustOptions: [Option]
         let hasTrustOptions: Bool
+        let trustKnownCSRF: String
+        let distrustCSRF: String
+        let revocationCSRF: String
     }
 
     struct QuarantinePage: Sendable {
@@ -160,6 +166,7 @@ enum ConsoleViews {
             let uploader: String
             let created: String
             let restoreAction: String
+            let csrf: String
         }
 
         let charts: [Entry]
@@ -197,6 +204,7 @@ enum ConsoleViews {
         let charts: [AffectedChart]
         let hasCharts: Bool
         let action: String
+        let csrf: String
         let hidden: [Hidden]
         let confirmLabel: String
         let cancel: String
@@ -229,12 +237,28 @@ enum ConsoleViews {
     static func label(_ repository: String) -> String { repository.isEmpty ? "(root)" : repository }
     static func pathName(_ repository: String) -> String { repository.isEmpty ? "_" : repository }
 
-    /// One path segment, percent-encoded (chart names and versions come from uploaders).
+    /// One path segment, percent-encoded (chart names and versions come from uploaders). `+`
+    /// (SemVer build metadata) stays as is: it is legal in a path and the router does not decode.
     static func segment(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        allowed.insert(charactersIn: "-._~+")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
+
+    /// The restore form's action for a quarantined chart version.
+    static func restoreAction(repository: String, name: String, version: String) -> String {
+        "/console/quarantine/" + [pathName(repository), name, version].map(segment).joined(separator: "/") + "/restore"
+    }
+
+    /// Uploader and key texts in listings are cut to `limit` characters: a 256 KiB description
+    /// must not make every page that lists the chart megabytes long.
+    static func clip(_ text: String, _ limit: Int = 300) -> String {
+        guard text.count > limit else { return text }
+        return String(text.prefix(limit)) + "… (\(text.count - limit) more characters)"
+    }
+
+    /// At most this many maintainers, annotations, violations or user IDs per item.
+    static let itemLimit = 20
 
     static func statusClass(_ status: String) -> String {
         switch status {
@@ -247,15 +271,16 @@ enum ConsoleViews {
     static func version(_ standing: ChartStanding) -> Version {
         let record = standing.chart
         let metadata = try? JSONDecoder().decode(ChartMetadata.self, from: Data(record.metadata.utf8))
-        let maintainers = (metadata?.maintainers ?? []).map { maintainer in
-            [maintainer.name, maintainer.email.map { "<\($0)>" }].compactMap { $0 }.joined(separator: " ")
+        let maintainers = (metadata?.maintainers ?? []).prefix(itemLimit).map { maintainer in
+            clip([maintainer.name, maintainer.email.map { "<\($0)>" }].compactMap { $0 }.joined(separator: " "), 200)
         }
-        let annotations = (metadata?.annotations ?? [:]).sorted { $0.key < $1.key }.map { Version.Annotation(key: $0.key, value: $0.value) }
+        let annotations = (metadata?.annotations ?? [:]).sorted { $0.key < $1.key }.prefix(itemLimit)
+            .map { Version.Annotation(key: clip($0.key, 100), value: clip($0.value, 200)) }
         return Version(
             version: record.version, uploader: record.uploader, created: date(record.created), status: record.status.rawValue,
-            statusClass: statusClass(record.status.rawValue), statusReason: record.statusReason,
+            statusClass: statusClass(record.status.rawValue), statusReason: record.statusReason.map { clip($0) },
             provenance: standing.provenance.map(provenance), content: standing.content.flatMap(content),
-            description: metadata?.description, maintainers: maintainers, hasMaintainers: !maintainers.isEmpty,
+            description: metadata?.description.map { clip($0) }, maintainers: maintainers, hasMaintainers: !maintainers.isEmpty,
             annotations: annotations, hasAnnotations: !annotations.isEmpty)
     }
 
@@ -266,22 +291,23 @@ enum ConsoleViews {
         let checks = verdict?.checks ?? []
         let failed = checks.filter { !$0.passed }.count
         return Provenance(
-            passed: record.passed, signerUserID: verdict?.signerUserID, signerFingerprint: record.signerFingerprint,
+            passed: record.passed, signerUserID: verdict?.signerUserID.map { clip($0, 200) }, signerFingerprint: record.signerFingerprint,
             signedAt: record.signedAt.map { date($0) },
-            checks: checks.map { .init(name: $0.name.rawValue, passed: $0.passed, detail: $0.detail) },
+            checks: checks.prefix(itemLimit).map { .init(name: $0.name.rawValue, passed: $0.passed, detail: clip($0.detail)) },
             checkSummary: failed == 0 ? "\(checks.count) checks passed" : "\(failed) of \(checks.count) checks failed")
     }
 
     static func content(_ record: ContentVerdictRecord) -> Content? {
         guard let verdict = AdminProvenanceHandlers.decodeContentVerdict(record) else { return nil }
         let warnings = !verdict.violations.isEmpty
-        let violations = verdict.violations.map {
-            Content.Violation(kind: $0.kind.isEmpty ? "(unreadable kind)" : $0.kind, file: $0.file, line: $0.line,
+        let violations = verdict.violations.prefix(itemLimit).map {
+            Content.Violation(kind: $0.kind.isEmpty ? "(unreadable kind)" : clip($0.kind, 100), file: clip($0.file, 200), line: $0.line,
                               rule: $0.rule.rawValue, severity: $0.severity.rawValue,
                               severityClass: $0.severity == .deny ? "bad" : "warn")
         }
-        let exemptions = verdict.exemptions.map {
-            Content.Exemption(kind: $0.violation.kind, file: $0.violation.file, allowedBy: $0.allowedBy, grantedBy: $0.grantedBy)
+        let exemptions = verdict.exemptions.prefix(itemLimit).map {
+            Content.Exemption(kind: clip($0.violation.kind, 100), file: clip($0.violation.file, 200), allowedBy: clip($0.allowedBy, 200),
+                              grantedBy: clip($0.grantedBy, 200))
         }
         return Content(
             verdict: verdict.passed ? (warnings ? "passed with warnings" : "passed") : "denied",
@@ -292,7 +318,7 @@ enum ConsoleViews {
 
     static func signer(_ summary: SignerSummary) -> Signer {
         Signer(
-            fingerprint: summary.fingerprint, userIDs: summary.userIDs, algorithm: summary.algorithm,
+            fingerprint: summary.fingerprint, userIDs: summary.userIDs.prefix(itemLimit).map { clip($0, 200) }, algorithm: summary.algorithm,
             created: date(summary.created), expires: summary.expires.map { date($0) }, expired: summary.expired,
             revoked: summary.revoked.map { .init(kind: $0.kind, soft: $0.kind == "soft", at: date($0.at)) },
             repositories: summary.repositories.map(label), hasRepositories: !summary.repositories.isEmpty,
@@ -307,6 +333,6 @@ enum ConsoleViews {
 
     static func affected(_ record: ChartVersionRecord) -> AffectedChart {
         AffectedChart(repository: label(record.repository), name: record.name, version: record.version,
-                      reason: record.statusReason ?? "")
+                      reason: clip(record.statusReason ?? ""))
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 
 /// `/api/admin/tokens` (README, "API tokens"): admins create, list and revoke scoped API tokens.
-/// A token is never an admin, so a token cannot mint or revoke tokens.
+/// Neither an API token nor an OIDC workload may manage tokens (`AccessPolicy.authorizeTokenAdmin`).
 enum AdminTokenHandlers {
     /// A creation body is a few hundred bytes; anything much larger is refused unread.
     static let maxBodyBytes = 16 * 1_024
@@ -13,7 +13,7 @@ enum AdminTokenHandlers {
     static func create(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
         let principals = try await environment.principals(request, context: context)
-        try AdminProvenanceHandlers.requireAdmin(principals, environment)
+        try environment.policy.authorizeTokenAdmin(principals: principals)
         let fields = try await body(request)
         let created = try await environment.service.tokens.create(
             name: try string(fields, "name"), repositories: try strings(fields, "repositories"),
@@ -26,7 +26,7 @@ enum AdminTokenHandlers {
     /// GET /api/admin/tokens — every token without its secret, newest first.
     static func list(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
-        try AdminProvenanceHandlers.requireAdmin(try await environment.principals(request, context: context), environment)
+        try environment.policy.authorizeTokenAdmin(principals: try await environment.principals(request, context: context))
         return AdminProvenanceHandlers.respond(.ok, ["tokens": try await environment.service.tokens.list()])
     }
 
@@ -34,7 +34,7 @@ enum AdminTokenHandlers {
     static func revoke(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
         let principals = try await environment.principals(request, context: context)
-        try AdminProvenanceHandlers.requireAdmin(principals, environment)
+        try environment.policy.authorizeTokenAdmin(principals: principals)
         let view = try await environment.service.tokens.revoke(
             id: context.parameters.get("id") ?? "", actor: AccessPolicy.actor(principals))
         return AdminProvenanceHandlers.respond(.ok, view)

@@ -11,18 +11,29 @@ final class HelmAnswerCache: Sendable {
     private struct Entry {
         let generation: UInt64
         let plainOK: HelmResponses.Answer
-        let gzipOK: HelmResponses.Answer
+        /// Made once the snapshot's gzip form exists (`Catalog.gzippedIndex`).
+        var gzipOK: HelmResponses.Answer?
         /// Built on first download of each file in this generation.
         var files: [SHA256Digest: HelmResponses.Answer] = [:]
     }
 
     private let entries = Mutex<[String: Entry]>([:])
 
-    /// The 200 answer for the snapshot's index, plain or gzip.
-    func indexOK(_ snapshot: IndexSnapshot, repository: String, gzip: Bool) -> HelmResponses.Answer {
+    /// The 200 answer for the snapshot's index: the chain of its buffers, or the gzip form; nil
+    /// when gzip is asked for and not built yet (building it blocks: not under this lock).
+    func indexOK(_ snapshot: IndexSnapshot, repository: String, gzip: Bool) -> HelmResponses.Answer? {
         entries.withLock { entries in
-            let entry = current(&entries, snapshot, repository)
-            return gzip ? entry.gzipOK : entry.plainOK
+            var entry = current(&entries, snapshot, repository)
+            guard gzip else { return entry.plainOK }
+            if let gzipOK = entry.gzipOK { return gzipOK }
+            guard snapshot.served.isGzipBuilt else { return nil }
+            let gzipped = snapshot.served.gzipped()
+            let headers = HelmResponses.indexOKHeaders(snapshot.served, gzip: true, length: gzipped.readableBytes)
+            let answer = HelmResponses.Answer(status: .ok, headers: headers, body: [gzipped],
+                                              serializedHead: HelmResponses.serializeHead(.ok, headers))
+            entry.gzipOK = answer
+            if entries[repository]?.generation == snapshot.generation { entries[repository] = entry }
+            return answer
         }
     }
 
@@ -33,8 +44,7 @@ final class HelmAnswerCache: Sendable {
             _ = current(&entries, snapshot, repository)
             if let answer = entries[repository]?.files[file.digest] { return answer }
             let headers = HelmResponses.fileOKHeaders(file, length: Int(file.size))
-            let answer = HelmResponses.Answer(status: .ok, headers: headers, body: nil,
-                                              serializedHead: HelmResponses.serializeHead(.ok, headers))
+            let answer = HelmResponses.Answer(status: .ok, headers: headers, serializedHead: HelmResponses.serializeHead(.ok, headers))
             entries[repository]?.files[file.digest] = answer
             return answer
         }
@@ -52,14 +62,10 @@ final class HelmAnswerCache: Sendable {
     }
 
     private static func entry(for snapshot: IndexSnapshot) -> Entry {
-        let plainHeaders = HelmResponses.indexOKHeaders(etag: snapshot.etag, gzip: false, length: snapshot.yaml.readableBytes)
-        let gzipHeaders = HelmResponses.indexOKHeaders(etag: snapshot.gzipETag, gzip: true,
-                                                       length: snapshot.yamlGzip.readableBytes)
-        return Entry(
-            generation: snapshot.generation,
-            plainOK: .init(status: .ok, headers: plainHeaders, body: snapshot.yaml,
-                           serializedHead: HelmResponses.serializeHead(.ok, plainHeaders)),
-            gzipOK: .init(status: .ok, headers: gzipHeaders, body: snapshot.yamlGzip,
-                          serializedHead: HelmResponses.serializeHead(.ok, gzipHeaders)))
+        let served = snapshot.served
+        let headers = HelmResponses.indexOKHeaders(served, gzip: false, length: served.contentLength)
+        return Entry(generation: snapshot.generation,
+                     plainOK: .init(status: .ok, headers: headers, body: served.chunks,
+                                    serializedHead: HelmResponses.serializeHead(.ok, headers)))
     }
 }

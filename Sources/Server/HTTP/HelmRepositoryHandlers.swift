@@ -8,9 +8,16 @@ enum HelmRepositoryHandlers {
     static func index(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
         let (repository, _) = try await environment.resolve(.read, request, context: context)
-        return response(HelmResponses.index(repository.snapshot, of: repository.name, answers: environment.answers,
-                                            acceptEncoding: request.headers[.acceptEncoding],
-                                            ifNoneMatch: request.headers[.ifNoneMatch]))
+        let snapshot = repository.snapshot
+        func answer() -> HelmResponses.Answer? {
+            HelmResponses.index(snapshot, of: repository.name, answers: environment.answers,
+                                acceptEncoding: request.headers[.acceptEncoding], ifNoneMatch: request.headers[.ifNoneMatch])
+        }
+        if let ready = answer() { return response(ready) }
+        // The first gzip request of this generation: compressed on the thread pool, then cached.
+        _ = try await environment.service.catalog.gzippedIndex(of: snapshot)
+        guard let compressed = answer() else { throw ServiceError(.internalError, "the gzip index was not kept") }
+        return response(compressed)
     }
 
     static func file(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
@@ -28,6 +35,12 @@ enum HelmRepositoryHandlers {
     }
 
     private static func response(_ answer: HelmResponses.Answer) -> Response {
-        Response(status: answer.status, headers: answer.headers, body: answer.body.map { .init(byteBuffer: $0) } ?? .init())
+        let body: ResponseBody
+        switch answer.body.count {
+        case 0: body = ResponseBody()
+        case 1: body = ResponseBody(byteBuffer: answer.body[0])
+        default: body = ResponseBody(contentsOf: answer.body)
+        }
+        return Response(status: answer.status, headers: answer.headers, body: body)
     }
 }

@@ -1,3 +1,4 @@
+import ChartIndex
 import ChartWardenCore
 import Foundation
 import HTTPTypes
@@ -10,10 +11,27 @@ enum HelmResponses {
     struct Answer: Sendable {
         var status: HTTPResponse.Status
         var headers: HTTPFields
-        var body: ByteBuffer?
+        /// Written in order, these are the body: one buffer for a file or a gzip index, the chain
+        /// of per-chart buffers for an index (never joined). Empty when there is no body.
+        private(set) var body: [ByteBuffer]
+        /// The sum of `body`'s readable bytes, counted once.
+        private(set) var bodyLength: Int
         /// Status line and headers already serialized (for 200s, made once per snapshot or
         /// file), so the fast path writes them without formatting anything.
         var serializedHead: ByteBuffer?
+
+        init(status: HTTPResponse.Status, headers: HTTPFields, body: [ByteBuffer] = [], serializedHead: ByteBuffer? = nil) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+            bodyLength = body.reduce(0) { $0 + $1.readableBytes }
+            self.serializedHead = serializedHead
+        }
+
+        mutating func setBody(_ buffer: ByteBuffer) {
+            body = [buffer]
+            bodyLength = buffer.readableBytes
+        }
     }
 
     /// `HTTP/1.1 STATUS REASON` and the header lines, without the final empty line.
@@ -25,10 +43,10 @@ enum HelmResponses {
     }
 
     /// The 200 answer's headers and their serialized form, for precomputing.
-    static func indexOKHeaders(etag: String, gzip: Bool, length: Int) -> HTTPFields {
+    static func indexOKHeaders(_ served: ServedIndex, gzip: Bool, length: Int) -> HTTPFields {
         var headers: HTTPFields = [
-            .contentType: "application/x-yaml",
-            .eTag: etag,
+            .contentType: served.contentType,
+            .eTag: gzip ? served.gzipETag : served.etag,
             .vary: "Accept-Encoding",
             .cacheControl: "no-cache",
         ]
@@ -41,15 +59,18 @@ enum HelmResponses {
         [.contentType: file.kind.contentType, .eTag: file.etag, .contentLength: String(length)]
     }
 
+    /// The index answer; nil when the client takes gzip and this generation's gzip form is not
+    /// built yet: build it off the event loop (`Catalog.gzippedIndex`), then ask again.
     static func index(_ snapshot: IndexSnapshot, of repository: String, answers: HelmAnswerCache, acceptEncoding: String?,
-                      ifNoneMatch: String?) -> Answer {
+                      ifNoneMatch: String?) -> Answer? {
         let gzip = acceptsGzip(acceptEncoding)
-        let etag = gzip ? snapshot.gzipETag : snapshot.etag
+        let served = snapshot.served
+        let etag = gzip ? served.gzipETag : served.etag
         if let ifNoneMatch, matches(ifNoneMatch, etag) {
             let headers: HTTPFields = [
-                .contentType: "application/x-yaml", .eTag: etag, .vary: "Accept-Encoding", .cacheControl: "no-cache",
+                .contentType: served.contentType, .eTag: etag, .vary: "Accept-Encoding", .cacheControl: "no-cache",
             ]
-            return Answer(status: .notModified, headers: headers, body: nil)
+            return Answer(status: .notModified, headers: headers)
         }
         return answers.indexOK(snapshot, repository: repository, gzip: gzip)
     }
@@ -57,13 +78,13 @@ enum HelmResponses {
     /// Never Content-Encoding: the .tgz is the representation; Helm checks its digest as is.
     static func file(_ file: ServedFile, bytes: ByteBuffer, ok: Answer?, ifNoneMatch: String?) -> Answer {
         if let ifNoneMatch, matches(ifNoneMatch, file.etag) {
-            return Answer(status: .notModified, headers: [.contentType: file.kind.contentType, .eTag: file.etag], body: nil)
+            return Answer(status: .notModified, headers: [.contentType: file.kind.contentType, .eTag: file.etag])
         }
         if var ok, Int64(bytes.readableBytes) == file.size {
-            ok.body = bytes
+            ok.setBody(bytes)
             return ok
         }
-        return Answer(status: .ok, headers: fileOKHeaders(file, length: bytes.readableBytes), body: bytes)
+        return Answer(status: .ok, headers: fileOKHeaders(file, length: bytes.readableBytes), body: [bytes])
     }
 
     static func isServedFileName(_ name: String) -> Bool {

@@ -51,7 +51,7 @@ struct ServerEnvironment: Sendable {
     /// `/metrics`: the principals of `auth.metrics` (the admins unless configured).
     func requireMetricsAccess(_ request: Request, context: ChartWardenRequestContext) async throws(ServiceError) {
         let principals = try await principals(request, context: context)
-        guard configuration.auth.metrics.isDisjoint(with: principals) else { return }
+        if policy.mayReadMetrics(principals) { return }
         guard AccessPolicy.isAuthenticated(principals) else { throw ServiceError(.unauthorized, "authentication required") }
         throw ServiceError(.forbidden, "\(AccessPolicy.actor(principals)) may not read metrics")
     }

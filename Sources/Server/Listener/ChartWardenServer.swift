@@ -65,6 +65,7 @@ public struct ChartWardenServer: Sendable {
         router.add(middleware: AccessLogMiddleware(level: .info))
         router.add(middleware: MetricsMiddleware(metrics: environment.metrics))
         router.add(middleware: ErrorMiddleware())
+        if listener != .withoutAdmin { router.add(middleware: ConsoleHeadersMiddleware()) }
         RouteTable.register(on: router, environment: environment, listener: listener)
         return router
     }

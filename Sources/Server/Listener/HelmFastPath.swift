@@ -39,6 +39,8 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Unflushed answer bytes after which the answers go out before the next request is read.
     static let flushThreshold = 64 * 1_024
+    /// The plaintext of one TLS record: small buffers are gathered up to this size per write.
+    static let recordBytes = 16_384
 
     private let dependencies: Dependencies
     /// Set once a request went to the HTTP/1 pipeline: from then on every byte does.
@@ -196,8 +198,10 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let snapshot = repository.snapshot
         let prefix = repositoryName.isEmpty ? "" : "/{repo}"
         if rest.count == 1, rest.first == "index.yaml" {
-            let response = HelmResponses.index(snapshot, of: repository.name, answers: dependencies.answers,
-                                               acceptEncoding: head.acceptEncoding, ifNoneMatch: head.ifNoneMatch)
+            // A gzip form not built yet is compressed by the router's handler, off the event loop.
+            guard let response = HelmResponses.index(snapshot, of: repository.name, answers: dependencies.answers,
+                                                     acceptEncoding: head.acceptEncoding, ifNoneMatch: head.ifNoneMatch)
+            else { return nil }
             return PreparedAnswer(response: response, route: prefix + "/index.yaml", served: nil)
         }
         guard rest.count == 2, rest.first == "charts" else { return nil }
@@ -248,17 +252,37 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         bytes.writeStaticString("\r\nDate: ")
         bytes.writeString(HTTPDate.now)
         bytes.writeStaticString("\r\n\r\n")
-        let body = head.method == .get ? answer.response.body : nil
-        if let body, body.readableBytes <= 4_096 {
-            // Small answers leave in one TLS record.
-            var small = body
-            bytes.writeBuffer(&small)
-            context.write(wrapOutboundOut(bytes), promise: nil)
-        } else {
-            context.write(wrapOutboundOut(bytes), promise: nil)
-            if let body { context.write(wrapOutboundOut(body), promise: nil) }
+        let body = head.method == .get ? answer.response.body : []
+        // Buffers smaller than a TLS record (the head, a file, the index's small chart fragments)
+        // are gathered into record-sized writes: each write is its own SSL_write and record, and a
+        // chain of hundreds of small fragments must not become hundreds of records. Larger
+        // fragments go out as they are, shared with the snapshot (TLS splits them into records).
+        var pending: ByteBuffer? = bytes
+        for var chunk in body {
+            if var gathered = pending, gathered.readableBytes + chunk.readableBytes <= Self.recordBytes {
+                pending = nil  // one owner while it grows: no copy-on-write
+                gathered.writeBuffer(&chunk)
+                pending = gathered
+                continue
+            }
+            if let gathered = pending {
+                unflushedBytes += gathered.readableBytes
+                context.write(wrapOutboundOut(gathered), promise: nil)
+                pending = nil
+            }
+            if chunk.readableBytes < Self.recordBytes {
+                var gathered = context.channel.allocator.buffer(capacity: Self.recordBytes)
+                gathered.writeBuffer(&chunk)
+                pending = gathered
+            } else {
+                unflushedBytes += chunk.readableBytes
+                context.write(wrapOutboundOut(chunk), promise: nil)
+            }
         }
-        unflushedBytes += bytes.readableBytes + (body.map { $0.readableBytes > 4_096 ? $0.readableBytes : 0 } ?? 0)
+        if let gathered = pending {
+            unflushedBytes += gathered.readableBytes
+            context.write(wrapOutboundOut(gathered), promise: nil)
+        }
 
         let duration = ContinuousClock.now - start
         let method = head.method == .get ? "GET" : "HEAD"
@@ -283,7 +307,7 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if logging {
             AccessLogMiddleware.record(
                 logger, level: .info, method: method, path: head.path, status: status.code,
-                bytes: answer.response.body?.readableBytes ?? 0, duration: duration,
+                bytes: answer.response.bodyLength, duration: duration,
                 client: context.channel.remoteAddress?.ipAddress,
                 extra: ["request_id": .string(requestID ?? ""), "path_kind": "fast"])
         }

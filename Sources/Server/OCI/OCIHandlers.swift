@@ -72,8 +72,9 @@ enum OCIHandlers {
             }
             // Writers also see the blobs they uploaded: ask who the caller is even where anonymous may read.
             let principals = try await environment.principals(request, context: context, repositoryNamed: address.repository)
-            let writer = environment.policy.granted(.write, in: repository.configuration, to: principals)
-            return try await blob(digest, at: address, writer: writer, head: method == .head, request, registry)
+            let uploader = environment.policy.granted(.write, in: repository.configuration, to: principals)
+                ? AccessPolicy.actor(principals) : nil
+            return try await blob(digest, at: address, uploader: uploader, head: method == .head, request, registry)
 
         case .uploads(let address):
             guard method == .post else { throw unsupportedMethod }
@@ -98,7 +99,7 @@ enum OCIHandlers {
             let handle = try await registry.checkOut(id, at: address, owner: AccessPolicy.actor(principals))
             switch method {
             case .patch:
-                try await registry.append(request.body, to: handle, start: try contentRangeStart(request, handle, registry))
+                try await registry.append(request.body, to: handle, start: try chunkStart(request, handle, registry))
                 await registry.release(handle)
                 return uploadProgress(.accepted, address, handle, size: handle.writer.bytesWritten)
             case .put:
@@ -166,20 +167,20 @@ enum OCIHandlers {
         return bytes
     }
 
-    private static func blob(_ digest: SHA256Digest, at address: OCIAddress, writer: Bool, head: Bool, _ request: Request,
+    private static func blob(_ digest: SHA256Digest, at address: OCIAddress, uploader: String?, head: Bool, _ request: Request,
                              _ registry: OCIRegistry) async throws(OCIError) -> Response {
         let digestText = OCIDigest.string(digest)
         if head {
-            let size = try await registry.blobSize(digest, at: address, writer: writer)
+            let size = try await registry.blobSize(digest, at: address, uploader: uploader)
             var headers: HTTPFields = [.contentLength: String(size), .contentType: "application/octet-stream",
                                        .dockerContentDigest: digestText, .acceptRanges: "bytes"]
             headers[.contentLength] = String(size)
             return Response(status: .ok, headers: headers, body: .init())
         }
-        let bytes = try await registry.blob(digest, at: address, writer: writer)
+        let bytes = try await registry.blob(digest, at: address, uploader: uploader)
         if let range = request.headers[.range] {
             guard let (start, end) = byteRange(range, size: bytes.count) else {
-                throw OCIError(.blobUnknown, "range \(range) is not satisfiable for \(bytes.count) bytes", statusOverride: 416)
+                throw OCIError(.rangeInvalid, "range \(range) is not satisfiable for \(bytes.count) bytes")
             }
             return OCIResponses.content(.partialContent, bytes: ByteBuffer(bytes: bytes[start...end]),
                                         contentType: "application/octet-stream", digest: digestText,
@@ -196,24 +197,45 @@ enum OCIHandlers {
         guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return nil }
         let first = spec[..<dash], last = spec[spec.index(after: dash)...]
         if first.isEmpty {
-            guard let suffix = Int(last), suffix > 0 else { return nil }
+            guard let suffix = decimal(last), suffix > 0 else { return nil }
             return (max(0, size - suffix), size - 1)
         }
-        guard let start = Int(first), start >= 0, start < size else { return nil }
+        guard let start = decimal(first), start < size else { return nil }
         if last.isEmpty { return (start, size - 1) }
-        guard let end = Int(last), end >= start else { return nil }
+        guard let end = decimal(last), end >= start else { return nil }
         return (start, min(end, size - 1))
     }
 
-    private static func contentRangeStart(_ request: Request, _ handle: OCIUploadSessions.Handle,
-                                          _ registry: OCIRegistry) async throws(OCIError) -> Int64? {
+    /// Digits only: `Int("+5")` and `Int("-0")` would take a sign no header grammar allows.
+    static func decimal(_ text: Substring) -> Int? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return Int(text)
+    }
+
+    /// A chunk's `Content-Range: START-END` (inclusive), checked against what the session holds
+    /// and the body's `Content-Length` before any byte is read: a chunk that does not fit is 416
+    /// `RANGE_INVALID` and the session stays open, so the client can ask where it is and resume.
+    private static func chunkStart(_ request: Request, _ handle: OCIUploadSessions.Handle,
+                                   _ registry: OCIRegistry) async throws(OCIError) -> Int64? {
         guard let header = request.headers[.contentRange] else { return nil }
         let text = header.hasPrefix("bytes ") ? header.dropFirst(6) : Substring(header)
-        guard let dash = text.firstIndex(of: "-"), let start = Int64(text[..<dash]) else {
+        guard let dash = text.firstIndex(of: "-"), let start = decimal(text[..<dash]),
+              let end = decimal(text[text.index(after: dash)...]), end >= start else {
             await registry.release(handle)
-            throw OCIError(.blobUploadInvalid, "Content-Range \(header) is not START-END", statusOverride: 416)
+            throw OCIError(.rangeInvalid, "Content-Range \(header) is not START-END")
         }
-        return start
+        guard Int64(start) == handle.writer.bytesWritten else {
+            let received = handle.writer.bytesWritten
+            await registry.release(handle)
+            throw OCIError(.rangeInvalid, "chunk starts at \(start), but \(received) bytes were received")
+        }
+        // `end - start` cannot overflow (both are non-negative); `+ 1` could, at `0-Int.max`.
+        if let lengthText = request.headers[.contentLength], let length = decimal(Substring(lengthText)),
+           end - start != length - 1 {
+            await registry.release(handle)
+            throw OCIError(.rangeInvalid, "Content-Range \(header) does not span the body's \(length) bytes")
+        }
+        return Int64(start)
     }
 
     private static func blobCreated(_ address: OCIAddress, _ digest: SHA256Digest) -> Response {
@@ -238,7 +260,7 @@ enum OCIHandlers {
         }
         var headers: HTTPFields = [:]
         if let nText = request.uri.queryParameters["n"] {
-            guard let n = Int(nText), n >= 0 else { throw OCIError(.nameInvalid, "n must be a non-negative integer", statusOverride: 400) }
+            guard let n = decimal(nText) else { throw OCIError(.nameInvalid, "n must be a non-negative integer", statusOverride: 400) }
             if tags.count > n {
                 tags = Array(tags.prefix(n))
                 if let lastTag = tags.last {

@@ -16,6 +16,7 @@ enum OCIResponses {
         case .denied: .forbidden
         case .unsupported: .methodNotAllowed
         case .tooManyRequests: .tooManyRequests
+        case .rangeInvalid: .rangeNotSatisfiable
         case .internalError: .internalServerError
         case .unavailable: .serviceUnavailable
         }

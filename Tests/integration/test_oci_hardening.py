@@ -1,0 +1,205 @@
+"""OCI door hardening (issue 15, hostile review): a manifest PUT with an empty Content-Type, config
+blobs that do not match the chart's Chart.yaml, re-pushes that would move a tag, unreferenced upload
+quotas, and refused or quarantined chart bytes served by digest."""
+import json
+
+import pytest
+
+from conftest import PGP_KEYS, packaged
+from oci_client import OCIClient, config_of, digest_of
+from test_oci import htpasswd, make_chart, oci_config, read  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def registry(server_factory, htpasswd):  # noqa: F811
+    return server_factory(oci_config(htpasswd))
+
+
+def alive(registry):
+    return registry.process.poll() is None and OCIClient(registry, cert="reader").request("GET", "/v2/").status == 200
+
+
+# --- an empty Content-Type on a manifest PUT ------------------------------------------------------
+
+@pytest.mark.parametrize("content_type", ["", ";", " ; charset=x"])
+def test_empty_content_type_on_manifest_put_is_no_declared_type(registry, content_type):
+    """`Content-Type: ` (or only parameters) once trapped on `split(";")[0]` and killed the server."""
+    client = OCIClient(registry, cert="ci-pusher")
+    chart = read(packaged("redis-lite-0.8.1.tgz"))
+    config = config_of(chart)
+    for blob in (chart, config):
+        assert client.push_blob("plain/redis-lite", blob).status == 201
+    try:
+        answer = client.request("PUT", "/v2/plain/redis-lite/manifests/0.8.1", body=client.manifest(chart, None, config),
+                                headers={"Content-Type": content_type})
+    except OSError as error:  # the connection reset by a crashing server
+        answer = error
+    assert alive(registry), f"server died on Content-Type {content_type!r}: {answer!r}\n{registry.log()[-800:]}"
+    assert answer.status == 201, answer
+
+
+# --- the config blob is the chart's Chart.yaml -----------------------------------------------------
+
+def test_first_push_config_must_match_chart_yaml(registry):
+    """Helm reads the config as the chart's metadata on pull: a config that adds a dependency or
+    changes appVersion is refused, and nothing is tagged."""
+    client = OCIClient(registry, cert="ci-pusher")
+    chart = read(packaged("redis-lite-0.8.1.tgz"))
+    forged = json.loads(config_of(chart))
+    forged.update({"description": "FORGED", "appVersion": "6.6.6",
+                   "dependencies": [{"name": "x", "version": "1", "repository": "https://evil"}]})
+    answer, _ = client.push_chart("plain/redis-lite", "0.8.1", chart, config=json.dumps(forged).encode())
+    assert answer.status == 400 and answer.error_codes() == ["MANIFEST_INVALID"], answer
+    message = answer.json()["errors"][0]["message"]
+    assert "appVersion" in message and "dependencies" in message and "description" in message, message
+    assert OCIClient(registry).request("GET", "/v2/plain/redis-lite/manifests/0.8.1").status == 404
+
+
+def test_config_in_another_key_order_and_without_empty_fields_is_accepted(registry):
+    """Helm's encoder orders keys its own way and omits empty fields: the same value is accepted."""
+    client = OCIClient(registry, cert="ci-pusher")
+    chart = read(packaged("redis-lite-0.8.1.tgz"))
+    value = json.loads(config_of(chart))
+    reordered = dict(reversed(list(value.items())))
+    for field, empty in (("deprecated", False), ("tags", ""), ("condition", ""), ("sources", []), ("annotations", {})):
+        reordered.setdefault(field, empty)
+    answer, _ = client.push_chart("plain/redis-lite", "0.8.1", chart, config=json.dumps(reordered).encode())
+    assert answer.status == 201, answer
+
+
+def test_republishing_identical_chart_cannot_change_the_tag(registry):
+    """Without allowOverwrite, a second push of the same chart bytes never moves the tag: a manifest
+    that differs only in the creation time Helm stamps is accepted (and pullable by its digest),
+    one with other annotations is refused like other bytes."""
+    client = OCIClient(registry, cert="ci-pusher")
+    chart = read(packaged("redis-lite-0.8.1.tgz"))
+    first, manifest = client.push_chart("plain/redis-lite", "0.8.1", chart)
+    assert first.status == 201, first
+    again, later = client.push_chart("plain/redis-lite", "0.8.1", chart, created="2027-02-02T00:00:00Z")
+    assert again.status == 201, again
+    anonymous = OCIClient(registry)
+    assert anonymous.request("GET", "/v2/plain/redis-lite/manifests/0.8.1").headers["docker-content-digest"] \
+        == digest_of(manifest)
+    assert anonymous.request("GET", f"/v2/plain/redis-lite/manifests/{digest_of(later)}").status == 200
+    config = config_of(chart)
+    forged = client.manifest(chart, None, config, annotations={"org.opencontainers.image.description": "FORGED"})
+    refused = client.push_manifest("plain/redis-lite", "0.8.1", forged)
+    assert refused.status == 409 and refused.error_codes() == ["DENIED"], refused
+    tag = anonymous.request("GET", "/v2/plain/redis-lite/manifests/0.8.1")
+    assert tag.headers["docker-content-digest"] == digest_of(manifest), tag
+    assert anonymous.request("GET", f"/v2/plain/redis-lite/manifests/{digest_of(forged)}").status == 404
+
+
+# --- quotas on uploaded blobs no manifest uses yet -------------------------------------------------
+
+def quota_config(htpasswd, per_principal, per_repository):
+    base = oci_config(htpasswd)
+
+    def mutate(config):
+        base(config)
+        config["server"]["ociPendingBytesPerPrincipal"] = per_principal
+        config["server"]["ociPendingBytesPerRepository"] = per_repository
+    return mutate
+
+
+def test_unreferenced_uploads_are_capped_per_principal_and_per_repository(server_factory, htpasswd):  # noqa: F811
+    """A writer cannot park blobs without end: past its own cap, or the repository's, an upload is
+    DENIED and its bytes are not kept."""
+    registry = server_factory(quota_config(htpasswd, 6000, 8192))
+    cert = OCIClient(registry, cert="ci-pusher")
+    user = OCIClient(registry, user="pusher:oci-secret")
+    blobs = [bytes([index]) * 1000 for index in range(10)]
+    for blob in blobs[:6]:
+        assert cert.push_blob("plain/redis-lite", blob).status == 201
+    over = cert.push_blob("plain/redis-lite", blobs[6])
+    assert over.status == 403 and over.error_codes() == ["DENIED"], over
+    assert "quota" in over.json()["errors"][0]["message"]
+    assert cert.request("HEAD", f"/v2/plain/redis-lite/blobs/{digest_of(blobs[6])}").status == 404
+    # Another principal has its own allowance, until the repository's is spent.
+    for blob in blobs[7:9]:
+        assert user.push_blob("plain/redis-lite", blob).status == 201
+    full = user.push_blob("plain/redis-lite", blobs[9])
+    assert full.status == 403 and "repository plain" in full.json()["errors"][0]["message"], full
+    # Other repositories are not held up by plain's.
+    assert user.push_blob("stable/redis-lite", blobs[9]).status == 201
+    assert alive(registry)
+
+
+def test_a_decided_push_gives_its_uploads_quota_back(server_factory, htpasswd):  # noqa: F811
+    registry = server_factory(quota_config(htpasswd, 64 * 1024, 1 << 20))
+    client = OCIClient(registry, cert="ci-pusher")
+    chart = read(packaged("redis-lite-0.8.1.tgz"))
+    filler = b"x" * (64 * 1024 - len(chart) - len(config_of(chart)))
+    assert client.push_blob("plain/webapp", filler).status == 201
+    answer, _ = client.push_chart("plain/redis-lite", "0.8.1", chart)
+    assert answer.status == 201, answer
+    # The chart and config now count as the version's, not as pending uploads.
+    assert client.push_blob("plain/webapp", b"y" * (len(chart) // 2)).status == 201
+
+
+# --- refused, quarantined and other writers' bytes are not served by digest ------------------------
+
+def test_refused_chart_bytes_are_not_served_after_a_denied_push(registry):
+    """After the content policy refuses a push, its chart layer is not downloadable over /v2/, even
+    by the writer who pushed it."""
+    import os
+    from conftest import TOP
+    client = OCIClient(registry, cert="ci-pusher")
+    chart = read(os.path.join(TOP, "charts-fixtures", "policy", "cluster-admin-grab-1.0.0.tgz"))
+    answer, _ = client.push_chart("plain/cluster-admin-grab", "1.0.0", chart)
+    assert answer.status == 403, answer
+    fetched = client.request("GET", f"/v2/plain/cluster-admin-grab/blobs/{digest_of(chart)}")
+    assert fetched.status == 404, f"refused chart still served: {fetched.status} {len(fetched.body)} bytes"
+
+
+def test_quarantined_blobs_are_not_pullable_by_digest(registry, pgp, tmp_path):
+    client = OCIClient(registry, cert="ci-pusher")
+    chart = make_chart(tmp_path, "signed", "1.0.0")
+    pushed, _ = client.push_chart("stable/signed", "1.0.0", read(chart), pgp.prov(chart, "rsa-signer"))
+    assert pushed.status == 201, pushed
+    fingerprint = PGP_KEYS["rsa-signer"]["fingerprint"]
+    assert registry.curl(registry.admin_url + f"/api/admin/repositories/stable/signers/{fingerprint}?quarantine=true",
+                         "-X", "DELETE", cert="admin").status == 200
+    for caller in (OCIClient(registry), client):
+        assert caller.request("GET", f"/v2/stable/signed/blobs/{digest_of(read(chart))}").status == 404
+
+
+def test_pending_uploads_are_visible_only_to_their_uploader(registry):
+    uploader = OCIClient(registry, cert="ci-pusher")
+    other_writer = OCIClient(registry, user="pusher:oci-secret")
+    blob = b"pending bytes"
+    assert uploader.push_blob("plain/redis-lite", blob).status == 201
+    assert uploader.request("HEAD", f"/v2/plain/redis-lite/blobs/{digest_of(blob)}").status == 200
+    assert other_writer.request("GET", f"/v2/plain/redis-lite/blobs/{digest_of(blob)}").status == 404
+
+
+# --- spec details: ranges and chunks ---------------------------------------------------------------
+
+def test_unsatisfiable_or_signed_ranges_are_416_range_invalid(registry):
+    client = OCIClient(registry, cert="ci-pusher")
+    chart = read(packaged("redis-lite-0.8.1.tgz"))
+    answer, _ = client.push_chart("plain/redis-lite", "0.8.1", chart)
+    assert answer.status == 201, answer
+    for header in (f"bytes={len(chart)}-", "bytes=+0-1", "bytes=0-+1", "bytes=-+1"):
+        ranged = client.request("GET", f"/v2/plain/redis-lite/blobs/{digest_of(chart)}", headers={"Range": header})
+        assert ranged.status == 416 and ranged.error_codes() == ["RANGE_INVALID"], (header, ranged)
+    assert client.request("GET", f"/v2/plain/redis-lite/blobs/{digest_of(chart)}",
+                          headers={"Range": "bytes=0-1"}).status == 206
+
+
+def test_a_chunk_that_does_not_fit_is_416_and_the_session_stays_open(registry):
+    """Out of order, a Content-Range whose length is not the body's, or a signed number: 416
+    RANGE_INVALID, and the client can ask where the upload is and resume."""
+    client = OCIClient(registry, cert="ci-pusher")
+    blob = b"0123456789"
+    started = client.request("POST", "/v2/plain/redis-lite/blobs/uploads/")
+    location = started.headers["location"]
+    assert client.request("PATCH", location, body=blob[:4], headers={"Content-Range": "0-3"}).status == 202
+    for header, body in (("5-8", blob[5:9]), ("4-9", blob[4:7]), ("+4-6", blob[4:7]), ("4-+6", blob[4:7]),
+                         ("4-9223372036854775807", blob[4:7])):
+        answer = client.request("PATCH", location, body=body, headers={"Content-Range": header})
+        assert answer.status == 416 and answer.error_codes() == ["RANGE_INVALID"], (header, answer)
+        status = client.request("GET", location)
+        assert status.status == 204 and status.headers["range"] == "0-3", (header, status)
+    assert client.request("PATCH", location, body=blob[4:], headers={"Content-Range": "4-9"}).status == 202
+    assert client.request("PUT", f"{location}?digest={digest_of(blob)}").status == 201
