@@ -22,7 +22,7 @@ CHARTWARDEN_TEST_BACKEND=postgres CHARTWARDEN_BIN="$PWD/.build/debug/chartwarden
   Tests/integration/test_server_uploads.py Tests/integration/test_server_helm.py \
   Tests/integration/test_server_provenance.py Tests/integration/test_server_policy.py \
   Tests/integration/test_audit.py Tests/integration/test_attacks_pgp.py \
-  Tests/integration/test_oci.py Tests/integration/test_server_tokens.py
+  Tests/integration/test_oci.py Tests/integration/test_oci_hardening.py Tests/integration/test_server_tokens.py
 # Fault drills and the sslyze scan: a pytest run of their own (their conftest loads the integration one).
 CHARTWARDEN_BIN="$PWD/.build/debug/chartwarden" python3 -m pytest -q Tests/reliability
 # A short pass of every fuzzer (scripts/fuzz.sh; CHARTWARDEN_FUZZ_SECONDS=0 skips it).

@@ -12,7 +12,7 @@ extension PostgresMetadataStore {
         id, repository, name, version, digest, media_type, content, config_digest, chart_digest, provenance_digest,
         generated, created
         """
-    static let blobUploadColumns = "repository, name, digest, size, uploader, uploaded_at"
+    static let blobUploadColumns = "repository, name, digest, size, uploader, uploaded_at, refused"
 
     public func insertManifest(_ record: OCIManifestRecord) throws(StorageError) -> OCIManifestRecord {
         try database.transaction { session throws(StorageError) in
@@ -65,13 +65,64 @@ extension PostgresMetadataStore {
     public func recordBlobUpload(_ record: OCIBlobUploadRecord) throws(StorageError) {
         try database.transaction { session throws(StorageError) in
             try Self.holdBlobs([record.digest], session)
-            try session.execute("""
-                INSERT INTO oci_blob_uploads (\(unescaped: Self.blobUploadColumns))
-                VALUES (\(record.repository), \(record.name), \(record.digest), \(record.size), \(record.uploader),
-                        \(record.uploadedAt))
-                ON CONFLICT (repository, name, digest) DO UPDATE
-                  SET size = EXCLUDED.size, uploader = EXCLUDED.uploader, uploaded_at = EXCLUDED.uploaded_at
-                """)
+            try Self.upsertBlobUpload(record, session)
+        }
+    }
+
+    public func recordBlobUpload(_ record: OCIBlobUploadRecord, maxUploaderBytes: Int64, maxRepositoryBytes: Int64)
+        throws(StorageError) -> OCIUploadCap? {
+        try database.transaction { session throws(StorageError) in
+            try Self.holdBlobs([record.digest], session)
+            // One uploader's or one repository's sums must not race another replica's insert:
+            // the check and the write hold the same transaction-scoped lock per uploader and repository.
+            try session.execute("SELECT pg_advisory_xact_lock(hashtext('oci-quota-uploader:' || \(record.uploader)))")
+            try session.execute("SELECT pg_advisory_xact_lock(hashtext('oci-quota-repository:' || \(record.repository)))")
+            let byUploader = try Self.heldBytes(session.query("""
+                SELECT COALESCE(SUM(size), 0)::bigint FROM oci_blob_uploads WHERE uploader = \(record.uploader)
+                  AND NOT (repository = \(record.repository) AND name = \(record.name) AND digest = \(record.digest))
+                """))
+            if byUploader + record.size > maxUploaderBytes { return .uploader(held: byUploader, limit: maxUploaderBytes) }
+            let inRepository = try Self.heldBytes(session.query("""
+                SELECT COALESCE(SUM(size), 0)::bigint FROM oci_blob_uploads WHERE repository = \(record.repository)
+                  AND NOT (repository = \(record.repository) AND name = \(record.name) AND digest = \(record.digest))
+                """))
+            if inRepository + record.size > maxRepositoryBytes {
+                return .repository(held: inRepository, limit: maxRepositoryBytes)
+            }
+            try Self.upsertBlobUpload(record, session)
+            return nil
+        }
+    }
+
+    private static func heldBytes(_ rows: [PostgresRow]) throws(StorageError) -> Int64 {
+        guard let row = rows.first else { return 0 }
+        return try PostgresRows.decode(row, Int64.self)
+    }
+
+    private static func upsertBlobUpload(_ record: OCIBlobUploadRecord, _ session: PostgresSession) throws(StorageError) {
+        try session.execute("""
+            INSERT INTO oci_blob_uploads (\(unescaped: blobUploadColumns))
+            VALUES (\(record.repository), \(record.name), \(record.digest), \(record.size), \(record.uploader),
+                    \(record.uploadedAt), \(record.refused))
+            ON CONFLICT (repository, name, digest) DO UPDATE
+              SET size = EXCLUDED.size, uploader = EXCLUDED.uploader, uploaded_at = EXCLUDED.uploaded_at,
+                  refused = EXCLUDED.refused
+            """)
+    }
+
+    public func settleBlobUploads(repository: String, name: String, digests: [String], refused: Bool) throws(StorageError) {
+        try database.withConnection { session throws(StorageError) in
+            if refused {
+                try session.execute("""
+                    UPDATE oci_blob_uploads SET refused = true
+                    WHERE repository = \(repository) AND name = \(name) AND digest = ANY(\(digests))
+                    """)
+            } else {
+                try session.execute("""
+                    DELETE FROM oci_blob_uploads
+                    WHERE repository = \(repository) AND name = \(name) AND digest = ANY(\(digests))
+                    """)
+            }
         }
     }
 
@@ -125,6 +176,6 @@ extension PostgresRows {
         let read = Reader(row)
         return OCIBlobUploadRecord(repository: try read("repository"), name: try read("name"), digest: try read("digest"),
                                    size: try read("size"), uploader: try read("uploader"),
-                                   uploadedAt: try read("uploaded_at"))
+                                   uploadedAt: try read("uploaded_at"), refused: try read("refused"))
     }
 }

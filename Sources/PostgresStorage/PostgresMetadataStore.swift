@@ -141,6 +141,20 @@ public final class PostgresMetadataStore: MetadataStore {
         }
     }
 
+    public func charts(repository: String, statuses: Set<ChartStatus>, nameContains: String?, offset: Int, limit: Int)
+        throws(StorageError) -> [ChartVersionRecord] {
+        // strpos, not LIKE: the search text needs no escaping of % and _.
+        let contains = nameContains.flatMap { $0.isEmpty ? nil : $0 }
+        return try database.withConnection { session throws(StorageError) in
+            try session.query("""
+                SELECT \(unescaped: PostgresRows.chartColumns) FROM chart_versions
+                WHERE repository = \(repository) AND status = ANY(\(statuses.map(\.rawValue)))
+                  AND (\(contains)::text IS NULL OR strpos(lower(name), lower(\(contains))) > 0)
+                ORDER BY name, id LIMIT \(max(0, limit)) OFFSET \(max(0, offset))
+                """).map { row throws(StorageError) in try PostgresRows.chart(row) }
+        }
+    }
+
     public func replaceChart(id: Int64, expecting: ChartStatus?, with record: ChartVersionRecord, audit: AuditEvent?,
                              verdict: ProvenanceVerdictRecord?, contentVerdict: ContentVerdictRecord?)
         throws(StorageError) -> ChartVersionRecord {
@@ -244,13 +258,18 @@ public final class PostgresMetadataStore: MetadataStore {
         }
     }
 
-    public func allCharts(statuses: Set<ChartStatus>) throws(StorageError) -> [ChartVersionRecord] {
+    public func bulkLoadCharts(statuses: Set<ChartStatus>) throws(StorageError) -> [String: [ChartVersionRecord]] {
         try database.withConnection { session throws(StorageError) in
-            try session.query("""
+            var byRepository: [String: [ChartVersionRecord]] = [:]
+            for row in try session.query("""
                 SELECT \(unescaped: PostgresRows.chartColumns) FROM chart_versions
                 WHERE status = ANY(\(statuses.map(\.rawValue)))
                 ORDER BY repository, name, id
-                """).map { row throws(StorageError) in try PostgresRows.chart(row) }
+                """) {
+                let record = try PostgresRows.chart(row)
+                byRepository[record.repository, default: []].append(record)
+            }
+            return byRepository
         }
     }
 }

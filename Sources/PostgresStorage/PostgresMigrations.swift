@@ -130,6 +130,11 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX audit_events_by_age ON audit_events (at, id)",
         ]),
+        // A refused push's uploads are kept (clients retry a 403) but never served by digest.
+        (5, "refused OCI uploads", [
+            "ALTER TABLE oci_blob_uploads ADD COLUMN refused boolean NOT NULL DEFAULT false",
+            "CREATE INDEX oci_blob_uploads_by_uploader ON oci_blob_uploads (uploader)",
+        ]),
     ]
 
     /// Applies every migration `database` has not recorded yet; returns the versions applied.

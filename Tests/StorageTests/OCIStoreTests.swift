@@ -55,9 +55,10 @@ import Testing
 
     /// Pending upload bytes are capped per uploader (every repository) and per repository, checked
     /// with the insert; the same blob again is not counted twice; forgotten rows give the bytes back.
-    @Test func uploadsAreCappedPerUploaderAndPerRepository() throws {
-        let directory = try TemporaryDirectory()
-        let store = try StageGuardTests.store(directory)
+    @Test(arguments: StoreBackend.available)
+    func uploadsAreCappedPerUploaderAndPerRepository(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = try StageGuardTests.store(opened)
         func upload(_ fill: Character, _ uploader: String, size: Int64 = 40) throws -> OCIUploadCap? {
             try store.recordBlobUpload(OCIBlobUploadRecord(repository: "stable", name: "app",
                                                            digest: String(repeating: fill, count: 64), size: size,
