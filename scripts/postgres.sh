@@ -5,16 +5,24 @@
 #                                   DIR, and print the URL (also in DIR/url): a superuser
 #                                   `chartwarden` with a random password, scram-sha-256 over TCP.
 #   scripts/postgres.sh stop DIR    stop the cluster and remove DIR.
+#   scripts/postgres.sh halt DIR [fast|immediate]   stop the server, keeping DIR (fault drills);
+#   scripts/postgres.sh resume DIR                   start it again, on the same port and socket.
 # As root, the cluster runs as the system user `chartwarden-pg` (created when missing), through
 # runuser: PostgreSQL refuses to run as root.
 set -euo pipefail
-command=${1:?usage: postgres.sh start|stop DIR}
+command=${1:?usage: postgres.sh start|stop|halt|resume DIR}
 dir=${2:?usage: postgres.sh start|stop DIR}
 bin=${CHARTWARDEN_POSTGRES_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 [ -x "$bin/initdb" ] || { echo "postgres.sh: no PostgreSQL server binaries (apt-get install postgresql)" >&2; exit 1; }
 
 as_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u chartwarden-pg -- "$@"; else "$@"; fi
+}
+
+run_server() {
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=300" \
+    start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 }
 
 case "$command" in
@@ -31,17 +39,23 @@ start)
     --auth-host=scram-sha-256 -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=300" \
-    start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+  echo "$port" >"$dir/port"
+  run_server
   echo "postgresql://chartwarden:$password@127.0.0.1:$port/postgres" | tee "$dir/url"
+  ;;
+halt)
+  as_owner "$bin/pg_ctl" -D "$dir/data" -m "${3:-fast}" -w stop >/dev/null
+  ;;
+resume)
+  port=$(cat "$dir/port")
+  run_server
   ;;
 stop)
   [ -d "$dir/data" ] && as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: postgres.sh start|stop DIR" >&2
+  echo "usage: postgres.sh start|stop|halt|resume DIR" >&2
   exit 2
   ;;
 esac

@@ -140,7 +140,7 @@ enum PostgresMigrations {
     /// Applies every migration `database` has not recorded yet; returns the versions applied.
     @discardableResult
     static func migrate(_ database: PostgresPool) throws(StorageError) -> [Int] {
-        try database.transaction { session throws(StorageError) in
+        try database.transaction(patience: .migrations) { session throws(StorageError) in
             try session.execute("SELECT pg_advisory_xact_lock(\(lockKey))")
             try session.execute("""
                 CREATE TABLE IF NOT EXISTS chartwarden_migrations (

@@ -13,9 +13,11 @@ import Synchronization
 /// start, any other: only `serve`'s one-time open runs elsewhere). Connections are opened on
 /// demand and kept for reuse; a broken one is dropped and the next call opens a fresh one, so
 /// the stores recover on their own once the database is back. Every failure reaching a caller
-/// is a `StorageError`.
+/// is a `StorageError`; one that says the database cannot be reached or did not answer within
+/// `timeouts` is `.unavailable`, so no caller waits on a dead database.
 public final class PostgresPool: Sendable {
     public let url: PostgresURL
+    public let timeouts: PostgresTimeouts
     private let configuration: PostgresConnection.Configuration
     private let group: MultiThreadedEventLoopGroup
     private let idle = Mutex<[PostgresConnection]>([])
@@ -26,9 +28,10 @@ public final class PostgresPool: Sendable {
 
     /// Opens the first connection at once, so that a wrong address, user or password is an error
     /// at start, naming the URL (never the password).
-    public init(url: PostgresURL, password: String?, logger: Logger = Logger(label: "chartwarden.postgres"))
-        throws(StorageError) {
+    public init(url: PostgresURL, password: String?, timeouts: PostgresTimeouts = .requests,
+                logger: Logger = Logger(label: "chartwarden.postgres")) throws(StorageError) {
         self.url = url
+        self.timeouts = timeouts
         let password = password ?? url.password
         var configuration = if let socketPath = url.socketPath {
             PostgresConnection.Configuration(unixSocketPath: socketPath, username: url.username, password: password,
@@ -37,7 +40,9 @@ public final class PostgresPool: Sendable {
             PostgresConnection.Configuration(host: url.host, port: url.port, username: url.username, password: password,
                                              database: url.database, tls: .disable)
         }
-        configuration.options.connectTimeout = .seconds(5)
+        configuration.options.connectTimeout = timeouts.connect
+        // The server cancels a statement past it (locks, load); the client's deadline is a little longer.
+        configuration.options.additionalStartupParameters = [("statement_timeout", timeouts.statementSetting)]
         self.configuration = configuration
         self.logger = logger
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -54,25 +59,38 @@ public final class PostgresPool: Sendable {
         group.shutdownGracefully { _ in }
     }
 
-    /// Runs `body` on one connection (autocommit: each statement its own transaction).
-    public func withConnection<T>(_ body: (PostgresSession) throws(StorageError) -> T) throws(StorageError) -> T {
+    /// Runs `body` on one connection (autocommit: each statement its own transaction). Each
+    /// answer is waited for at most `answerLimit` (default: `timeouts.answer`).
+    public func withConnection<T>(answerLimit: TimeAmount? = nil, _ body: (PostgresSession) throws(StorageError) -> T)
+        throws(StorageError) -> T {
         let connection = try checkOut()
-        let session = PostgresSession(connection: connection, logger: logger)
+        let session = PostgresSession(connection: connection, logger: logger, answerLimit: answerLimit ?? timeouts.answer)
         do throws(StorageError) {
             let result = try body(session)
             checkIn(connection)
             return result
         } catch {
-            checkIn(connection)
+            // A connection that failed as unavailable (timed out, broken, the server shutting
+            // down) may still look open while it closes: never hand it to the next caller.
+            if error.code == .unavailable {
+                connection.discard()
+            } else {
+                checkIn(connection)
+            }
             throw error
         }
     }
 
     /// Runs `body` in one transaction (read committed), committed when it returns and rolled
-    /// back when it throws.
-    public func transaction<T>(_ body: (PostgresSession) throws(StorageError) -> T) throws(StorageError) -> T {
-        try withConnection { session throws(StorageError) in
+    /// back when it throws. `patience` replaces the pool's timeouts for this transaction only
+    /// (schema migrations).
+    public func transaction<T>(patience: PostgresTimeouts? = nil, _ body: (PostgresSession) throws(StorageError) -> T)
+        throws(StorageError) -> T {
+        try withConnection(answerLimit: patience?.answer) { session throws(StorageError) in
             try session.execute("BEGIN")
+            if let patience {
+                try session.execute(PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = '\(patience.statementSetting)'"))
+            }
             do throws(StorageError) {
                 let result = try body(session)
                 try session.execute("COMMIT")
@@ -85,16 +103,41 @@ public final class PostgresPool: Sendable {
         }
     }
 
+    /// Whether the database answers now: one `SELECT 1` on a pooled (or new) connection, waited
+    /// for at most `answerLimit`. What readiness asks.
+    public func checkReachable(answerLimit: TimeAmount) throws(StorageError) {
+        try withConnection(answerLimit: answerLimit) { session throws(StorageError) in
+            try session.execute("SELECT 1")
+        }
+    }
+
+    /// Lends a connection until `giveBack` (a session-level advisory lock lives as long as its
+    /// connection, so it must not be shared meanwhile).
+    func lend() throws(StorageError) -> PostgresSession {
+        PostgresSession(connection: try checkOut(), logger: logger, answerLimit: timeouts.answer)
+    }
+
+    func giveBack(_ session: PostgresSession) {
+        checkIn(session.connection)
+    }
+
     private func checkOut() throws(StorageError) -> PostgresConnection {
         while let connection = idle.withLock({ $0.popLast() }) {
             if !connection.isClosed { return connection }
         }
+        let connecting = PostgresConnection.connect(on: group.next(), configuration: configuration,
+                                                    id: nextID.wrappingAdd(1, ordering: .relaxed).newValue,
+                                                    logger: logger)
         do {
-            return try PostgresConnection.connect(on: group.next(), configuration: configuration,
-                                                  id: nextID.wrappingAdd(1, ordering: .relaxed).newValue,
-                                                  logger: logger).blockingResult()
+            // The TCP connect has its own timeout; the login after it is bounded here too.
+            return try connecting.blockingResult(within: timeouts.connect + timeouts.grace)
         } catch {
-            throw StorageError(.io, "cannot connect to PostgreSQL at \(url): \(PostgresSession.describe(error))")
+            if error is PostgresDeadlineExceeded {
+                connecting.whenSuccess { connection in connection.discard() }
+            }
+            // Whatever the cause (refused, timed out, shutting down, a login refused), nothing
+            // can be done on this database now.
+            throw StorageError(.unavailable, "cannot connect to PostgreSQL at \(url): \(PostgresSession.describe(error))")
         }
     }
 
@@ -105,6 +148,6 @@ public final class PostgresPool: Sendable {
             idle.append(connection)
             return true
         }
-        if !kept { _ = connection.close() as EventLoopFuture<Void> }
+        if !kept { connection.discard() }
     }
 }

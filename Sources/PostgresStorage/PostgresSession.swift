@@ -4,10 +4,13 @@ import PostgresNIO
 import Storage
 
 /// One connection lent to a caller on the thread pool: statements run one after the other and
-/// each answer is waited for from the calling (pool) thread.
-public struct PostgresSession {
+/// each answer is waited for from the calling (pool) thread, at most `answerLimit`: past it the
+/// connection is closed (which fails the statement on the server's side too) and the call is
+/// `.unavailable`.
+public struct PostgresSession: Sendable {
     let connection: PostgresConnection
     let logger: Logger
+    var answerLimit: TimeAmount? = nil
 
     /// Every row of `query`.
     @discardableResult
@@ -47,18 +50,27 @@ public struct PostgresSession {
 
     /// Drops the connection (it is not reused).
     func close() {
-        _ = connection.close() as EventLoopFuture<Void>
+        connection.discard()
     }
 
     private func run(_ query: PostgresQuery) throws -> PostgresQueryResult {
-        try connection.query(query, logger: logger).blockingResult()
+        do {
+            return try connection.query(query, logger: logger).blockingResult(within: answerLimit)
+        } catch let error as PostgresDeadlineExceeded {
+            // The answer may still come, or never: this connection is done either way.
+            close()
+            throw error
+        }
     }
 
     static let uniqueViolation = "23505"
 
     static func storageError(_ error: any Error) -> StorageError {
         if let error = error as? StorageError { return error }
-        return StorageError(.io, "PostgreSQL: \(describe(error))")
+        if let deadline = error as? PostgresDeadlineExceeded {
+            return StorageError(.unavailable, "PostgreSQL did not answer within \(deadline.limit.nanoseconds / 1_000_000) ms")
+        }
+        return StorageError(PostgresFailure.code(of: error), "PostgreSQL: \(describe(error))")
     }
 
     /// The server's message and SQL state, or the client's error code; never the query's binds.

@@ -5,6 +5,8 @@ import GRDB
 /// (`+Migrations`); charts here, the audit log and signer trust in their own files.
 public final class SQLiteMetadataStore: MetadataStore {
     let database: DatabasePool
+    /// `beginExclusiveJob`: one process owns the file, so jobs exclude each other in memory.
+    let jobLocks = InProcessJobLocks()
 
     public init(path: String) throws(StorageError) {
         do {

@@ -31,13 +31,13 @@ package final class TokenService: Sendable {
                                detail: try AuditDetail(AuditDetails.TokenChange(
                                 id: credential.id, repositories: repositories, actions: actions, expiresAt: request.expiresAt)))
         } catch {
-            throw ServiceError(.internalError, "cannot encode the token: \(error)")
+            throw ServiceError(.internalError, "cannot encode the token: \(error)", cause: error)
         }
         try await work.run { (stores, _) throws(ServiceError) in
             do {
                 try stores.metadata.insertToken(record, audit: audit)
             } catch {
-                throw ServiceError(.internalError, "cannot store the token: \(error)")
+                throw ServiceError(.internalError, "cannot store the token: \(error)", cause: error)
             }
         }
         return CreatedAPIToken(token: credential.text, details: APITokenView(record, now: now))
@@ -48,7 +48,7 @@ package final class TokenService: Sendable {
             do {
                 return try stores.metadata.tokens().map { APITokenView($0, now: now) }
             } catch {
-                throw ServiceError(.internalError, "cannot list the tokens: \(error)")
+                throw ServiceError(.internalError, "cannot list the tokens: \(error)", cause: error)
             }
         }
     }
@@ -68,7 +68,7 @@ package final class TokenService: Sendable {
                                         expiresAt: current.expiresAt)))
                 return try stores.metadata.revokeToken(id: id, at: now, by: actor, audit: audit)
             } catch {
-                throw ServiceError(.internalError, "cannot revoke the token: \(error)")
+                throw ServiceError(.internalError, "cannot revoke the token: \(error)", cause: error)
             }
         }
         guard let revoked else { throw ServiceError(.notFound, "token not found") }
@@ -82,7 +82,7 @@ package final class TokenService: Sendable {
             do {
                 return try stores.metadata.token(id: credential.id)
             } catch {
-                throw ServiceError(.internalError, "cannot read the tokens: \(error)")
+                throw ServiceError(.internalError, "cannot read the tokens: \(error)", cause: error)
             }
         }
         return APITokenVerdict.judge(credential, stored: stored, now: now)

@@ -21,7 +21,7 @@ package final class AuditLog: Sendable {
             do {
                 return try stores.metadata.auditEvents(query)
             } catch {
-                throw ServiceError(.internalError, "cannot read the audit log")
+                throw ServiceError(.internalError, "cannot read the audit log", cause: error)
             }
         }
     }
@@ -42,6 +42,6 @@ package final class AuditLog: Sendable {
     package func failed(_ error: any Error, writing what: String) -> ServiceError {
         failures.increment()
         logger.error("audit write failed", metadata: ["event": "\(what)", "error": "\(error)"])
-        return ServiceError(.internalError, "the audit log could not be written")
+        return ServiceError(.internalError, "the audit log could not be written", cause: error)
     }
 }

@@ -13,7 +13,7 @@ package struct Retention: Sendable {
     package static let batchSize = 500
 
     package let retention: Duration
-    private let work: BlockingWork<Stores>
+    package let work: BlockingWork<Stores>
     private let ingest: Ingest
     private let pruned: Counter
     private let logger = Logger(label: "chartwarden.retention")
@@ -36,7 +36,7 @@ package struct Retention: Sendable {
                 do {
                     return try stores.metadata.bulkLoadCharts(statuses: [.pending]).values.joined().filter { $0.created < cutoff }
                 } catch {
-                    throw ServiceError(.internalError, "\(error)")
+                    throw ServiceError(.internalError, "\(error)", cause: error)
                 }
             }
             for stage in stages {
@@ -49,7 +49,7 @@ package struct Retention: Sendable {
                     do {
                         return try stores.metadata.pruneHistory(olderThan: cutoff, limit: Self.batchSize)
                     } catch {
-                        throw ServiceError(.internalError, "\(error)")
+                        throw ServiceError(.internalError, "\(error)", cause: error)
                     }
                 }
                 removed += batch

@@ -4,6 +4,8 @@ import ServiceLifecycle
 /// goes through the thread pool). Stops at once on graceful shutdown, between batches.
 package struct RetentionSweeper: Service {
     package let retention: Retention
+    /// The lock of this job across replicas (`StoreCoordination.beginExclusiveJob`).
+    package static let jobName = "retention-sweeper"
 
     package init(retention: Retention) {
         self.retention = retention
@@ -13,7 +15,8 @@ package struct RetentionSweeper: Service {
         do {
             try await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
-                    await retention.prune()
+                    // History is shared by every replica on one database: one prunes it.
+                    await retention.work.exclusively(Self.jobName) { await retention.prune() }
                     try await Task.sleep(for: retention.interval)
                 }
             }

@@ -10,7 +10,7 @@ extension ProvenanceVerdictRecord {
         do {
             checks = try StoredJSON.encode(verdict)
         } catch {
-            throw ServiceError(.internalError, "cannot encode the verdict: \(error)")
+            throw ServiceError(.internalError, "cannot encode the verdict: \(error)", cause: error)
         }
         self.init(repository: repository, name: name, version: version, signerFingerprint: verdict.signerFingerprint,
                   signedAt: verdict.signedAt, passed: verdict.passed, checks: checks, createdAt: Date())
@@ -24,7 +24,7 @@ extension ContentVerdictRecord {
         do {
             text = try StoredJSON.encode(verdict)
         } catch {
-            throw ServiceError(.internalError, "cannot encode the verdict: \(error)")
+            throw ServiceError(.internalError, "cannot encode the verdict: \(error)", cause: error)
         }
         self.init(repository: repository, name: verdict.chart, version: verdict.version, passed: verdict.passed,
                   refused: refused, verdict: text, createdAt: Date())

@@ -37,7 +37,7 @@ package final class Catalog: Sendable {
                 try repository.load(active, quarantined: quarantined, onPool)
             }
         } catch {
-            throw ServiceError(.internalError, "cannot load the stored charts: \(error)")
+            throw ServiceError(.internalError, "cannot load the stored charts: \(error)", cause: error)
         }
     }
 
@@ -59,7 +59,7 @@ package final class Catalog: Sendable {
                 blobCache.put(file.digest, buffer)
                 return buffer
             } catch {
-                throw ServiceError(.internalError, "\(fileName) is unreadable: \(error)")
+                throw ServiceError(.internalError, "\(fileName) is unreadable: \(error)", cause: error)
             }
         }
         return (file, buffer)
@@ -87,7 +87,7 @@ package final class Catalog: Sendable {
                 try repository.didPublish(current, onPool)
             }
         } catch {
-            throw ServiceError(.internalError, "index update failed: \(error)")
+            throw ServiceError(.internalError, "index update failed: \(error)", cause: error)
         }
     }
 

@@ -14,7 +14,7 @@ extension Ingest {
         do {
             found = try stores.metadata.chart(repository: configuration.name, name: name, version: version)
         } catch {
-            throw ServiceError(.internalError, "could not compare \(name) \(version) with the stored version: \(error)")
+            throw ServiceError(.internalError, "could not compare \(name) \(version) with the stored version: \(error)", cause: error)
         }
         guard let existing = found, existing.status == .active, existing.digest == digest,
               existing.provenanceDigest == provenanceDigest else {
@@ -26,7 +26,7 @@ extension Ingest {
                                                        action: .upload, outcome: .unchanged, subject: "\(name)-\(version)"))
             return existing
         } catch {
-            throw ServiceError(.internalError, "could not compare \(name) \(version) with the stored version: \(error)")
+            throw ServiceError(.internalError, "could not compare \(name) \(version) with the stored version: \(error)", cause: error)
         }
     }
 
@@ -47,7 +47,7 @@ extension Ingest {
             do {
                 current = try GeneratedManifest.current(for: stored, stores)
             } catch {
-                throw ServiceError(.internalError, "could not read the manifest of \(stored.name) \(stored.version): \(error)")
+                throw ServiceError(.internalError, "could not read the manifest of \(stored.name) \(stored.version): \(error)", cause: error)
             }
             guard oci.mayJoin(current) else {
                 throw ServiceError(.conflict, "\(stored.name) \(stored.version) is already published with manifest "
@@ -63,7 +63,7 @@ extension Ingest {
                 _ = try stores.metadata.insertManifest(oci.record(for: stored))
             }
         } catch {
-            throw ServiceError(.internalError, "could not store the manifest of \(stored.name) \(stored.version): \(error)")
+            throw ServiceError(.internalError, "could not store the manifest of \(stored.name) \(stored.version): \(error)", cause: error)
         }
     }
 }

@@ -62,7 +62,7 @@ extension Ingest {
         do {
             return try AuditDetail(detail)
         } catch {
-            throw ServiceError(.internalError, "cannot encode the audit detail: \(error)")
+            throw ServiceError(.internalError, "cannot encode the audit detail: \(error)", cause: error)
         }
     }
 }

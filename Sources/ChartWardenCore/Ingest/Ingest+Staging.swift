@@ -21,7 +21,7 @@ extension Ingest {
                 return (envelope, SHA256Hasher.hash(provenance),
                         try stores.metadata.chart(repository: configuration.name, name: envelope.name, version: envelope.version))
             } catch {
-                throw ServiceError(.internalError, "\(error)")
+                throw ServiceError(.internalError, "\(error)", cause: error)
             }
         }
         let fileName = IndexEntry.fileName(name: envelope.name, version: envelope.version)
@@ -40,7 +40,7 @@ extension Ingest {
                     + "signs; upload the chart and its prov together")
             }
         }
-        let decision = await provenanceGate.evaluate(ProvenanceSubmission(
+        let decision = try await provenanceGate.evaluate(ProvenanceSubmission(
             repository: configuration, chartName: record.name, chartVersion: record.version, chartDigest: chartDigest,
             provenance: provenance))
         var verdictRecord: ProvenanceVerdictRecord?
@@ -83,10 +83,10 @@ extension Ingest {
                     throw ServiceError(.conflict, error.message + "; the staged chart was dropped")
                 case .conflict: throw ServiceError(.conflict, error.message + "; try again")
                 case .notFound: throw notFound
-                default: throw ServiceError(.internalError, "could not store the provenance file: \(error)")
+                default: throw ServiceError(.internalError, "could not store the provenance file: \(error)", cause: error)
                 }
             } catch {
-                throw ServiceError(.internalError, "could not store the provenance file: \(error)")
+                throw ServiceError(.internalError, "could not store the provenance file: \(error)", cause: error)
             }
             try Catalog.publishCommitted(record, in: repository, metadata: stores.metadata, onPool)
         }
@@ -140,7 +140,7 @@ extension Ingest {
             else { return }
             try stores.publisher.reclaim([record.digest, record.provenanceDigest].compactMap { $0 })
         } catch {
-            throw ServiceError(.internalError, "could not drop the stage of \(record.name) \(record.version): \(error)")
+            throw ServiceError(.internalError, "could not drop the stage of \(record.name) \(record.version): \(error)", cause: error)
         }
     }
 }

@@ -44,7 +44,7 @@ extension Ingest {
                     + "not \(package.metadata.name) \(package.metadata.version)")
             }
         }
-        let decision = await provenanceGate.evaluate(ProvenanceSubmission(
+        let decision = try await provenanceGate.evaluate(ProvenanceSubmission(
             repository: configuration, chartName: package.metadata.name, chartVersion: package.metadata.version,
             chartDigest: digest, provenance: provenance))
         let status: ChartStatus
@@ -115,7 +115,7 @@ extension Ingest {
             } catch let error as StorageError where error.code == .conflict {
                 throw ServiceError(.conflict, error.message)
             } catch {
-                throw ServiceError(.internalError, "could not store \(package.fileName): \(error)")
+                throw ServiceError(.internalError, "could not store \(package.fileName): \(error)", cause: error)
             }
             if status == .active {
                 // The tag exists before the index entry: both only after every check passed. The
@@ -144,7 +144,7 @@ extension Ingest {
             existing = try stores.metadata.chart(repository: configuration.name, name: package.metadata.name,
                                           version: package.metadata.version)
         } catch {
-            throw ServiceError(.internalError, "\(error)")
+            throw ServiceError(.internalError, "\(error)", cause: error)
         }
         if let stage = existing, stage.status == .pending, isExpired(stage, in: configuration) {
             try expireStageNow(stage, stores)

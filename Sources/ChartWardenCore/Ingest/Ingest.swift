@@ -33,7 +33,7 @@ package final class Ingest: Sendable {
             } catch let error as ServiceError {
                 throw error
             } catch {
-                throw ServiceError(.internalError, "could not delete \(name) \(version): \(error)")
+                throw ServiceError(.internalError, "could not delete \(name) \(version): \(error)", cause: error)
             }
         }
     }

@@ -22,5 +22,6 @@ public enum ProvenanceDecision: Sendable, Equatable {
 /// The single seam where provenance verification plugs into uploads. Every upload path (raw,
 /// multipart, prov after chart) asks the gate before anything is stored.
 public protocol ProvenanceGate: Sendable {
-    func evaluate(_ submission: ProvenanceSubmission) async -> ProvenanceDecision
+    /// Throws when no verdict could be reached (the store or the server is unavailable: 503).
+    func evaluate(_ submission: ProvenanceSubmission) async throws(ServiceError) -> ProvenanceDecision
 }

@@ -11,7 +11,7 @@ public struct VerifyingProvenanceGate: ProvenanceGate {
         self.trust = trust
     }
 
-    public func evaluate(_ submission: ProvenanceSubmission) async -> ProvenanceDecision {
+    public func evaluate(_ submission: ProvenanceSubmission) async throws(ServiceError) -> ProvenanceDecision {
         let mode = submission.repository.provenanceMode
         guard mode != .off else { return .publish(nil) }
         guard let provenance = submission.provenance else { return mode == .enforce ? .stage : .publish(nil) }
@@ -19,12 +19,10 @@ public struct VerifyingProvenanceGate: ProvenanceGate {
             chartName: submission.chartName, chartVersion: submission.chartVersion,
             chartDigest: submission.chartDigest, provenance: provenance)
         let repository = submission.repository.name
-        // gpg runs in a child process per verification: on the pool, never on an event loop.
-        let verdict = try? await trust.run { (trust, _) throws(ServiceError) in trust.verify(subject, repository: repository) }
-        guard let verdict else {
-            return .reject(ProvenanceVerdict(checks: [.init(name: .signature, passed: false,
-                                                            detail: "the server is shutting down")],
-                                             chartDigest: "sha256:" + submission.chartDigest.hex))
+        // gpg runs in a child process per verification: on the pool, never on an event loop. A
+        // pool shutting down or a store that cannot be reached is a 503: no verdict was reached.
+        let verdict = try await trust.run { (trust, _) throws(ServiceError) in
+            try trust.verify(subject, repository: repository)
         }
         if mode == .warn || verdict.passed { return .publish(verdict) }
         return .reject(verdict)

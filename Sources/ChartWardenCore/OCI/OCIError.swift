@@ -25,7 +25,7 @@ public struct OCIError: Error, Sendable, Equatable, CustomStringConvertible {
         case rangeInvalid = "RANGE_INVALID"
         /// Not a spec code: a failure inside the server (the body never carries its details).
         case internalError = "INTERNAL_ERROR"
-        /// Not a spec code: the server is shutting down.
+        /// Not a spec code: the server is shutting down, or its database cannot be reached (503).
         case unavailable = "UNAVAILABLE"
     }
 
@@ -40,7 +40,7 @@ public struct OCIError: Error, Sendable, Equatable, CustomStringConvertible {
     public let code: Code
     public let message: String
     public let detail: Detail
-    /// Sent as `Retry-After` (TOOMANYREQUESTS).
+    /// Sent as `Retry-After` (TOOMANYREQUESTS, UNAVAILABLE).
     public let retryAfterSeconds: Int?
     /// A status other than the code's usual one (413 for a blob over `maxUploadBytes`, 409 for
     /// a version that exists with other bytes).
@@ -73,7 +73,7 @@ public struct OCIError: Error, Sendable, Equatable, CustomStringConvertible {
         case .conflict: self.init(.denied, error.message, statusOverride: 409)
         case .payloadTooLarge: self.init(.sizeInvalid, error.message, statusOverride: 413)
         case .tooManyRequests: self.init(.tooManyRequests, error.message, retryAfterSeconds: error.retryAfterSeconds)
-        case .unavailable: self.init(.unavailable, error.message)
+        case .unavailable: self.init(.unavailable, error.message, retryAfterSeconds: error.retryAfterSeconds)
         case .internalError: self.init(.internalError, error.message)
         }
     }

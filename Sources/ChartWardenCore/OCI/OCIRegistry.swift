@@ -69,7 +69,7 @@ package final class OCIRegistry: Sendable {
         } catch let error as OCIError {
             throw error
         } catch {
-            throw OCIError(.internalError, "blob lookup failed: \(error)")
+            throw OCIError(.internalError, "blob lookup failed: \(error)", cause: error)
         }
     }
 
@@ -84,7 +84,7 @@ package final class OCIRegistry: Sendable {
             do {
                 return WriterBox(try stores.blobs.beginWrite())
             } catch {
-                throw OCIError(.internalError, "cannot start a blob upload: \(error)")
+                throw OCIError(.internalError, "cannot start a blob upload: \(error)", cause: error)
             }
         }
         guard let handle = await sessions.insert(address: address, owner: owner, writer: box.writer, now: Date()) else {
@@ -136,7 +136,7 @@ package final class OCIRegistry: Sendable {
                     }
                 }
             } catch {
-                throw OCIError(.internalError, "cannot write the upload: \(error)")
+                throw OCIError(.internalError, "cannot write the upload: \(error)", cause: error)
             }
         }
     }
@@ -166,7 +166,7 @@ package final class OCIRegistry: Sendable {
             } catch let error as StorageError where error.code == .digestMismatch {
                 throw OCIError(.digestInvalid, "provided digest did not match uploaded content: \(error.message)")
             } catch {
-                throw OCIError(.internalError, "cannot store the blob: \(error)")
+                throw OCIError(.internalError, "cannot store the blob: \(error)", cause: error)
             }
         }
     }
@@ -198,8 +198,19 @@ package final class OCIRegistry: Sendable {
     /// Ends upload sessions idle too long, and forgets blobs uploaded more than the repository's
     /// `stagingTTLSeconds` ago; their bytes go unless an accepted manifest or a chart uses them.
     package func sweep(now: Date = Date()) async {
+        await expireSessions(now: now)
+        await sweepUploadedBlobs(now: now)
+    }
+
+    /// Ends this replica's upload sessions idle too long (they live in its memory).
+    package func expireSessions(now: Date = Date()) async {
         let expired = await sessions.expire(now: now)
         if !expired.isEmpty { try? await onPool { _ throws(OCIError) in for handle in expired { handle.writer.abort() } } }
+    }
+
+    /// Forgets stored blob uploads older than the repository's `stagingTTLSeconds` (shared by
+    /// every replica on one database).
+    package func sweepUploadedBlobs(now: Date = Date()) async {
         for name in ingest.catalog.repositoryNames {
             guard let repository = ingest.catalog.repository(named: name) else { continue }
             let cutoff = now.addingTimeInterval(-TimeInterval(repository.configuration.stagingTTLSeconds))
@@ -208,7 +219,7 @@ package final class OCIRegistry: Sendable {
                     let digests = try stores.metadata.expireBlobUploads(repository: name, uploadedBefore: cutoff)
                     try stores.publisher.reclaim(digests)
                 } catch {
-                    throw OCIError(.internalError, "sweeping uploaded blobs failed: \(error)")
+                    throw OCIError(.internalError, "sweeping uploaded blobs failed: \(error)", cause: error)
                 }
             }
         }
@@ -259,7 +270,7 @@ package final class OCIRegistry: Sendable {
             } catch let error as OCIError {
                 throw error
             } catch {
-                throw OCIError(.internalError, "manifest lookup failed: \(error)")
+                throw OCIError(.internalError, "manifest lookup failed: \(error)", cause: error)
             }
         }
     }
@@ -319,7 +330,7 @@ package final class OCIRegistry: Sendable {
                 try stores.metadata.settleBlobUploads(repository: address.repository, name: address.chart,
                                                       digests: digests.map(\.hex), refused: refused)
             } catch {
-                throw OCIError(.internalError, "forgetting uploaded layers failed: \(error)")
+                throw OCIError(.internalError, "forgetting uploaded layers failed: \(error)", cause: error)
             }
         }
     }
@@ -342,7 +353,7 @@ package final class OCIRegistry: Sendable {
         do {
             return try stores.blobs.read(descriptor.digest)
         } catch {
-            throw OCIError(.internalError, "cannot read the \(what): \(error)")
+            throw OCIError(.internalError, "cannot read the \(what): \(error)", cause: error)
         }
     }
 
@@ -357,7 +368,7 @@ package final class OCIRegistry: Sendable {
                     .map { OCITag.tag(forVersion: $0.version) }
                     .sorted()
             } catch {
-                throw OCIError(.internalError, "tag lookup failed: \(error)")
+                throw OCIError(.internalError, "tag lookup failed: \(error)", cause: error)
             }
         }
     }

@@ -27,9 +27,13 @@ public final class ChartService: Sendable {
     package let retention: Retention
     /// The OCI distribution API over the same stores.
     package let oci: OCIRegistry
+    /// `/ready`: whether the metadata store answers.
+    package let readiness: StoreReadiness
     private let work: BlockingWork<Stores>
     private let configuration: ChartWardenConfiguration
     private static let storageLogger = Logger(label: "chartwarden.storage")
+    /// The lock of the start-up sweep of unreferenced blobs across replicas.
+    package static let orphanSweepJob = "orphan-blob-sweep"
 
     public init(configuration: ChartWardenConfiguration, metadata: any MetadataStore, blobs: any BlobStore,
                 trust trustStore: TrustStore, provenanceGate: (any ProvenanceGate)? = nil,
@@ -50,6 +54,7 @@ public final class ChartService: Sendable {
         tokens = TokenService(work: work, repositories: Set(configuration.repositories.map(\.name)))
         retention = Retention(retention: configuration.audit.retention, work: work, ingest: ingest,
                               metricsFactory: metricsFactory)
+        readiness = StoreReadiness(work: work)
         oci = OCIRegistry(work: work, ingest: ingest, sessions: OCIUploadSessions(),
                           maxBlobBytes: configuration.server.maxUploadBytes,
                           pendingBytesPerUploader: Int64(configuration.server.ociPendingBytesPerPrincipal),
@@ -66,7 +71,7 @@ public final class ChartService: Sendable {
             do {
                 for repository in configuration.repositories { try stores.metadata.ensureRepository(repository.name) }
             } catch {
-                throw ServiceError(.internalError, "cannot register the repositories: \(error)")
+                throw ServiceError(.internalError, "cannot register the repositories: \(error)", cause: error)
             }
             for repository in configuration.repositories {
                 for path in repository.trustedKeys {
@@ -79,13 +84,16 @@ public final class ChartService: Sendable {
                         // A key the checks refuse (weak, poisoned) is skipped, not fatal: startup goes on.
                         TrustStore.logger.error("trusted key \(path) of repository '\(repository.name)' refused, skipped: \(error.message)")
                     } catch {
-                        throw ServiceError(.internalError, "trusted key \(path) of repository '\(repository.name)': \(error.message)")
+                        throw ServiceError(.internalError, "trusted key \(path) of repository '\(repository.name)': \(error.message)", cause: error)
                     }
                 }
             }
             try catalog.load(from: stores.metadata, onPool)
             // A kill between a blob's write and its row's commit leaves a blob nothing serves.
+            // Replicas starting together on one database: one sweeps, the others skip it.
             do {
+                guard let job = try stores.metadata.beginExclusiveJob(Self.orphanSweepJob) else { return }
+                defer { job.end() }
                 let swept = try stores.publisher.sweepOrphans()
                 if !swept.isEmpty { Self.storageLogger.info("removed \(swept.count) unreferenced blob(s) left by a crash") }
             } catch {

@@ -18,7 +18,7 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public let code: Code
     public let message: String
-    /// Sent as `Retry-After` (429).
+    /// Sent as `Retry-After` (429, and 503 while the database cannot be reached).
     public let retryAfterSeconds: Int?
     /// Provenance checks that failed, sent as `failedChecks` beside `error` (403).
     public let failedChecks: [String]?

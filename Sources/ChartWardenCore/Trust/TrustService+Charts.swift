@@ -18,7 +18,7 @@ extension TrustService {
                     return ChartStanding(chart: record, provenance: try metadata.verdict(chartVersionID: id), content: content)
                 }
             } catch {
-                throw ServiceError(.internalError, "cannot list the charts of '\(repository.name)': \(error)")
+                throw ServiceError(.internalError, "cannot list the charts of '\(repository.name)': \(error)", cause: error)
             }
         }
     }

@@ -31,7 +31,7 @@ extension TrustService {
                         } : nil)
                 }
             } catch {
-                throw ServiceError(.internalError, "cannot read signers: \(error)")
+                throw ServiceError(.internalError, "cannot read signers: \(error)", cause: error)
             }
         }
     }

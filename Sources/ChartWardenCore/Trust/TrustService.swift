@@ -35,7 +35,7 @@ package final class TrustService: Sendable {
             do throws(OpenPGPError) {
                 return try stores.trust.keyring.export(fingerprint)
             } catch {
-                throw ServiceError(.internalError, "cannot export \(fingerprint): \(error.message)")
+                throw ServiceError(.internalError, "cannot export \(fingerprint): \(error.message)", cause: error)
             }
         }
         guard !bytes.isEmpty else { throw ServiceError(.notFound, "the keyring does not hold \(fingerprint)") }
@@ -65,7 +65,7 @@ package final class TrustService: Sendable {
             do {
                 return try stores.metadata.signedCharts(by: signer, repository: repository, statuses: [.active])
             } catch {
-                throw ServiceError(.internalError, "cannot list the charts \(signer) signed: \(error)")
+                throw ServiceError(.internalError, "cannot list the charts \(signer) signed: \(error)", cause: error)
             }
         }
         var quarantined: [ChartVersionRecord] = []
@@ -91,7 +91,7 @@ package final class TrustService: Sendable {
                         detail: AuditDetail(AuditDetails.Quarantined(signer: signer,
                                                                      failedChecks: verdict.failedChecks.joined(separator: ",")))))
                 } catch {
-                    throw ServiceError(.internalError, "cannot quarantine \(record.name) \(record.version): \(error)")
+                    throw ServiceError(.internalError, "cannot quarantine \(record.name) \(record.version): \(error)", cause: error)
                 }
                 // Re-rendering the index is blocking work too: here, on the pool, never inline.
                 target.didQuarantine(record, reason: reason, onPool)
@@ -118,7 +118,7 @@ package final class TrustService: Sendable {
                 signed = try stores.metadata.signedCharts(by: change.fingerprint, repository: change.repository,
                                                          statuses: [.active])
             } catch {
-                throw ServiceError(.internalError, "cannot list the charts \(change.fingerprint) signed: \(error)")
+                throw ServiceError(.internalError, "cannot list the charts \(change.fingerprint) signed: \(error)", cause: error)
             }
             var affected: [ChartVersionRecord] = []
             for entry in signed where catalog.repository(named: entry.chart.repository) != nil {
@@ -149,9 +149,9 @@ package final class TrustService: Sendable {
         do {
             provenance = try stores.blobs.read(provenanceDigest)
         } catch {
-            throw ServiceError(.internalError, "the provenance of \(record.name) \(record.version) is unreadable: \(error)")
+            throw ServiceError(.internalError, "the provenance of \(record.name) \(record.version) is unreadable: \(error)", cause: error)
         }
-        return stores.trust.verify(.init(chartName: record.name, chartVersion: record.version, chartDigest: chartDigest,
+        return try stores.trust.verify(.init(chartName: record.name, chartVersion: record.version, chartDigest: chartDigest,
                                   provenance: provenance), repository: record.repository, expiryJudgedAt: record.created,
                                   assuming: change)
     }
@@ -163,7 +163,7 @@ package final class TrustService: Sendable {
                 let names = repository.map { [$0] } ?? catalog.repositoryNames
                 return try names.flatMap { try stores.metadata.charts(repository: $0, statuses: [.quarantined]) }
             } catch {
-                throw ServiceError(.internalError, "cannot list quarantined charts: \(error)")
+                throw ServiceError(.internalError, "cannot list quarantined charts: \(error)", cause: error)
             }
         }
     }
@@ -186,7 +186,7 @@ package final class TrustService: Sendable {
             } catch let error as ServiceError {
                 throw error
             } catch {
-                throw ServiceError(.internalError, "cannot restore \(name) \(version): \(error)")
+                throw ServiceError(.internalError, "cannot restore \(name) \(version): \(error)", cause: error)
             }
         }
     }
@@ -204,7 +204,7 @@ package final class TrustService: Sendable {
             } catch let error as ServiceError {
                 throw error
             } catch {
-                throw ServiceError(.internalError, "\(error)")
+                throw ServiceError(.internalError, "\(error)", cause: error)
             }
         }
     }
@@ -224,7 +224,7 @@ package final class TrustService: Sendable {
             } catch let error as ServiceError {
                 throw error
             } catch {
-                throw ServiceError(.internalError, "\(error)")
+                throw ServiceError(.internalError, "\(error)", cause: error)
             }
         }
     }

@@ -42,28 +42,54 @@ public final class TrustStore: Sendable {
             let armored = try keyring.exportArmored(fingerprint)
             try metadata.storeSignerKey(SignerKeyRecord(fingerprint: fingerprint, armored: armored))
         } catch {
-            throw ServiceError(.internalError, "cannot record the key material of \(fingerprint): \(error)")
+            throw ServiceError(.internalError, "cannot record the key material of \(fingerprint): \(error)", cause: error)
         }
     }
 
-    /// What the trust store says about `fingerprint` for `repository`.
-    package func standing(_ fingerprint: String, repository: String) -> SignerStanding {
-        let signer = try? metadata.signer(fingerprint)
-        let trusted = (try? metadata.trustedRepositories(fingerprint))?.contains(repository) ?? false
+    /// What the trust store says about `fingerprint` for `repository`. A store that cannot be
+    /// reached is an error, never "not trusted": judging on a guess would refuse (or, in a
+    /// re-evaluation, quarantine) good charts.
+    package func standing(_ fingerprint: String, repository: String) throws(StorageError) -> SignerStanding {
+        let signer = try Self.unlessUnavailable(nil) { () throws(StorageError) in try metadata.signer(fingerprint) }
+        let trusted = try Self.unlessUnavailable([]) { () throws(StorageError) in
+            try metadata.trustedRepositories(fingerprint)
+        }.contains(repository)
         let revocation = signer.flatMap { signer in
             signer.revokedAt.map { SignerStanding.Revocation(at: $0, isSoft: signer.revocationKind == .soft) }
         }
         return SignerStanding(isTrusted: trusted, revocation: revocation)
     }
 
-    /// `assuming` adjusts the standing of a signer before it is judged: a trust change not made
-    /// yet, to show what it would quarantine (`TrustService.quarantinePreview`).
-    package func verify(_ subject: ProvenanceVerifier.Subject, repository: String, now: Date = Date(),
-                expiryJudgedAt: Date? = nil, assuming change: TrustChange? = nil) -> ProvenanceVerdict {
-        verifier.verify(subject, now: now, expiryJudgedAt: expiryJudgedAt) { fingerprint in
-            let current = standing(fingerprint, repository: repository)
-            return change?.applied(to: current, of: fingerprint, in: repository) ?? current
+    /// `read()`, or `fallback` when it fails otherwise than by the store being unavailable.
+    private static func unlessUnavailable<T>(_ fallback: T, _ read: () throws(StorageError) -> T) throws(StorageError) -> T {
+        do {
+            return try read()
+        } catch where error.code == .unavailable {
+            throw error
+        } catch {
+            return fallback
         }
+    }
+
+    /// `assuming` adjusts the standing of a signer before it is judged: a trust change not made
+    /// yet, to show what it would quarantine (`TrustService.quarantinePreview`). Throws (503)
+    /// when a signer's standing cannot be read because the store is unavailable.
+    package func verify(_ subject: ProvenanceVerifier.Subject, repository: String, now: Date = Date(),
+                expiryJudgedAt: Date? = nil, assuming change: TrustChange? = nil) throws(ServiceError) -> ProvenanceVerdict {
+        var unavailable: StorageError?
+        let verdict = verifier.verify(subject, now: now, expiryJudgedAt: expiryJudgedAt) { fingerprint in
+            do throws(StorageError) {
+                let current = try standing(fingerprint, repository: repository)
+                return change?.applied(to: current, of: fingerprint, in: repository) ?? current
+            } catch {
+                unavailable = error
+                return SignerStanding(isTrusted: false, revocation: nil)
+            }
+        }
+        if let unavailable {
+            throw ServiceError(.internalError, "cannot read the signer's standing: \(unavailable)", cause: unavailable)
+        }
+        return verdict
     }
 
     /// Imports public keys and trusts each for `repository` (when given). Everything is checked
@@ -90,7 +116,7 @@ public final class TrustStore: Sendable {
             do throws(OpenPGPError) {
                 for certificate in certificates { try keyring.adopt(certificate) }
             } catch {
-                throw ServiceError(.internalError, "cannot import the checked key: \(error.message)")
+                throw ServiceError(.internalError, "cannot import the checked key: \(error.message)", cause: error)
             }
             for certificate in certificates { try storeKeyMaterial(certificate.key.fingerprint) }
             let keys = certificates.map { (try? keyring.key($0.key.fingerprint)) ?? nil ?? $0.key }
@@ -111,7 +137,7 @@ public final class TrustStore: Sendable {
                     }
                 }
             } catch {
-                throw ServiceError(.internalError, "cannot record the key: \(error)")
+                throw ServiceError(.internalError, "cannot record the key: \(error)", cause: error)
             }
             return keys
         }
@@ -129,7 +155,7 @@ public final class TrustStore: Sendable {
             do throws(OpenPGPError) {
                 try keyring.adopt(checked.certificate)
             } catch {
-                throw ServiceError(.internalError, "cannot import the checked revocation: \(error.message)")
+                throw ServiceError(.internalError, "cannot import the checked revocation: \(error.message)", cause: error)
             }
             try storeKeyMaterial(fingerprint)
             let kind = checked.kind
@@ -148,7 +174,7 @@ public final class TrustStore: Sendable {
                     try metadata.recordRevocation(fingerprint, at: revocation.created, kind: kind, audit: audit)
                 }
             } catch {
-                throw ServiceError(.internalError, "cannot record the revocation: \(error)")
+                throw ServiceError(.internalError, "cannot record the revocation: \(error)", cause: error)
             }
             return SignerStanding.Revocation(at: revocation.created, isSoft: kind == .soft)
         }
@@ -224,7 +250,7 @@ public final class TrustStore: Sendable {
                 at: Date(), repository: repository, actor: actor, action: .distrust, outcome: .distrusted,
                 subject: fingerprint))
         } catch {
-            throw ServiceError(.internalError, "cannot record the change: \(error)")
+            throw ServiceError(.internalError, "cannot record the change: \(error)", cause: error)
         }
         guard removed else { throw ServiceError(.notFound, "\(fingerprint) is not trusted for this repository") }
     }

@@ -74,7 +74,7 @@ extension Authenticator {
                 } catch {
                     // A login that cannot be audited is refused: the audit log is never skipped.
                     oidcLogins.withLock { $0.forget(login) }
-                    throw ServiceError(.internalError, "the audit log could not be written")
+                    throw ServiceError(.internalError, "the audit log could not be written", cause: error)
                 }
             }
             return .workload(identity.principal)

@@ -1,3 +1,4 @@
+import ChartWardenCore
 import Foundation
 import Hummingbird
 
@@ -10,11 +11,24 @@ enum SystemHandlers {
         JSONResponse.make(.ok, ["healthy": true])
     }
 
-    /// Listeners open only after the store is open and every index is warm, so a request that
-    /// reaches this handler is served by a ready server.
+    struct NotReady: Encodable {
+        let ready = false
+        let reason: String
+    }
+
+    /// Listeners open only after the store is open and every index is warm; after that, ready
+    /// means the metadata store answers (a probe remembered about a second, `StoreReadiness`).
+    /// While the database is down: 503 saying why, reads still served, and ready again once it
+    /// is back, without a restart.
     static func ready(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
         async throws -> Response {
-        JSONResponse.make(.ok, ["ready": true])
+        switch await environment.service.readiness.verdict() {
+        case .ready:
+            return JSONResponse.make(.ok, ["ready": true])
+        case .notReady(let reason):
+            return JSONResponse.make(.serviceUnavailable, NotReady(reason: reason),
+                                     headers: [.retryAfter: String(ServiceError.storageRetryAfterSeconds)])
+        }
     }
 
     struct Info: Encodable {

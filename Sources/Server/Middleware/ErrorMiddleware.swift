@@ -14,7 +14,11 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error as ServiceError where error.status.code >= 500 {
             // Server-side details (paths, SQLite and OS errors) go to the log, never to the client.
             context.logger.error("request failed", metadata: ["error": "\(error.message)", "status": "\(error.status.code)"])
-            return JSONResponse.error(error.status, Self.serverErrorMessage(error.status, requestID: context.requestID))
+            // A 503 of an unreachable database says when to come back (`Retry-After`), still without details.
+            var headers: HTTPFields = [:]
+            if let seconds = error.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
+            return JSONResponse.error(error.status, Self.serverErrorMessage(error.status, requestID: context.requestID),
+                                      headers: headers)
         } catch let error as ServiceError {
             var headers: HTTPFields = [:]
             if let seconds = error.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
