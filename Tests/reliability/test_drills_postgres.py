@@ -269,6 +269,9 @@ def test_postgresql_stopped_and_restarted_during_uploads(server_factory, cluster
                       uploads).start()
 
     for mode in ["fast", "immediate"]:
+        # A version acknowledged but never downloaded: its bytes are not in memory.
+        with uploads.lock:
+            never_downloaded = next(version for version in sorted(uploads.acknowledged) if version != first)
         cluster.halt(mode)
         wait_for(lambda: ready_status(server.port) == 503, OUTAGE_SECONDS, what=f"/ready to say 503 ({mode})")
         status, headers, body = request(server.port, "GET", "/ready")
@@ -277,6 +280,9 @@ def test_postgresql_stopped_and_restarted_during_uploads(server_factory, cluster
         during = uploads.mark()
         wait_for(lambda: uploads.count(503, after=during) >= 3, OUTAGE_SECONDS, what=f"uploads answered 503 ({mode})")
 
+        # What is not in memory cannot be served: a clear 503, not a 404 or a 500.
+        assert_unavailable(request(server.port, "GET", f"/stable/charts/drill-{never_downloaded}.tgz"),
+                           "a download not cached")
         # Every kind of write gets the same clear answer, and so does authentication by token.
         fresh = make_chart("drill", f"9.9.{len(mode)}", padding=os.urandom(512))
         assert_unavailable(request(server.port, "POST", "/api/stable/charts", body=fresh, cert="ci-pusher"), "upload")
