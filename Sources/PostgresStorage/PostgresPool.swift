@@ -16,7 +16,8 @@ import Synchronization
 /// is a `StorageError`.
 public final class PostgresPool: Sendable {
     public let url: PostgresURL
-    private let configuration: PostgresConnection.Configuration
+    /// Also how the change listener (`PostgresChangeListener`) connects.
+    package let configuration: PostgresConnection.Configuration
     private let group: MultiThreadedEventLoopGroup
     private let idle = Mutex<[PostgresConnection]>([])
     private let nextID = Atomic<Int>(0)
