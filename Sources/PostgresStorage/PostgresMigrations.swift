@@ -135,6 +135,25 @@ enum PostgresMigrations {
             "ALTER TABLE oci_blob_uploads ADD COLUMN refused boolean NOT NULL DEFAULT false",
             "CREATE INDEX oci_blob_uploads_by_uploader ON oci_blob_uploads (uploader)",
         ]),
+        // The change journal (PostgresMetadataStore+Journal): generations per repository (and
+        // one for trust), the head counter ids come from, the events.
+        (6, "change journal", [
+            """
+            CREATE TABLE change_generations (
+              scope text NOT NULL CHECK (scope IN ('repository', 'trust')), repository text NOT NULL,
+              generation bigint NOT NULL, PRIMARY KEY (scope, repository))
+            """,
+            """
+            CREATE TABLE change_journal_head (single boolean PRIMARY KEY DEFAULT true CHECK (single), last_id bigint NOT NULL)
+            """,
+            "INSERT INTO change_journal_head (single, last_id) VALUES (true, 0)",
+            """
+            CREATE TABLE change_events (
+              id bigint PRIMARY KEY, at timestamptz NOT NULL, type text NOT NULL, repository text,
+              generation bigint NOT NULL, name text, version text, fingerprint text, actor text, data text)
+            """,
+            "CREATE INDEX change_events_by_age ON change_events (at, id)",
+        ]),
     ]
 
     /// Applies every migration `database` has not recorded yet; returns the versions applied.

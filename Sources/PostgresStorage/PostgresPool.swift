@@ -18,7 +18,8 @@ import Synchronization
 public final class PostgresPool: Sendable {
     public let url: PostgresURL
     public let timeouts: PostgresTimeouts
-    private let configuration: PostgresConnection.Configuration
+    /// Also how the change listener (`PostgresChangeListener`) connects.
+    package let configuration: PostgresConnection.Configuration
     private let group: MultiThreadedEventLoopGroup
     private let idle = Mutex<[PostgresConnection]>([])
     private let nextID = Atomic<Int>(0)

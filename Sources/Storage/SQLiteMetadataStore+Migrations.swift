@@ -98,6 +98,7 @@ extension SQLiteMetadataStore {
                           columns: ["chartVersionID", "createdAt"])
         }
         migrator.registerMigration("v6-oci") { db in try createOCITables(db) }
+        migrator.registerMigration("v7-change-journal") { db in try createChangeJournal(db) }
         return migrator
     }
 

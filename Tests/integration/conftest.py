@@ -401,3 +401,30 @@ def pgp(tmp_path_factory):
     home = tmp_path_factory.mktemp("pgp-signer")
     os.chmod(home, 0o700)
     return PGPSigner(home)
+
+
+@pytest.fixture
+def replica_factory(chartwarden_bin, tmp_path, postgres_server):
+    """Starts `count` servers ("replicas") on one PostgreSQL database, as behind a load balancer:
+    each has its own data directory (its GnuPG home) and listener; `mutate` shapes every config
+    (it gets the replica's index too). Skipped without PostgreSQL. Returns the list started."""
+    started = []
+
+    def start(count, mutate=None):
+        servers = []
+        for _ in range(count):
+            index = len(started)
+            workdir = tmp_path / f"replica{index}"
+            workdir.mkdir()
+            config = base_config(tmp_path / f"replica{index}-data")
+            if mutate:
+                mutate(config, index)
+            config["storage"]["postgres"] = postgres_server.storage_for(tmp_path / "replicas-database")
+            server = RunningServer(chartwarden_bin, workdir, config).start()
+            started.append(server)
+            servers.append(server)
+        return servers
+
+    yield start
+    for server in started:
+        server.stop(sig=signal.SIGKILL) if server.process.poll() is None else None

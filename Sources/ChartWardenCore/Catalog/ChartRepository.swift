@@ -162,13 +162,16 @@ public final class ChartRepository: Sendable {
         }
     }
 
-    /// Removes one version from the index and its files from downloads.
+    /// Removes one version from the index and its files (served or withheld) from downloads.
     package func didRemove(name: String, version: String, _ onPool: OnThreadPool) {
         writer.withLock { state in
             let removed = state.index.remove(name: name, version: version)
             let fileName = IndexEntry.fileName(name: name, version: version)
             state.files[fileName] = nil
             state.files[fileName + ".prov"] = nil
+            // A withheld version that goes (a replica applying another's delete) stops saying why.
+            state.withheld[fileName] = nil
+            state.withheld[fileName + ".prov"] = nil
             if removed { state.generated = Date() }
             publish(&state)
         }

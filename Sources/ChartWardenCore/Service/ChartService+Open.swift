@@ -19,10 +19,12 @@ extension ChartService {
                                                 attributes: [.posixPermissions: 0o700])
         let metadata: any MetadataStore
         let blobs: any BlobStore
+        var changeListener: PostgresChangeListener?
         if let postgres = configuration.storage.postgres {
             let database = try PostgresPool(url: postgres.url, password: try postgres.password())
             metadata = try PostgresMetadataStore(database: database)
             blobs = PostgresBlobStore(database: database)
+            changeListener = PostgresChangeListener(pool: database)
         } else {
             metadata = try SQLiteMetadataStore(path: dataDirectory + "/chartwarden.sqlite")
             blobs = try FileBlobStore(root: dataDirectory + "/blobs")
@@ -33,7 +35,7 @@ extension ChartService {
         let trust = TrustStore(keyring: keyring, metadata: metadata, keysInStore: configuration.storage.postgres != nil)
         try trust.restoreKeys()
         return ChartService(configuration: configuration, metadata: metadata, blobs: blobs,
-                            trust: trust, metricsFactory: metricsFactory)
+                            trust: trust, metricsFactory: metricsFactory, changeListener: changeListener)
     }
 }
 

@@ -3,6 +3,7 @@ import Metrics
 import Foundation
 import Logging
 import NIOPosix
+import PostgresStorage
 import Storage
 
 /// The repository service for every configured repository, split by job: `ingest` (uploads,
@@ -29,6 +30,10 @@ public final class ChartService: Sendable {
     package let oci: OCIRegistry
     /// `/ready`: whether the metadata store answers.
     package let readiness: StoreReadiness
+    /// Applies what other replicas commit (the change journal); `replicaSync` drives it on
+    /// PostgreSQL, nil on the embedded store (one process, nothing to follow).
+    package let replica: ReplicaFollower
+    package let replicaSync: ReplicaSync?
     private let work: BlockingWork<Stores>
     private let configuration: ChartWardenConfiguration
     private static let storageLogger = Logger(label: "chartwarden.storage")
@@ -38,7 +43,8 @@ public final class ChartService: Sendable {
     public init(configuration: ChartWardenConfiguration, metadata: any MetadataStore, blobs: any BlobStore,
                 trust trustStore: TrustStore, provenanceGate: (any ProvenanceGate)? = nil,
                 archiveReader: ChartArchiveReader = ChartArchiveReader(), threadPool: NIOThreadPool = .singleton,
-                metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance) {
+                metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance,
+                changeListener: PostgresChangeListener? = nil) {
         let work = BlockingWork(Stores(metadata: metadata, blobs: blobs, archiveReader: archiveReader, trust: trustStore),
                                 threadPool: threadPool)
         let catalog = Catalog(configuration: configuration, work: work)
@@ -59,6 +65,9 @@ public final class ChartService: Sendable {
                           maxBlobBytes: configuration.server.maxUploadBytes,
                           pendingBytesPerUploader: Int64(configuration.server.ociPendingBytesPerPrincipal),
                           pendingBytesPerRepository: Int64(configuration.server.ociPendingBytesPerRepository))
+        let replica = ReplicaFollower(work: work, catalog: catalog, metricsFactory: metricsFactory)
+        self.replica = replica
+        replicaSync = changeListener.map { ReplicaSync(follower: replica, listener: $0) }
     }
 
     public func repository(named name: String) -> ChartRepository? { catalog.repository(named: name) }
@@ -67,7 +76,7 @@ public final class ChartService: Sendable {
     /// loads every active chart into the in-memory indexes, and deletes the blobs no row
     /// references (left by a crash).
     public func warm() async throws {
-        try await work.run { [configuration, catalog] (stores, onPool) throws(ServiceError) in
+        let journalHead = try await work.run { [configuration, catalog] (stores, onPool) throws(ServiceError) -> Int64 in
             do {
                 for repository in configuration.repositories { try stores.metadata.ensureRepository(repository.name) }
             } catch {
@@ -88,6 +97,13 @@ public final class ChartService: Sendable {
                     }
                 }
             }
+            // Read before the load: a change committed during it is applied again by catching up.
+            let journalHead: Int64
+            do {
+                journalHead = try stores.metadata.latestEventID()
+            } catch {
+                throw ServiceError(.internalError, "cannot read the change journal: \(error)")
+            }
             try catalog.load(from: stores.metadata, onPool)
             // A kill between a blob's write and its row's commit leaves a blob nothing serves.
             // Replicas starting together on one database: one sweeps, the others skip it.
@@ -99,6 +115,8 @@ public final class ChartService: Sendable {
             } catch {
                 Self.storageLogger.error("the sweep of unreferenced blobs failed; they stay: \(error)")
             }
+            return journalHead
         }
+        await replica.start(at: journalHead)
     }
 }

@@ -123,6 +123,8 @@ public struct ChartWardenServer: Sendable {
             services.append(StagingSweeper(service: service, interval: .seconds(max(1, min(shortest, 60)))))
         }
         services.append(RetentionSweeper(retention: service.retention))
+        // Several replicas on PostgreSQL: follow what the others commit.
+        if let replicaSync = service.replicaSync { services.append(replicaSync) }
         if let adminListen {
             let adminLimiter = ConnectionLimiter(limit: maxConnections, perAddressLimit: perAddress)
             let adminServer = HTTPServerBuilder { responder in

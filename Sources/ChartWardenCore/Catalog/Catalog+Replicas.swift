@@ -1,0 +1,51 @@
+import ChartIndex
+import Storage
+
+/// Applying a change another replica committed: the version's row is re-read and the index made
+/// to match it, one chart at a time (never a full reload), through the same paths as a local
+/// change, so the snapshot's generation grows as it would here and every cache keyed on it
+/// (served answers, OCI manifests) lets go.
+extension Catalog {
+    /// Re-reads `name` `version` under the repository's commit-order lock and applies its status:
+    /// active is served, quarantined withheld with its reason, anything else (staged, deleted,
+    /// gone) absent. Idempotent: a version already served as stored is left as it is. Blocking.
+    package static func reconcile(name: String, version: String, in repository: ChartRepository,
+                                  metadata: any MetadataStore, _ onPool: OnThreadPool) throws(ServiceError) {
+        do {
+            try repository.inCommitOrder {
+                let current = try metadata.chart(repository: repository.name, name: name, version: version)
+                try repository.reconcile(name: name, version: version, with: current, onPool)
+            }
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw ServiceError(.internalError, "index update of \(name) \(version) failed: \(error)")
+        }
+    }
+}
+
+extension ChartRepository {
+    /// Makes this version's entry and files match `record` (nil: no row). Blocking.
+    package func reconcile(name: String, version: String, with record: ChartVersionRecord?, _ onPool: OnThreadPool) throws {
+        let fileName = IndexEntry.fileName(name: name, version: version)
+        let served = snapshot
+        switch record?.status {
+        case .active:
+            guard let record else { return }
+            let isServed = served.files[fileName]?.digest.hex == record.digest
+                && served.files[fileName + ".prov"]?.digest.hex == record.provenanceDigest
+                && served.withheld[fileName] == nil
+            if !isServed { try didPublish(record, onPool) }
+        case .quarantined:
+            guard let record else { return }
+            let reason = record.statusReason ?? "quarantined"
+            if served.files[fileName] != nil || served.withheld[fileName] != reason {
+                didQuarantine(record, reason: reason, onPool)
+            }
+        default:
+            if served.files[fileName] != nil || served.withheld[fileName] != nil {
+                didRemove(name: name, version: version, onPool)
+            }
+        }
+    }
+}
