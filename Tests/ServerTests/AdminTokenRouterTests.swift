@@ -136,13 +136,15 @@ struct AdminTokenRouterTests {
             }
             #expect(statuses.prefix(10).allSatisfy { $0 == .unauthorized })
             #expect(statuses.suffix(2).allSatisfy { $0 == .tooManyRequests })
-            // The password bucket is untouched, and a valid token still passes.
+            // The password bucket is untouched; the limited address is refused before any token
+            // lookup, a valid token's too (review F13).
             try await client.execute(uri: "/team/index.yaml", method: .get, headers: RouterHarness.headers("reader")) {
                 #expect($0.status == .ok)
             }
             try await client.execute(uri: "/team/index.yaml", method: .get, headers: Self.bearer(token.token)) {
-                #expect($0.status == .ok)
+                #expect($0.status == .tooManyRequests)
             }
         }
     }
 }
+

@@ -32,7 +32,7 @@ public struct ChartWardenServer: Sendable {
         service = try ChartService.open(configuration: configuration, metricsFactory: metrics.factory)
         authenticator = try Authenticator(
             configuration: .init(htpasswdPath: configuration.auth.htpasswd, limits: configuration.auth.failureLimit,
-                                 oidc: configuration.auth.oidc),
+                                 oidc: configuration.auth.oidc, namedPrincipals: configuration.namedPrincipals),
             tokens: service.tokens, audit: service.audit, metrics: metrics, logger: logger)
         let tls = configuration.server.tls
         let clientAuthentication: TLSConfiguration.ClientAuthentication = switch tls.clientAuth {
