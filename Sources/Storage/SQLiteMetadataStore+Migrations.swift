@@ -98,6 +98,7 @@ extension SQLiteMetadataStore {
                           columns: ["chartVersionID", "createdAt"])
         }
         migrator.registerMigration("v6-oci") { db in try createOCITables(db) }
+        migrator.registerMigration("v7-webhooks") { db in try createWebhookTables(db) }
         return migrator
     }
 

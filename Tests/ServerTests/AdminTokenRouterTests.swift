@@ -148,3 +148,30 @@ struct AdminTokenRouterTests {
     }
 }
 
+/// `GET /api/admin/webhooks/deliveries`: admins only; without webhooks configured, an empty page.
+@Suite("Webhook deliveries route")
+struct AdminWebhookRouterTests {
+    @Test func onlyAdminsReadTheDeliveries() async throws {
+        let harness = try await RouterHarness()
+        defer { harness.remove() }
+        let app = Application(router: harness.router)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/admin/webhooks/deliveries", method: .get) {
+                #expect($0.status == .unauthorized)
+            }
+            try await client.execute(uri: "/api/admin/webhooks/deliveries", method: .get,
+                                     headers: RouterHarness.headers("writer")) {
+                #expect($0.status == .forbidden)
+            }
+            try await client.execute(uri: "/api/admin/webhooks/deliveries?limit=-1", method: .get,
+                                     headers: RouterHarness.headers("admin")) {
+                #expect($0.status == .badRequest)
+            }
+            try await client.execute(uri: "/api/admin/webhooks/deliveries", method: .get,
+                                     headers: RouterHarness.headers("admin")) {
+                #expect($0.status == .ok)
+                #expect(String(buffer: $0.body) == #"{"deliveries":[],"pending":{}}"#)
+            }
+        }
+    }
+}

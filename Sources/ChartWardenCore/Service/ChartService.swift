@@ -27,6 +27,8 @@ public final class ChartService: Sendable {
     package let retention: Retention
     /// The OCI distribution API over the same stores.
     package let oci: OCIRegistry
+    /// Webhook deliveries (README, "Webhooks"); nil without `webhooks`.
+    package let webhooks: WebhookOutbox?
     private let work: BlockingWork<Stores>
     private let configuration: ChartWardenConfiguration
     private static let storageLogger = Logger(label: "chartwarden.storage")
@@ -54,6 +56,9 @@ public final class ChartService: Sendable {
                           maxBlobBytes: configuration.server.maxUploadBytes,
                           pendingBytesPerUploader: Int64(configuration.server.ociPendingBytesPerPrincipal),
                           pendingBytesPerRepository: Int64(configuration.server.ociPendingBytesPerRepository))
+        webhooks = configuration.webhooks.isEmpty ? nil
+            : WebhookOutbox(webhooks: configuration.webhooks, sourceBase: configuration.server.publicURL,
+                            journal: StoreChangeJournal(), work: work)
     }
 
     public func repository(named name: String) -> ChartRepository? { catalog.repository(named: name) }

@@ -123,6 +123,10 @@ public struct ChartWardenServer: Sendable {
             services.append(StagingSweeper(service: service, interval: .seconds(max(1, min(shortest, 60)))))
         }
         services.append(RetentionSweeper(retention: service.retention))
+        if let outbox = service.webhooks {
+            services.append(WebhookDeliveryService(outbox: outbox, metrics: metrics,
+                                                   logger: Logger(label: "chartwarden.webhooks")))
+        }
         if let adminListen {
             let adminLimiter = ConnectionLimiter(limit: maxConnections, perAddressLimit: perAddress)
             let adminServer = HTTPServerBuilder { responder in
