@@ -43,6 +43,11 @@ struct WebhookTests {
         // Shown without credentials or query, and never with the secret.
         #expect(hook.displayURL == "https://hooks.example/in")
         #expect(!"\(hook)".contains("0123456789abcdef") && !"\(hook)".contains("pw"))
+        let whole = try ChartWardenConfiguration.parse(yaml: Self.base + "  - {url: \"https://h.example/x\", "
+            + "events: [chart.deleted], secret: \"0123456789abcdef\"}")
+        for text in [String(describing: whole), String(reflecting: whole), "\(whole.webhooks)"] {
+            #expect(!text.contains("0123456789abcdef") && !text.contains("[48, 49, 50"), "\(text)")
+        }
         #expect(hook.key.count == 32)
     }
 

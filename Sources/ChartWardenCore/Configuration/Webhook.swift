@@ -3,7 +3,7 @@ import OpenSSLSupport
 
 /// One configured receiver of CloudEvents (README, "Webhooks"): which events it gets, for which
 /// repositories, signed with which secret, and how long a failing delivery is retried.
-public struct Webhook: Sendable, Equatable, CustomStringConvertible {
+public struct Webhook: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The CloudEvents `type`s ChartWarden sends.
     public enum EventType: String, Sendable, Equatable, Hashable, CaseIterable, Codable {
         case chartPublished = "chart.published"
@@ -61,7 +61,9 @@ public struct Webhook: Sendable, Equatable, CustomStringConvertible {
     /// logs and the deliveries API show.
     public var displayURL: String { Self.displayURL(url) }
 
+    /// Both forms name the receiver only: a configuration printed whole never shows a secret.
     public var description: String { "webhook \(displayURL)" }
+    public var debugDescription: String { description }
 
     package static func displayURL(_ url: String) -> String {
         guard var components = URLComponents(string: url) else { return "(unparsable URL)" }

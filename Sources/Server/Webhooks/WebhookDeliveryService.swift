@@ -23,8 +23,6 @@ final class WebhookDeliveryService: Service, Sendable {
     /// Wakes the loop when an attempt finishes (its slot is free again).
     private let wakeUp: AsyncStream<Void>.Continuation
     private let wakeUps: AsyncStream<Void>
-    /// Responses are read up to this many bytes, then dropped: receivers answer with a status.
-    static let maxResponseBytes = 64 * 1_024
 
     init(outbox: WebhookOutbox, limits: WebhookDeliveryPlan.Limits = .init(), metrics: ServerMetrics, logger: Logger) {
         self.outbox = outbox
@@ -38,7 +36,7 @@ final class WebhookDeliveryService: Service, Sendable {
         let clients = Self.makeClients(for: outbox.webhooks)
         // On shutdown the loop stops; attempts in flight finish or time out first, and any left
         // unsettled stay owed, claimed again once their lease runs out.
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 await self.loop(clients: clients, group: &group)
             }
@@ -107,8 +105,9 @@ final class WebhookDeliveryService: Service, Sendable {
         var failure: String?
         do {
             let response = try await client.execute(request, timeout: .seconds(Int64(webhook.timeoutSeconds)))
+            // The status is the answer; the body is never read (a receiver dripping one could
+            // otherwise hold a slot past the timeout): dropping it closes the connection.
             status = Int(response.status.code)
-            _ = try? await response.body.collect(upTo: Self.maxResponseBytes)
         } catch {
             failure = Self.describe(error)
         }
