@@ -5,7 +5,14 @@ import Storage
 /// The audit log: appended in the transactions of what it records, or alone.
 extension PostgresMetadataStore {
     public func appendAudit(_ event: AuditEvent) throws(StorageError) {
-        try database.withConnection { session throws(StorageError) in try Self.insert(event, session) }
+        if let entry = JournalEntry.alone(event) {
+            try database.transaction { session throws(StorageError) in
+                try Self.insert(event, session)
+                try Self.journal(entry, session)
+            }
+        } else {
+            try database.withConnection { session throws(StorageError) in try Self.insert(event, session) }
+        }
     }
 
     public func auditEvents(_ query: AuditQuery) throws(StorageError) -> [AuditEvent] {

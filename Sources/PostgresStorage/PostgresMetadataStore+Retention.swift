@@ -34,6 +34,7 @@ extension PostgresMetadataStore {
         ("provenance_verdicts", "chart_version_id IS NULL", "created_at"),
         ("content_verdicts", "chart_version_id IS NULL", "created_at"),
         ("audit_events", "true", "at"),
+        ("change_events", "true", "at"),
     ]
 
     public func pruneHistory(olderThan cutoff: Date, limit: Int) throws(StorageError) -> Int {

@@ -40,7 +40,11 @@ extension PostgresMetadataStore {
                 VALUES (\(trust.repository), \(trust.fingerprint), \(trust.addedAt), \(trust.addedBy))
                 ON CONFLICT (repository, fingerprint) DO NOTHING
                 """) > 0
-            if added { try Self.insert(audit, session) }
+            if added {
+                try Self.insert(audit, session)
+                try Self.journal(.signer(trust.fingerprint, repository: trust.repository, fallback: .signerTrusted,
+                                         audit: audit), session)
+            }
             return added
         }
     }
@@ -50,7 +54,10 @@ extension PostgresMetadataStore {
             let removed = try session.execute("""
                 DELETE FROM repository_trust WHERE repository = \(repository) AND fingerprint = \(fingerprint)
                 """) > 0
-            if removed { try Self.insert(audit, session) }
+            if removed {
+                try Self.insert(audit, session)
+                try Self.journal(.signer(fingerprint, repository: repository, fallback: .signerDistrusted, audit: audit), session)
+            }
             return removed
         }
     }
@@ -80,15 +87,22 @@ extension PostgresMetadataStore {
                 """)
             if changed == 0 { throw StorageError(.notFound, "signer \(fingerprint) is not known") }
             try Self.insert(audit, session)
+            try Self.journal(.signer(fingerprint, repository: nil, fallback: .signerRevoked, audit: audit), session)
         }
     }
 
     public func storeSignerKey(_ key: SignerKeyRecord) throws(StorageError) {
-        try database.withConnection { session throws(StorageError) in
-            try session.execute("""
+        try database.transaction { session throws(StorageError) in
+            let changed = try session.execute("""
                 INSERT INTO signer_keys (fingerprint, armored, updated_at) VALUES (\(key.fingerprint), \(key.armored), \(Date()))
                 ON CONFLICT (fingerprint) DO UPDATE SET armored = excluded.armored, updated_at = excluded.updated_at
+                WHERE signer_keys.armored IS DISTINCT FROM excluded.armored
                 """)
+            // Every replica re-imports it (a new key, or a subkey's revocation GnuPG adopted);
+            // the same key again (each start imports the configured keys) changes nothing.
+            if changed > 0 {
+                try Self.journal(JournalEntry(type: .signerKeyUpdated, repository: nil, fingerprint: key.fingerprint), session)
+            }
         }
     }
 
@@ -109,6 +123,8 @@ extension PostgresMetadataStore {
         try database.transaction { session throws(StorageError) in
             try Self.link(verdict, to: verdict.chartVersionID, session)
             try Self.insert(audit, session)
+            try Self.journal(.rejected(repository: verdict.repository, name: verdict.name, version: verdict.version,
+                                       audit: audit), session)
         }
     }
 
@@ -116,6 +132,8 @@ extension PostgresMetadataStore {
         try database.transaction { session throws(StorageError) in
             try Self.link(verdict, to: verdict.chartVersionID, session)
             try Self.insert(audit, session)
+            try Self.journal(.rejected(repository: verdict.repository, name: verdict.name, version: verdict.version,
+                                       audit: audit), session)
         }
     }
 

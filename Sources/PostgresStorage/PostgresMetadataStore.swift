@@ -55,6 +55,8 @@ public final class PostgresMetadataStore: MetadataStore {
             try Self.insert(audit, session)
             try Self.link(verdict, to: record.id, session)
             try Self.link(contentVerdict, to: record.id, session)
+            try Self.journal(.chart(record.name, record.version, repository: record.repository, reaching: record.status,
+                                    audit: audit), session)
             return record
         }
     }
@@ -189,6 +191,8 @@ public final class PostgresMetadataStore: MetadataStore {
             try Self.insert(audit, session)
             try Self.link(verdict, to: id, session)
             try Self.link(contentVerdict, to: id, session)
+            try Self.journal(.chart(record.name, record.version, repository: record.repository, reaching: record.status,
+                                    audit: audit), session)
             return record
         }
     }
@@ -218,26 +222,40 @@ public final class PostgresMetadataStore: MetadataStore {
             }
             try Self.insert(audit, session)
             try Self.link(verdict, to: id, session)
+            try Self.journal(.chart(expecting.name, expecting.version, repository: expecting.repository,
+                                    reaching: activate ? .active : expecting.status, audit: audit), session)
         }
     }
 
     public func deleteChart(id: Int64, onlyIf expected: ChartVersionRecord?, audit: AuditEvent?) throws(StorageError) -> Bool {
         try database.transaction { session throws(StorageError) in
+            let deleted: [PostgresRow]
             if let expected {
                 // The very row that was read. Upload times are compared to the millisecond, the
                 // precision SQLite keeps, so a record read from either store matches itself.
-                let deleted = try session.execute("""
+                deleted = try session.query("""
                     DELETE FROM chart_versions WHERE id = \(id) AND status = \(expected.status.rawValue)
                       AND digest = \(expected.digest)
                       AND abs(extract(epoch FROM created - \(expected.created))) < 0.001
+                    RETURNING repository, name, version
                     """)
-                guard deleted > 0 else { return false }
+                guard !deleted.isEmpty else { return false }
             } else {
-                try session.execute("DELETE FROM chart_versions WHERE id = \(id)")
+                deleted = try session.query("DELETE FROM chart_versions WHERE id = \(id) RETURNING repository, name, version")
             }
             try Self.insert(audit, session)
+            if let row = deleted.first {
+                try Self.journal(try Self.chartEntry(row, reaching: nil, audit: audit), session)
+            }
             return true
         }
+    }
+
+    /// The journal entry of a chart row change, from the row's `repository, name, version`.
+    static func chartEntry(_ row: PostgresRow, reaching status: ChartStatus?, audit: AuditEvent?)
+        throws(StorageError) -> JournalEntry {
+        let read = PostgresRows.Reader(row)
+        return .chart(try read("name"), try read("version"), repository: try read("repository"), reaching: status, audit: audit)
     }
 
     public func isBlobReferenced(_ digest: String) throws(StorageError) -> Bool {
@@ -250,11 +268,12 @@ public final class PostgresMetadataStore: MetadataStore {
 
     public func updateStatus(id: Int64, to status: ChartStatus, reason: String?, audit: AuditEvent?) throws(StorageError) {
         try database.transaction { session throws(StorageError) in
-            let changed = try session.execute("""
+            guard let changed = try session.query("""
                 UPDATE chart_versions SET status = \(status.rawValue), status_reason = \(reason) WHERE id = \(id)
-                """)
-            if changed == 0 { throw StorageError(.notFound, "chart version \(id) does not exist") }
+                RETURNING repository, name, version
+                """).first else { throw StorageError(.notFound, "chart version \(id) does not exist") }
             try Self.insert(audit, session)
+            try Self.journal(try Self.chartEntry(changed, reaching: status, audit: audit), session)
         }
     }
 

@@ -135,9 +135,28 @@ enum PostgresMigrations {
             "ALTER TABLE oci_blob_uploads ADD COLUMN refused boolean NOT NULL DEFAULT false",
             "CREATE INDEX oci_blob_uploads_by_uploader ON oci_blob_uploads (uploader)",
         ]),
-        // Webhook deliveries (SQLite `v7-webhooks`): per webhook, its journal cursor, the events
+        // The change journal (PostgresMetadataStore+Journal): generations per repository (and
+        // one for trust), the head counter ids come from, the events.
+        (6, "change journal", [
+            """
+            CREATE TABLE change_generations (
+              scope text NOT NULL CHECK (scope IN ('repository', 'trust')), repository text NOT NULL,
+              generation bigint NOT NULL, PRIMARY KEY (scope, repository))
+            """,
+            """
+            CREATE TABLE change_journal_head (single boolean PRIMARY KEY DEFAULT true CHECK (single), last_id bigint NOT NULL)
+            """,
+            "INSERT INTO change_journal_head (single, last_id) VALUES (true, 0)",
+            """
+            CREATE TABLE change_events (
+              id bigint PRIMARY KEY, at timestamptz NOT NULL, type text NOT NULL, repository text,
+              generation bigint NOT NULL, name text, version text, fingerprint text, actor text, data text)
+            """,
+            "CREATE INDEX change_events_by_age ON change_events (at, id)",
+        ]),
+        // Webhook deliveries (SQLite `v8-webhooks`): per webhook, its journal cursor, the events
         // it is owed (claimed by one replica at a time) and the log of attempts.
-        (6, "webhook deliveries", [
+        (7, "webhook deliveries", [
             "CREATE TABLE webhook_cursors (webhook text PRIMARY KEY, position text NOT NULL)",
             """
             CREATE TABLE webhook_deliveries (

@@ -86,6 +86,19 @@ public protocol MetadataStore: APITokenStore, OCIMetadataStore, WebhookDeliveryS
     func storeSignerKey(_ key: SignerKeyRecord) throws(StorageError)
     /// Every stored key, to import into a fresh GnuPG home.
     func signerKeys() throws(StorageError) -> [SignerKeyRecord]
+
+    // The change journal (`ChangeEvent`): every change above writes its row in its own
+    // transaction (publish, overwrite, delete, quarantine, restore, stages and their expiry,
+    // trust, distrust, revocation, key material, refused uploads). Retention (`pruneHistory`)
+    // prunes it with the audit log.
+    /// Journal rows with an id above `id`, oldest first, at most `limit`. Ids are gap-free in
+    /// commit order: no row with an id at or below the last one read commits later.
+    func events(after id: Int64, limit: Int) throws(StorageError) -> [ChangeEvent]
+    /// The newest journal id ever given (0 before the first change), pruned rows included:
+    /// where a reader that has just loaded the current state starts.
+    func latestEventID() throws(StorageError) -> Int64
+    /// Each repository's generation: how many changes the journal recorded for it.
+    func generations() throws(StorageError) -> [String: Int64]
 }
 
 /// A filter over the audit log. Nil fields do not filter.

@@ -7,6 +7,7 @@ extension SQLiteMetadataStore {
         try write { db in
             var event = event
             try event.insert(db)
+            try Self.journal(JournalEntry.alone(event), db)
         }
     }
 

@@ -21,6 +21,7 @@ extension SQLiteMetadataStore {
         ("provenance_verdicts", "chartVersionID IS NULL", "createdAt"),
         ("content_verdicts", "chartVersionID IS NULL", "createdAt"),
         ("audit_events", "1", "at"),
+        ("change_events", "1", "at"),
     ]
 
     public func pruneHistory(olderThan cutoff: Date, limit: Int) throws(StorageError) -> Int {

@@ -28,6 +28,9 @@ extension SQLiteMetadataStore {
             try trust.insert(db, onConflict: .ignore)
             let added = db.changesCount > 0
             if added, var audit { try audit.insert(db) }
+            if added {
+                try Self.journal(.signer(trust.fingerprint, repository: trust.repository, fallback: .signerTrusted, audit: audit), db)
+            }
             return added
         }
     }
@@ -38,6 +41,9 @@ extension SQLiteMetadataStore {
                            arguments: [repository, fingerprint])
             let removed = db.changesCount > 0
             if removed, var audit { try audit.insert(db) }
+            if removed {
+                try Self.journal(.signer(fingerprint, repository: repository, fallback: .signerDistrusted, audit: audit), db)
+            }
             return removed
         }
     }
@@ -65,6 +71,7 @@ extension SQLiteMetadataStore {
                 """, arguments: ["at": at, "kind": kind.rawValue, "fingerprint": fingerprint])
             if db.changesCount == 0 { throw StorageError(.notFound, "signer \(fingerprint) is not known") }
             if var audit { try audit.insert(db) }
+            try Self.journal(.signer(fingerprint, repository: nil, fallback: .signerRevoked, audit: audit), db)
         }
     }
 
@@ -77,6 +84,8 @@ extension SQLiteMetadataStore {
             var verdict = verdict
             try verdict.insert(db)
             if var audit { try audit.insert(db) }
+            try Self.journal(.rejected(repository: verdict.repository, name: verdict.name, version: verdict.version,
+                                       audit: audit), db)
         }
     }
 
@@ -85,6 +94,8 @@ extension SQLiteMetadataStore {
             var verdict = verdict
             try verdict.insert(db)
             if var audit { try audit.insert(db) }
+            try Self.journal(.rejected(repository: verdict.repository, name: verdict.name, version: verdict.version,
+                                       audit: audit), db)
         }
     }
 

@@ -4,7 +4,7 @@ import GRDB
 /// `WebhookDeliveryStore` (through `MetadataStore`). One process writes this file, so a claim
 /// is a plain read and update inside one write transaction.
 extension SQLiteMetadataStore {
-    /// Migration `v7-webhooks`.
+    /// Migration `v8-webhooks`.
     static func createWebhookTables(_ db: Database) throws {
         try db.create(table: "webhook_cursors") { table in
             table.primaryKey("webhook", .text)

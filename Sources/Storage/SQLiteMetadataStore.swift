@@ -48,6 +48,8 @@ public final class SQLiteMetadataStore: MetadataStore {
             }
             try Self.link(verdict, to: record.id, db)
             try Self.link(contentVerdict, to: record.id, db)
+            try Self.journal(.chart(record.name, record.version, repository: record.repository, reaching: record.status,
+                                    audit: audit), db)
             return record
         }
     }
@@ -145,6 +147,8 @@ public final class SQLiteMetadataStore: MetadataStore {
             if var audit { try audit.insert(db) }
             try Self.link(verdict, to: id, db)
             try Self.link(contentVerdict, to: id, db)
+            try Self.journal(.chart(record.name, record.version, repository: record.repository, reaching: record.status,
+                                    audit: audit), db)
             return record
         }
     }
@@ -175,11 +179,15 @@ public final class SQLiteMetadataStore: MetadataStore {
             }
             if var audit { try audit.insert(db) }
             try Self.link(verdict, to: id, db)
+            try Self.journal(.chart(expecting.name, expecting.version, repository: expecting.repository,
+                                    reaching: activate ? .active : expecting.status, audit: audit), db)
         }
     }
 
     public func deleteChart(id: Int64, onlyIf expected: ChartVersionRecord?, audit: AuditEvent?) throws(StorageError) -> Bool {
         try write { db in
+            let row = try Row.fetchOne(db, sql: "SELECT repository, name, version FROM chart_versions WHERE id = ?",
+                                       arguments: [id])
             if let expected {
                 // The very row that was read: a stage re-created since (same id after a supersede,
                 // or a newer upload time) stays.
@@ -190,6 +198,10 @@ public final class SQLiteMetadataStore: MetadataStore {
                 try db.execute(sql: "DELETE FROM chart_versions WHERE id = ?", arguments: [id])
             }
             if var audit { try audit.insert(db) }
+            if let row {
+                try Self.journal(.chart(row["name"], row["version"], repository: row["repository"], reaching: nil,
+                                        audit: audit), db)
+            }
             return true
         }
     }
@@ -215,6 +227,11 @@ public final class SQLiteMetadataStore: MetadataStore {
                            arguments: [status.rawValue, reason, id])
             if db.changesCount == 0 { throw StorageError(.notFound, "chart version \(id) does not exist") }
             if var audit { try audit.insert(db) }
+            if let row = try Row.fetchOne(db, sql: "SELECT repository, name, version FROM chart_versions WHERE id = ?",
+                                          arguments: [id]) {
+                try Self.journal(.chart(row["name"], row["version"], repository: row["repository"], reaching: status,
+                                        audit: audit), db)
+            }
         }
     }
 

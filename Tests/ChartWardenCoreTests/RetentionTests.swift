@@ -23,8 +23,9 @@ import Testing
         let later = Date().addingTimeInterval(366 * 86_400)
         let removed = await harness.service.retention.prune(now: later)
         // The stage, the two upload events and the stage's removal event (written at the real
-        // time, so before this clock's cutoff too).
-        #expect(removed == 4)
+        // time, so before this clock's cutoff too), and the three change journal rows of the
+        // stage, the publish and the stage's expiry.
+        #expect(removed == 7)
         #expect(try harness.metadata.chart(repository: "team", name: "webapp", version: "1.0.0") == nil)
         #expect(!blobs.contains(try #require(SHA256Digest(hex: staged.digest))))
         let published = try #require(try harness.metadata.chart(repository: "plain", name: "redis-lite", version: "0.8.1"))
