@@ -227,4 +227,31 @@ struct WebhookTests {
                                               now: created.addingTimeInterval(61), jitter: 0)
         #expect(over.retryAt == nil && over.attempt.outcome == .abandoned)
     }
+
+    // MARK: from the change journal
+
+    @Test func journalRowsBecomeEventsWithAStableIDAndTheirDetail() throws {
+        let at = Date(timeIntervalSince1970: 1_800_000_000.5)
+        let rejected = ChangeEvent(id: 17, at: at, type: .uploadRejected, repository: "signed", generation: 3,
+                                   name: "redis-lite", version: "0.8.2", fingerprint: nil, actor: "cert:ci-pusher",
+                                   data: #"{"failedChecks":["trusted-signer"]}"#)
+        let event = try #require(WebhookEvent(change: rejected))
+        #expect(event.id == "17-1800000000500" && event.type == .uploadRejected && event.time == at)
+        #expect(event.repository == "signed" && event.subject == "redis-lite/0.8.2")
+        #expect(event.data == .object(["repository": .string("signed"), "name": .string("redis-lite"),
+                                       "version": .string("0.8.2"), "actor": .string("cert:ci-pusher"),
+                                       "detail": .object(["failedChecks": .array([.string("trusted-signer")])])]))
+        let revoked = ChangeEvent(id: 18, at: at, type: .signerRevoked, repository: nil, generation: 1, name: nil,
+                                  version: nil, fingerprint: "ABCD", actor: "cert:admin", data: nil)
+        #expect(WebhookEvent(change: revoked)?.subject == "ABCD")
+        // Journal rows webhooks do not send: stages, key material.
+        for type: ChangeEventType in [.chartStaged, .chartStagingExpired, .chartStagingDropped, .chartProvenanceAttached,
+                                      .signerKeyUpdated] {
+            var change = revoked
+            change.type = type
+            #expect(WebhookEvent(change: change) == nil, "\(type)")
+        }
+        // Every type webhooks send is a journal type.
+        #expect(Webhook.EventType.allCases.allSatisfy { ChangeEventType(rawValue: $0.rawValue) != nil })
+    }
 }
