@@ -3,7 +3,7 @@ import PackageDescription
 
 /// One per `FuzzTarget` case (Tests/Fuzz/FuzzTargets/FuzzTarget.swift).
 let fuzzers = ["RequestHead", "ManifestKinds", "ChartArchive", "Provenance", "Multipart", "Configuration", "Htpasswd",
-               "UntrustedYAML", "OpenPGPPackets", "OCIManifest"]
+               "UntrustedYAML", "OpenPGPPackets", "OCIManifest", "JWTSegments"]
 
 let package = Package(
     name: "ChartWarden",

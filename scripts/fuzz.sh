@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
-all=(RequestHead ManifestKinds ChartArchive Provenance Multipart Configuration Htpasswd UntrustedYAML OpenPGPPackets OCIManifest)
+all=(RequestHead ManifestKinds ChartArchive Provenance Multipart Configuration Htpasswd UntrustedYAML OpenPGPPackets OCIManifest JWTSegments)
 if [ $# -gt 0 ]; then fuzzers=("$@"); else fuzzers=("${all[@]}"); fi
 
 scratch=.build/fuzz

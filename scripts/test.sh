@@ -17,12 +17,13 @@ swift test --skip-build
 scripts/helm-sdk.sh >/dev/null
 CHARTWARDEN_BIN="$PWD/.build/debug/chartwarden" python3 -m pytest -q Tests/integration
 # The same server on PostgreSQL (a fresh database per test): uploads, downloads, provenance,
-# trust, quarantine, audit, the Helm client's paths, the OCI front door and API tokens.
+# trust, quarantine, audit, the Helm client's paths, the OCI front door, API tokens and webhooks.
 CHARTWARDEN_TEST_BACKEND=postgres CHARTWARDEN_BIN="$PWD/.build/debug/chartwarden" python3 -m pytest -q \
   Tests/integration/test_server_uploads.py Tests/integration/test_server_helm.py \
   Tests/integration/test_server_provenance.py Tests/integration/test_server_policy.py \
   Tests/integration/test_audit.py Tests/integration/test_attacks_pgp.py \
-  Tests/integration/test_oci.py Tests/integration/test_oci_hardening.py Tests/integration/test_server_tokens.py
+  Tests/integration/test_oci.py Tests/integration/test_oci_hardening.py Tests/integration/test_server_tokens.py \
+  Tests/integration/test_webhooks.py
 # Fault drills and the sslyze scan: a pytest run of their own (their conftest loads the integration one).
 CHARTWARDEN_BIN="$PWD/.build/debug/chartwarden" python3 -m pytest -q Tests/reliability
 # A short pass of every fuzzer (scripts/fuzz.sh; CHARTWARDEN_FUZZ_SECONDS=0 skips it).

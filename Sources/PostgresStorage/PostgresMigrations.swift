@@ -154,6 +154,25 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX change_events_by_age ON change_events (at, id)",
         ]),
+        // Webhook deliveries (SQLite `v8-webhooks`): per webhook, its journal cursor, the events
+        // it is owed (claimed by one replica at a time) and the log of attempts.
+        (7, "webhook deliveries", [
+            "CREATE TABLE webhook_cursors (webhook text PRIMARY KEY, position text NOT NULL)",
+            """
+            CREATE TABLE webhook_deliveries (
+              id bigserial PRIMARY KEY, webhook text NOT NULL, event_id text NOT NULL, event_type text NOT NULL,
+              body text NOT NULL, created_at timestamptz NOT NULL, next_attempt_at timestamptz NOT NULL,
+              attempts integer NOT NULL, UNIQUE (webhook, event_id))
+            """,
+            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (webhook, next_attempt_at)",
+            """
+            CREATE TABLE webhook_attempts (
+              id bigserial PRIMARY KEY, webhook text NOT NULL, url text NOT NULL, event_id text NOT NULL,
+              event_type text NOT NULL, attempt integer NOT NULL, status_code integer, error text, outcome text NOT NULL,
+              at timestamptz NOT NULL, next_attempt_at timestamptz)
+            """,
+            "CREATE INDEX webhook_attempts_by_age ON webhook_attempts (at, id)",
+        ]),
     ]
 
     /// Applies every migration `database` has not recorded yet; returns the versions applied.

@@ -2,7 +2,7 @@ import Foundation
 
 /// Chart and audit metadata. A protocol so that PostgreSQL can stand behind it when ChartWarden
 /// runs as several replicas; callers rely on nothing SQLite-specific.
-public protocol MetadataStore: APITokenStore, OCIMetadataStore, StoreCoordination {
+public protocol MetadataStore: APITokenStore, OCIMetadataStore, StoreCoordination, WebhookDeliveryStore {
     func ensureRepository(_ name: String) throws(StorageError)
     /// Inserts a chart version in one transaction, together with its audit event. A second row
     /// for the same (repository, name, version), or a live row whose file name `N-V.tgz` another

@@ -99,6 +99,7 @@ extension SQLiteMetadataStore {
         }
         migrator.registerMigration("v6-oci") { db in try createOCITables(db) }
         migrator.registerMigration("v7-change-journal") { db in try createChangeJournal(db) }
+        migrator.registerMigration("v8-webhooks") { db in try createWebhookTables(db) }
         return migrator
     }
 

@@ -136,12 +136,41 @@ struct AdminTokenRouterTests {
             }
             #expect(statuses.prefix(10).allSatisfy { $0 == .unauthorized })
             #expect(statuses.suffix(2).allSatisfy { $0 == .tooManyRequests })
-            // The password bucket is untouched, and a valid token still passes.
+            // The password bucket is untouched; the limited address is refused before any token
+            // lookup, a valid token's too (review F13).
             try await client.execute(uri: "/team/index.yaml", method: .get, headers: RouterHarness.headers("reader")) {
                 #expect($0.status == .ok)
             }
             try await client.execute(uri: "/team/index.yaml", method: .get, headers: Self.bearer(token.token)) {
+                #expect($0.status == .tooManyRequests)
+            }
+        }
+    }
+}
+
+/// `GET /api/admin/webhooks/deliveries`: admins only; without webhooks configured, an empty page.
+@Suite("Webhook deliveries route")
+struct AdminWebhookRouterTests {
+    @Test func onlyAdminsReadTheDeliveries() async throws {
+        let harness = try await RouterHarness()
+        defer { harness.remove() }
+        let app = Application(router: harness.router)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/admin/webhooks/deliveries", method: .get) {
+                #expect($0.status == .unauthorized)
+            }
+            try await client.execute(uri: "/api/admin/webhooks/deliveries", method: .get,
+                                     headers: RouterHarness.headers("writer")) {
+                #expect($0.status == .forbidden)
+            }
+            try await client.execute(uri: "/api/admin/webhooks/deliveries?limit=-1", method: .get,
+                                     headers: RouterHarness.headers("admin")) {
+                #expect($0.status == .badRequest)
+            }
+            try await client.execute(uri: "/api/admin/webhooks/deliveries", method: .get,
+                                     headers: RouterHarness.headers("admin")) {
                 #expect($0.status == .ok)
+                #expect(String(buffer: $0.body) == #"{"deliveries":[],"pending":{}}"#)
             }
         }
     }

@@ -109,15 +109,17 @@ def test_a_jwt_of_the_issuer_with_the_required_claim_pushes_and_is_audited(serve
                        "-u", "token:" + ec_key.sign(claims())).status == 201
     # The principal is ci:octo-org/app: it writes stable only.
     assert push(server, token, repo="private").status == 404
+    # ci:octo-org/other is named by no grant: refused at once, not audited (review F3).
     other = rsa_key.sign(claims(repository="octo-org/other"))
-    assert push(server, other, chart="redis-lite-0.8.2.tgz").status == 403
+    refused = push(server, other, chart="redis-lite-0.8.2.tgz")
+    assert refused.status == 401 and "not granted" in refused.json()["error"], refused
 
     events = server.curl("/api/admin/audit?action=authenticate&outcome=accepted", cert="admin").json()["events"]
     # One login per workload (issuer, subject, principal) and hour, whatever the number of its
-    # tokens: the RS256 and ES256 tokens of ci:octo-org/app are one row, ci:octo-org/other another.
-    assert len(events) == 2, events
+    # tokens: the RS256 and ES256 tokens of ci:octo-org/app are one row.
+    assert len(events) == 1, events
     assert {event["subject"] for event in events} == {CLAIMS["sub"]}
-    assert {event["detail"]["principal"] for event in events} == {"ci:octo-org/app", "ci:octo-org/other"}
+    assert {event["detail"]["principal"] for event in events} == {"ci:octo-org/app"}
     assert all(event["detail"]["issuer"] == ISSUER for event in events)
     uploads = server.curl("/api/admin/audit?action=upload", cert="admin").json()["events"]
     assert {event["actor"] for event in uploads} == {"ci:octo-org/app"}
@@ -144,8 +146,10 @@ def test_expired_wrong_audience_wrong_claim_and_other_key_get_401_and_are_not_pa
         assert result.status == 401, (name, result)
         assert "error" in result.json()
     assert server.curl("/private/index.yaml", user="reader:reader-pw", interface="127.0.0.2").status == 200
-    # The right token still pushes from that address.
-    assert push(server, key.sign(claims()), interface="127.0.0.2").status == 201
+    # That address is now limited for bearer tokens: refused before any signature check, the
+    # right token too (review F13); from another address the right token pushes.
+    assert push(server, key.sign(claims()), interface="127.0.0.2").status == 429
+    assert push(server, key.sign(claims()), interface="127.0.0.3").status == 201
     events = server.curl("/api/admin/audit?action=authenticate&outcome=denied", cert="admin").json()["events"]
     assert sorted(event["detail"]["reason"] for event in events) == [
         "oidc-audience", "oidc-claim", "oidc-expired", "oidc-signature"], events
@@ -286,3 +290,25 @@ def test_non_numeric_times_and_overlong_lifetimes_are_refused(server_factory, st
         assert push(server, token).status == 401
     events = server.curl("/api/admin/audit?action=authenticate&outcome=denied", cert="admin").json()["events"]
     assert sorted(event["detail"]["reason"] for event in events) == ["oidc-lifetime", "oidc-malformed", "oidc-malformed"]
+
+
+def test_workloads_no_grant_names_get_401_and_cost_no_audit_row(server_factory, static_server, tmp_path):
+    """Review F3: with a `require` that pins no owner, every repository of a public issuer has a
+    valid token; each fresh identity was one audit row. A principal that no grant, admin list or
+    group names can do nothing anonymous cannot: 401 at once, counted in a metric, not audited."""
+    issuer = Issuer(tmp_path, static_server)
+    key = Key("rsa-1")
+    issuer.publish(key)
+    server = server_factory(oidc_config(issuer, per_address=100))
+    for index in range(25):
+        token = key.sign(claims(repository=f"attacker/r{index}", jti=f"j{index}"))
+        refused = server.curl("/stable/index.yaml", "-H", f"Authorization: Bearer {token}")
+        assert refused.status == 401 and refused.json() == {"error": f"ci:attacker/r{index} is not granted anything"}
+    events = server.curl("/api/admin/audit?action=authenticate&limit=500", cert="admin").json()["events"]
+    assert events == [], events
+    metrics = server.curl("/metrics", cert="admin").body.decode()
+    assert 'chartwarden_auth_attempts_total{outcome="unnamed_principal"} 25' in metrics, metrics
+    # The named workload still works, and is audited once.
+    assert push(server, key.sign(claims())).status == 201
+    events = server.curl("/api/admin/audit?action=authenticate&limit=500", cert="admin").json()["events"]
+    assert [event["detail"]["principal"] for event in events] == ["ci:octo-org/app"]

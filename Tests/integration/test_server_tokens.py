@@ -112,8 +112,8 @@ def test_tokens_are_validated_and_only_admins_manage_them(server_factory):
     assert server.curl("/api/admin/tokens/ffffffffffffffff", "-X", "DELETE", cert="admin").status == 404
 
 
-def test_failed_tokens_are_not_password_guesses_and_valid_tokens_survive_a_flood(server_factory, chartwarden_bin,
-                                                                                 tmp_path):
+def test_failed_tokens_are_not_password_guesses_and_a_limited_address_is_refused_first(server_factory, chartwarden_bin,
+                                                                                        tmp_path):
     htpasswd = make_htpasswd(chartwarden_bin, tmp_path / "htpasswd", {"reader": "reader-pw"})
     server = server_factory(with_tokens(htpasswd))
     valid = create(server, "viewer", ["private"], ["read"])
@@ -122,9 +122,13 @@ def test_failed_tokens_are_not_password_guesses_and_valid_tokens_survive_a_flood
                             interface="127.0.0.2").status for attempt in range(14)]
     # The default per-address limit (10) applies to tokens in a bucket of their own.
     assert statuses[:10] == [401] * 10 and statuses[10:] == [429] * 4, statuses
-    # Neither the password limit of that address nor the valid token is affected.
+    # The password limit of that address is not affected.
     assert server.curl("/private/index.yaml", user="reader:reader-pw", interface="127.0.0.2").status == 200
-    assert server.curl("/private/index.yaml", *bearer(valid["token"]), interface="127.0.0.2").status == 200
+    # Review F13: a limited address is refused before any token lookup, the valid token too
+    # (429, no audit row); from another address the token works.
+    limited = server.curl("/private/index.yaml", *bearer(valid["token"]), interface="127.0.0.2")
+    assert limited.status == 429 and "retry-after" in limited.headers, limited
+    assert server.curl("/private/index.yaml", *bearer(valid["token"]), interface="127.0.0.3").status == 200
     refusals = server.curl("/api/admin/audit?action=authenticate&limit=100", cert="admin").json()["events"]
     reasons = [event["detail"]["reason"] for event in refusals if event["outcome"] == "denied"]
     assert sorted(set(reasons)) == ["token-malformed", "token-unknown"] and len(reasons) == 10, reasons

@@ -4,7 +4,7 @@ import Metrics
 import Storage
 
 /// `audit.retentionDays`: history older than the retention goes — audit rows, verdicts of
-/// refused uploads (and of replaced bytes), and stages nobody published in all that time (in
+/// refused uploads (and of replaced bytes), webhook delivery attempts, and stages nobody published in all that time (in
 /// any repository, also one that no longer enforces provenance and so is not swept for its
 /// TTL). Charts and the verdicts that let them in stay. Pruning runs in bounded batches, one
 /// short transaction each on the thread pool, so the SQLite writer is never held for long.
@@ -50,6 +50,18 @@ package struct Retention: Sendable {
                         return try stores.metadata.pruneHistory(olderThan: cutoff, limit: Self.batchSize)
                     } catch {
                         throw ServiceError(.internalError, "\(error)", cause: error)
+                    }
+                }
+                removed += batch
+                if batch < Self.batchSize || Task.isCancelled { break }
+            }
+            // The webhook deliveries log (README, "Webhooks") is history too.
+            while true {
+                let batch = try await work.run { (stores, _) throws(ServiceError) in
+                    do {
+                        return try stores.metadata.pruneWebhookAttempts(olderThan: cutoff, limit: Self.batchSize)
+                    } catch {
+                        throw ServiceError(.internalError, "\(error)")
                     }
                 }
                 removed += batch

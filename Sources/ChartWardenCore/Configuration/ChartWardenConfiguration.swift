@@ -123,6 +123,8 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
     public var auth: Auth
     public var repositories: [Repository]
     public var audit = Audit()
+    /// Receivers of CloudEvents (README, "Webhooks").
+    public var webhooks: [Webhook] = []
 
     /// Names that would collide with fixed routes.
     package static let reservedRepositoryNames: Set<String> = ["api", "admin", "charts", "health", "ready", "info", "metrics", "index.yaml",
@@ -150,14 +152,19 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         } catch {
             throw ConfigurationError(key: "", "invalid YAML: \(error)")
         }
-        let top = try YAMLMappingReader(root, path: "", allowedKeys: ["server", "storage", "auth", "repositories", "audit"])
+        let top = try YAMLMappingReader(root, path: "", allowedKeys: ["server", "storage", "auth", "repositories", "audit",
+                                                                           "webhooks"])
         let auth = try parseAuth(top)
+        let server = try parseServer(top)
+        let storage = try parseStorage(top)
+        let repositories = try parseRepositories(top, auth: auth)
         let configuration = ChartWardenConfiguration(
-            server: try parseServer(top),
-            storage: try parseStorage(top),
+            server: server,
+            storage: storage,
             auth: auth,
-            repositories: try parseRepositories(top, auth: auth),
-            audit: try parseAudit(top))
+            repositories: repositories,
+            audit: try parseAudit(top),
+            webhooks: try parseWebhooks(top, repositories: repositories))
         return configuration
     }
 

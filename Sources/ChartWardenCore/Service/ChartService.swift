@@ -34,6 +34,8 @@ public final class ChartService: Sendable {
     /// PostgreSQL, nil on the embedded store (one process, nothing to follow).
     package let replica: ReplicaFollower
     package let replicaSync: ReplicaSync?
+    /// Webhook deliveries (README, "Webhooks"); nil without `webhooks`.
+    package let webhooks: WebhookOutbox?
     private let work: BlockingWork<Stores>
     private let configuration: ChartWardenConfiguration
     private static let storageLogger = Logger(label: "chartwarden.storage")
@@ -68,6 +70,9 @@ public final class ChartService: Sendable {
         let replica = ReplicaFollower(work: work, catalog: catalog, metricsFactory: metricsFactory)
         self.replica = replica
         replicaSync = changeListener.map { ReplicaSync(follower: replica, listener: $0) }
+        webhooks = configuration.webhooks.isEmpty ? nil
+            : WebhookOutbox(webhooks: configuration.webhooks, sourceBase: configuration.server.publicURL,
+                            journal: StoreChangeJournal(), work: work)
     }
 
     public func repository(named name: String) -> ChartRepository? { catalog.repository(named: name) }

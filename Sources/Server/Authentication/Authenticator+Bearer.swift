@@ -15,12 +15,13 @@ extension Authenticator {
         return parts[1].trimmingCharacters(in: .whitespaces)
     }
 
-    /// Checks a token: one lookup by its public id and one SHA-256, never a password hash. A
-    /// valid token passes even from an address whose bearer failures are limited (a broken job
-    /// behind the same NAT must not lock out the working ones); failures past the limit answer
-    /// 429 without an audit row each, so a flood cannot turn into a flood of audit writes.
+    /// Checks a token: one lookup by its public id and one SHA-256, never a password hash. An
+    /// address past its bearer failure limit is answered 429 first, before any store lookup or
+    /// signature check, and without an audit row, so a flood costs neither reads nor audit
+    /// writes (a valid token from that address waits too, until the limit refills).
     func authenticateToken(_ text: String, client: String, repository: String?) async throws(ServiceError)
         -> AuthenticatedCaller {
+        try refuseIfBearerLimited(client)
         if let oidc, !APITokenCredential.looksLikeToken(text), JWTSegments.looksLikeJWT(text) {
             return try await authenticateWorkload(text, oidc: oidc, client: client, repository: repository)
         }
@@ -28,12 +29,12 @@ extension Authenticator {
         let refusal: APITokenVerdict.Refusal
         switch verdict {
         case .valid(let name, let scope):
+            try refuseUnlessNamed(.token(name), client: client)
             metrics.authentication(outcome: "token")
             return .token(name: name, scope: scope)
         case .refused(let why):
             refusal = why
         }
-        try refuseIfBearerLimited(client)
         let reason: AuthenticationFailure.Reason = switch refusal {
         case .malformed: .tokenMalformed
         case .unknown: .tokenUnknown
@@ -42,6 +43,21 @@ extension Authenticator {
         }
         try await reject(AuthenticationFailure(reason, refusal.message), user: nil, client: client, repository: repository,
                          bearer: true, token: APITokenCredential(text)?.id)
+    }
+
+    /// A proved token or workload whose principal no grant, admin list or group names could do
+    /// nothing anonymous cannot: refused at once (401), counted in the bearer bucket and the
+    /// `chartwarden_auth_attempts_total{outcome="unnamed_principal"}` metric, never audited, so
+    /// an issuer minting fresh identities (a public CI platform) cannot grow the audit log.
+    private func refuseUnlessNamed(_ principal: Principal, client: String) throws(ServiceError) {
+        guard let named = namedPrincipals, !named.contains(principal) else { return }
+        metrics.authentication(outcome: "unnamed_principal")
+        let evicted = bearerLimiter.withLock { limiter in
+            _ = limiter.recordFailure(address: client, user: nil, now: .now)
+            return limiter.takeEvictions()
+        }
+        metrics.evicted(evicted, from: "bearer_failure_limiter")
+        throw ServiceError(.unauthorized, "\(principal) is not granted anything")
     }
 
     /// Past the bearer failure limit of `client`: 429, without an audit row.
@@ -59,6 +75,7 @@ extension Authenticator {
         async throws(ServiceError) -> AuthenticatedCaller {
         switch await oidc.verify(text) {
         case .valid(let identity):
+            try refuseUnlessNamed(identity.principal, client: client)
             metrics.authentication(outcome: "oidc")
             let now = Date()
             let login = OIDCLoginMemory.Login(issuer: identity.issuer, subject: identity.subject,
@@ -79,7 +96,6 @@ extension Authenticator {
             }
             return .workload(identity.principal)
         case .refused(let refusal):
-            try refuseIfBearerLimited(client)
             try await reject(AuthenticationFailure(.oidc, refusal.message, detail: refusal.rawValue), user: nil,
                              client: client, repository: repository, bearer: true)
         }

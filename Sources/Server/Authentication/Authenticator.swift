@@ -15,6 +15,10 @@ final class Authenticator: Sendable {
         var limits: AuthFailureLimiter.Configuration
         /// Trusted issuers of OIDC workload tokens (`auth.oidc`).
         var oidc: [OIDCProvider] = []
+        /// Every principal a grant, `auth.admins`, `auth.metrics` or a group names
+        /// (`ChartWardenConfiguration.namedPrincipals`); a token or workload outside it is refused.
+        /// Nil: no such check (router tests).
+        var namedPrincipals: Set<Principal>?
     }
 
     /// The htpasswd users, reached only on the thread pool (hashing blocks).
@@ -28,6 +32,7 @@ final class Authenticator: Sendable {
     let oidc: OIDCVerifier?
     /// Workload logins already audited (per issuer, subject and principal, per hour).
     let oidcLogins = Mutex(OIDCLoginMemory())
+    let namedPrincipals: Set<Principal>?
     let audit: AuditLog
     let metrics: ServerMetrics
     private let logger: Logger
@@ -42,6 +47,7 @@ final class Authenticator: Sendable {
         limiter = Mutex(AuthFailureLimiter(configuration: configuration.limits))
         bearerLimiter = Mutex(AuthFailureLimiter(configuration: configuration.limits))
         self.tokens = tokens
+        namedPrincipals = configuration.namedPrincipals
         oidc = configuration.oidc.isEmpty ? nil
             : OIDCVerifier(providers: configuration.oidc, fetch: JWKSFetcher.fetcher(threadPool: threadPool))
         self.audit = audit

@@ -86,6 +86,7 @@ enum RouteTable {
         Route(method: .post, path: "tokens", scope: .admin, handler: AdminTokenHandlers.create),
         Route(method: .get, path: "tokens", scope: .admin, handler: AdminTokenHandlers.list),
         Route(method: .delete, path: "tokens/{id}", scope: .admin, handler: AdminTokenHandlers.revoke),
+        Route(method: .get, path: "webhooks/deliveries", scope: .admin, handler: AdminWebhookHandlers.deliveries),
     ]
 
     static func register(on router: Router<ChartWardenRequestContext>, environment: ServerEnvironment,

@@ -32,7 +32,7 @@ public struct ChartWardenServer: Sendable {
         service = try ChartService.open(configuration: configuration, metricsFactory: metrics.factory)
         authenticator = try Authenticator(
             configuration: .init(htpasswdPath: configuration.auth.htpasswd, limits: configuration.auth.failureLimit,
-                                 oidc: configuration.auth.oidc),
+                                 oidc: configuration.auth.oidc, namedPrincipals: configuration.namedPrincipals),
             tokens: service.tokens, audit: service.audit, metrics: metrics, logger: logger)
         let tls = configuration.server.tls
         let clientAuthentication: TLSConfiguration.ClientAuthentication = switch tls.clientAuth {
@@ -125,6 +125,10 @@ public struct ChartWardenServer: Sendable {
         services.append(RetentionSweeper(retention: service.retention))
         // Several replicas on PostgreSQL: follow what the others commit.
         if let replicaSync = service.replicaSync { services.append(replicaSync) }
+        if let outbox = service.webhooks {
+            services.append(WebhookDeliveryService(outbox: outbox, metrics: metrics,
+                                                   logger: Logger(label: "chartwarden.webhooks")))
+        }
         if let adminListen {
             let adminLimiter = ConnectionLimiter(limit: maxConnections, perAddressLimit: perAddress)
             let adminServer = HTTPServerBuilder { responder in

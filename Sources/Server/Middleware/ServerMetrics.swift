@@ -103,6 +103,11 @@ extension ServerMetrics {
         counter("chartwarden_auth_attempts_total", [("outcome", outcome)]).increment()
     }
 
+    /// Webhook delivery attempts by outcome (`delivered`: a 2xx; `failed`: anything else).
+    func webhookAttempt(outcome: String) {
+        counter("chartwarden_webhook_attempts_total", [("outcome", outcome)]).increment()
+    }
+
     /// Password hashes actually computed (cache misses); rate-limited attempts never get here.
     func passwordHashComputed() {
         counter("chartwarden_password_hashes_total", []).increment()

@@ -11,6 +11,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case untrustedYAML = "UntrustedYAML"
     case openPGPPackets = "OpenPGPPackets"
     case ociManifest = "OCIManifest"
+    case jwtSegments = "JWTSegments"
 
     /// Runs the parsers this fuzzer covers on `bytes`. Refusals are expected; only a crash (or a
     /// broken invariant, checked with `precondition`) is a finding.
@@ -26,6 +27,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .untrustedYAML: UntrustedYAMLFuzz.run(bytes)
         case .openPGPPackets: OpenPGPPacketsFuzz.run(bytes)
         case .ociManifest: OCIManifestFuzz.run(bytes)
+        case .jwtSegments: JWTSegmentsFuzz.run(bytes)
         }
     }
 }

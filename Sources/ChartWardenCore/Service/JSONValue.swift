@@ -1,8 +1,8 @@
 import Foundation
 
-/// Any JSON value. Lets JSON stored as text (audit details) be embedded in a response as JSON
-/// rather than as an escaped string.
-enum JSONValue: Codable, Sendable, Equatable {
+/// Any JSON value. Lets JSON stored as text (audit details, webhook event data) be embedded in
+/// a response or a CloudEvent as JSON rather than as an escaped string.
+package enum JSONValue: Codable, Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -11,11 +11,11 @@ enum JSONValue: Codable, Sendable, Equatable {
     case object([String: JSONValue])
 
     /// Parses `text`; text that is not JSON is kept as a string.
-    init(text: String) {
+    package init(text: String) {
         self = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text)
     }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -32,7 +32,7 @@ enum JSONValue: Codable, Sendable, Equatable {
         }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()

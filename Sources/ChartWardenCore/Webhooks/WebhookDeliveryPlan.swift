@@ -1,0 +1,84 @@
+import Foundation
+import Storage
+
+/// What the delivery worker does next (README, "Webhooks"), decided from plain values: which
+/// receivers a journal event goes to, how many due deliveries each receiver may take now, and
+/// when to look again. The worker only does the I/O these answers name.
+package enum WebhookDeliveryPlan {
+    /// Attempts in flight at once, over every receiver and per receiver: a slow receiver holds at
+    /// most its share, never the worker, and never anything an upload waits for.
+    package struct Limits: Sendable, Equatable {
+        package var total: Int
+        package var perWebhook: Int
+
+        package init(total: Int = 16, perWebhook: Int = 4) {
+            self.total = total
+            self.perWebhook = perWebhook
+        }
+    }
+
+    /// Longest pause between two looks at the journal, so new events leave within about a second.
+    package static let pollInterval: TimeInterval = 1
+
+    /// The deliveries `events` make for `webhook` (those of a type and repository it wants), due
+    /// at once, each carrying its CloudEvent body.
+    package static func deliveries(of events: [WebhookEvent], for webhook: Webhook, sourceBase: String?)
+        throws(ServiceError) -> [WebhookDeliveryRecord] {
+        var deliveries: [WebhookDeliveryRecord] = []
+        for event in events where webhook.wants(event.type, repository: event.repository) {
+            let body = try CloudEvent(event, sourceBase: sourceBase).body()
+            deliveries.append(WebhookDeliveryRecord(
+                webhook: webhook.key, eventID: event.id, eventType: event.type.rawValue,
+                body: String(decoding: body, as: UTF8.self), createdAt: event.time, nextAttemptAt: event.time))
+        }
+        return deliveries
+    }
+
+    /// How many due deliveries each receiver (by key, in configuration order) may claim now: up
+    /// to its free slots, within the free slots overall, handed out one by one in turn so an
+    /// early receiver with a backlog cannot starve the others.
+    package static func claims(webhooks: [String], inFlight: [String: Int], limits: Limits) -> [String: Int] {
+        var free = limits.total - inFlight.values.reduce(0, +)
+        var claims: [String: Int] = [:]
+        var progressed = true
+        while free > 0, progressed {
+            progressed = false
+            for key in webhooks where free > 0 && (inFlight[key] ?? 0) + (claims[key] ?? 0) < limits.perWebhook {
+                claims[key, default: 0] += 1
+                free -= 1
+                progressed = true
+            }
+        }
+        return claims
+    }
+
+    /// When to look again: at the earliest due attempt of a receiver with a free slot, but
+    /// within `pollInterval` (new events), and never in the past. A receiver at its limit (or
+    /// every receiver, when the total is reached) is left to the attempt that frees a slot,
+    /// which wakes the worker itself, so due work behind full slots never spins the loop.
+    package static func wake(now: Date, nextAttempts: [String: Date], inFlight: [String: Int], limits: Limits,
+                             pollInterval: TimeInterval = pollInterval) -> Date {
+        let poll = now.addingTimeInterval(pollInterval)
+        guard inFlight.values.reduce(0, +) < limits.total else { return poll }
+        let due = nextAttempts.filter { (inFlight[$0.key] ?? 0) < limits.perWebhook }.values.min() ?? poll
+        return max(now, min(due, poll))
+    }
+
+    /// What one attempt leaves behind: the row for the deliveries log and when to try again
+    /// (nil: the delivery is settled, delivered or abandoned).
+    package static func settle(_ delivery: WebhookDeliveryRecord, webhook: Webhook, status: Int?, error: String?,
+                               now: Date, jitter: Double) -> (attempt: WebhookAttemptRecord, retryAt: Date?) {
+        let policy = WebhookRetryPolicy(webhook)
+        let decision = policy.decide(WebhookRetryPolicy.outcome(status: status), attempt: delivery.attempts,
+                                     eventTime: delivery.createdAt, now: now, jitter: jitter)
+        let (outcome, retryAt): (WebhookAttemptRecord.Outcome, Date?) = switch decision {
+        case .delivered: (.delivered, nil)
+        case .retry(let at): (.retrying, at)
+        case .abandon: (.abandoned, nil)
+        }
+        let attempt = WebhookAttemptRecord(
+            webhook: webhook.key, url: webhook.displayURL, eventID: delivery.eventID, eventType: delivery.eventType,
+            attempt: delivery.attempts, statusCode: status, error: error, outcome: outcome, at: now, nextAttemptAt: retryAt)
+        return (attempt, retryAt)
+    }
+}

@@ -1,0 +1,213 @@
+"""CloudEvents webhooks on real sockets (README, "Webhooks"): the real server, and a loopback
+receiver (webhook_receiver.py) that checks every delivery's HMAC with the configured secret and
+drops repeated ids as a receiver should. Events come from the change journal written in each
+change's own transaction, so a kill -9 after the 201 loses none."""
+import signal
+
+import pytest
+
+from conftest import PGP_KEYS, packaged, pgp_file
+from webhook_receiver import Receiver, wait_until
+
+SECRET = "whsec-0123456789abcdef-test"
+EVENTS = ["chart.published", "chart.deleted", "chart.overwritten", "chart.quarantined", "chart.restored",
+          "upload.rejected", "signer.trusted", "signer.distrusted", "signer.revoked"]
+
+
+def with_webhook(url, **options):
+    def mutate(config):
+        config["webhooks"] = [{"url": url, "events": EVENTS, "secret": SECRET, **options}]
+        config.setdefault("server", {})["publicURL"] = "https://charts.example"
+    return mutate
+
+
+def signed_repositories(config):
+    """stable as usual, plus `signed`: provenance enforced with the revocable test keys."""
+    keys = ["hard-revoked-signer", "rsa-signer"]
+    config["repositories"].append({
+        "name": "signed", "read": ["anonymous"], "write": ["group:ci"], "delete": ["group:admins"],
+        "provenance": {"mode": "enforce", "trustedKeys": [pgp_file(f"{key}.pub.asc") for key in keys]}})
+
+
+def both(*mutations):
+    def mutate(config):
+        for mutation in mutations:
+            mutation(config)
+    return mutate
+
+
+def push(server, repo, chart, prov=None, tmp_path=None, **options):
+    if prov is None:
+        return server.curl(f"/api/{repo}/charts", "--data-binary", "@" + packaged(chart), cert="ci-pusher", **options)
+    prov_path = tmp_path / (chart + ".prov")
+    prov_path.write_bytes(prov)
+    return server.curl(f"/api/{repo}/charts", "-F", f"chart=@{packaged(chart)}", "-F", f"prov=@{prov_path}",
+                       cert="ci-pusher", **options)
+
+
+def deliveries(server, query=""):
+    result = server.curl("/api/admin/webhooks/deliveries" + query, cert="admin")
+    assert result.status == 200, result
+    return result.json()
+
+
+@pytest.fixture
+def receiver():
+    receiver = Receiver(SECRET).start()
+    yield receiver
+    if receiver.server:
+        try:
+            receiver.stop()
+        except Exception:
+            pass
+
+
+def test_an_upload_is_delivered_once_as_a_signed_cloudevent(server_factory, receiver):
+    # Credentials and a query in the URL are the receiver's business: never shown by the API.
+    url = receiver.url.replace("http://", "http://hook-user:hook-pass@") + "?token=query-secret"
+    server = server_factory(with_webhook(url))
+    assert push(server, "stable", "redis-lite-0.8.1.tgz").status == 201
+    published = receiver.wait_for(lambda: receiver.unique("chart.published"), 30, "chart.published")
+    delivery = receiver.deliveries[0]
+    assert delivery.verified, delivery.headers
+    assert delivery.headers["Content-Type"] == "application/cloudevents+json"
+    event = published[0]
+    assert event["specversion"] == "1.0" and event["source"] == "https://charts.example/stable"
+    assert event["subject"] == "redis-lite/0.8.1" and event["time"].endswith("Z") and event["id"]
+    assert event["data"]["name"] == "redis-lite" and event["data"]["version"] == "0.8.1"
+    assert event["data"]["actor"] == "cert:ci-pusher"
+
+    # The deliveries API: admins only, the attempt with its status, the URL without credentials.
+    assert server.curl("/api/admin/webhooks/deliveries").status == 401
+    assert server.curl("/api/admin/webhooks/deliveries", cert="ci-pusher").status == 403
+    page = receiver.wait_for(lambda: (lambda p: p if p["deliveries"] else None)(deliveries(server)), 10, "the attempt")
+    attempt = page["deliveries"][0]
+    assert attempt["eventID"] == event["id"] and attempt["type"] == "chart.published"
+    assert attempt["statusCode"] == 200 and attempt["outcome"] == "delivered" and attempt["attempt"] == 1
+    assert attempt["url"] == receiver.url
+    listing = server.curl("/api/admin/webhooks/deliveries", cert="admin").body
+    for secret in (b"hook-pass", b"query-secret", SECRET.encode()):
+        assert secret not in listing
+    assert page["pending"] == {receiver.url: 0}
+    assert server.curl("/api/admin/webhooks/deliveries?limit=abc", cert="admin").status == 400
+    assert SECRET not in server.log()
+
+    # Deleted: one more event; each id once.
+    assert server.curl("/api/stable/charts/redis-lite/0.8.1", "-X", "DELETE", cert="admin").status == 200
+    receiver.wait_for(lambda: receiver.unique("chart.deleted"), 30, "chart.deleted")
+    assert len(receiver.events()) == len(receiver.unique()) == 2
+
+
+def test_each_chart_of_a_revoked_signer_is_a_quarantined_event(server_factory, receiver, pgp, tmp_path):
+    server = server_factory(both(signed_repositories, with_webhook(receiver.url, repositories=["signed"])))
+    before = "20240601T000000"  # the committed revocation is dated 2025-01-01
+    charts = ["webapp-1.0.0.tgz", "webapp-1.1.0.tgz"]
+    for chart in charts:
+        prov = pgp.prov(packaged(chart), "hard-revoked-signer", time=before)
+        assert push(server, "signed", chart, prov, tmp_path).status == 201
+    # An event of another repository is not for this receiver.
+    assert push(server, "stable", "redis-lite-0.8.1.tgz").status == 201
+    fingerprint = PGP_KEYS["hard-revoked-signer"]["fingerprint"]
+    revoked = server.curl(f"/api/admin/signers/{fingerprint}/revocation", "--data-binary",
+                          "@" + pgp_file("hard-revoked-signer.rev.asc"), cert="admin")
+    assert revoked.status == 200 and len(revoked.json()["quarantined"]) == 2, revoked
+    quarantined = receiver.wait_for(lambda: (lambda q: q if len(q) == 2 else None)(receiver.unique("chart.quarantined")),
+                                    30, "two chart.quarantined")
+    assert sorted(event["subject"] for event in quarantined) == ["webapp/1.0.0", "webapp/1.1.0"]
+    assert all(event["source"] == "https://charts.example/signed" for event in quarantined)
+    receiver.wait_for(lambda: receiver.unique("signer.revoked"), 30, "signer.revoked")
+    assert all(d.verified for d in receiver.deliveries)
+    assert [e["subject"] for e in receiver.unique("chart.published")] == ["webapp/1.0.0", "webapp/1.1.0"]
+
+
+def test_a_rejected_upload_carries_its_failed_checks(server_factory, receiver, pgp, tmp_path):
+    server = server_factory(both(signed_repositories, with_webhook(receiver.url)))
+    chart = "redis-lite-0.8.2.tgz"
+    refused = push(server, "signed", chart, pgp.prov(packaged(chart), "untrusted-signer"), tmp_path)
+    failed = refused.json()["failedChecks"]
+    assert refused.status == 403 and "trusted-signer" in failed, refused
+    rejected = receiver.wait_for(lambda: receiver.unique("upload.rejected"), 30, "upload.rejected")[0]
+    assert rejected["subject"] == "redis-lite/0.8.2" and rejected["data"]["actor"] == "cert:ci-pusher"
+    # The event carries the same failed checks the uploader was told.
+    assert rejected["data"]["detail"]["failedChecks"] == failed, rejected
+
+
+def wait_for_attempts(server, count, outcome, timeout):
+    def enough():
+        page = deliveries(server, "?limit=1000")
+        return page if len([d for d in page["deliveries"] if d["outcome"] == outcome]) >= count else None
+    return wait_until(enough, timeout, f"{count} {outcome} attempts")
+
+
+def test_a_receiver_down_and_back_gets_every_event_once(server_factory, receiver):
+    # Backoff capped at 2 s and a 120 s retry time: the receiver stays down until every event has
+    # been refused at least three times (about 5 s of backoff each: representative of any outage
+    # shorter than maxRetrySeconds, which only stretches the same doubling-then-capped schedule).
+    server = server_factory(with_webhook(receiver.url, maxIntervalSeconds=2, maxRetrySeconds=120))
+    receiver.stop()
+    charts = ["redis-lite-0.8.1.tgz", "redis-lite-0.8.2.tgz", "webapp-1.0.0.tgz"]
+    for chart in charts:
+        assert push(server, "stable", chart).status == 201
+    page = wait_for_attempts(server, 9, "retrying", 60)
+    failed = [d for d in page["deliveries"] if d["outcome"] == "retrying"]
+    assert all(d.get("statusCode") is None and d["error"] and d["nextAttemptAt"] for d in failed), failed
+    assert page["pending"] == {receiver.url: 3}
+    receiver.start()
+    receiver.wait_for(lambda: len(receiver.unique("chart.published")) == 3, 30, "every event after the outage")
+    assert sorted(e["subject"] for e in receiver.unique()) == ["redis-lite/0.8.1", "redis-lite/0.8.2", "webapp/1.0.0"]
+    assert all(d.verified for d in receiver.deliveries)
+    wait_until(lambda: deliveries(server)["pending"] == {receiver.url: 0}, 10, "nothing pending")
+
+
+def test_a_kill_between_the_201_and_the_delivery_still_delivers_after_restart(server_factory, receiver, tmp_path):
+    mutate = with_webhook(receiver.url, maxIntervalSeconds=1)
+    receiver.stop()
+    server = server_factory(mutate, data_dir=tmp_path / "data")
+    assert push(server, "stable", "redis-lite-0.8.1.tgz").status == 201
+    # The receiver was down: nothing can have been delivered before the kill.
+    server.process.send_signal(signal.SIGKILL)
+    server.process.wait()
+    receiver.start()
+    restarted = server_factory(mutate, data_dir=tmp_path / "data")
+    # Within the lease of an attempt the kill may have cut short (timeout 10 s + 5 s) plus backoff.
+    events = receiver.wait_for(lambda: receiver.unique("chart.published"), 60, "the event after the restart")
+    assert [e["subject"] for e in events] == ["redis-lite/0.8.1"]
+    assert restarted.curl("/stable/index.yaml").status == 200
+
+
+def test_a_receiver_that_never_answers_does_not_slow_uploads(server_factory):
+    stuck = Receiver(SECRET).hang()
+    # Each attempt may take 60 s; if an upload waited for a delivery, it would outlast curl's
+    # bound below (the server's readTimeoutSeconds, 3, plus a margin for a loaded machine).
+    server = server_factory(with_webhook(stuck.url, timeoutSeconds=60))
+    charts = ["redis-lite-0.8.1.tgz", "redis-lite-0.8.2.tgz", "webapp-1.0.0.tgz", "webapp-1.1.0.tgz",
+              "webapp-1.2.0.tgz", "common-lib-1.4.0.tgz"]
+    for chart in charts:
+        result = push(server, "stable", chart, timeout=20)
+        assert result.status == 201, (chart, result)
+    # The server still serves; the deliveries are owed (4 in flight, unanswered), none settled.
+    assert server.curl("/stable/index.yaml", timeout=20).status == 200
+    wait_until(lambda: deliveries(server)["pending"] == {stuck.url: len(charts)}, 10, "every event owed")
+    assert deliveries(server)["deliveries"] == []
+    stuck.hanging[0].close()
+
+
+def test_two_replicas_on_one_database_deliver_each_event_once(server_factory, receiver, postgres_databases, tmp_path):
+    """PostgreSQL: both replicas read the journal and claim due deliveries; the cursor moves
+    only from where its reader saw it and a claim is `FOR UPDATE SKIP LOCKED`, so each event
+    reaches the receiver once (no duplicate even before dedup), whichever replica sent it."""
+    if postgres_databases is None:
+        pytest.skip("several replicas share a PostgreSQL database only (CHARTWARDEN_TEST_BACKEND=postgres)")
+    storage = postgres_databases.storage_for(tmp_path / "shared")
+
+    def replica(config):
+        with_webhook(receiver.url)(config)
+        config["storage"]["postgres"] = storage
+    first = server_factory(replica, data_dir=tmp_path / "a")
+    second = server_factory(replica, data_dir=tmp_path / "b")
+    charts = ["redis-lite-0.8.1.tgz", "redis-lite-0.8.2.tgz", "webapp-1.0.0.tgz", "webapp-1.1.0.tgz"]
+    for index, chart in enumerate(charts):
+        assert push(first if index % 2 else second, "stable", chart).status == 201
+    receiver.wait_for(lambda: len(receiver.unique("chart.published")) == len(charts), 30, "every event")
+    wait_until(lambda: deliveries(first)["pending"] == {receiver.url: 0}, 10, "nothing pending")
+    assert len(receiver.events()) == len(charts), receiver.events()
