@@ -41,6 +41,18 @@ import Testing
         #expect(cache.manifest(repository: "stable", generation: 5, chart: "app", reference: "2.0.0") != nil)
     }
 
+    /// On a store other replicas write, entries expire: with no age allowed nothing is served.
+    @Test func entriesOlderThanMaxAgeAreMisses() {
+        let shared = OCIPullCache(maxAge: .zero)
+        shared.remember(Self.manifest("1.0.0"), repository: "stable", generation: 1, chart: "app", reference: "1.0.0")
+        shared.rememberServedBlob(Self.digest, size: 10, repository: "stable", generation: 1, chart: "app")
+        #expect(shared.manifest(repository: "stable", generation: 1, chart: "app", reference: "1.0.0") == nil)
+        #expect(shared.servedBlobSize(repository: "stable", generation: 1, chart: "app", digest: Self.digest) == nil)
+        let young = OCIPullCache(maxAge: .seconds(3600))
+        young.remember(Self.manifest("1.0.0"), repository: "stable", generation: 1, chart: "app", reference: "1.0.0")
+        #expect(young.manifest(repository: "stable", generation: 1, chart: "app", reference: "1.0.0") != nil)
+    }
+
     @Test func theCapBoundsEntriesPerRepository() {
         let cache = OCIPullCache(maxEntriesPerRepository: 2)
         for version in ["1", "2", "3"] {

@@ -141,3 +141,25 @@ def test_ranges_and_pending_uploads_still_go_to_the_router(registry):
         assert client.request("GET", pending_path).status == 200
     assert anonymous.request("GET", pending_path).error_codes() == ["BLOB_UNKNOWN"]
     assert anonymous.request("HEAD", pending_path).status == 404
+
+
+def test_a_delete_on_another_replica_reaches_cached_pulls(server_factory, postgres_server, tmp_path):
+    """Two replicas on one PostgreSQL database: B answered a pull from memory; after A deletes the
+    version, B stops serving it within its cache age (2 s; polled under a liveness bound, not timed)."""
+    import time
+
+    def on_shared(config):
+        config["storage"]["postgres"] = postgres_server.storage_for("shared")
+        config["repositories"] = [{"name": "plain", "read": ["anonymous"], "write": ["group:ci"], "delete": ["group:admins"]}]
+
+    a, b = (server_factory(on_shared, data_dir=tmp_path / name) for name in ("a", "b"))
+    chart = read(packaged("redis-lite-0.8.1.tgz"))
+    assert OCIClient(a, cert="ci-pusher").push_chart("plain/redis-lite", "0.8.1", chart)[0].status == 201
+    path = "/v2/plain/redis-lite/manifests/0.8.1"
+    for _ in range(3):
+        assert OCIClient(b).request("GET", path).status == 200
+    assert a.curl("/api/plain/charts/redis-lite/0.8.1", "-X", "DELETE", cert="admin").status == 200
+    deadline = time.monotonic() + 30  # liveness guard: the server's bound is 2 s
+    while (answer := OCIClient(b).request("GET", path)).status == 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert answer.status == 404 and answer.error_codes() == ["MANIFEST_UNKNOWN"], answer

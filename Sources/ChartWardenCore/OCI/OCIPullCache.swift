@@ -12,6 +12,10 @@ import Synchronization
 /// current *before* the store was read for it, so nothing a change made stale is ever served.
 /// Only positive answers of active versions are kept; misses, quarantined and deleted versions
 /// and pending uploads always go to the store. Authorization is the caller's, before asking.
+///
+/// With a store other replicas write (PostgreSQL), a change made elsewhere bumps this replica's
+/// generation only when it reloads: there entries also expire `maxAge` after they were made, so
+/// a version quarantined or deleted on another replica is refused here within that time.
 package final class OCIPullCache: Sendable {
     /// A manifest as pulled: the stored bytes and what the answer's headers say.
     package struct Manifest: Sendable {
@@ -36,6 +40,7 @@ package final class OCIPullCache: Sendable {
 
     private struct Entry {
         let generation: UInt64
+        let made: ContinuousClock.Instant
         /// Keyed by chart, then by the reference as requested (a tag or `sha256:<hex>`).
         var manifests: [String: [String: Manifest]] = [:]
         /// Blobs readers of the chart may fetch (its active versions' chart, prov and config), with their sizes.
@@ -46,25 +51,29 @@ package final class OCIPullCache: Sendable {
     /// Entries per repository and generation: positive answers only, so bounded by what is
     /// stored; the cap only guards memory against a repository of very many manifests.
     private let maxEntriesPerRepository: Int
+    /// Nil: entries live as long as their generation (a store only this process writes).
+    private let maxAge: Duration?
     private let entries = Mutex<[String: Entry]>([:])
 
-    package init(maxEntriesPerRepository: Int = 100_000) {
+    package init(maxEntriesPerRepository: Int = 100_000, maxAge: Duration? = nil) {
         self.maxEntriesPerRepository = maxEntriesPerRepository
+        self.maxAge = maxAge
+    }
+
+    /// The repository's entry if it is of `generation` and young enough.
+    private func current(_ entries: [String: Entry], _ repository: String, _ generation: UInt64) -> Entry? {
+        guard let entry = entries[repository], entry.generation == generation else { return nil }
+        if let maxAge, ContinuousClock.now - entry.made > maxAge { return nil }
+        return entry
     }
 
     package func manifest(repository: String, generation: UInt64, chart: String, reference: String) -> Manifest? {
-        entries.withLock { entries in
-            guard let entry = entries[repository], entry.generation == generation else { return nil }
-            return entry.manifests[chart]?[reference]
-        }
+        entries.withLock { entries in current(entries, repository, generation)?.manifests[chart]?[reference] }
     }
 
     /// The size of `digest` when readers of the chart may fetch it, as of `generation`.
     package func servedBlobSize(repository: String, generation: UInt64, chart: String, digest: SHA256Digest) -> Int64? {
-        entries.withLock { entries in
-            guard let entry = entries[repository], entry.generation == generation else { return nil }
-            return entry.blobs[chart]?[digest]
-        }
+        entries.withLock { entries in current(entries, repository, generation)?.blobs[chart]?[digest] }
     }
 
     /// Remembers a manifest read from the store for an active version; `generation` is the one
@@ -86,12 +95,16 @@ package final class OCIPullCache: Sendable {
         }
     }
 
-    /// Applies `change` to the repository's entry of `generation`: a newer generation replaces
-    /// an older entry; an answer read under an older generation than the entry's is dropped.
+    /// Applies `change` to the repository's entry of `generation`: a newer generation (or an
+    /// expired entry) replaces an older entry; an answer read under an older generation than the
+    /// entry's is dropped.
     private func update(_ repository: String, _ generation: UInt64, _ change: (inout Entry) -> Bool) {
         entries.withLock { entries in
-            var entry = entries[repository] ?? Entry(generation: generation)
-            if entry.generation < generation { entry = Entry(generation: generation) }
+            let now = ContinuousClock.now
+            var entry = entries[repository] ?? Entry(generation: generation, made: now)
+            if entry.generation < generation || (entry.generation == generation && current(entries, repository, generation) == nil) {
+                entry = Entry(generation: generation, made: now)
+            }
             guard entry.generation == generation, entry.count < maxEntriesPerRepository else { return }
             entries[repository] = nil  // one owner while it changes: no copy of the dictionaries
             if change(&entry) { entry.count += 1 }

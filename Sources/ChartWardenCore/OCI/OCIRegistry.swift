@@ -13,7 +13,7 @@ package final class OCIRegistry: Sendable {
     let ingest: Ingest
     package let sessions: OCIUploadSessions
     /// Resolved manifests and served blobs of the current index generations (`OCIPullCache`).
-    package let pulls = OCIPullCache()
+    package let pulls: OCIPullCache
     /// `server.maxUploadBytes`: the bound on every blob.
     package let maxBlobBytes: Int
     /// Bounds on blobs uploaded and not yet named by a decided push (`server.ociPendingBytesPerPrincipal`,
@@ -22,8 +22,10 @@ package final class OCIRegistry: Sendable {
     package let pendingBytesPerRepository: Int64
 
     package init(work: BlockingWork<Stores>, ingest: Ingest, sessions: OCIUploadSessions, maxBlobBytes: Int,
-                 pendingBytesPerUploader: Int64 = 100 << 20, pendingBytesPerRepository: Int64 = 1 << 30) {
+                 pendingBytesPerUploader: Int64 = 100 << 20, pendingBytesPerRepository: Int64 = 1 << 30,
+                 pulls: OCIPullCache = OCIPullCache()) {
         self.work = work
+        self.pulls = pulls
         self.ingest = ingest
         self.sessions = sessions
         self.maxBlobBytes = maxBlobBytes
