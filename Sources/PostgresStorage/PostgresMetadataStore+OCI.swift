@@ -15,28 +15,31 @@ extension PostgresMetadataStore {
     static let blobUploadColumns = "repository, name, digest, size, uploader, uploaded_at, refused"
 
     public func insertManifest(_ record: OCIManifestRecord) throws(StorageError) -> OCIManifestRecord {
-        try database.transaction { session throws(StorageError) in
-            try Self.holdBlobs([record.configDigest], session)
-            // A racing insert of the same digest waits for the other and then keeps its row.
-            if let inserted = try session.query("""
-                INSERT INTO oci_manifests (repository, name, version, digest, media_type, content, config_digest,
-                                           chart_digest, provenance_digest, generated, created)
-                VALUES (\(record.repository), \(record.name), \(record.version), \(record.digest), \(record.mediaType),
-                        \(ByteBuffer(bytes: record.content)), \(record.configDigest), \(record.chartDigest),
-                        \(record.provenanceDigest), \(record.generated), \(record.created))
-                ON CONFLICT (repository, name, digest) DO NOTHING
-                RETURNING id
-                """).first {
-                var stored = record
-                stored.id = try PostgresRows.decode(inserted, Int64.self)
-                return stored
-            }
-            guard let existing = try Self.manifest(repository: record.repository, name: record.name,
-                                                   digest: record.digest, session) else {
-                throw StorageError(.conflict, "manifest \(record.digest) changed while it was being stored")
-            }
-            return existing
+        try database.transaction { session throws(StorageError) in try Self.insertManifest(record, session) }
+    }
+
+    /// Inserts `record` in the caller's transaction unless the same (repository, name, digest) is
+    /// stored; returns the stored row.
+    static func insertManifest(_ record: OCIManifestRecord, _ session: PostgresSession) throws(StorageError) -> OCIManifestRecord {
+        try holdBlobs([record.configDigest], session)
+        // A racing insert of the same digest waits for the other and then keeps its row.
+        if let inserted = try session.query("""
+            INSERT INTO oci_manifests (repository, name, version, digest, media_type, content, config_digest,
+                                       chart_digest, provenance_digest, generated, created)
+            VALUES (\(record.repository), \(record.name), \(record.version), \(record.digest), \(record.mediaType),
+                    \(ByteBuffer(bytes: record.content)), \(record.configDigest), \(record.chartDigest),
+                    \(record.provenanceDigest), \(record.generated), \(record.created))
+            ON CONFLICT (repository, name, digest) DO NOTHING
+            RETURNING id
+            """).first {
+            var stored = record
+            stored.id = try PostgresRows.decode(inserted, Int64.self)
+            return stored
         }
+        guard let existing = try manifest(repository: record.repository, name: record.name, digest: record.digest, session) else {
+            throw StorageError(.conflict, "manifest \(record.digest) changed while it was being stored")
+        }
+        return existing
     }
 
     public func manifests(repository: String, name: String, version: String) throws(StorageError) -> [OCIManifestRecord] {

@@ -36,7 +36,8 @@ public final class PostgresMetadataStore: MetadataStore {
     }
 
     public func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?,
-                            contentVerdict: ContentVerdictRecord?) throws(StorageError) -> ChartVersionRecord {
+                            contentVerdict: ContentVerdictRecord?, manifest: OCIManifestRecord?) throws(StorageError)
+        -> ChartVersionRecord {
         try database.transaction { session throws(StorageError) in
             var record = record
             try Self.holdBlobs([record.digest, record.provenanceDigest], session)
@@ -57,6 +58,7 @@ public final class PostgresMetadataStore: MetadataStore {
             try Self.link(contentVerdict, to: record.id, session)
             try Self.journal(.chart(record.name, record.version, repository: record.repository, reaching: record.status,
                                     audit: audit), session)
+            if let manifest { _ = try Self.insertManifest(manifest, session) }
             return record
         }
     }
@@ -158,8 +160,8 @@ public final class PostgresMetadataStore: MetadataStore {
     }
 
     public func replaceChart(id: Int64, expecting: ChartStatus?, with record: ChartVersionRecord, audit: AuditEvent?,
-                             verdict: ProvenanceVerdictRecord?, contentVerdict: ContentVerdictRecord?)
-        throws(StorageError) -> ChartVersionRecord {
+                             verdict: ProvenanceVerdictRecord?, contentVerdict: ContentVerdictRecord?,
+                             manifest: OCIManifestRecord?) throws(StorageError) -> ChartVersionRecord {
         try database.transaction { session throws(StorageError) in
             var record = record
             record.id = id
@@ -193,6 +195,13 @@ public final class PostgresMetadataStore: MetadataStore {
             try Self.link(contentVerdict, to: id, session)
             try Self.journal(.chart(record.name, record.version, repository: record.repository, reaching: record.status,
                                     audit: audit), session)
+            // Manifests of the replaced bytes would never be served again: they go with them.
+            try session.execute("""
+                DELETE FROM oci_manifests WHERE repository = \(record.repository) AND name = \(record.name)
+                  AND version = \(record.version)
+                  AND NOT (chart_digest = \(record.digest) AND provenance_digest IS NOT DISTINCT FROM \(record.provenanceDigest))
+                """)
+            if let manifest { _ = try Self.insertManifest(manifest, session) }
             return record
         }
     }
@@ -272,6 +281,13 @@ public final class PostgresMetadataStore: MetadataStore {
                 UPDATE chart_versions SET status = \(status.rawValue), status_reason = \(reason) WHERE id = \(id)
                 RETURNING repository, name, version
                 """).first else { throw StorageError(.notFound, "chart version \(id) does not exist") }
+            if status == .deleted {
+                // A deleted version has no tag: its manifests go with it.
+                try session.execute("""
+                    DELETE FROM oci_manifests m USING chart_versions c
+                    WHERE c.id = \(id) AND m.repository = c.repository AND m.name = c.name AND m.version = c.version
+                    """)
+            }
             try Self.insert(audit, session)
             try Self.journal(try Self.chartEntry(changed, reaching: status, audit: audit), session)
         }

@@ -22,18 +22,25 @@ public struct ChartPublisher: Sendable {
     }
 
     /// Publishes a new version, or replaces `replacing` (forced overwrite, or a version that was
-    /// deleted), with the provenance and content verdicts that let it in. Conflicts with an existing row
-    /// surface as `StorageError.conflict`.
+    /// deleted), with the provenance and content verdicts that let it in, and the OCI `manifest`
+    /// planned for it, all in one transaction. Conflicts with an existing row surface as
+    /// `StorageError.conflict`.
     public func publish(archive: [UInt8], provenance: [UInt8]? = nil, chart: ChartMetadata, repository: String,
                         uploader: String, status: ChartStatus = .active, replacing: ChartVersionRecord? = nil,
                         verdict: ProvenanceVerdictRecord? = nil, contentVerdict: ContentVerdictRecord? = nil,
-                        auditDetail: AuditDetail? = nil,
+                        auditDetail: AuditDetail? = nil, manifest: OCIManifestPlan? = nil,
                         created: Date = Date()) throws -> ChartVersionRecord {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let metadataJSON = String(decoding: try encoder.encode(chart), as: UTF8.self)
+        let config = manifest.map { $0.config ?? Array(metadataJSON.utf8) }
         let expected = [SHA256Hasher.hash(archive)] + (provenance.map { [SHA256Hasher.hash($0)] } ?? [])
+            + (config.map { [SHA256Hasher.hash($0)] } ?? [])
         return try inFlight.holding(expected) {
-            try store(archive: archive, provenance: provenance, chart: chart, repository: repository, uploader: uploader,
-                      status: status, replacing: replacing, verdict: verdict, contentVerdict: contentVerdict,
-                      auditDetail: auditDetail, created: created)
+            try store(archive: archive, provenance: provenance, metadataJSON: metadataJSON, chart: chart,
+                      repository: repository, uploader: uploader, status: status, replacing: replacing, verdict: verdict,
+                      contentVerdict: contentVerdict, auditDetail: auditDetail, manifest: manifest.map { ($0, config ?? []) },
+                      created: created)
         }
     }
 
@@ -48,16 +55,14 @@ public struct ChartPublisher: Sendable {
         try inFlight.sweepOrphans(blobs: blobs, metadata: metadata)
     }
 
-    private func store(archive: [UInt8], provenance: [UInt8]?, chart: ChartMetadata, repository: String,
+    private func store(archive: [UInt8], provenance: [UInt8]?, metadataJSON: String, chart: ChartMetadata, repository: String,
                        uploader: String, status: ChartStatus, replacing: ChartVersionRecord?,
                        verdict: ProvenanceVerdictRecord?, contentVerdict: ContentVerdictRecord?, auditDetail: AuditDetail?,
-                       created: Date) throws -> ChartVersionRecord {
+                       manifest: (plan: OCIManifestPlan, config: [UInt8])?, created: Date) throws -> ChartVersionRecord {
         let digest = try blobs.write(archive)
         let provenanceDigest = try provenance.map { bytes throws(StorageError) in try blobs.write(bytes) }
+        if let manifest { _ = try blobs.write(manifest.config) }
         try afterBlobDurable()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let metadataJSON = String(decoding: try encoder.encode(chart), as: UTF8.self)
         let record = ChartVersionRecord(
             repository: repository, name: chart.name, version: chart.version, digest: digest.hex,
             size: Int64(archive.count), created: created, uploader: uploader, status: status,
@@ -66,11 +71,13 @@ public struct ChartPublisher: Sendable {
                                action: Self.action(replacing: replacing?.status),
                                outcome: AuditOutcome(status), subject: "\(chart.name)-\(chart.version)",
                                detail: try auditDetail ?? (provenanceDigest == nil ? nil : AuditDetail(ProvenanceDetail())))
+        let manifestRecord = try manifest.map { try $0.plan.make(record) }
         if let replacing, let id = replacing.id {
             return try metadata.replaceChart(id: id, expecting: replacing.status, with: record, audit: audit,
-                                             verdict: verdict, contentVerdict: contentVerdict)
+                                             verdict: verdict, contentVerdict: contentVerdict, manifest: manifestRecord)
         }
-        return try metadata.insertChart(record, audit: audit, verdict: verdict, contentVerdict: contentVerdict)
+        return try metadata.insertChart(record, audit: audit, verdict: verdict, contentVerdict: contentVerdict,
+                                        manifest: manifestRecord)
     }
 
     /// Audit detail of an upload that came with a prov, when the caller gives none.

@@ -7,9 +7,10 @@ public protocol MetadataStore: APITokenStore, OCIMetadataStore, StoreCoordinatio
     /// Inserts a chart version in one transaction, together with its audit event. A second row
     /// for the same (repository, name, version), or a live row whose file name `N-V.tgz` another
     /// live row already owns, fails with `.conflict` naming the owner.
-    /// Verdicts given are stored in the same transaction, linked to the new row.
+    /// Verdicts given are stored in the same transaction, linked to the new row, and so is the
+    /// version's OCI `manifest` (kept as it is when the same digest is stored already).
     func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?,
-                     contentVerdict: ContentVerdictRecord?) throws(StorageError) -> ChartVersionRecord
+                     contentVerdict: ContentVerdictRecord?, manifest: OCIManifestRecord?) throws(StorageError) -> ChartVersionRecord
     func chart(repository: String, name: String, version: String) throws(StorageError) -> ChartVersionRecord?
     func charts(repository: String, statuses: Set<ChartStatus>) throws(StorageError) -> [ChartVersionRecord]
     /// One page of `charts(repository:statuses:)` (same order), only the names containing
@@ -19,9 +20,10 @@ public protocol MetadataStore: APITokenStore, OCIMetadataStore, StoreCoordinatio
     /// Replaces the row `id` (a forced overwrite, a signed upload superseding a stage, or a
     /// re-upload over a deleted version) in one transaction with its audit event and verdicts;
     /// earlier verdicts are unlinked. With `expecting`, fails with `.conflict` unless the row
-    /// still has that status. A file name owned by another live row is a `.conflict`.
+    /// still has that status. A file name owned by another live row is a `.conflict`. The OCI
+    /// manifests of the replaced bytes go and `manifest` is stored, in the same transaction.
     func replaceChart(id: Int64, expecting: ChartStatus?, with record: ChartVersionRecord, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?,
-                      contentVerdict: ContentVerdictRecord?) throws(StorageError) -> ChartVersionRecord
+                      contentVerdict: ContentVerdictRecord?, manifest: OCIManifestRecord?) throws(StorageError) -> ChartVersionRecord
     /// Attaches a prov to row `id` while it still has `expecting`'s status and digest (the bytes
     /// the prov was verified against); `activate` also publishes a staged chart, in the same
     /// transaction. A row changed meanwhile is a `.conflict`, a row gone `.notFound`; a stage
@@ -45,6 +47,7 @@ public protocol MetadataStore: APITokenStore, OCIMetadataStore, StoreCoordinatio
     /// transaction per call, so other writers get the database between batches.
     func pruneHistory(olderThan cutoff: Date, limit: Int) throws(StorageError) -> Int
     func updateStatus(id: Int64, to status: ChartStatus, reason: String?) throws(StorageError)
+    /// A version set to `.deleted` loses its OCI manifests (and so its tag) in the same transaction.
     func updateStatus(id: Int64, to status: ChartStatus, reason: String?, audit: AuditEvent?) throws(StorageError)
     /// Every chart row in `statuses` at once, grouped by repository, each repository's rows in
     /// (name, id) order: what the in-memory indexes are built from at start.
@@ -128,12 +131,24 @@ extension MetadataStore {
 
     public func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?,
                             verdict: ProvenanceVerdictRecord? = nil) throws(StorageError) -> ChartVersionRecord {
-        try insertChart(record, audit: audit, verdict: verdict, contentVerdict: nil)
+        try insertChart(record, audit: audit, verdict: verdict, contentVerdict: nil, manifest: nil)
+    }
+
+    public func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?,
+                            contentVerdict: ContentVerdictRecord?) throws(StorageError) -> ChartVersionRecord {
+        try insertChart(record, audit: audit, verdict: verdict, contentVerdict: contentVerdict, manifest: nil)
     }
 
     public func replaceChart(id: Int64, with record: ChartVersionRecord, audit: AuditEvent?,
                              verdict: ProvenanceVerdictRecord? = nil) throws(StorageError) -> ChartVersionRecord {
-        try replaceChart(id: id, expecting: nil, with: record, audit: audit, verdict: verdict, contentVerdict: nil)
+        try replaceChart(id: id, expecting: nil, with: record, audit: audit, verdict: verdict, contentVerdict: nil, manifest: nil)
+    }
+
+    public func replaceChart(id: Int64, expecting: ChartStatus?, with record: ChartVersionRecord, audit: AuditEvent?,
+                             verdict: ProvenanceVerdictRecord?, contentVerdict: ContentVerdictRecord?)
+        throws(StorageError) -> ChartVersionRecord {
+        try replaceChart(id: id, expecting: expecting, with: record, audit: audit, verdict: verdict,
+                         contentVerdict: contentVerdict, manifest: nil)
     }
 
     public func deleteChart(id: Int64, audit: AuditEvent?) throws(StorageError) {

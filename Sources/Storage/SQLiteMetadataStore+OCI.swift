@@ -4,15 +4,18 @@ import GRDB
 /// The OCI tables (`v6-oci`): manifests and uploaded blobs.
 extension SQLiteMetadataStore {
     public func insertManifest(_ record: OCIManifestRecord) throws(StorageError) -> OCIManifestRecord {
-        try write { db in
-            if let existing = try OCIManifestRecord.filter(Column("repository") == record.repository
-                && Column("name") == record.name && Column("digest") == record.digest).fetchOne(db) {
-                return existing
-            }
-            var inserted = record
-            try inserted.insert(db)
-            return inserted
+        try write { db in try Self.insertManifest(record, db) }
+    }
+
+    /// Inserts `record` unless the same (repository, name, digest) is stored; returns the stored row.
+    static func insertManifest(_ record: OCIManifestRecord, _ db: Database) throws -> OCIManifestRecord {
+        if let existing = try OCIManifestRecord.filter(Column("repository") == record.repository
+            && Column("name") == record.name && Column("digest") == record.digest).fetchOne(db) {
+            return existing
         }
+        var inserted = record
+        try inserted.insert(db)
+        return inserted
     }
 
     public func manifests(repository: String, name: String, version: String) throws(StorageError) -> [OCIManifestRecord] {

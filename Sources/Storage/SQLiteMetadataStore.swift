@@ -36,7 +36,8 @@ public final class SQLiteMetadataStore: MetadataStore {
     }
 
     public func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?, verdict: ProvenanceVerdictRecord?,
-                            contentVerdict: ContentVerdictRecord?) throws(StorageError) -> ChartVersionRecord {
+                            contentVerdict: ContentVerdictRecord?, manifest: OCIManifestRecord?) throws(StorageError)
+        -> ChartVersionRecord {
         try write { db in
             var record = record
             try Self.refuseStageOfTakenFileName(record, db)
@@ -52,6 +53,7 @@ public final class SQLiteMetadataStore: MetadataStore {
             try Self.link(contentVerdict, to: record.id, db)
             try Self.journal(.chart(record.name, record.version, repository: record.repository, reaching: record.status,
                                     audit: audit), db)
+            _ = try manifest.map { manifest in try Self.insertManifest(manifest, db) }
             return record
         }
     }
@@ -125,8 +127,8 @@ public final class SQLiteMetadataStore: MetadataStore {
     }
 
     public func replaceChart(id: Int64, expecting: ChartStatus?, with record: ChartVersionRecord, audit: AuditEvent?,
-                             verdict: ProvenanceVerdictRecord?, contentVerdict: ContentVerdictRecord?)
-        throws(StorageError) -> ChartVersionRecord {
+                             verdict: ProvenanceVerdictRecord?, contentVerdict: ContentVerdictRecord?,
+                             manifest: OCIManifestRecord?) throws(StorageError) -> ChartVersionRecord {
         try write { db in
             var record = record
             record.id = id
@@ -151,6 +153,12 @@ public final class SQLiteMetadataStore: MetadataStore {
             try Self.link(contentVerdict, to: id, db)
             try Self.journal(.chart(record.name, record.version, repository: record.repository, reaching: record.status,
                                     audit: audit), db)
+            // Manifests of the replaced bytes would never be served again: they go with them.
+            try db.execute(sql: """
+                DELETE FROM oci_manifests WHERE repository = ? AND name = ? AND version = ?
+                  AND NOT (chartDigest = ? AND provenanceDigest IS ?)
+                """, arguments: [record.repository, record.name, record.version, record.digest, record.provenanceDigest])
+            _ = try manifest.map { manifest in try Self.insertManifest(manifest, db) }
             return record
         }
     }
@@ -228,6 +236,14 @@ public final class SQLiteMetadataStore: MetadataStore {
             try db.execute(sql: "UPDATE chart_versions SET status = ?, statusReason = ? WHERE id = ?",
                            arguments: [status.rawValue, reason, id])
             if db.changesCount == 0 { throw StorageError(.notFound, "chart version \(id) does not exist") }
+            if status == .deleted {
+                // A deleted version has no tag: its manifests go with it.
+                try db.execute(sql: """
+                    DELETE FROM oci_manifests WHERE EXISTS (SELECT 1 FROM chart_versions AS c WHERE c.id = ?
+                      AND c.repository = oci_manifests.repository AND c.name = oci_manifests.name
+                      AND c.version = oci_manifests.version)
+                    """, arguments: [id])
+            }
             if var audit { try audit.insert(db) }
             if let row = try Row.fetchOne(db, sql: "SELECT repository, name, version FROM chart_versions WHERE id = ?",
                                           arguments: [id]) {

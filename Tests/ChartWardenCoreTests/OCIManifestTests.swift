@@ -35,6 +35,18 @@ struct OCIManifestTests {
         #expect(parsed.config.size == 2)
     }
 
+    /// A chart manifest may name a subject (referrers); it is a strict descriptor like the others.
+    @Test func aSubjectIsKeptAndCheckedLikeADescriptor() throws {
+        let subject = #","subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(Self.digestC)","size":7}"#
+        let parsed = try HelmChartManifest.parse(Self.manifest(extra: subject), contentType: nil)
+        #expect(parsed.subject?.digest.hex == String(repeating: "c", count: 64))
+        #expect(parsed.withoutCreationTime.subject == parsed.subject)
+        #expect(try HelmChartManifest.parse(Self.manifest(), contentType: nil).subject == nil)
+        let unknownField = #","subject":{"mediaType":"m","digest":"\#(Self.digestC)","size":7,"urls":["http://x"]}"#
+        #expect(refusal(Self.manifest(extra: unknownField))?.code == .manifestInvalid)
+        #expect(refusal(Self.manifest(extra: #","subject":{"mediaType":"m","digest":"sha256:ab","size":7}"#))?.code == .manifestInvalid)
+    }
+
     @Test func foreignArtifactsAreUnsupportedWithTheReason() {
         let image = refusal(Self.manifest(config: "application/vnd.oci.image.config.v1+json"))
         #expect(image?.code == .unsupported)

@@ -22,6 +22,23 @@ struct SimpleRequestHeadTests {
             == .request(.init(method: .head, path: "/charts/webapp-1.1.1+hotfix.3.tgz"), length: headRequest.utf8.count))
     }
 
+    /// OCI pulls name blobs and manifests by `sha256:<hex>`; a `Range` is flagged (the OCI fast
+    /// path leaves ranged reads to the router).
+    @Test func readsOCIDigestPathsAndFlagsRanges() {
+        let path = "/v2/stable/app/blobs/sha256:" + String(repeating: "a", count: 64)
+        guard case .request(let head, _) = parse("GET \(path) HTTP/1.1\r\nHost: a\r\nRange: bytes=0-1\r\n\r\n") else {
+            Issue.record("expected a simple request")
+            return
+        }
+        #expect(head.path == path)
+        #expect(head.hasRange)
+        guard case .request(let plain, _) = parse("HEAD \(path) HTTP/1.1\r\nHost: a\r\n\r\n") else {
+            Issue.record("expected a simple request")
+            return
+        }
+        #expect(!plain.hasRange)
+    }
+
     @Test func incompleteHeadsWait() {
         #expect(parse("GET /stable/index.yaml HTTP/1.1\r\nHost: a\r\n") == .incomplete)
         #expect(parse("") == .incomplete)

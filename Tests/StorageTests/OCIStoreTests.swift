@@ -36,6 +36,41 @@ import Testing
         #expect(try !store.isBlobServed(repository: "stable", name: "app", digest: Self.configDigest))
     }
 
+    /// A version's manifest is written in the version's transaction (a refused insert leaves no
+    /// manifest), goes when the version is deleted, and is replaced with the bytes it stands for.
+    @Test(arguments: StoreBackend.available)
+    func theManifestRowLivesAndDiesWithItsVersion(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = try StageGuardTests.store(opened)
+        let digest1 = String(repeating: "1", count: 64), digest2 = String(repeating: "2", count: 64)
+        let row = try store.insertChart(SQLiteMetadataStoreTests.record("app", "1.0.0"), audit: nil, verdict: nil,
+                                        contentVerdict: nil, manifest: Self.manifest(digest1))
+        #expect(try store.manifests(repository: "stable", name: "app", version: "1.0.0").map(\.digest) == [digest1])
+        // The same version again is a conflict: its manifest is not stored either.
+        #expect(throws: StorageError.self) {
+            try store.insertChart(SQLiteMetadataStoreTests.record("app", "1.0.0"), audit: nil, verdict: nil,
+                                  contentVerdict: nil, manifest: Self.manifest(digest2))
+        }
+        #expect(try store.manifest(repository: "stable", name: "app", digest: digest2) == nil)
+        // An overwrite with other bytes drops the manifests of the replaced bytes and stores its own.
+        var other = SQLiteMetadataStoreTests.record("app", "1.0.0")
+        other.digest = String(repeating: "c", count: 64)
+        var replacement = Self.manifest(digest2)
+        replacement.chartDigest = other.digest
+        let id = try #require(row.id)
+        _ = try store.replaceChart(id: id, expecting: .active, with: other, audit: nil, verdict: nil, contentVerdict: nil,
+                                   manifest: replacement)
+        #expect(try store.manifests(repository: "stable", name: "app", version: "1.0.0").map(\.digest) == [digest2])
+        // Quarantine keeps the manifest (a restore serves it again); delete removes it.
+        try store.updateStatus(id: id, to: .quarantined, reason: "test")
+        #expect(try store.manifests(repository: "stable", name: "app", version: "1.0.0").count == 1)
+        _ = try store.insertChart(SQLiteMetadataStoreTests.record("app", "2.0.0"), audit: nil, verdict: nil,
+                                  contentVerdict: nil, manifest: Self.manifest(String(repeating: "3", count: 64), version: "2.0.0"))
+        try store.updateStatus(id: id, to: .deleted, reason: "test")
+        #expect(try store.manifests(repository: "stable", name: "app", version: "1.0.0").isEmpty)
+        #expect(try store.manifests(repository: "stable", name: "app", version: "2.0.0").count == 1)
+    }
+
     @Test(arguments: StoreBackend.available)
     func uploadsExpireByAgeAndKeepTheirBytesReferencedUntilThen(_ backend: StoreBackend) throws {
         let opened = try backend.open()

@@ -191,6 +191,40 @@ def test_referrers_answer_an_empty_index(registry, pushed):
     answer = OCIClient(registry).request("GET", f"/v2/{REPO}/referrers/{digest_of(manifest)}")
     assert answer.status == 200 and answer.headers["content-type"] == "application/vnd.oci.image.index.v1+json"
     assert answer.json() == {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []}
+    assert "oci-filters-applied" not in answer.headers
+
+
+def test_referrers_list_the_chart_manifests_with_that_subject(registry, writer, pushed, tmp_path):
+    """Spec "Listing Referrers": a Helm chart manifest may name a `subject` (ChartWarden accepts it,
+    README "OCI"); the manifest PUT answers `OCI-Subject`, and the referrers index lists the
+    manifest's descriptor with its artifact type (the Helm config type) and annotations, filtered
+    by `artifactType` with `OCI-Filters-Applied`. A deleted referrer is no longer listed."""
+    from test_oci import make_chart
+    _, _, subject = pushed
+    chart = open(make_chart(tmp_path, "redis-lite", "0.9.0"), "rb").read()
+    config = config_of(chart)
+    for blob in (chart, config):
+        assert writer.push_blob(REPO, blob).status == 201
+    referrer = writer.manifest(chart, None, config, annotations={"org.example.kind": "attached"},
+                               subject={"mediaType": MANIFEST, "digest": digest_of(subject), "size": len(subject)})
+    put = writer.push_manifest(REPO, "0.9.0", referrer)
+    assert put.status == 201 and put.headers["oci-subject"] == digest_of(subject), put
+    path = f"/v2/{REPO}/referrers/{digest_of(subject)}"
+    reader = OCIClient(registry)
+    listed = reader.request("GET", path)
+    assert listed.status == 200 and listed.headers["content-type"] == "application/vnd.oci.image.index.v1+json"
+    expected = {"mediaType": MANIFEST, "digest": digest_of(referrer), "size": len(referrer), "artifactType": CONFIG,
+                "annotations": {"org.example.kind": "attached"}}
+    assert listed.json() == {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                             "manifests": [expected]}
+    assert "oci-filters-applied" not in listed.headers
+    kept = reader.request("GET", f"{path}?artifactType={CONFIG}")
+    assert kept.json()["manifests"] == [expected] and kept.headers["oci-filters-applied"] == "artifactType"
+    dropped = reader.request("GET", f"{path}?artifactType=application/vnd.example.sbom")
+    assert dropped.json()["manifests"] == [] and dropped.headers["oci-filters-applied"] == "artifactType"
+    assert reader.request("GET", f"/v2/{REPO}/referrers/{digest_of(referrer)}").json()["manifests"] == []
+    assert OCIClient(registry, cert="admin").request("DELETE", f"/v2/{REPO}/manifests/{digest_of(referrer)}").status == 202
+    assert reader.request("GET", path).json()["manifests"] == []
 
 
 # --- Content management (spec: "Deleting tags", "Deleting manifests", "Deleting blobs") ------------------

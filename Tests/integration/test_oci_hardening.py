@@ -2,10 +2,11 @@
 blobs that do not match the chart's Chart.yaml, re-pushes that would move a tag, unreferenced upload
 quotas, and refused or quarantined chart bytes served by digest."""
 import json
+import os
 
 import pytest
 
-from conftest import PGP_KEYS, packaged
+from conftest import PGP_KEYS, POSTGRES_URL, packaged
 from oci_client import OCIClient, config_of, digest_of
 from test_oci import htpasswd, make_chart, oci_config, read  # noqa: F401 (fixture)
 
@@ -203,3 +204,54 @@ def test_a_chunk_that_does_not_fit_is_416_and_the_session_stays_open(registry):
         assert status.status == 204 and status.headers["range"] == "0-3", (header, status)
     assert client.request("PATCH", location, body=blob[4:], headers={"Content-Range": "4-9"}).status == 202
     assert client.request("PUT", f"{location}?digest={digest_of(blob)}").status == 201
+
+
+# --- manifest rows live and die with their version (issue 15, one store two doors) ---------------
+
+def manifest_rows(registry, name):
+    import sqlite3
+    database = sqlite3.connect(os.path.join(registry.config["storage"]["dataDir"], "chartwarden.sqlite"))
+    try:
+        return database.execute("SELECT version, generated FROM oci_manifests WHERE name = ? ORDER BY id", (name,)).fetchall()
+    finally:
+        database.close()
+
+
+@pytest.mark.skipif(POSTGRES_URL is not None, reason="reads the SQLite file (OCIStoreTests covers both stores)")
+def test_a_chartmuseum_upload_stores_its_manifest_with_the_version_and_a_delete_removes_it(registry):
+    """The generated manifest is committed with the chart row (no OCI pull needed to create it); deleting
+    the version removes its manifest rows, so no tag outlives it."""
+    uploaded = registry.curl("/api/plain/charts", "--data-binary", "@" + packaged("redis-lite-0.8.1.tgz"), cert="ci-pusher")
+    assert uploaded.status == 201, uploaded
+    assert manifest_rows(registry, "redis-lite") == [("0.8.1", 1)]
+    assert registry.curl("/api/plain/charts/redis-lite/0.8.1", "-X", "DELETE", cert="admin").status == 200
+    assert manifest_rows(registry, "redis-lite") == []
+    pushed, _ = OCIClient(registry, cert="ci-pusher").push_chart("plain/redis-lite", "0.8.1", read(packaged("redis-lite-0.8.1.tgz")))
+    assert pushed.status == 201, pushed
+    assert manifest_rows(registry, "redis-lite") == [("0.8.1", 0)]
+
+
+def test_a_quarantined_version_is_deleted_alike_on_both_doors(registry, pgp, tmp_path):
+    """Deleting needs `delete` on both doors and works on a quarantined version on both: afterwards it
+    is missing (404 / MANIFEST_UNKNOWN), no longer withheld (403 / DENIED)."""
+    client = OCIClient(registry, cert="ci-pusher")
+    for version in ("1.0.0", "1.1.0"):
+        chart = make_chart(tmp_path, "signed", version)
+        pushed, _ = client.push_chart("stable/signed", version, read(chart), pgp.prov(chart, "rsa-signer"))
+        assert pushed.status == 201, pushed
+    fingerprint = PGP_KEYS["rsa-signer"]["fingerprint"]
+    distrust = registry.curl(registry.admin_url + f"/api/admin/repositories/stable/signers/{fingerprint}?quarantine=true",
+                             "-X", "DELETE", cert="admin")
+    assert distrust.status == 200, distrust
+    anonymous = OCIClient(registry)
+    assert anonymous.request("GET", "/v2/stable/signed/manifests/1.0.0").error_codes() == ["DENIED"]
+    assert client.request("DELETE", "/v2/stable/signed/manifests/1.0.0").error_codes() == ["DENIED"]  # no delete grant
+    assert registry.curl("/api/stable/charts/signed/1.1.0", "-X", "DELETE", cert="ci-pusher").status == 403
+    assert OCIClient(registry, cert="admin").request("DELETE", "/v2/stable/signed/manifests/1.0.0").status == 202
+    assert registry.curl("/api/stable/charts/signed/1.1.0", "-X", "DELETE", cert="admin").status == 200
+    for version in ("1.0.0", "1.1.0"):
+        assert anonymous.request("GET", f"/v2/stable/signed/manifests/{version}").error_codes() == ["MANIFEST_UNKNOWN"]
+        assert registry.curl(f"/stable/charts/signed-{version}.tgz").status == 404
+        assert registry.curl(f"/stable/charts/signed-{version}.tgz.prov").status == 404
+    assert OCIClient(registry, cert="admin").request("DELETE", "/v2/stable/signed/manifests/1.0.0").error_codes() \
+        == ["MANIFEST_UNKNOWN"]

@@ -162,16 +162,15 @@ public final class ChartRepository: Sendable {
         }
     }
 
-    /// Removes one version from the index and its files (served or withheld) from downloads.
+    /// Removes one version (active or quarantined) from the index and its files from downloads.
     package func didRemove(name: String, version: String, _ onPool: OnThreadPool) {
         writer.withLock { state in
             let removed = state.index.remove(name: name, version: version)
             let fileName = IndexEntry.fileName(name: name, version: version)
-            state.files[fileName] = nil
-            state.files[fileName + ".prov"] = nil
-            // A withheld version that goes (a replica applying another's delete) stops saying why.
-            state.withheld[fileName] = nil
-            state.withheld[fileName + ".prov"] = nil
+            for file in [fileName, fileName + ".prov"] {
+                state.files[file] = nil
+                state.withheld[file] = nil  // a deleted quarantined version is missing, no longer withheld
+            }
             if removed { state.generated = Date() }
             publish(&state)
         }

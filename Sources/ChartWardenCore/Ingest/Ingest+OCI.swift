@@ -20,7 +20,7 @@ extension Ingest {
               existing.provenanceDigest == provenanceDigest else {
             return nil
         }
-        try storeManifest(for: existing, oci: oci, unchanged: true, stores)
+        try storeManifest(for: existing, oci: oci, stores)
         do {
             try stores.metadata.appendAudit(AuditEvent(at: Date(), repository: configuration.name, actor: uploader,
                                                        action: .upload, outcome: .unchanged, subject: "\(name)-\(version)"))
@@ -30,30 +30,24 @@ extension Ingest {
         }
     }
 
-    /// Stores the manifest of a version just published (or found unchanged): the client's bytes
-    /// for an OCI push, else one generated once from the stored chart. Blocking. For an
-    /// `unchanged` push the tag stays on the manifest it names (the first stored for these
-    /// bytes); the new one is kept for pulls by digest only when `OCIPushedManifest.mayJoin`
-    /// allows it, else the push is refused as other bytes for the version would be.
-    func storeManifest(for stored: ChartVersionRecord, oci: OCIPushedManifest?, unchanged: Bool = false,
-                       _ stores: Stores) throws(ServiceError) {
-        guard let oci else {
-            // A generated manifest that cannot be written now is generated on the first OCI pull.
-            _ = try? GeneratedManifest.current(for: stored, stores)
-            return
+    /// Stores the manifest of a version found unchanged (published versions store theirs in the
+    /// publish transaction, `OCIManifestPlan`). Blocking. A ChartMuseum upload's manifest was
+    /// stored with the version (or, for charts stored before OCI, is generated on the first pull).
+    /// For an OCI push the tag stays on the manifest it names (the first stored for these bytes);
+    /// the new one is kept for pulls by digest only when `OCIPushedManifest.mayJoin` allows it,
+    /// else the push is refused as other bytes for the version would be.
+    func storeManifest(for stored: ChartVersionRecord, oci: OCIPushedManifest?, _ stores: Stores) throws(ServiceError) {
+        guard let oci else { return }
+        let current: OCIManifestRecord
+        do {
+            current = try GeneratedManifest.current(for: stored, stores)
+        } catch {
+            throw ServiceError(.internalError, "could not read the manifest of \(stored.name) \(stored.version): \(error)")
         }
-        if unchanged {
-            let current: OCIManifestRecord
-            do {
-                current = try GeneratedManifest.current(for: stored, stores)
-            } catch {
-                throw ServiceError(.internalError, "could not read the manifest of \(stored.name) \(stored.version): \(error)", cause: error)
-            }
-            guard oci.mayJoin(current) else {
-                throw ServiceError(.conflict, "\(stored.name) \(stored.version) is already published with manifest "
-                    + "sha256:\(current.digest); a push of the same chart may differ from it only in "
-                    + "org.opencontainers.image.created")
-            }
+        guard oci.mayJoin(current) else {
+            throw ServiceError(.conflict, "\(stored.name) \(stored.version) is already published with manifest "
+                + "sha256:\(current.digest); a push of the same chart may differ from it only in "
+                + "org.opencontainers.image.created")
         }
         do {
             // The config blob is written again under the in-flight guard, so a sweep of old

@@ -91,6 +91,10 @@ extension Ingest {
         }
         let auditDetail = try Self.auditDetail(decision, provenance: provenance != nil, content: finalContentVerdict)
         let provenanceDigest = provenance.map { SHA256Hasher.hash($0).hex }
+        // The version's manifest is stored in its transaction: the tag exists exactly when the version does.
+        let manifestPlan: OCIManifestPlan? = status != .active ? nil
+            : oci.map { pushed in OCIManifestPlan(config: pushed.config) { record in pushed.record(for: record) } }
+            ?? GeneratedManifest.plan(provenanceSize: provenance.map { Int64($0.count) })
         let (record, unchanged) = try await work.run { [self] (stores, onPool) throws(ServiceError) -> (ChartVersionRecord, Bool) in
             if let same = try unchangedVersion(name: package.metadata.name, version: package.metadata.version,
                                                digest: digest.hex, provenanceDigest: provenanceDigest, uploader: uploader,
@@ -104,7 +108,8 @@ extension Ingest {
                 stored = try stores.publisher.publish(archive: chart, provenance: provenance, chart: package.metadata,
                                                    repository: configuration.name, uploader: uploader, status: status,
                                                    replacing: replacing, verdict: verdictToStore,
-                                                   contentVerdict: contentRecord, auditDetail: auditDetail)
+                                                   contentVerdict: contentRecord, auditDetail: auditDetail,
+                                                   manifest: manifestPlan)
                 if let superseded = replacing, superseded.status == .pending {
                     try? stores.publisher.reclaim([superseded.digest, superseded.provenanceDigest].compactMap { $0 })
                 }
@@ -118,13 +123,8 @@ extension Ingest {
                 throw ServiceError(.internalError, "could not store \(package.fileName): \(error)", cause: error)
             }
             if status == .active {
-                // The tag exists before the index entry: both only after every check passed. The
-                // manifest row is written after the version's transaction (the publisher's insert
-                // is shared with the classic door); a version that is active is indexed even when
-                // its manifest could not be written, and the push's retry, found unchanged, stores it.
-                let manifestFailure = Result { () throws(ServiceError) in try storeManifest(for: stored, oci: oci, stores) }
+                // The tag was committed with the version; the index entry follows: both only after every check passed.
                 try Catalog.publishCommitted(stored, in: repository, metadata: stores.metadata, onPool)
-                try manifestFailure.get()
             }
             return (stored, false)
         }

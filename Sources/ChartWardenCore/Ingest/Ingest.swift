@@ -22,8 +22,9 @@ package final class Ingest: Sendable {
         let configuration = repository.configuration
         try await work.run { (stores, onPool) throws(ServiceError) in
             do {
+                // A quarantined version may be deleted too (on both doors): withholding it is no reason to keep it.
                 guard let record = try stores.metadata.chart(repository: configuration.name, name: name, version: version),
-                      record.status == .active, let id = record.id else {
+                      record.status == .active || record.status == .quarantined, let id = record.id else {
                     throw ServiceError(.notFound, "chart \(name) version \(version) not found")
                 }
                 try stores.metadata.updateStatus(id: id, to: .deleted, reason: "deleted by \(actor)", audit: AuditEvent(

@@ -18,16 +18,17 @@ struct GeneratedManifest: Encodable {
     let layers: [Descriptor]
     let annotations: [String: String]
 
-    /// Writes the config blob (the stored Chart.yaml JSON) and returns the manifest row for
-    /// `record`. Blocking.
-    static func make(for record: ChartVersionRecord, _ stores: Stores) throws -> OCIManifestRecord {
+    /// The manifest row for `record`, whose config blob is the stored Chart.yaml JSON
+    /// (`record.metadata`) and whose prov, if any, is `provenanceSize` bytes. Pure: the caller
+    /// stores the config blob.
+    static func make(for record: ChartVersionRecord, provenanceSize: Int64?) throws -> OCIManifestRecord {
         let config = Array(record.metadata.utf8)
-        let configDigest = try stores.blobs.write(config)
+        let configDigest = SHA256Hasher.hash(config)
         var layers = [Descriptor(mediaType: HelmChartManifest.chartMediaType, digest: "sha256:\(record.digest)",
                                  size: record.size)]
-        if let provenance = record.provenanceDigest, let digest = SHA256Digest(hex: provenance) {
+        if let provenance = record.provenanceDigest, let provenanceSize {
             layers.append(Descriptor(mediaType: HelmChartManifest.provenanceMediaType, digest: "sha256:\(provenance)",
-                                     size: try stores.blobs.size(of: digest)))
+                                     size: provenanceSize))
         }
         let manifest = GeneratedManifest(
             config: Descriptor(mediaType: HelmChartManifest.configMediaType, digest: OCIDigest.string(configDigest),
@@ -43,6 +44,11 @@ struct GeneratedManifest: Encodable {
                                  provenanceDigest: record.provenanceDigest, generated: true, created: Date())
     }
 
+    /// What a ChartMuseum upload stores with its version (`ChartPublisher`): the generated manifest.
+    static func plan(provenanceSize: Int64?) -> OCIManifestPlan {
+        OCIManifestPlan(config: nil) { record in try make(for: record, provenanceSize: provenanceSize) }
+    }
+
     /// The manifest that stands for `record` now: the first stored one whose layers are the
     /// record's chart and prov (a later push of the same bytes never moves the tag), else one
     /// generated and stored now (charts stored before OCI, or a prov attached after publishing).
@@ -52,6 +58,13 @@ struct GeneratedManifest: Encodable {
         if let match = stored.last(where: { $0.chartDigest == record.digest && $0.provenanceDigest == record.provenanceDigest }) {
             return match
         }
-        return try stores.metadata.insertManifest(make(for: record, stores))
+        let provenanceSize = try record.provenanceDigest.flatMap(SHA256Digest.init(hex:)).map { digest throws(StorageError) in
+            try stores.blobs.size(of: digest)
+        }
+        let manifest = try make(for: record, provenanceSize: provenanceSize)
+        return try stores.publisher.inFlight.holding([SHA256Digest(hex: manifest.configDigest)].compactMap { $0 }) {
+            _ = try stores.blobs.write(Array(record.metadata.utf8))
+            return try stores.metadata.insertManifest(manifest)
+        }
     }
 }

@@ -16,6 +16,9 @@ package struct HelmChartManifest: Sendable, Equatable {
     package let chart: Descriptor
     package let provenance: Descriptor?
     package let annotations: [String: String]
+    /// The manifest this one refers to (distribution-spec 1.1 referrers): listed by
+    /// `GET /v2/<name>/referrers/<subject digest>`.
+    package let subject: Descriptor?
 
     /// Manifests are a few hundred bytes; a bound keeps hostile ones cheap.
     package static let maxBytes = 64 * 1024
@@ -34,7 +37,7 @@ package struct HelmChartManifest: Sendable, Equatable {
     ]
 
     private static let topLevelKeys: Set<String> = ["schemaVersion", "mediaType", "artifactType", "config", "layers",
-                                                    "annotations"]
+                                                    "annotations", "subject"]
     private static let descriptorKeys: Set<String> = ["mediaType", "digest", "size", "annotations", "artifactType"]
 
     /// Reads `bytes` sent with `contentType` (the request's `Content-Type`, nil when absent).
@@ -62,8 +65,7 @@ package struct HelmChartManifest: Sendable, Equatable {
             throw OCIError(.manifestInvalid, "Content-Type \(declared) is not \(manifestMediaType)")
         }
         if let unknown = Set(object.keys).subtracting(topLevelKeys).sorted().first {
-            throw OCIError(.manifestInvalid, unknown == "subject"
-                ? "manifests with a subject (referrers) are not supported yet" : "unknown manifest field \"\(unknown)\"")
+            throw OCIError(.manifestInvalid, "unknown manifest field \"\(unknown)\"")
         }
         guard object["schemaVersion"]?.integer == 2 else {
             throw OCIError(.manifestInvalid, "schemaVersion must be 2")
@@ -97,14 +99,15 @@ package struct HelmChartManifest: Sendable, Equatable {
             throw OCIError(.manifestInvalid, "a Helm chart manifest has at most one \(provenanceMediaType) layer, this one has \(provenances.count)")
         }
         return HelmChartManifest(config: config, chart: charts[0], provenance: provenances.first,
-                                 annotations: try annotations(object["annotations"], "annotations"))
+                                 annotations: try annotations(object["annotations"], "annotations"),
+                                 subject: try object["subject"].map { value throws(OCIError) in try descriptor(value, "subject") })
     }
 
     /// The same manifest without the creation time Helm stamps into every push.
     package var withoutCreationTime: HelmChartManifest {
         var annotations = annotations
         annotations["org.opencontainers.image.created"] = nil
-        return HelmChartManifest(config: config, chart: chart, provenance: provenance, annotations: annotations)
+        return HelmChartManifest(config: config, chart: chart, provenance: provenance, annotations: annotations, subject: subject)
     }
 
     /// The media type of a `Content-Type` value without its parameters; nil when absent or empty

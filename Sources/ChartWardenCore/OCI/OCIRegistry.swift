@@ -12,6 +12,8 @@ package final class OCIRegistry: Sendable {
     let work: BlockingWork<Stores>
     let ingest: Ingest
     package let sessions: OCIUploadSessions
+    /// Resolved manifests and served blobs of the current index generations (`OCIPullCache`).
+    package let pulls: OCIPullCache
     /// `server.maxUploadBytes`: the bound on every blob.
     package let maxBlobBytes: Int
     /// Bounds on blobs uploaded and not yet named by a decided push (`server.ociPendingBytesPerPrincipal`,
@@ -20,8 +22,10 @@ package final class OCIRegistry: Sendable {
     package let pendingBytesPerRepository: Int64
 
     package init(work: BlockingWork<Stores>, ingest: Ingest, sessions: OCIUploadSessions, maxBlobBytes: Int,
-                 pendingBytesPerUploader: Int64 = 100 << 20, pendingBytesPerRepository: Int64 = 1 << 30) {
+                 pendingBytesPerUploader: Int64 = 100 << 20, pendingBytesPerRepository: Int64 = 1 << 30,
+                 pulls: OCIPullCache = OCIPullCache()) {
         self.work = work
+        self.pulls = pulls
         self.ingest = ingest
         self.sessions = sessions
         self.maxBlobBytes = maxBlobBytes
@@ -29,32 +33,12 @@ package final class OCIRegistry: Sendable {
         self.pendingBytesPerRepository = pendingBytesPerRepository
     }
 
-    // MARK: Blobs
-
-    /// The size of blob `digest` under `address`, if the caller may see it: readers see the
-    /// chart, prov and config of active versions; a writer (`uploader`, nil for a reader) also
-    /// the blobs it uploaded for the chart that no decided push has named yet. Anything else
-    /// (another writer's uploads, the layers of a refused push) is `BLOB_UNKNOWN`.
-    package func blobSize(_ digest: SHA256Digest, at address: OCIAddress, uploader: String?) async throws(OCIError) -> Int64 {
-        try await onPool { stores throws(OCIError) in try Self.visibleBlobSize(digest, at: address, uploader: uploader, stores) }
-    }
-
-    /// The bytes of a visible blob (whole; blobs are bounded by `maxUploadBytes`).
-    package func blob(_ digest: SHA256Digest, at address: OCIAddress, uploader: String?) async throws(OCIError) -> [UInt8] {
-        try await onPool { stores throws(OCIError) in
-            _ = try Self.visibleBlobSize(digest, at: address, uploader: uploader, stores)
-            do {
-                return try stores.blobs.read(digest)
-            } catch {
-                throw OCIError(.blobUnknown, "blob unknown to registry")
-            }
-        }
-    }
+    // MARK: Blobs (reads: OCIRegistry+Pulls)
 
     /// `forPush`: the layers of a refused push may be named again by the same uploader's retry
-    /// (judged again, never served).
-    private static func visibleBlobSize(_ digest: SHA256Digest, at address: OCIAddress, uploader: String?,
-                                        forPush: Bool = false, _ stores: Stores) throws(OCIError) -> Int64 {
+    /// (judged again, never served). `served`: every reader of the chart may fetch it.
+    static func visibleBlobSize(_ digest: SHA256Digest, at address: OCIAddress, uploader: String?,
+                                        forPush: Bool = false, _ stores: Stores) throws(OCIError) -> (Int64, served: Bool) {
         do {
             let served = try stores.metadata.isBlobServed(repository: address.repository, name: address.chart, digest: digest.hex)
             var uploaded = false
@@ -65,7 +49,7 @@ package final class OCIRegistry: Sendable {
             guard served || uploaded, stores.blobs.contains(digest) else {
                 throw OCIError(.blobUnknown, "blob unknown to registry")
             }
-            return try stores.blobs.size(of: digest)
+            return (try stores.blobs.size(of: digest), served)
         } catch let error as OCIError {
             throw error
         } catch {
@@ -225,63 +209,16 @@ package final class OCIRegistry: Sendable {
         }
     }
 
-    // MARK: Manifests
-
-    /// The manifest a tag or digest names, if its version is active. A quarantined version is
-    /// `DENIED`; a deleted, staged or missing one `MANIFEST_UNKNOWN`.
-    package func manifest(_ reference: String, at address: OCIAddress) async throws(OCIError) -> OCIManifestRecord {
-        let digest = OCIDigest.parse(reference)
-        if digest == nil, !OCITag.isValid(reference) {
-            throw OCIError(.manifestInvalid, "\(reference) is neither a tag nor a sha256 digest")
-        }
-        return try await onPool { stores throws(OCIError) in
-            do {
-                let version: String
-                var pinned: OCIManifestRecord?
-                if let digest {
-                    guard let stored = try stores.metadata.manifest(repository: address.repository, name: address.chart,
-                                                                    digest: digest.hex) else {
-                        throw OCIError(.manifestUnknown, "manifest unknown to registry")
-                    }
-                    version = stored.version
-                    pinned = stored
-                } else {
-                    version = OCITag.version(forTag: reference)
-                }
-                guard let record = try stores.metadata.chart(repository: address.repository, name: address.chart,
-                                                             version: version) else {
-                    throw OCIError(.manifestUnknown, "manifest unknown to registry")
-                }
-                switch record.status {
-                case .active: break
-                case .quarantined:
-                    throw OCIError(.denied, "\(record.name) \(record.version) is quarantined"
-                        + (record.statusReason.map { ": \($0)" } ?? ""))
-                case .pending, .deleted:
-                    throw OCIError(.manifestUnknown, "manifest unknown to registry")
-                }
-                if let pinned {
-                    guard pinned.chartDigest == record.digest, pinned.provenanceDigest == record.provenanceDigest else {
-                        throw OCIError(.manifestUnknown, "manifest unknown to registry")
-                    }
-                    return pinned
-                }
-                return try GeneratedManifest.current(for: record, stores)
-            } catch let error as OCIError {
-                throw error
-            } catch {
-                throw OCIError(.internalError, "manifest lookup failed: \(error)", cause: error)
-            }
-        }
-    }
+    // MARK: Manifests (reads: OCIRegistry+Pulls)
 
     /// A client's manifest PUT: parsed and checked for Helm-only content, its layers read from
     /// the blobs uploaded for the chart, then published through `Ingest.upload` (archive reader,
     /// content policy, provenance gate, admission), which stores the manifest with the version.
-    /// Returns the manifest's digest and whether the version was already published with these bytes.
+    /// Returns the manifest's digest, whether the version was already published with these bytes,
+    /// and the manifest's subject.
     package func push(_ bytes: [UInt8], contentType: String?, reference: String, at address: OCIAddress,
                       to repository: ChartRepository, uploader: String, uploaderPrincipals: Set<String>)
-        async throws(OCIError) -> (digest: SHA256Digest, outcome: ChartService.UploadOutcome) {
+        async throws(OCIError) -> (digest: SHA256Digest, outcome: ChartService.UploadOutcome, subject: SHA256Digest?) {
         let manifest = try HelmChartManifest.parse(bytes, contentType: contentType)
         let digest = SHA256Hasher.hash(bytes)
         var taggedVersion: String?
@@ -316,7 +253,7 @@ package final class OCIRegistry: Sendable {
         if outcome == .staged {
             throw OCIError(.denied, "\(address.chart) was staged, waiting for its provenance file: push the chart with its .prov")
         }
-        return (digest, outcome)
+        return (digest, outcome, manifest.subject?.digest)
     }
 
     /// Once a push is decided its layers are no longer pending uploads: published ones are
@@ -341,7 +278,7 @@ package final class OCIRegistry: Sendable {
                               uploader: String, _ stores: Stores, limit: Int? = nil) throws(OCIError) -> [UInt8] {
         let size: Int64
         do {
-            size = try visibleBlobSize(descriptor.digest, at: address, uploader: uploader, forPush: true, stores)
+            size = try visibleBlobSize(descriptor.digest, at: address, uploader: uploader, forPush: true, stores).0
         } catch {
             throw OCIError(.manifestBlobUnknown, "the \(what) \(OCIDigest.string(descriptor.digest)) was not uploaded "
                 + "for \(address.name)", statusOverride: 400)
@@ -354,6 +291,37 @@ package final class OCIRegistry: Sendable {
             return try stores.blobs.read(descriptor.digest)
         } catch {
             throw OCIError(.internalError, "cannot read the \(what): \(error)", cause: error)
+        }
+    }
+
+    /// The version a manifest DELETE names: by tag, or by the digest of a manifest its version
+    /// still serves, if that version is active or quarantined (the classic door deletes both);
+    /// else `MANIFEST_UNKNOWN`.
+    package func versionToDelete(_ reference: String, at address: OCIAddress) async throws(OCIError) -> String {
+        let digest = OCIDigest.parse(reference)
+        if digest == nil, !OCITag.isValid(reference) {
+            throw OCIError(.manifestInvalid, "\(reference) is neither a tag nor a sha256 digest")
+        }
+        return try await onPool { stores throws(OCIError) in
+            do {
+                var pinned: OCIManifestRecord?
+                if let digest {
+                    pinned = try stores.metadata.manifest(repository: address.repository, name: address.chart, digest: digest.hex)
+                    guard pinned != nil else { throw OCIError(.manifestUnknown, "manifest unknown to registry") }
+                }
+                let version = pinned?.version ?? OCITag.version(forTag: reference)
+                guard let record = try stores.metadata.chart(repository: address.repository, name: address.chart, version: version),
+                      record.status == .active || record.status == .quarantined,
+                      pinned.map({ $0.chartDigest == record.digest && $0.provenanceDigest == record.provenanceDigest }) ?? true
+                else {
+                    throw OCIError(.manifestUnknown, "manifest unknown to registry")
+                }
+                return record.version
+            } catch let error as OCIError {
+                throw error
+            } catch {
+                throw OCIError(.internalError, "manifest lookup failed: \(error)")
+            }
         }
     }
 
@@ -373,7 +341,7 @@ package final class OCIRegistry: Sendable {
         }
     }
 
-    private func onPool<T: Sendable>(_ body: @escaping @Sendable (Stores) throws(OCIError) -> T) async throws(OCIError) -> T {
+    func onPool<T: Sendable>(_ body: @escaping @Sendable (Stores) throws(OCIError) -> T) async throws(OCIError) -> T {
         let result: Result<T, OCIError>
         do {
             result = try await work.run { (stores, _) throws(ServiceError) -> Result<T, OCIError> in

@@ -66,7 +66,9 @@ public final class ChartService: Sendable {
         oci = OCIRegistry(work: work, ingest: ingest, sessions: OCIUploadSessions(),
                           maxBlobBytes: configuration.server.maxUploadBytes,
                           pendingBytesPerUploader: Int64(configuration.server.ociPendingBytesPerPrincipal),
-                          pendingBytesPerRepository: Int64(configuration.server.ociPendingBytesPerRepository))
+                          pendingBytesPerRepository: Int64(configuration.server.ociPendingBytesPerRepository),
+                          // Other replicas write a PostgreSQL store: what they change is seen within 2 s.
+                          pulls: OCIPullCache(maxAge: configuration.storage.postgres == nil ? nil : .seconds(2)))
         let replica = ReplicaFollower(work: work, catalog: catalog, metricsFactory: metricsFactory)
         self.replica = replica
         replicaSync = changeListener.map { ReplicaSync(follower: replica, listener: $0) }

@@ -42,7 +42,7 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The plaintext of one TLS record: small buffers are gathered up to this size per write.
     static let recordBytes = 16_384
 
-    private let dependencies: Dependencies
+    let dependencies: Dependencies
     /// Set once a request went to the HTTP/1 pipeline: from then on every byte does.
     private var passingThrough = false
     private var unflushedBytes = 0
@@ -159,13 +159,14 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: answers
 
-    private struct PreparedAnswer {
+    struct PreparedAnswer {
         let response: HelmResponses.Answer
         let route: String
         let served: (repository: String, kind: String)?
     }
 
     private func prepareAnswer(for head: SimpleRequestHead) -> PreparedAnswer? {
+        if head.path.utf8.starts(with: "/v2/".utf8) { return prepareOCIAnswer(for: head) }
         // "/R/index.yaml", "/R/charts/F", "/index.yaml" or "/charts/F": split by hand, this runs per request.
         let path = head.path.utf8
         var segments: [Substring] = []

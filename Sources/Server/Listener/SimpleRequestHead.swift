@@ -29,6 +29,8 @@ struct SimpleRequestHead: Equatable {
     var ifNoneMatch: String?
     var acceptEncoding: String?
     var requestID: String?
+    /// A `Range` header was sent (the OCI fast path leaves ranged blob reads to the router).
+    var hasRange = false
 
     /// Heads larger than this are never simple.
     static let maximumLength = 8_192
@@ -141,6 +143,8 @@ struct SimpleRequestHead: Equatable {
             } else if equalsIgnoringCase(lineStart, colon, "accept-encoding") {
                 guard request.acceptEncoding == nil else { return .unsupported }
                 request.acceptEncoding = string(valueStart, valueEnd)
+            } else if equalsIgnoringCase(lineStart, colon, "range") {
+                request.hasRange = true
             } else if equalsIgnoringCase(lineStart, colon, "x-request-id") {
                 request.requestID = string(valueStart, valueEnd)
             }
@@ -148,13 +152,13 @@ struct SimpleRequestHead: Equatable {
         }
     }
 
-    /// Unreserved characters, `/` and `+` (chart versions carry build metadata); no `%` escapes,
-    /// no dot segments, so the path means exactly what it says.
+    /// Unreserved characters, `/`, `+` (chart versions carry build metadata) and `:` (OCI digests,
+    /// `sha256:…`); no `%` escapes, no dot segments, so the path means exactly what it says.
     private static func isPlainPathByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
              UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-             UInt8(ascii: "~"), UInt8(ascii: "/"), UInt8(ascii: "+"):
+             UInt8(ascii: "~"), UInt8(ascii: "/"), UInt8(ascii: "+"), UInt8(ascii: ":"):
             true
         default:
             false

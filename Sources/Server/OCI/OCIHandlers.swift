@@ -41,21 +41,23 @@ enum OCIHandlers {
             case .get, .head:
                 _ = try await access(.read, address, request, context, environment)
                 let manifest = try await registry.manifest(reference, at: address)
-                return OCIResponses.content(.ok, bytes: ByteBuffer(data: manifest.content), contentType: manifest.mediaType,
-                                            digest: "sha256:\(manifest.digest)")
+                return OCIResponses.content(.ok, bytes: manifest.content, contentType: manifest.mediaType,
+                                            digest: manifest.digestHeader)
             case .put:
                 let (repository, principals) = try await access(.write, address, request, context, environment)
                 let bytes = try await readManifest(request)
-                let (digest, _) = try await registry.push(
+                let (digest, _, subject) = try await registry.push(
                     bytes, contentType: request.headers[.contentType], reference: reference, at: address, to: repository,
                     uploader: AccessPolicy.actor(principals), uploaderPrincipals: Set(principals.map(\.description)))
                 let digestText = OCIDigest.string(digest)
-                return OCIResponses.empty(.created, headers: [.location: "/v2/\(address.name)/manifests/\(digestText)",
-                                                              .dockerContentDigest: digestText])
+                var headers: HTTPFields = [.location: "/v2/\(address.name)/manifests/\(digestText)", .dockerContentDigest: digestText]
+                // Distribution-spec 1.1: a registry that lists referrers says so by naming the subject.
+                if let subject { headers[.ociSubject] = OCIDigest.string(subject) }
+                return OCIResponses.empty(.created, headers: headers)
             case .delete:
                 let (repository, principals) = try await access(.delete, address, request, context, environment)
-                let manifest = try await registry.manifest(reference, at: address)
-                try await environment.service.ingest.delete(name: manifest.name, version: manifest.version, from: repository,
+                let version = try await registry.versionToDelete(reference, at: address)
+                try await environment.service.ingest.delete(name: address.chart, version: version, from: repository,
                                                             actor: AccessPolicy.actor(principals))
                 return OCIResponses.empty(.accepted)
             default:
@@ -129,10 +131,13 @@ enum OCIHandlers {
         case .referrers(let address, let digestText):
             guard method == .get || method == .head else { throw unsupportedMethod }
             _ = try await access(.read, address, request, context, environment)
-            guard OCIDigest.parse(digestText) != nil else { throw OCIError(.digestInvalid, "\(digestText) is not a sha256 digest") }
-            // Manifests with a subject are refused at push, so nothing refers to anything yet.
-            return JSONResponse.make(.ok, EmptyIndex(), headers: [:])
-                .withContentType("application/vnd.oci.image.index.v1+json")
+            guard let digest = OCIDigest.parse(digestText) else { throw OCIError(.digestInvalid, "\(digestText) is not a sha256 digest") }
+            let artifactType = request.uri.queryParameters["artifactType"].map(String.init)
+            let referrers = try await registry.referrers(of: digest, at: address, artifactType: artifactType)
+            var headers: HTTPFields = [:]
+            if artifactType != nil { headers[.ociFiltersApplied] = "artifactType" }
+            return JSONResponse.make(.ok, ReferrersIndex(manifests: referrers), headers: headers)
+                .withContentType(ReferrersIndex.mediaType)
         }
     }
 
@@ -179,14 +184,16 @@ enum OCIHandlers {
         }
         let bytes = try await registry.blob(digest, at: address, uploader: uploader)
         if let range = request.headers[.range] {
-            guard let (start, end) = byteRange(range, size: bytes.count) else {
-                throw OCIError(.rangeInvalid, "range \(range) is not satisfiable for \(bytes.count) bytes")
+            let size = bytes.readableBytes
+            guard let (start, end) = byteRange(range, size: size),
+                  let part = bytes.getSlice(at: bytes.readerIndex + start, length: end - start + 1) else {
+                throw OCIError(.rangeInvalid, "range \(range) is not satisfiable for \(size) bytes")
             }
-            return OCIResponses.content(.partialContent, bytes: ByteBuffer(bytes: bytes[start...end]),
+            return OCIResponses.content(.partialContent, bytes: part,
                                         contentType: "application/octet-stream", digest: digestText,
-                                        headers: [.contentRange: "bytes \(start)-\(end)/\(bytes.count)"])
+                                        headers: [.contentRange: "bytes \(start)-\(end)/\(size)"])
         }
-        return OCIResponses.content(.ok, bytes: ByteBuffer(bytes: bytes), contentType: "application/octet-stream",
+        return OCIResponses.content(.ok, bytes: bytes, contentType: "application/octet-stream",
                                     digest: digestText, headers: [.acceptRanges: "bytes"])
     }
 
@@ -276,10 +283,12 @@ enum OCIHandlers {
         let tags: [String]
     }
 
-    struct EmptyIndex: Encodable {
+    /// The referrers answer: an image index of the referring manifests' descriptors.
+    struct ReferrersIndex: Encodable {
+        static let mediaType = "application/vnd.oci.image.index.v1+json"
         let schemaVersion = 2
-        let mediaType = "application/vnd.oci.image.index.v1+json"
-        let manifests: [String] = []
+        let mediaType = Self.mediaType
+        let manifests: [OCIReferrer]
     }
 }
 

@@ -86,4 +86,6 @@ extension HTTPField.Name {
     static let dockerDistributionAPIVersion = Self("Docker-Distribution-API-Version")!
     static let ociChunkMinLength = Self("OCI-Chunk-Min-Length")!
     static let link = Self("Link")!
+    static let ociSubject = Self("OCI-Subject")!
+    static let ociFiltersApplied = Self("OCI-Filters-Applied")!
 }
