@@ -71,6 +71,52 @@ import Testing
         #expect(afterTimestamp(ours) == " info chartwarden: client=::1 path=/a b status=200 [Server] request\n")
     }
 
+    /// An access line queued as fields prints exactly as the same line logged as metadata, in both
+    /// formats, with the client's request id, a generated one, or one from the router's logger.
+    @Test func accessEntriesPrintLikeTheirMetadata() throws {
+        let entries = [
+            AccessLogEntry(method: "GET", path: "/stable/index.yaml", status: 200, bytes: 13_027,
+                           duration: .microseconds(1_234), client: "127.0.0.1", requestID: .generated(0x2a), pathKind: "fast"),
+            AccessLogEntry(method: "HEAD", path: Self.hostilePath, status: 404, bytes: -1, duration: .zero,
+                           client: "::1", requestID: .given("abc-1"), pathKind: nil),
+            AccessLogEntry(method: "POST", path: "/api/stable/charts", status: 201, bytes: 0, duration: .seconds(2),
+                           client: "-", requestID: nil, pathKind: nil),
+        ]
+        for format in LogLineFormat.allCases {
+            for entry in entries {
+                let time = Date(timeIntervalSince1970: 1_795_000_000.25)
+                let typed = LogRecord(time: time, level: .info, label: "chartwarden", body: .access(entry), source: "Server")
+                let generic = LogRecord(time: time, level: .info, label: "chartwarden", message: "request",
+                                        metadata: entry.metadata, source: "Server")
+                #expect(format.render([typed]) == format.render([generic]), "\(format) \(entry)")
+            }
+        }
+        #expect(AccessLogEntry.RequestID.generated(0x2a).description.hasSuffix("-00000000002a"))
+    }
+
+    /// The handler queues an access line as fields only when nothing needs merging; the router's
+    /// `request_id` on the logger becomes the line's id.
+    @Test func handlerQueuesAccessFieldsOnlyWhenNothingNeedsMerging() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        let writer = BufferedLogWriter(format: .text, fileDescriptor: fds[1], capacity: 16, linger: .zero)
+        var logger = Logger(label: "chartwarden") { BufferedLogHandler(label: $0, writer: writer, metadataProvider: nil) }
+        logger[metadataKey: "request_id"] = "r-7"
+        let entry = AccessLogEntry(method: "GET", path: "/a", status: 200, bytes: 1, duration: .zero, client: "c")
+        AccessLogMiddleware.record(logger, level: .info, entry)
+        logger[metadataKey: "user"] = "alice"
+        AccessLogMiddleware.record(logger, level: .info, entry)
+        writer.stop()
+        close(fds[1])
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        let count = read(fds[0], &buffer, buffer.count)
+        let lines = String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasSuffix(" info chartwarden: bytes=1 client=c duration_ms=0.00 method=GET path=/a request_id=r-7 status=200 [Server] request") == true, "\(lines)")
+        #expect(lines.last?.contains(" request_id=r-7 status=200 user=alice [Server] request") == true, "\(lines)")
+    }
+
     @Test func durationsPrintLikePercentPointTwoF() {
         #expect(DurationMilliseconds(.zero).description == "0.00")
         #expect(DurationMilliseconds(.nanoseconds(4_999)).description == "0.00")

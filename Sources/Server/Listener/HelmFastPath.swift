@@ -59,6 +59,8 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
     private var requestMetrics: [MetricsKey: ServerMetrics.RequestMetrics] = [:]
     private var downloadCounters: [String: Metrics.Counter] = [:]
+    /// The peer's address as the access log writes it, made once per connection.
+    private var client: String?
 
     init(_ dependencies: Dependencies) {
         self.dependencies = dependencies
@@ -219,7 +221,10 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func write(_ answer: PreparedAnswer, for head: SimpleRequestHead, context: ChannelHandlerContext) {
         let start = ContinuousClock.now
         let status = answer.response.status
-        var bytes = context.channel.allocator.buffer(capacity: 512)
+        // A body that fits in one record with the head is gathered into this buffer: sized for
+        // both now, rather than grown (and copied) by doubling as the fragments go in.
+        let bodyBytes = head.method == .get ? answer.response.bodyLength : 0
+        var bytes = context.channel.allocator.buffer(capacity: bodyBytes <= Self.recordBytes - 512 ? 512 + bodyBytes : 512)
         if var serialized = answer.response.serializedHead {
             bytes.writeBuffer(&serialized)
         } else {
@@ -236,19 +241,15 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
         }
         bytes.writeStaticString("X-Request-Id: ")
-        let logger = dependencies.logger
-        let logging = logger.logLevel <= .info
-        var requestID: String?
+        let requestID: AccessLogEntry.RequestID
         if let given = head.requestID.flatMap(RequestIDMiddleware.accept) {
-            requestID = given
+            requestID = .given(given)
             bytes.writeString(given)
-        } else if logging {
-            let generated = RequestIDMiddleware.generate()
-            requestID = generated
-            bytes.writeString(generated)
         } else {
-            // Nobody will read it back: write the id without making a String.
-            RequestIDMiddleware.writeGenerated(into: &bytes)
+            // The text of the id is made only for the head here; the log line makes its own later.
+            let sequence = RequestIDMiddleware.nextSequence()
+            requestID = .generated(sequence)
+            RequestIDMiddleware.write(sequence, into: &bytes)
         }
         bytes.writeStaticString("\r\nDate: ")
         bytes.writeString(HTTPDate.now)
@@ -305,12 +306,12 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 counter.increment()
             }
         }
-        if logging {
-            AccessLogMiddleware.record(
-                logger, level: .info, method: method, path: head.path, status: status.code,
-                bytes: answer.response.bodyLength, duration: duration,
-                client: context.channel.remoteAddress?.ipAddress,
-                extra: ["request_id": .string(requestID ?? ""), "path_kind": "fast"])
+        let logger = dependencies.logger
+        if logger.logLevel <= .info {
+            if client == nil { client = context.channel.remoteAddress?.ipAddress ?? "-" }
+            AccessLogMiddleware.record(logger, level: .info, AccessLogEntry(
+                method: method, path: head.path, status: status.code, bytes: answer.response.bodyLength,
+                duration: duration, client: client!, requestID: requestID, pathKind: "fast"))
         }
     }
 }

@@ -43,4 +43,24 @@ public struct BufferedLogHandler: LogHandler {
             writer.submit(record)
         }
     }
+
+    /// Queues an access-log line as its fields when nothing needs merging (no metadata on the
+    /// handler but the router's `request_id`, no metadata provider); false when the caller must log
+    /// it the generic way.
+    func logAccess(_ entry: AccessLogEntry, level: Logger.Level, source: String) -> Bool {
+        guard logLevel <= level else { return true }
+        guard metadataProvider == nil, level < .warning else { return false }
+        var entry = entry
+        switch metadata.count {
+        case 0:
+            break
+        case 1:
+            guard entry.requestID == nil, case .string(let id)? = metadata["request_id"] else { return false }
+            entry.requestID = .given(id)
+        default:
+            return false
+        }
+        writer.submit(LogRecord(time: Date(), level: level, label: label, body: .access(entry), source: source))
+        return true
+    }
 }

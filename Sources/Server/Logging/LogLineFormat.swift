@@ -14,37 +14,55 @@ public enum LogLineFormat: String, Sendable, CaseIterable {
         out.reserveCapacity(records.count * 192)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        for record in records { render(record, encoder: encoder, into: &out) }
+        var timestamps = TextTimestamps()
+        for record in records { render(record, encoder: encoder, timestamps: &timestamps, into: &out) }
         return out
     }
 
-    private func render(_ record: LogRecord, encoder: JSONEncoder, into out: inout [UInt8]) {
+    private func render(_ record: LogRecord, encoder: JSONEncoder, timestamps: inout TextTimestamps, into out: inout [UInt8]) {
         switch self {
         case .text:
-            out.append(contentsOf: Self.textTimestamp(record.time).utf8)
+            out.append(contentsOf: timestamps.text(for: record.time))
             out.append(contentsOf: " \(record.level)\(record.label.isEmpty ? "" : " ")\(record.label):".utf8)
-            if !record.metadata.isEmpty {
+            switch record.body {
+            case .access(let entry):
+                // The fields straight into the line: no dictionary, no sort (keys are fixed).
                 out.append(UInt8(ascii: " "))
-                out.append(contentsOf: record.metadata.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " ").utf8)
+                entry.appendText(to: &out)
+            case .event(_, let metadata):
+                if !metadata.isEmpty {
+                    out.append(UInt8(ascii: " "))
+                    out.append(contentsOf: metadata.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " ").utf8)
+                }
             }
             out.append(contentsOf: " [\(record.source)] \(record.message)\n".utf8)
         case .json:
+            let metadata = record.metadata
             let line = JSONLine(time: IndexTimestamp.format(record.time), level: record.level.rawValue, label: record.label,
                                 message: record.message, source: record.source,
-                                metadata: record.metadata.isEmpty ? nil : record.metadata.mapValues(JSONMetadataValue.init))
+                                metadata: metadata.isEmpty ? nil : metadata.mapValues(JSONMetadataValue.init))
             out.append(contentsOf: (try? encoder.encode(line)) ?? Data(#"{"message":"unencodable log line"}"#.utf8))
             out.append(UInt8(ascii: "\n"))
         }
     }
 
-    /// `StreamLogHandler`'s timestamp: local time to the second with the UTC offset.
-    private static func textTimestamp(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        guard localtime_r(&seconds, &parts) != nil else { return "<unknown>" }
-        var buffer = [Int8](repeating: 0, count: 64)
-        let length = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
-        return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    /// `StreamLogHandler`'s timestamp: local time to the second with the UTC offset. A batch's lines
+    /// mostly share their second, so the last one formatted is reused.
+    private struct TextTimestamps {
+        private var second: time_t = -1
+        private var bytes: [UInt8] = []
+
+        mutating func text(for date: Date) -> [UInt8] {
+            var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+            guard seconds != second else { return bytes }
+            var parts = tm()
+            guard localtime_r(&seconds, &parts) != nil else { return Array("<unknown>".utf8) }
+            var buffer = [Int8](repeating: 0, count: 64)
+            let length = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
+            second = seconds
+            bytes = buffer.prefix(length).map { UInt8(bitPattern: $0) }
+            return bytes
+        }
     }
 
     private struct JSONLine: Encodable {

@@ -13,24 +13,20 @@ struct AccessLogMiddleware: RouterMiddleware {
         guard context.logger.logLevel <= level else { return try await next(request, context) }
         let start = ContinuousClock.now
         let response = try await next(request, context)
-        Self.record(context.logger, level: level, method: request.method.rawValue, path: request.uri.path,
-                    status: response.status.code, bytes: response.body.contentLength ?? -1,
-                    duration: ContinuousClock.now - start, client: context.channel.remoteAddress?.ipAddress)
+        Self.record(context.logger, level: level, AccessLogEntry(
+            method: request.method.rawValue, path: request.uri.path, status: response.status.code,
+            bytes: response.body.contentLength ?? -1, duration: ContinuousClock.now - start,
+            client: context.channel.remoteAddress?.ipAddress ?? "-"))
         return response
     }
 
-    /// The access log line, shared with the event-loop fast path so both log alike.
-    static func record(_ logger: Logger, level: Logger.Level, method: String, path: String, status: Int, bytes: Int,
-                       duration: Duration, client: String?, extra: Logger.Metadata = [:]) {
-        var metadata: Logger.Metadata = [
-            "method": .string(method),
-            "path": .string(path),
-            "status": .stringConvertible(status),
-            "bytes": .stringConvertible(bytes),
-            "duration_ms": .stringConvertible(DurationMilliseconds(duration)),
-            "client": .string(client ?? "-"),
-        ]
-        metadata.merge(extra) { current, _ in current }
-        logger.log(level: level, "request", metadata: metadata)
+    /// The access log line, shared with the event-loop fast path so both log alike: through the
+    /// buffered writer's queue as plain fields when the logger writes there, else as metadata.
+    static func record(_ logger: Logger, level: Logger.Level, _ entry: AccessLogEntry, source: String = "Server") {
+        if let buffered = logger.handler as? BufferedLogHandler,
+           buffered.logAccess(entry, level: level, source: source) {
+            return
+        }
+        logger.log(level: level, "\(LogRecord.accessMessage)", metadata: entry.metadata, source: source)
     }
 }

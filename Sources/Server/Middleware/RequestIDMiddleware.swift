@@ -30,13 +30,22 @@ struct RequestIDMiddleware: RouterMiddleware {
     /// A random per-process prefix plus a counter: unique, unguessable across restarts, and free
     /// of a getrandom call per request.
     static func generate() -> String {
-        let sequence = counter.wrappingAdd(1, ordering: .relaxed).oldValue
-        return prefix + String(sequence, radix: 16).leftPadded(12)
+        render(nextSequence())
     }
 
-    /// Writes a fresh id into `buffer` (the fast path's response head) without building a String.
-    static func writeGenerated(into buffer: inout ByteBuffer) {
-        let sequence = counter.wrappingAdd(1, ordering: .relaxed).oldValue
+    /// The counter part of a fresh id: the fast path keeps the number and writes the text only
+    /// where it is needed (the response head now, the log line on the log writer's thread).
+    static func nextSequence() -> UInt64 {
+        counter.wrappingAdd(1, ordering: .relaxed).oldValue
+    }
+
+    /// The id of `sequence` as text.
+    static func render(_ sequence: UInt64) -> String {
+        prefix + String(sequence, radix: 16).leftPadded(12)
+    }
+
+    /// Writes the id of `sequence` into `buffer` (the fast path's response head) without building a String.
+    static func write(_ sequence: UInt64, into buffer: inout ByteBuffer) {
         buffer.writeString(prefix)
         let digits: StaticString = "0123456789abcdef"
         for shift in stride(from: 44, through: 0, by: -4) {
