@@ -115,10 +115,11 @@ public final class ChartService: Sendable {
             // A kill between a blob's write and its row's commit leaves a blob nothing serves.
             // Replicas starting together on one database: one sweeps, the others skip it.
             do {
-                guard let job = try stores.metadata.beginExclusiveJob(Self.orphanSweepJob) else { return }
-                defer { job.end() }
-                let swept = try stores.publisher.sweepOrphans()
-                if !swept.isEmpty { Self.storageLogger.info("removed \(swept.count) unreferenced blob(s) left by a crash") }
+                if let job = try stores.metadata.beginExclusiveJob(Self.orphanSweepJob) {
+                    defer { job.end() }
+                    let swept = try stores.publisher.sweepOrphans()
+                    if !swept.isEmpty { Self.storageLogger.info("removed \(swept.count) unreferenced blob(s) left by a crash") }
+                }
             } catch {
                 Self.storageLogger.error("the sweep of unreferenced blobs failed; they stay: \(error)")
             }
