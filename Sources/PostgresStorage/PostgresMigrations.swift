@@ -135,6 +135,15 @@ enum PostgresMigrations {
             "ALTER TABLE oci_blob_uploads ADD COLUMN refused boolean NOT NULL DEFAULT false",
             "CREATE INDEX oci_blob_uploads_by_uploader ON oci_blob_uploads (uploader)",
         ]),
+        // Each row's index rendering, so a start joins bytes instead of decoding and rendering
+        // every row (SQLite `v7-index-fragments`).
+        (6, "index fragments", [
+            """
+            CREATE TABLE index_fragments (
+              chart_version_id bigint PRIMARY KEY REFERENCES chart_versions (id) ON DELETE CASCADE,
+              render_key text NOT NULL, item bytea NOT NULL, api_json bytea)
+            """,
+        ]),
     ]
 
     /// Applies every migration `database` has not recorded yet; returns the versions applied.

@@ -98,6 +98,16 @@ extension SQLiteMetadataStore {
                           columns: ["chartVersionID", "createdAt"])
         }
         migrator.registerMigration("v6-oci") { db in try createOCITables(db) }
+        migrator.registerMigration("v7-index-fragments") { db in
+            // Each row's index rendering, so a start joins bytes instead of decoding and rendering
+            // every row. Filled by the first start and by publishes (`storeIndexFragments`).
+            try db.create(table: "index_fragments") { table in
+                table.primaryKey("chartVersionID", .integer).references("chart_versions", onDelete: .cascade)
+                table.column("renderKey", .text).notNull()
+                table.column("item", .blob).notNull()
+                table.column("apiJSON", .blob)
+            }
+        }
         return migrator
     }
 
