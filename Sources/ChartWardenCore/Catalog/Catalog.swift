@@ -59,7 +59,9 @@ package final class Catalog: Sendable {
     private static func returnFreedMemory() {
         #if canImport(Glibc)
         typealias Trim = @convention(c) (Int) -> Int32
-        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "malloc_trim") else { return }
+        guard let handle = dlopen(nil, RTLD_NOW) else { return }
+        defer { dlclose(handle) }
+        guard let symbol = dlsym(handle, "malloc_trim") else { return }
         _ = unsafeBitCast(symbol, to: Trim.self)(0)
         #endif
     }
