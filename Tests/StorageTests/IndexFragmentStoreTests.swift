@@ -32,4 +32,22 @@ import Testing
         try store.deleteChart(id: activeID, audit: nil)
         #expect(try store.bulkLoadIndexFragments(statuses: Set(ChartStatus.allCases)).keys.sorted() == [stagedID])
     }
+
+    /// A first start stores every row's rendering at once: more rows than one statement carries.
+    @Test(arguments: StoreBackend.available)
+    func manyRenderingsAreStoredInOneCall(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = opened.store
+        try store.ensureRepository("stable")
+        var fragments: [(id: Int64, fragment: StoredIndexFragment)] = []
+        for number in 0..<2_345 {
+            let id = try #require(try store.insertChart(Self.record("1.0.\(number)", status: .active), audit: nil).id)
+            fragments.append((id, StoredIndexFragment(renderKey: "k\(number)", item: Array("item \(number)".utf8),
+                                                      apiJSON: number % 2 == 0 ? nil : Array("{}".utf8))))
+        }
+        try store.storeIndexFragments(fragments)
+        let loaded = try store.bulkLoadIndexFragments(statuses: [.active])
+        #expect(loaded.count == fragments.count)
+        #expect(fragments.allSatisfy { loaded[$0.id] == $0.fragment })
+    }
 }
