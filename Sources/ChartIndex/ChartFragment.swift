@@ -9,25 +9,27 @@ import NIOCore
 /// fragment.
 struct ChartFragment: Sendable {
     struct Version: Sendable {
-        let entry: IndexEntry
+        let text: String
         let version: SemanticVersion
         /// A YAML list item (`  - apiVersion: ...`) or a JSON object, as the index's format says.
         fileprivate(set) var bytes: ByteBuffer
+        /// The API's JSON object in a YAML index; nil in a JSON index, where it is `bytes`.
+        let apiJSON: ByteBuffer?
+
+        init(_ rendered: RenderedVersion) {
+            text = rendered.version
+            // Entries come from validated metadata; an unparsable version sorts as 0.0.0.
+            version = SemanticVersion(rendered.version) ?? SemanticVersion("0.0.0")!
+            bytes = ByteBuffer(bytes: rendered.item)
+            apiJSON = rendered.apiJSON.map { ByteBuffer(bytes: $0) }
+        }
 
         init(entry: IndexEntry, format: RepositoryIndex.Format) {
-            self.entry = entry
-            // Entries come from validated metadata; an unparsable version sorts as 0.0.0.
-            version = SemanticVersion(entry.version) ?? SemanticVersion("0.0.0")!
-            let value = IndexValue(entry: entry)
-            switch format {
-            case .yaml:
-                var yaml: [UInt8] = []
-                IndexWriter.appendYAMLListItem(value, indent: 2, to: &yaml)
-                bytes = ByteBuffer(bytes: yaml)
-            case .json:
-                bytes = ByteBuffer(bytes: IndexJSON.encode(value))
-            }
+            self.init(RenderedVersion(entry: entry, format: format))
         }
+
+        /// The version as the API serves it: one JSON object.
+        var json: ByteBuffer { apiJSON ?? bytes }
     }
 
     let name: String
@@ -42,14 +44,14 @@ struct ChartFragment: Sendable {
 
     /// Adds a version in its place, replacing one with the same version text.
     mutating func upsert(_ version: Version) {
-        versions.removeAll { $0.entry.version == version.entry.version }
+        versions.removeAll { $0.text == version.text }
         let position = versions.firstIndex { !SemanticVersion.newestFirst($0.version, version.version) } ?? versions.endIndex
         versions.insert(version, at: position)
     }
 
     /// Returns false when the version was not there.
     mutating func remove(version: String) -> Bool {
-        guard let position = versions.firstIndex(where: { $0.entry.version == version }) else { return false }
+        guard let position = versions.firstIndex(where: { $0.text == version }) else { return false }
         versions.remove(at: position)
         return true
     }

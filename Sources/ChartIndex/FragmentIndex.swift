@@ -17,12 +17,19 @@ public struct FragmentIndex: Sendable {
     /// How many chart fragments have been rendered since creation: one per change.
     public private(set) var fragmentRenderCount = 0
 
-    /// Builds every fragment once from `entries` (the store's active versions, loaded in bulk).
+    /// Builds every fragment once from `entries` (rendering each version).
     public init(entries: [IndexEntry], format: RepositoryIndex.Format, generation: IndexGeneration) {
+        self.init(versions: entries.concurrentMapChunks { chunk in chunk.map { RenderedVersion(entry: $0, format: format) } },
+                  format: format, generation: generation)
+    }
+
+    /// Builds every fragment once from versions already rendered in `format` (the store's active
+    /// versions, loaded in bulk): joining bytes, no rendering.
+    public init(versions: [RenderedVersion], format: RepositoryIndex.Format, generation: IndexGeneration) {
         self.format = format
         self.generation = generation
-        var byName: [String: [IndexEntry]] = [:]
-        for entry in entries { byName[entry.name, default: []].append(entry) }
+        var byName: [String: [RenderedVersion]] = [:]
+        for version in versions { byName[version.name, default: []].append(version) }
         names = byName.keys.sorted(by: Self.precedes)
         let groups = names.map { byName.removeValue(forKey: $0)! }
         // Charts are built on every core, one chart at a time per core: a chart's versions' own
@@ -30,11 +37,10 @@ public struct FragmentIndex: Sendable {
         // whole index twice.
         let built = groups.concurrentMapChunks(chunkSize: Swift.max(1, groups.count / 64)) { chunk in
             chunk.map { versions -> (fragment: ChartFragment, buffer: ByteBuffer) in
-                // The last entry given for a version text wins, as `publish` would.
+                // The last one given for a version text wins, as `publish` would.
                 var seen = Set<String>()
                 let unique = versions.reversed().filter { seen.insert($0.version).inserted }
-                var fragment = ChartFragment(name: versions[0].name,
-                                             versions: unique.map { ChartFragment.Version(entry: $0, format: format) })
+                var fragment = ChartFragment(name: versions[0].name, versions: unique.map(ChartFragment.Version.init))
                 let buffer = fragment.render(format)
                 return (fragment, buffer)
             }
@@ -47,28 +53,39 @@ public struct FragmentIndex: Sendable {
     public var chartNames: [String] { names }
     public var versionCount: Int { charts.values.reduce(0) { $0 + $1.versions.count } }
 
-    /// Entries of one chart, newest first.
-    public func entries(named name: String) -> [IndexEntry] {
-        charts[name]?.versions.map(\.entry) ?? []
+    /// Version texts of one chart, newest first.
+    public func versions(named name: String) -> [String] {
+        charts[name]?.versions.map(\.text) ?? []
+    }
+
+    /// The API's JSON object of each version of one chart, newest first.
+    public func versionsJSON(named name: String) -> [(version: String, json: ByteBuffer)] {
+        charts[name]?.versions.map { ($0.text, $0.json) } ?? []
     }
 
     /// Adds a version or replaces the one with the same version text: an upload, or a restore
     /// from quarantine.
     public mutating func publish(_ entry: IndexEntry) {
-        let version = ChartFragment.Version(entry: entry, format: format)
+        publish(RenderedVersion(entry: entry, format: format))
+    }
+
+    /// `publish` of a version already rendered in this index's format.
+    public mutating func publish(_ item: RenderedVersion) {
+        let version = ChartFragment.Version(item)
+        let name = item.name
         // Taken out of the dictionary while edited, so that its versions change in place, not copied.
-        if var fragment = charts.removeValue(forKey: entry.name) {
+        if var fragment = charts.removeValue(forKey: name) {
             fragment.upsert(version)
             let buffer = render(&fragment)
-            rendered[position(of: entry.name)] = buffer
-            charts[entry.name] = fragment
+            rendered[position(of: name)] = buffer
+            charts[name] = fragment
         } else {
-            var fragment = ChartFragment(name: entry.name, versions: [version])
-            let position = position(of: entry.name)
+            var fragment = ChartFragment(name: name, versions: [version])
+            let position = position(of: name)
             let buffer = render(&fragment)
-            names.insert(entry.name, at: position)
+            names.insert(name, at: position)
             rendered.insert(buffer, at: position)
-            charts[entry.name] = fragment
+            charts[name] = fragment
         }
         generation = generation.next()
     }

@@ -16,6 +16,8 @@ public struct RepositoryIndex: Sendable {
     private struct Chart: Sendable {
         var fragment: ChartFragment
         var yaml: ByteBuffer
+        /// The entries by version text (fragments keep only rendered bytes).
+        var entries: [String: IndexEntry]
     }
 
     private var charts: [String: Chart] = [:]
@@ -24,12 +26,13 @@ public struct RepositoryIndex: Sendable {
     public private(set) var fragmentRenderCount = 0
 
     public init(entries: [IndexEntry] = []) {
-        var byName: [String: [ChartFragment.Version]] = [:]
-        for entry in entries {
-            byName[entry.name, default: []].append(ChartFragment.Version(entry: entry, format: .yaml))
-        }
+        var byName: [String: [IndexEntry]] = [:]
+        for entry in entries { byName[entry.name, default: []].append(entry) }
         for (name, versions) in byName {
-            store(ChartFragment(name: name, versions: versions))
+            var byVersion: [String: IndexEntry] = [:]
+            for entry in versions { byVersion[entry.version] = entry }
+            store(ChartFragment(name: name, versions: byVersion.values.map { ChartFragment.Version(entry: $0, format: .yaml) }),
+                  entries: byVersion)
         }
     }
 
@@ -38,24 +41,29 @@ public struct RepositoryIndex: Sendable {
 
     /// Entries of one chart, newest first.
     public func entries(named name: String) -> [IndexEntry] {
-        charts[name]?.fragment.versions.map(\.entry) ?? []
+        guard let chart = charts[name] else { return [] }
+        return chart.fragment.versions.map { chart.entries[$0.text]! }
     }
 
     /// Adds a version, replacing one with the same version text.
     public mutating func insert(_ entry: IndexEntry) {
         var fragment = charts[entry.name]?.fragment ?? ChartFragment(name: entry.name)
+        var entries = charts[entry.name]?.entries ?? [:]
         fragment.upsert(ChartFragment.Version(entry: entry, format: .yaml))
-        store(fragment)
+        entries[entry.version] = entry
+        store(fragment, entries: entries)
     }
 
     /// Removes a version; returns false when it was not there.
     @discardableResult
     public mutating func remove(name: String, version: String) -> Bool {
-        guard var fragment = charts[name]?.fragment, fragment.remove(version: version) else { return false }
+        guard var fragment = charts[name]?.fragment, var entries = charts[name]?.entries,
+              fragment.remove(version: version) else { return false }
+        entries[version] = nil
         if fragment.isEmpty {
             charts[name] = nil
         } else {
-            store(fragment)
+            store(fragment, entries: entries)
         }
         return true
     }
@@ -73,16 +81,16 @@ public struct RepositoryIndex: Sendable {
             return out
         case .json:
             let document = IndexJSON.Document(
-                entries: charts.mapValues { $0.fragment.versions.map { IndexValue(entry: $0.entry) } },
+                entries: charts.mapValues { chart in chart.fragment.versions.map { IndexValue(entry: chart.entries[$0.text]!) } },
                 generated: generated)
             return IndexJSON.encode(document) + [UInt8(ascii: "\n")]
         }
     }
 
-    private mutating func store(_ fragment: ChartFragment) {
+    private mutating func store(_ fragment: ChartFragment, entries: [String: IndexEntry]) {
         fragmentRenderCount += 1
         var fragment = fragment
         let yaml = fragment.render(.yaml)
-        charts[fragment.name] = Chart(fragment: fragment, yaml: yaml)
+        charts[fragment.name] = Chart(fragment: fragment, yaml: yaml, entries: entries)
     }
 }

@@ -173,6 +173,15 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX webhook_attempts_by_age ON webhook_attempts (at, id)",
         ]),
+        // Each row's index rendering, so a start joins bytes instead of decoding and rendering
+        // every row (SQLite `v9-index-fragments`).
+        (8, "index fragments", [
+            """
+            CREATE TABLE index_fragments (
+              chart_version_id bigint PRIMARY KEY REFERENCES chart_versions (id) ON DELETE CASCADE,
+              render_key text NOT NULL, item bytea NOT NULL, api_json bytea)
+            """,
+        ]),
     ]
 
     /// Applies every migration `database` has not recorded yet; returns the versions applied.

@@ -52,6 +52,10 @@ public protocol MetadataStore: APITokenStore, OCIMetadataStore, StoreCoordinatio
     /// Every chart row in `statuses` at once, grouped by repository, each repository's rows in
     /// (name, id) order: what the in-memory indexes are built from at start.
     func bulkLoadCharts(statuses: Set<ChartStatus>) throws(StorageError) -> [String: [ChartVersionRecord]]
+    /// The stored index renderings of the rows in `statuses`, by row id, in one statement (start-up).
+    func bulkLoadIndexFragments(statuses: Set<ChartStatus>) throws(StorageError) -> [Int64: StoredIndexFragment]
+    /// Stores (or replaces) renderings of existing rows, in one transaction; rows gone meanwhile are skipped.
+    func storeIndexFragments(_ fragments: [(id: Int64, fragment: StoredIndexFragment)]) throws(StorageError)
     func appendAudit(_ event: AuditEvent) throws(StorageError)
     /// Newest first, filtered; `beforeID` pages backwards.
     func auditEvents(_ query: AuditQuery) throws(StorageError) -> [AuditEvent]
@@ -126,6 +130,11 @@ public struct AuditQuery: Sendable, Equatable {
 
 extension MetadataStore {
     public func storeSignerKey(_ key: SignerKeyRecord) throws(StorageError) {}
+
+    /// Stores without a rendering cache keep nothing: every start renders every row.
+    public func bulkLoadIndexFragments(statuses: Set<ChartStatus>) throws(StorageError) -> [Int64: StoredIndexFragment] { [:] }
+
+    public func storeIndexFragments(_ fragments: [(id: Int64, fragment: StoredIndexFragment)]) throws(StorageError) {}
 
     public func signerKeys() throws(StorageError) -> [SignerKeyRecord] { [] }
 

@@ -100,6 +100,16 @@ extension SQLiteMetadataStore {
         migrator.registerMigration("v6-oci") { db in try createOCITables(db) }
         migrator.registerMigration("v7-change-journal") { db in try createChangeJournal(db) }
         migrator.registerMigration("v8-webhooks") { db in try createWebhookTables(db) }
+        migrator.registerMigration("v9-index-fragments") { db in
+            // Each row's index rendering, so a start joins bytes instead of decoding and rendering
+            // every row. Filled by the first start and by publishes (`storeIndexFragments`).
+            try db.create(table: "index_fragments") { table in
+                table.primaryKey("chartVersionID", .integer).references("chart_versions", onDelete: .cascade)
+                table.column("renderKey", .text).notNull()
+                table.column("item", .blob).notNull()
+                table.column("apiJSON", .blob)
+            }
+        }
         return migrator
     }
 

@@ -53,8 +53,9 @@ struct IndexCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\(name): \(error.message)\n".utf8))
             }
         }
-        let index = RepositoryIndex(entries: entries)
-        let document = index.document(format: format, generated: IndexTimestamp.format(Date()))
+        // The server's renderer: one rendering path for the command and the served index.
+        let index = FragmentIndex(entries: entries, format: format, generation: IndexGeneration(repository: ""))
+        let document = index.served(generated: IndexTimestamp.format(Date())).joined()
         if let output {
             try Data(document).write(to: URL(fileURLWithPath: output), options: .atomic)
         } else {

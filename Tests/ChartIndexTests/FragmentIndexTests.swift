@@ -70,7 +70,7 @@ import Yams
             case 1: // delete
                 guard let victim = active.keys.sorted().randomElement(using: &random) else { continue }
                 let entry = active.removeValue(forKey: victim)!
-                if index.entries(named: entry.name).count == 1 { chartsEmptied += 1 }
+                if index.versions(named: entry.name).count == 1 { chartsEmptied += 1 }
                 let removed = index.remove(name: entry.name, version: entry.version)
                 #expect(removed)
                 counts["delete", default: 0] += 1
@@ -78,7 +78,7 @@ import Yams
                 guard let victim = active.keys.sorted().randomElement(using: &random) else { continue }
                 let entry = active.removeValue(forKey: victim)!
                 quarantined[victim] = entry
-                if index.entries(named: entry.name).count == 1 { chartsEmptied += 1 }
+                if index.versions(named: entry.name).count == 1 { chartsEmptied += 1 }
                 let removed = index.remove(name: entry.name, version: entry.version)
                 #expect(removed)
                 counts["quarantine", default: 0] += 1

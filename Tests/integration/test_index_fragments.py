@@ -187,15 +187,61 @@ def test_a_thousand_changes_leave_the_index_a_from_scratch_render_gives(server_f
     assert incremental.startswith(b"{" if index_format == "json" else b"apiVersion: v1\n")
     assert served_versions(incremental) == {key for key, value in state.items() if value == "active"}
 
-    # A restart reads every row from the store and renders every fragment from scratch.
+    # A restart joins the renderings stored beside the rows (the last few publishes' are rendered
+    # again): the same document.
     assert server.stop() == 0
-    server = server_factory(repository_config(index_format), data_dir=tmp_path / "data")
+    server, restarted_headers, restarted = restart(server_factory, tmp_path, index_format)
+    assert without_generated(incremental, index_format) == without_generated(restarted, index_format)
+    assert restarted_headers["etag"] != headers["etag"], "a restart never reuses an ETag"
+    # A start with another publicURL renders every row again, with absolute URLs; going back to
+    # the first settings renders every row from scratch once more: the document of the changes.
+    assert server.stop() == 0
+    server, _, absolute = restart(server_factory, tmp_path, index_format, public_url=PUBLIC_URL)
+    assert served_urls(absolute) == {f"{PUBLIC_URL}/frag/charts/{name}-{version}.tgz"
+                                     for (name, version), value in state.items() if value == "active"}
+    assert server.stop() == 0
+    server, _, from_scratch = restart(server_factory, tmp_path, index_format)
+    assert without_generated(incremental, index_format) == without_generated(from_scratch, index_format)
+
+
+PUBLIC_URL = "https://charts.example.test"
+
+
+def restart(server_factory, tmp_path, index_format, public_url=None):
+    def mutate(config):
+        repository_config(index_format)(config)
+        if public_url:
+            config["server"]["publicURL"] = public_url
+    server = server_factory(mutate, data_dir=tmp_path / "data")
     reader = Connection(server.port)
-    status, restarted_headers, from_scratch = reader.request("GET", "/frag/index.yaml")
+    status, headers, document = reader.request("GET", "/frag/index.yaml")
     reader.close()
     assert status == 200
-    assert without_generated(incremental, index_format) == without_generated(from_scratch, index_format)
-    assert restarted_headers["etag"] != headers["etag"], "a restart never reuses an ETag"
+    return server, headers, document
+
+
+def served_urls(document):
+    parsed = yaml.safe_load(document)
+    return {url for entries in parsed["entries"].values() for entry in entries for url in entry["urls"]}
+
+
+def test_a_restart_with_another_public_url_serves_the_new_urls(server_factory, tmp_path):
+    """Stored renderings carry the settings they were made with: a changed publicURL is seen at
+    start and every row rendered again, in the index and in the API."""
+    server = server_factory(repository_config("yaml"))
+    for name in ["redis-lite-0.8.1.tgz", "webapp-1.1.0.tgz"]:
+        assert server.curl("/api/frag/charts", "--data-binary", "@" + packaged(name), cert="ci-pusher").status == 201
+    assert served_urls(server.curl("/frag/index.yaml").body) == {"charts/redis-lite-0.8.1.tgz", "charts/webapp-1.1.0.tgz"}
+    assert server.stop() == 0
+    server, _, document = restart(server_factory, tmp_path, "yaml", public_url=PUBLIC_URL)
+    assert served_urls(document) == {f"{PUBLIC_URL}/frag/charts/redis-lite-0.8.1.tgz",
+                                     f"{PUBLIC_URL}/frag/charts/webapp-1.1.0.tgz"}
+    api = server.curl("/api/frag/charts/webapp/1.1.0")
+    assert api.status == 200 and api.json()["urls"] == [f"{PUBLIC_URL}/frag/charts/webapp-1.1.0.tgz"]
+    # And back: the relative URLs again, not the stored absolute ones.
+    assert server.stop() == 0
+    server, _, document = restart(server_factory, tmp_path, "yaml")
+    assert served_urls(document) == {"charts/redis-lite-0.8.1.tgz", "charts/webapp-1.1.0.tgz"}
 
 
 def test_helm_adds_updates_and_downloads_from_a_json_repository(server_factory, helm):

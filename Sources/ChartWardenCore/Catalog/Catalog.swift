@@ -1,4 +1,8 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
 import NIOCore
 import OpenSSLSupport
 import Storage
@@ -25,21 +29,63 @@ package final class Catalog: Sendable {
     package var repositoryNames: [String] { repositories.keys.sorted() }
 
     /// Replaces every repository's snapshot with the stored active and quarantined charts, read
-    /// in one statement (start-up reads every row once, not one query per repository or chart).
+    /// in one statement (start-up reads every row once, not one query per repository or chart),
+    /// joined with their stored index renderings (one more statement); rows rendered anew (none
+    /// stored, or made for other settings) are stored in one transaction for the next start.
     package func load(from metadata: any MetadataStore, _ onPool: OnThreadPool) throws(ServiceError) {
         do {
             var byRepository = try metadata.bulkLoadCharts(statuses: [.active, .quarantined])
+            var stored = try metadata.bulkLoadIndexFragments(statuses: [.active])
             for (name, repository) in repositories {
                 // Taken out and filtered in place: 100,000 rows are held once, not copied per status.
                 var active = byRepository.removeValue(forKey: name) ?? []
                 let quarantined = active.filter { $0.status == .quarantined }
                 active.removeAll { $0.status != .active }
-                try repository.load(active, quarantined: quarantined, onPool)
+                var mine: [Int64: StoredIndexFragment] = [:]
+                for record in active { if let id = record.id, let fragment = stored.removeValue(forKey: id) { mine[id] = fragment } }
+                try repository.load(active, quarantined: quarantined, stored: mine, onPool)
             }
+            stored = [:]
         } catch {
             throw ServiceError(.internalError, "cannot load the stored charts: \(error)", cause: error)
         }
+        for repository in repositories.values { Self.storeRenderings(of: repository, in: metadata) }
+        Self.returnFreedMemory()
     }
+
+    /// The rows, the stored bytes and the per-thread buffers of a load are freed by now: glibc's
+    /// `malloc_trim` gives their pages back rather than keep them resident for good (tens of MiB
+    /// at 100,000 versions). Looked up at run time: Swift's Glibc module leaves out `malloc.h`.
+    private static func returnFreedMemory() {
+        #if canImport(Glibc)
+        typealias Trim = @convention(c) (Int) -> Int32
+        guard let handle = dlopen(nil, RTLD_NOW) else { return }
+        defer { dlclose(handle) }
+        guard let symbol = dlsym(handle, "malloc_trim") else { return }
+        _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        #endif
+    }
+
+    /// Renderings a publish made wait in the repository until this many: then one transaction
+    /// stores them. A crash loses at most these, which the next start renders again.
+    static let unstoredFragmentBatch = 256
+
+    /// Stores the renderings `repository` made that the store lacks. A failure only costs the next
+    /// start some rendering: logged, not thrown.
+    /// Blocking: call on the pool.
+    package static func storeRenderings(of repository: ChartRepository, in metadata: any MetadataStore) {
+        let fragments = repository.takeUnstoredFragments()
+        guard !fragments.isEmpty else { return }
+        do {
+            try metadata.storeIndexFragments(fragments)
+        } catch {
+            Self.logger.warning("index renderings not stored; the next start renders them again", metadata: [
+                "repository": "\(repository.name)", "count": "\(fragments.count)", "reason": "\(error)",
+            ])
+        }
+    }
+
+    private static let logger = Logger(label: "chartwarden.catalog")
 
     /// The bytes of `N-V.tgz` or `N-V.tgz.prov` as `snapshot` lists them, from memory when
     /// recently served.
@@ -85,6 +131,9 @@ package final class Catalog: Sendable {
                                                        version: record.version), current.status == .active
                 else { return }
                 try repository.didPublish(current, onPool)
+            }
+            if repository.unstoredFragmentCount >= Catalog.unstoredFragmentBatch {
+                Self.storeRenderings(of: repository, in: metadata)
             }
         } catch {
             throw ServiceError(.internalError, "index update failed: \(error)", cause: error)

@@ -2,6 +2,7 @@ import ChartIndex
 import ChartModel
 import Foundation
 import Logging
+import NIOCore
 import OpenSSLSupport
 import Storage
 import Synchronization
@@ -27,6 +28,8 @@ public final class ChartRepository: Sendable {
         /// index's generation, so one ETag never names two documents.
         var generated = Date()
         var generation: UInt64 = 0
+        /// Renderings not in the store yet, by row id (`takeUnstoredFragments`).
+        var unstored: [Int64: StoredIndexFragment] = [:]
     }
 
     private let writer: Mutex<WriterState>
@@ -74,35 +77,61 @@ public final class ChartRepository: Sendable {
         return files
     }
 
+    /// The key a stored rendering of `record` must carry to be served as is.
+    private func renderKey(_ record: ChartVersionRecord) -> String {
+        RenderedVersion.renderKey(format: configuration.indexFormat, baseURL: baseURL, digest: record.digest,
+                                  createdSeconds: record.created.timeIntervalSince1970)
+    }
+
     /// Replaces the whole index with the active records (startup warm-up); quarantined records
     /// are remembered so their downloads say why they are withheld.
     ///
+    /// A record whose stored rendering (`stored`, by row id) carries the key this repository
+    /// expects is joined as those bytes, without decoding its metadata. Any other record is
+    /// rendered, and its rendering waits in `takeUnstoredFragments` for the caller to store.
+    ///
     /// Records stored before a validation rule existed (an annotation key too long for Go's YAML
-    /// reader) would break index.yaml for every client: each record is validated again, and one
-    /// that fails (or whose stored metadata no longer decodes) is left out of the index with a
-    /// warning naming it. Its files stay downloadable.
+    /// reader) would break index.yaml for every client: each record rendered is validated again,
+    /// and one that fails (or whose stored metadata no longer decodes) is left out of the index
+    /// with a warning naming it. Its files stay downloadable.
     /// Returns the names of the records left out.
     @discardableResult
     package func load(_ records: [ChartVersionRecord], quarantined: [ChartVersionRecord] = [],
+                      stored: [Int64: StoredIndexFragment] = [:],
                       logger: Logger = Logger(label: "chartwarden.repository"), _ onPool: OnThreadPool) throws -> [String] {
-        // Decoded on every core, one decoder per chunk: at 100,000 versions this is most of a start.
-        let decoded = records.concurrentMapChunks { chunk in
+        let format = configuration.indexFormat
+        var versions: [RenderedVersion] = []
+        versions.reserveCapacity(records.count)
+        var toRender: [ChartVersionRecord] = []
+        for record in records {
+            if let id = record.id, let fragment = stored[id], fragment.renderKey == renderKey(record) {
+                versions.append(RenderedVersion(name: record.name, version: record.version, item: fragment.item,
+                                                apiJSON: fragment.apiJSON))
+            } else {
+                toRender.append(record)
+            }
+        }
+        // Decoded and rendered on every core, one decoder per chunk: without stored renderings
+        // (a first start, a changed publicURL) this is most of a start at 100,000 versions.
+        let decoded = toRender.concurrentMapChunks { chunk in
             let decoder = JSONDecoder()
-            return chunk.map { record -> Result<IndexEntry, any Error> in
+            return chunk.map { record -> Result<RenderedVersion, any Error> in
                 Result {
                     let entry = try entry(for: record, decoder: decoder)
                     try entry.metadata.validate()
-                    return entry
+                    return RenderedVersion(entry: entry, format: format)
                 }
             }
         }
-        var entries: [IndexEntry] = []
         var leftOut: [String] = []
-        entries.reserveCapacity(records.count)
-        for (record, result) in zip(records, decoded) {
+        var unstored: [Int64: StoredIndexFragment] = [:]
+        for (record, result) in zip(toRender, decoded) {
             switch result {
-            case .success(let entry):
-                entries.append(entry)
+            case .success(let version):
+                versions.append(version)
+                if let id = record.id {
+                    unstored[id] = StoredIndexFragment(renderKey: renderKey(record), item: version.item, apiJSON: version.apiJSON)
+                }
             case .failure(let error):
                 let chart = IndexEntry.fileName(name: record.name, version: record.version)
                 leftOut.append(chart)
@@ -111,10 +140,10 @@ public final class ChartRepository: Sendable {
                 ])
             }
         }
-        let index = FragmentIndex(entries: entries, format: configuration.indexFormat,
-                                  generation: IndexGeneration(repository: name))
+        let index = FragmentIndex(versions: versions, format: format, generation: IndexGeneration(repository: name))
         writer.withLock { state in
             state.index = index
+            state.unstored = unstored
             state.files = [:]
             for record in records {
                 for (name, file) in Self.files(for: record) { state.files[name] = file }
@@ -129,6 +158,18 @@ public final class ChartRepository: Sendable {
         return leftOut
     }
 
+    /// Renderings made since the last call that the store does not have yet (by row id): the
+    /// caller stores them, so the next start joins them instead of rendering.
+    package func takeUnstoredFragments() -> [(id: Int64, fragment: StoredIndexFragment)] {
+        writer.withLock { state in
+            defer { state.unstored = [:] }
+            return state.unstored.map { ($0.key, $0.value) }
+        }
+    }
+
+    /// How many renderings wait for `takeUnstoredFragments`.
+    package var unstoredFragmentCount: Int { writer.withLock { $0.unstored.count } }
+
     /// Runs `body` (re-read a committed row, apply it) alone among the publishes of this repository.
     package func inCommitOrder(_ body: () throws -> Void) throws {
         try commitOrder.withLock { _ in try body() }
@@ -136,9 +177,12 @@ public final class ChartRepository: Sendable {
 
     /// Adds or replaces one version in the index.
     package func didPublish(_ record: ChartVersionRecord, _ onPool: OnThreadPool) throws {
-        let entry = try entry(for: record)
+        let version = RenderedVersion(entry: try entry(for: record), format: configuration.indexFormat)
         writer.withLock { state in
-            state.index.publish(entry)
+            state.index.publish(version)
+            if let id = record.id {
+                state.unstored[id] = StoredIndexFragment(renderKey: renderKey(record), item: version.item, apiJSON: version.apiJSON)
+            }
             let fileName = IndexEntry.fileName(name: record.name, version: record.version)
             state.files[fileName + ".prov"] = nil
             state.withheld[fileName] = nil
@@ -192,8 +236,13 @@ public final class ChartRepository: Sendable {
 
     package var chartNames: [String] { snapshot.index.chartNames }
 
-    /// Versions of one chart, newest first.
-    package func entries(named name: String) -> [IndexEntry] {
-        snapshot.index.entries(named: name)
+    /// Version texts of one chart, newest first.
+    package func versions(named name: String) -> [String] {
+        snapshot.index.versions(named: name)
+    }
+
+    /// The API's JSON object of each version of one chart, newest first.
+    package func versionsJSON(named name: String) -> [(version: String, json: ByteBuffer)] {
+        snapshot.index.versionsJSON(named: name)
     }
 }

@@ -86,7 +86,7 @@ enum ChartAPIHandlers {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: quoted(name))
             out.append(UInt8(ascii: ":"))
-            appendArray(repository.entries(named: name), to: &out)
+            appendArray(repository.versionsJSON(named: name), to: &out)
         }
         out.append(UInt8(ascii: "}"))
         return JSONResponse.make(.ok, bytes: ByteBuffer(bytes: out))
@@ -96,10 +96,10 @@ enum ChartAPIHandlers {
         async throws -> Response {
         let (repository, _) = try await environment.resolve(.read, request, context: context)
         let name = context.parameters.get("name") ?? ""
-        let entries = repository.entries(named: name)
-        guard !entries.isEmpty else { throw ServiceError(.notFound, "chart \(name) not found") }
+        let versions = repository.versionsJSON(named: name)
+        guard !versions.isEmpty else { throw ServiceError(.notFound, "chart \(name) not found") }
         var out: [UInt8] = []
-        appendArray(entries, to: &out)
+        appendArray(versions, to: &out)
         return JSONResponse.make(.ok, bytes: ByteBuffer(bytes: out))
     }
 
@@ -108,16 +108,16 @@ enum ChartAPIHandlers {
         let (repository, _) = try await environment.resolve(.read, request, context: context)
         let name = context.parameters.get("name") ?? ""
         let version = context.parameters.get("version") ?? ""
-        let entries = repository.entries(named: name)
-        let entry: IndexEntry?
+        let versions = repository.versionsJSON(named: name)
+        let found: (version: String, json: ByteBuffer)?
         if version == "latest" {
             // Newest stable version, as `helm install` picks; pre-releases only when nothing else exists.
-            entry = entries.first { SemanticVersion($0.version)?.isPreRelease == false } ?? entries.first
+            found = versions.first { SemanticVersion($0.version)?.isPreRelease == false } ?? versions.first
         } else {
-            entry = entries.first { $0.version == version }
+            found = versions.first { $0.version == version }
         }
-        guard let entry else { throw ServiceError(.notFound, "chart \(name) version \(version) not found") }
-        return JSONResponse.make(.ok, bytes: ByteBuffer(bytes: entry.renderJSON()))
+        guard let found else { throw ServiceError(.notFound, "chart \(name) version \(version) not found") }
+        return JSONResponse.make(.ok, bytes: found.json)
     }
 
     static func delete(_ request: Request, _ context: ChartWardenRequestContext, _ environment: ServerEnvironment)
@@ -132,11 +132,11 @@ enum ChartAPIHandlers {
 
     // MARK: helpers
 
-    private static func appendArray(_ entries: [IndexEntry], to out: inout [UInt8]) {
+    private static func appendArray(_ versions: [(version: String, json: ByteBuffer)], to out: inout [UInt8]) {
         out.append(UInt8(ascii: "["))
-        for (index, entry) in entries.enumerated() {
+        for (index, version) in versions.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: entry.renderJSON())
+            out.append(contentsOf: version.json.readableBytesView)
         }
         out.append(UInt8(ascii: "]"))
     }

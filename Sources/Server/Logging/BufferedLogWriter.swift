@@ -28,7 +28,6 @@ public final class BufferedLogWriter: Sendable {
         self.linger = linger
         queue = Mutex(LogLineQueue(capacity: capacity))
         let thread = Thread { [self] in run() }
-        thread.name = "cw-log-writer"  // Linux keeps 15 bytes of a thread name
         thread.start()
     }
 
@@ -62,6 +61,8 @@ public final class BufferedLogWriter: Sendable {
     }
 
     private func run() {
+        // Named from inside: Foundation names only the current thread on Linux (15 bytes at most).
+        Thread.current.name = "cw-log-writer"
         while true {
             wakeUp.wait()
             if linger > .zero, !stopping.withLock({ $0 }) {
