@@ -83,7 +83,7 @@ import Testing
     }
 
     static func versions(_ service: ChartService, _ name: String) -> [String] {
-        service.repository(named: "plain")!.entries(named: name).map(\.metadata.version)
+        service.repository(named: "plain")!.versions(named: name)
     }
 
     @Test func anotherReplicasPublishDeleteAndOverwriteArriveByCatchingUp() async throws {
