@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from conftest import PGP_KEYS, POSTGRES_URL, packaged
+from conftest import PGP_KEYS, POSTGRES_URL, packaged, pgp_file
 from oci_client import OCIClient, config_of, digest_of
 from test_oci import htpasswd, make_chart, oci_config, read  # noqa: F401 (fixture)
 
@@ -245,8 +245,8 @@ def test_a_chartmuseum_upload_stores_its_manifest_with_the_version_and_a_delete_
 
 
 def test_a_quarantined_version_is_deleted_alike_on_both_doors(registry, pgp, tmp_path):
-    """Deleting needs `delete` on both doors and works on a quarantined version on both: afterwards it
-    is missing (404 / MANIFEST_UNKNOWN), no longer withheld (403 / DENIED)."""
+    """Deleting needs `delete` on both doors, and a global admin (who holds it here) deletes a quarantined
+    version on both: afterwards it is missing (404 / MANIFEST_UNKNOWN), no longer withheld (403 / DENIED)."""
     client = OCIClient(registry, cert="ci-pusher")
     for version in ("1.0.0", "1.1.0"):
         chart = make_chart(tmp_path, "signed", version)
@@ -314,3 +314,47 @@ def test_a_referrer_added_by_a_repush_is_listed_at_once(registry):
     answer = client.push_manifest("plain/redis-lite", "0.8.1", referrer)
     assert answer.status == 201 and answer.headers["oci-subject"] == subject["digest"], answer
     assert [entry["digest"] for entry in anonymous.request("GET", path).json()["manifests"]] == [digest_of(referrer)]
+
+
+# --- review oci4 F5/F6 --------------------------------------------------------------------------------
+
+def test_only_a_global_admin_deletes_a_quarantined_version(server_factory, htpasswd, pgp, tmp_path):  # noqa: F811
+    """Review F5 (oci4): a repository's delete holder may not delete a quarantined version (on either
+    door): delete and re-upload of the same bytes would overrule the quarantine, which only a global
+    admin may restore."""
+    def mutate(config):
+        oci_config(htpasswd)(config)
+        config["repositories"].append({"name": "team", "read": ["anonymous"], "write": ["group:ci"],
+                                       "delete": ["cert:ci-pusher", "group:admins"],
+                                       "provenance": {"mode": "warn", "trustedKeys": [pgp_file("rsa-signer.pub.asc")]}})
+    registry = server_factory(mutate)
+    client = OCIClient(registry, cert="ci-pusher")
+    for version in ("1.0.0", "1.1.0"):
+        chart = make_chart(tmp_path, "signed", version)
+        assert client.push_chart("team/signed", version, read(chart), pgp.prov(chart, "rsa-signer"))[0].status == 201
+    fingerprint = PGP_KEYS["rsa-signer"]["fingerprint"]
+    distrust = registry.curl(registry.admin_url + f"/api/admin/repositories/team/signers/{fingerprint}?quarantine=true",
+                             "-X", "DELETE", cert="admin")
+    assert distrust.status == 200, distrust
+    classic = registry.curl("/api/team/charts/signed/1.0.0", "-X", "DELETE", cert="ci-pusher")
+    assert classic.status == 403 and "global admin" in classic.json()["error"], classic
+    over_oci = client.request("DELETE", "/v2/team/signed/manifests/1.1.0")
+    assert over_oci.status == 403 and over_oci.error_codes() == ["DENIED"], over_oci
+    for version in ("1.0.0", "1.1.0"):
+        assert registry.curl(f"/team/charts/signed-{version}.tgz").status == 403
+        assert OCIClient(registry).request("GET", f"/v2/team/signed/manifests/{version}").error_codes() == ["DENIED"]
+    # The global admin may (it is the quarantine's judge).
+    assert registry.curl("/api/team/charts/signed/1.0.0", "-X", "DELETE", cert="admin").status == 200
+
+
+def test_config_keys_spelled_otherwise_than_chart_yaml_are_refused(registry):
+    """Review F6 (oci4): Go reads JSON keys case-insensitively (last wins): `"Deprecated": false` beside
+    `"deprecated": true` would hide what Chart.yaml says from Helm's config readers."""
+    client = OCIClient(registry, cert="ci-pusher")
+    chart = read(packaged("redis-lite-0.8.1.tgz"))
+    for extra in ({"Name": ""}, {"Deprecated": False}, {"KubeVersion": ""}, {"\u017fources": []}, {"Dependencies": []}):
+        forged = dict(json.loads(config_of(chart)), **extra)
+        answer, _ = client.push_chart("plain/redis-lite", "0.8.1", chart, config=json.dumps(forged).encode())
+        assert answer.status == 400 and answer.error_codes() == ["MANIFEST_INVALID"], (extra, answer)
+        assert list(extra)[0] in answer.json()["errors"][0]["message"], answer
+    assert client.push_chart("plain/redis-lite", "0.8.1", chart)[0].status == 201
