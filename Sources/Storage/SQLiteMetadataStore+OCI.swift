@@ -45,11 +45,13 @@ extension SQLiteMetadataStore {
     }
 
     public func versions(repository: String, name: String, statuses: Set<ChartStatus>) throws(StorageError) -> [String] {
+        // Statuses are filtered here, not in SQL: with `status IN (…)` SQLite may pick the
+        // (repository, status) index and walk every active row of the repository.
         try read { db in
-            try ChartVersionRecord.select(Column("version"), as: String.self)
-                .filter(Column("repository") == repository && Column("name") == name
-                    && statuses.map(\.rawValue).contains(Column("status")))
-                .fetchAll(db)
+            try Row.fetchAll(db, sql: "SELECT version, status FROM chart_versions WHERE repository = ? AND name = ?",
+                             arguments: [repository, name])
+                .filter { row in statuses.contains { $0.rawValue == row["status"] as String } }
+                .map { row in row["version"] as String }
         }
     }
 
