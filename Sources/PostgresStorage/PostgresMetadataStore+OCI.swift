@@ -12,6 +12,9 @@ extension PostgresMetadataStore {
         id, repository, name, version, digest, media_type, content, config_digest, chart_digest, provenance_digest,
         generated, created
         """
+    /// `manifestColumns` of the alias `m`, for joins.
+    static let joinedManifestColumns = manifestColumns.split(separator: ",")
+        .map { "m." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
     static let blobUploadColumns = "repository, name, digest, size, uploader, uploaded_at, refused"
 
     public func insertManifest(_ record: OCIManifestRecord) throws(StorageError) -> OCIManifestRecord {
@@ -54,6 +57,46 @@ extension PostgresMetadataStore {
     public func manifest(repository: String, name: String, digest: String) throws(StorageError) -> OCIManifestRecord? {
         try database.withConnection { session throws(StorageError) in
             try Self.manifest(repository: repository, name: name, digest: digest, session)
+        }
+    }
+
+    public func servedManifests(repository: String, name: String) throws(StorageError) -> [OCIManifestRecord] {
+        try database.withConnection { session throws(StorageError) in
+            try session.query("""
+                SELECT \(unescaped: Self.joinedManifestColumns)
+                FROM oci_manifests m JOIN chart_versions c
+                  ON c.repository = m.repository AND c.name = m.name AND c.version = m.version
+                WHERE m.repository = \(repository) AND m.name = \(name) AND c.status = 'active'
+                  AND m.chart_digest = c.digest AND m.provenance_digest IS NOT DISTINCT FROM c.provenance_digest
+                ORDER BY m.id
+                """).map { row throws(StorageError) in try PostgresRows.manifest(row) }
+        }
+    }
+
+    public func versions(repository: String, name: String, statuses: Set<ChartStatus>) throws(StorageError) -> [String] {
+        try database.withConnection { session throws(StorageError) in
+            try session.query("""
+                SELECT version FROM chart_versions
+                WHERE repository = \(repository) AND name = \(name) AND status = ANY(\(statuses.map(\.rawValue)))
+                """).map { row throws(StorageError) in try PostgresRows.decode(row, String.self) }
+        }
+    }
+
+    public func trimManifests(of version: ChartVersionRecord, keeping: Int) throws(StorageError) {
+        try database.transaction { session throws(StorageError) in
+            let (repository, name, number) = (version.repository, version.name, version.version)
+            let (chart, provenance) = (version.digest, version.provenanceDigest)
+            try session.execute("""
+                DELETE FROM oci_manifests WHERE repository = \(repository) AND name = \(name) AND version = \(number)
+                  AND (NOT (chart_digest = \(chart) AND provenance_digest IS NOT DISTINCT FROM \(provenance))
+                    OR (id <> (SELECT min(id) FROM oci_manifests WHERE repository = \(repository) AND name = \(name)
+                                 AND version = \(number) AND chart_digest = \(chart)
+                                 AND provenance_digest IS NOT DISTINCT FROM \(provenance))
+                        AND id NOT IN (SELECT id FROM oci_manifests WHERE repository = \(repository) AND name = \(name)
+                                         AND version = \(number) AND chart_digest = \(chart)
+                                         AND provenance_digest IS NOT DISTINCT FROM \(provenance)
+                                       ORDER BY id DESC LIMIT \(max(0, keeping - 1)))))
+                """)
         }
     }
 

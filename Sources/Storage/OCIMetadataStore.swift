@@ -9,6 +9,15 @@ public protocol OCIMetadataStore: Sendable {
     /// The manifests of one version, newest first.
     func manifests(repository: String, name: String, version: String) throws(StorageError) -> [OCIManifestRecord]
     func manifest(repository: String, name: String, digest: String) throws(StorageError) -> OCIManifestRecord?
+    /// The manifests the chart's active versions serve (whose chart and prov digests are the
+    /// version's), oldest first, in one query: what referrers are listed from.
+    func servedManifests(repository: String, name: String) throws(StorageError) -> [OCIManifestRecord]
+    /// The versions of one chart in `statuses` (its tags), through the (repository, name) index.
+    func versions(repository: String, name: String, statuses: Set<ChartStatus>) throws(StorageError) -> [String]
+    /// Bounds the manifests of `version` (an active row) after a push joined it: keeps the oldest
+    /// one for its bytes (the one its tag names) and the newest `keeping - 1` others; manifests of
+    /// other bytes are never served and go too.
+    func trimManifests(of version: ChartVersionRecord, keeping: Int) throws(StorageError)
     /// Records (or refreshes the time of) a blob uploaded for a chart.
     func recordBlobUpload(_ record: OCIBlobUploadRecord) throws(StorageError)
     /// Records the upload like `recordBlobUpload(_:)` unless the uploader's bytes of upload rows

@@ -32,6 +32,43 @@ extension SQLiteMetadataStore {
         }
     }
 
+    public func servedManifests(repository: String, name: String) throws(StorageError) -> [OCIManifestRecord] {
+        try read { db in
+            try OCIManifestRecord.fetchAll(db, sql: """
+                SELECT m.* FROM oci_manifests AS m JOIN chart_versions AS c
+                  ON c.repository = m.repository AND c.name = m.name AND c.version = m.version
+                WHERE m.repository = ? AND m.name = ? AND c.status = 'active'
+                  AND m.chartDigest = c.digest AND m.provenanceDigest IS c.provenanceDigest
+                ORDER BY m.id
+                """, arguments: [repository, name])
+        }
+    }
+
+    public func versions(repository: String, name: String, statuses: Set<ChartStatus>) throws(StorageError) -> [String] {
+        // Statuses are filtered here, not in SQL: with `status IN (…)` SQLite may pick the
+        // (repository, status) index and walk every active row of the repository.
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT version, status FROM chart_versions WHERE repository = ? AND name = ?",
+                             arguments: [repository, name])
+                .filter { row in statuses.contains { $0.rawValue == row["status"] as String } }
+                .map { row in row["version"] as String }
+        }
+    }
+
+    public func trimManifests(of version: ChartVersionRecord, keeping: Int) throws(StorageError) {
+        try write { db in
+            let same = "repository = ? AND name = ? AND version = ?"
+            let bytes = "chartDigest = ? AND provenanceDigest IS ?"
+            let key: StatementArguments = [version.repository, version.name, version.version]
+            let digests: StatementArguments = [version.digest, version.provenanceDigest]
+            try db.execute(sql: """
+                DELETE FROM oci_manifests WHERE \(same) AND (NOT (\(bytes))
+                  OR (id <> (SELECT min(id) FROM oci_manifests WHERE \(same) AND \(bytes))
+                      AND id NOT IN (SELECT id FROM oci_manifests WHERE \(same) AND \(bytes) ORDER BY id DESC LIMIT ?)))
+                """, arguments: key + digests + key + digests + key + digests + [max(0, keeping - 1)])
+        }
+    }
+
     public func recordBlobUpload(_ record: OCIBlobUploadRecord) throws(StorageError) {
         try write { db in try record.save(db) }
     }

@@ -47,6 +47,14 @@ struct OCIManifestTests {
         #expect(refusal(Self.manifest(extra: #","subject":{"mediaType":"m","digest":"sha256:ab","size":7}"#))?.code == .manifestInvalid)
     }
 
+    /// The creation time is the one field a re-push may change: a timestamp, never a payload.
+    @Test func aCreatedAnnotationLongerThanATimestampIsRefused() {
+        let ok = #","annotations":{"org.opencontainers.image.created":"2026-01-01T00:00:00.123456789+01:00"}"#
+        #expect(refusal(Self.manifest(extra: ok)) == nil)
+        let padded = #","annotations":{"org.opencontainers.image.created":"2026-01-01T00:00:00Z\#(String(repeating: " ", count: 60))"}"#
+        #expect(refusal(Self.manifest(extra: padded))?.code == .manifestInvalid)
+    }
+
     @Test func foreignArtifactsAreUnsupportedWithTheReason() {
         let image = refusal(Self.manifest(config: "application/vnd.oci.image.config.v1+json"))
         #expect(image?.code == .unsupported)

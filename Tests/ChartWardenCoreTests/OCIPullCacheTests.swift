@@ -60,5 +60,12 @@ import Testing
         }
         #expect(cache.manifest(repository: "stable", generation: 1, chart: "app", reference: "2") != nil)
         #expect(cache.manifest(repository: "stable", generation: 1, chart: "app", reference: "3") == nil)
+        // Manifest bytes are capped too (a writer may pad manifests to 64 KiB): "{}" is 2 bytes.
+        let small = OCIPullCache(maxManifestBytesPerRepository: 5)
+        for version in ["1", "2", "3"] {
+            small.remember(Self.manifest(version), repository: "stable", generation: 1, chart: "app", reference: version)
+        }
+        #expect(small.manifest(repository: "stable", generation: 1, chart: "app", reference: "2") != nil)
+        #expect(small.manifest(repository: "stable", generation: 1, chart: "app", reference: "3") == nil)
     }
 }

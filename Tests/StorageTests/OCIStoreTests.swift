@@ -71,6 +71,28 @@ import Testing
         #expect(try store.manifests(repository: "stable", name: "app", version: "2.0.0").count == 1)
     }
 
+    /// Trimming keeps the oldest manifest of the version's bytes (its tag) and the newest others;
+    /// served manifests and versions are read per chart.
+    @Test(arguments: StoreBackend.available)
+    func manifestsAreTrimmedAndReadPerChart(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = try StageGuardTests.store(opened)
+        let row = try store.insertChart(SQLiteMetadataStoreTests.record("app", "1.0.0"), audit: nil, verdict: nil,
+                                        contentVerdict: nil, manifest: Self.manifest(String(repeating: "1", count: 64)))
+        for fill in ["2", "3", "4"] { _ = try store.insertManifest(Self.manifest(String(repeating: fill, count: 64))) }
+        var stale = Self.manifest(String(repeating: "5", count: 64))
+        stale.chartDigest = String(repeating: "c", count: 64)  // other bytes: never served
+        _ = try store.insertManifest(stale)
+        _ = try store.insertChart(SQLiteMetadataStoreTests.record("other", "1.0.0"), audit: nil)
+        #expect(try store.servedManifests(repository: "stable", name: "app").map(\.digest.first) == ["1", "2", "3", "4"])
+        try store.trimManifests(of: row, keeping: 2)
+        #expect(try store.manifests(repository: "stable", name: "app", version: "1.0.0").map(\.digest.first) == ["4", "1"])
+        #expect(try store.versions(repository: "stable", name: "app", statuses: [.active]) == ["1.0.0"])
+        try store.updateStatus(id: try #require(row.id), to: .quarantined, reason: "test")
+        #expect(try store.servedManifests(repository: "stable", name: "app").isEmpty)
+        #expect(try store.versions(repository: "stable", name: "app", statuses: [.active]).isEmpty)
+    }
+
     @Test(arguments: StoreBackend.available)
     func uploadsExpireByAgeAndKeepTheirBytesReferencedUntilThen(_ backend: StoreBackend) throws {
         let opened = try backend.open()

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from conftest import PGP_KEYS, POSTGRES_URL, packaged
+from conftest import PGP_KEYS, POSTGRES_URL, packaged, pgp_file
 from oci_client import OCIClient, config_of, digest_of
 from test_oci import htpasswd, make_chart, oci_config, read  # noqa: F401 (fixture)
 
@@ -93,6 +93,9 @@ def test_republishing_identical_chart_cannot_change_the_tag(registry):
 
 # --- quotas on uploaded blobs no manifest uses yet -------------------------------------------------
 
+CHARGE = 64 * 1024  # what each pending blob counts at least (OCIRegistry.minimumBlobCharge)
+
+
 def quota_config(htpasswd, per_principal, per_repository):
     base = oci_config(htpasswd)
 
@@ -106,7 +109,8 @@ def quota_config(htpasswd, per_principal, per_repository):
 def test_unreferenced_uploads_are_capped_per_principal_and_per_repository(server_factory, htpasswd):  # noqa: F811
     """A writer cannot park blobs without end: past its own cap, or the repository's, an upload is
     DENIED and its bytes are not kept."""
-    registry = server_factory(quota_config(htpasswd, 6000, 8192))
+    # Each blob counts at least 64 KiB (OCIRegistry.minimumBlobCharge): 6 and 8 blobs of 1000 bytes.
+    registry = server_factory(quota_config(htpasswd, 6 * CHARGE, 8 * CHARGE))
     cert = OCIClient(registry, cert="ci-pusher")
     user = OCIClient(registry, user="pusher:oci-secret")
     blobs = [bytes([index]) * 1000 for index in range(10)]
@@ -127,15 +131,24 @@ def test_unreferenced_uploads_are_capped_per_principal_and_per_repository(server
 
 
 def test_a_decided_push_gives_its_uploads_quota_back(server_factory, htpasswd):  # noqa: F811
-    registry = server_factory(quota_config(htpasswd, 64 * 1024, 1 << 20))
+    registry = server_factory(quota_config(htpasswd, 3 * CHARGE, 1 << 20))
     client = OCIClient(registry, cert="ci-pusher")
     chart = read(packaged("redis-lite-0.8.1.tgz"))
-    filler = b"x" * (64 * 1024 - len(chart) - len(config_of(chart)))
-    assert client.push_blob("plain/webapp", filler).status == 201
-    answer, _ = client.push_chart("plain/redis-lite", "0.8.1", chart)
+    assert client.push_blob("plain/webapp", b"x" * 100).status == 201
+    answer, _ = client.push_chart("plain/redis-lite", "0.8.1", chart)  # config and chart: the allowance is full
     assert answer.status == 201, answer
     # The chart and config now count as the version's, not as pending uploads.
-    assert client.push_blob("plain/webapp", b"y" * (len(chart) // 2)).status == 201
+    assert client.push_blob("plain/webapp", b"y" * 100).status == 201
+
+
+def test_tiny_pending_blobs_are_bounded_in_number(server_factory, htpasswd):  # noqa: F811
+    """Review F3 (oci4): each pending blob counts at least 64 KiB against the quotas, so a writer cannot
+    make millions of files and rows of 4-byte blobs within a byte quota."""
+    import os
+    registry = server_factory(quota_config(htpasswd, 10 * CHARGE, 1 << 30))
+    client = OCIClient(registry, cert="ci-pusher")
+    accepted = [client.push_blob("plain/redis-lite", os.urandom(4)).status for _ in range(12)]
+    assert accepted == [201] * 10 + [403] * 2, accepted
 
 
 # --- refused, quarantined and other writers' bytes are not served by digest ------------------------
@@ -232,8 +245,8 @@ def test_a_chartmuseum_upload_stores_its_manifest_with_the_version_and_a_delete_
 
 
 def test_a_quarantined_version_is_deleted_alike_on_both_doors(registry, pgp, tmp_path):
-    """Deleting needs `delete` on both doors and works on a quarantined version on both: afterwards it
-    is missing (404 / MANIFEST_UNKNOWN), no longer withheld (403 / DENIED)."""
+    """Deleting needs `delete` on both doors, and a global admin (who holds it here) deletes a quarantined
+    version on both: afterwards it is missing (404 / MANIFEST_UNKNOWN), no longer withheld (403 / DENIED)."""
     client = OCIClient(registry, cert="ci-pusher")
     for version in ("1.0.0", "1.1.0"):
         chart = make_chart(tmp_path, "signed", version)
@@ -255,3 +268,93 @@ def test_a_quarantined_version_is_deleted_alike_on_both_doors(registry, pgp, tmp
         assert registry.curl(f"/stable/charts/signed-{version}.tgz.prov").status == 404
     assert OCIClient(registry, cert="admin").request("DELETE", "/v2/stable/signed/manifests/1.0.0").error_codes() \
         == ["MANIFEST_UNKNOWN"]
+
+
+# --- review oci4: re-pushes of one version are bounded ----------------------------------------------
+
+def test_repushes_of_one_version_keep_the_tag_and_only_the_newest_joined_manifest(registry):
+    """Review F1 (oci4): Helm stamps a new creation time on every push; re-pushes of the same chart are
+    201 and the tag keeps its manifest, but the version keeps only the newest re-push besides it, and a
+    `created` that is no timestamp (padding) is refused."""
+    client = OCIClient(registry, cert="ci-pusher")
+    chart = read(packaged("redis-lite-0.8.1.tgz"))
+    first, tagged = client.push_chart("plain/redis-lite", "0.8.1", chart)
+    assert first.status == 201, first
+    pushed = []
+    for second in range(5):
+        answer, manifest = client.push_chart("plain/redis-lite", "0.8.1", chart, created=f"2027-01-01T00:00:0{second}Z")
+        assert answer.status == 201, answer
+        pushed.append(manifest)
+    anonymous = OCIClient(registry)
+    assert anonymous.request("GET", "/v2/plain/redis-lite/manifests/0.8.1").body == tagged
+    assert anonymous.request("GET", f"/v2/plain/redis-lite/manifests/{digest_of(pushed[-1])}").body == pushed[-1]
+    for old in pushed[:-1]:
+        assert anonymous.request("GET", f"/v2/plain/redis-lite/manifests/{digest_of(old)}").status == 404
+    padded, _ = client.push_chart("plain/redis-lite", "0.8.1", chart, created="2027-01-01T00:00:00Z" + " " * 60_000)
+    assert padded.status == 400 and padded.error_codes() == ["MANIFEST_INVALID"], padded
+    assert "org.opencontainers.image.created" in padded.json()["errors"][0]["message"]
+
+
+def test_a_referrer_added_by_a_repush_is_listed_at_once(registry):
+    """Referrers are read once per index generation; a re-push that adds a manifest without changing the
+    index (here a subject on a chart uploaded through the ChartMuseum API) is listed at once."""
+    uploaded = registry.curl("/api/plain/charts", "--data-binary", "@" + packaged("redis-lite-0.8.1.tgz"), cert="ci-pusher")
+    assert uploaded.status == 201, uploaded
+    subject = {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:" + "e" * 64, "size": 9}
+    path = f"/v2/plain/redis-lite/referrers/{subject['digest']}"
+    anonymous = OCIClient(registry)
+    for _ in range(2):
+        assert anonymous.request("GET", path).json()["manifests"] == []
+    client = OCIClient(registry, cert="ci-pusher")
+    chart = read(packaged("redis-lite-0.8.1.tgz"))
+    config = config_of(chart)
+    for blob in (config, chart):
+        assert client.push_blob("plain/redis-lite", blob).status == 201
+    referrer = client.manifest(chart, None, config, subject=subject)
+    answer = client.push_manifest("plain/redis-lite", "0.8.1", referrer)
+    assert answer.status == 201 and answer.headers["oci-subject"] == subject["digest"], answer
+    assert [entry["digest"] for entry in anonymous.request("GET", path).json()["manifests"]] == [digest_of(referrer)]
+
+
+# --- review oci4 F5/F6 --------------------------------------------------------------------------------
+
+def test_only_a_global_admin_deletes_a_quarantined_version(server_factory, htpasswd, pgp, tmp_path):  # noqa: F811
+    """Review F5 (oci4): a repository's delete holder may not delete a quarantined version (on either
+    door): delete and re-upload of the same bytes would overrule the quarantine, which only a global
+    admin may restore."""
+    def mutate(config):
+        oci_config(htpasswd)(config)
+        config["repositories"].append({"name": "team", "read": ["anonymous"], "write": ["group:ci"],
+                                       "delete": ["cert:ci-pusher", "group:admins"],
+                                       "provenance": {"mode": "warn", "trustedKeys": [pgp_file("rsa-signer.pub.asc")]}})
+    registry = server_factory(mutate)
+    client = OCIClient(registry, cert="ci-pusher")
+    for version in ("1.0.0", "1.1.0"):
+        chart = make_chart(tmp_path, "signed", version)
+        assert client.push_chart("team/signed", version, read(chart), pgp.prov(chart, "rsa-signer"))[0].status == 201
+    fingerprint = PGP_KEYS["rsa-signer"]["fingerprint"]
+    distrust = registry.curl(registry.admin_url + f"/api/admin/repositories/team/signers/{fingerprint}?quarantine=true",
+                             "-X", "DELETE", cert="admin")
+    assert distrust.status == 200, distrust
+    classic = registry.curl("/api/team/charts/signed/1.0.0", "-X", "DELETE", cert="ci-pusher")
+    assert classic.status == 403 and "global admin" in classic.json()["error"], classic
+    over_oci = client.request("DELETE", "/v2/team/signed/manifests/1.1.0")
+    assert over_oci.status == 403 and over_oci.error_codes() == ["DENIED"], over_oci
+    for version in ("1.0.0", "1.1.0"):
+        assert registry.curl(f"/team/charts/signed-{version}.tgz").status == 403
+        assert OCIClient(registry).request("GET", f"/v2/team/signed/manifests/{version}").error_codes() == ["DENIED"]
+    # The global admin may (it is the quarantine's judge).
+    assert registry.curl("/api/team/charts/signed/1.0.0", "-X", "DELETE", cert="admin").status == 200
+
+
+def test_config_keys_spelled_otherwise_than_chart_yaml_are_refused(registry):
+    """Review F6 (oci4): Go reads JSON keys case-insensitively (last wins): `"Deprecated": false` beside
+    `"deprecated": true` would hide what Chart.yaml says from Helm's config readers."""
+    client = OCIClient(registry, cert="ci-pusher")
+    chart = read(packaged("redis-lite-0.8.1.tgz"))
+    for extra in ({"Name": ""}, {"Deprecated": False}, {"KubeVersion": ""}, {"\u017fources": []}, {"Dependencies": []}):
+        forged = dict(json.loads(config_of(chart)), **extra)
+        answer, _ = client.push_chart("plain/redis-lite", "0.8.1", chart, config=json.dumps(forged).encode())
+        assert answer.status == 400 and answer.error_codes() == ["MANIFEST_INVALID"], (extra, answer)
+        assert list(extra)[0] in answer.json()["errors"][0]["message"], answer
+    assert client.push_chart("plain/redis-lite", "0.8.1", chart)[0].status == 201

@@ -4,6 +4,10 @@ import Storage
 /// What the OCI front door adds to ingest: idempotent pushes and the manifest stored with each
 /// published version.
 extension Ingest {
+    /// The manifests kept per version: the one its tag names and the newest re-push of the same
+    /// bytes (pullable by its digest, as the pushing client may ask right after).
+    static let manifestsPerVersion = 2
+
     /// The published row that already has exactly these bytes (chart and prov), if any: the push
     /// or upload is then a no-op, audited as `unchanged`. Blocking.
     /// An OCI push's manifest is stored (or refused, see `storeManifest`) before that audit.
@@ -56,6 +60,9 @@ extension Ingest {
                 _ = try stores.blobs.write(oci.config)
                 _ = try stores.metadata.insertManifest(oci.record(for: stored))
             }
+            // Helm stamps a new creation time on every push: a CI job re-pushing its chart must not
+            // grow the version's manifests (and what pulls and referrers read) without end.
+            try stores.metadata.trimManifests(of: stored, keeping: Self.manifestsPerVersion)
         } catch {
             throw ServiceError(.internalError, "could not store the manifest of \(stored.name) \(stored.version): \(error)", cause: error)
         }

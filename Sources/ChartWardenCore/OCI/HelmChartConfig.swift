@@ -15,7 +15,8 @@ enum HelmChartConfig {
         } catch {
             throw ServiceError(.badRequest, "the config blob is not valid JSON: \(error.message)")
         }
-        guard pushed.object != nil else { throw ServiceError(.badRequest, "the config blob is not a JSON object") }
+        guard let object = pushed.object else { throw ServiceError(.badRequest, "the config blob is not a JSON object") }
+        try checkKeys(object)
         let expected: StrictJSON
         do {
             expected = try StrictJSON.parse(Array(JSONEncoder().encode(metadata)))
@@ -27,6 +28,32 @@ enum HelmChartConfig {
             let fields = differingFields(have.object ?? [:], want.object ?? [:])
             throw ServiceError(.badRequest, "the config blob does not match the chart's Chart.yaml (\(metadata.name) "
                 + "\(metadata.version)); differing fields: \(fields.joined(separator: ", "))")
+        }
+    }
+
+    /// The fields of Helm's `chart.Metadata`, `Dependency` and `Maintainer`, spelled exactly. Go's
+    /// `encoding/json` matches keys case-insensitively (with Unicode folding) and the last wins, so
+    /// a key that is none of these (`"Deprecated": false` beside `"deprecated": true`, `"ſources"`)
+    /// would change what Helm reads even with an "empty" value the comparison below drops.
+    static let metadataKeys: Set<String> = ["apiVersion", "name", "version", "kubeVersion", "description", "type",
+                                            "keywords", "home", "sources", "dependencies", "maintainers", "icon",
+                                            "appVersion", "deprecated", "annotations", "condition", "tags"]
+    static let dependencyKeys: Set<String> = ["name", "version", "repository", "condition", "tags", "enabled",
+                                              "import-values", "alias"]
+    static let maintainerKeys: Set<String> = ["name", "email", "url"]
+
+    private static func checkKeys(_ object: [String: StrictJSON]) throws(ServiceError) {
+        func unknown(_ members: [String: StrictJSON], _ allowed: Set<String>, _ path: String) throws(ServiceError) {
+            if let key = members.keys.sorted().first(where: { !allowed.contains($0) }) {
+                throw ServiceError(.badRequest, "the config blob has the field \"\(path)\(key)\", which is not a Chart.yaml field "
+                    + "(fields are spelled exactly as Helm writes them)")
+            }
+        }
+        try unknown(object, metadataKeys, "")
+        for (field, allowed) in [("dependencies", dependencyKeys), ("maintainers", maintainerKeys)] {
+            for (index, item) in (object[field]?.array ?? []).enumerated() {
+                if let members = item.object { try unknown(members, allowed, "\(field)[\(index)].") }
+            }
         }
     }
 

@@ -22,6 +22,9 @@ package struct HelmChartManifest: Sendable, Equatable {
 
     /// Manifests are a few hundred bytes; a bound keeps hostile ones cheap.
     package static let maxBytes = 64 * 1024
+    /// The creation time Helm stamps into every push.
+    package static let createdAnnotation = "org.opencontainers.image.created"
+    static let maxCreatedBytes = 64
 
     package static let manifestMediaType = "application/vnd.oci.image.manifest.v1+json"
     package static let configMediaType = "application/vnd.cncf.helm.config.v1+json"
@@ -98,15 +101,21 @@ package struct HelmChartManifest: Sendable, Equatable {
         guard provenances.count <= 1 else {
             throw OCIError(.manifestInvalid, "a Helm chart manifest has at most one \(provenanceMediaType) layer, this one has \(provenances.count)")
         }
+        let annotations = try annotations(object["annotations"], "annotations")
+        // The one field a re-push may change (`OCIPushedManifest.mayJoin`): a timestamp, not a place for payloads.
+        if let created = annotations[createdAnnotation], created.utf8.count > maxCreatedBytes {
+            throw OCIError(.manifestInvalid, "\(createdAnnotation) is \(created.utf8.count) bytes; a timestamp "
+                + "(RFC 3339) has at most \(maxCreatedBytes)")
+        }
         return HelmChartManifest(config: config, chart: charts[0], provenance: provenances.first,
-                                 annotations: try annotations(object["annotations"], "annotations"),
+                                 annotations: annotations,
                                  subject: try object["subject"].map { value throws(OCIError) in try descriptor(value, "subject") })
     }
 
     /// The same manifest without the creation time Helm stamps into every push.
     package var withoutCreationTime: HelmChartManifest {
         var annotations = annotations
-        annotations["org.opencontainers.image.created"] = nil
+        annotations[Self.createdAnnotation] = nil
         return HelmChartManifest(config: config, chart: chart, provenance: provenance, annotations: annotations, subject: subject)
     }
 

@@ -38,6 +38,17 @@ package final class OCIPullCache: Sendable {
         }
     }
 
+    /// A served manifest that names `subject`.
+    package struct Referrer: Sendable {
+        package let subject: SHA256Digest
+        package let descriptor: OCIReferrer
+
+        package init(subject: SHA256Digest, descriptor: OCIReferrer) {
+            self.subject = subject
+            self.descriptor = descriptor
+        }
+    }
+
     private struct Entry {
         let generation: UInt64
         let made: ContinuousClock.Instant
@@ -45,18 +56,25 @@ package final class OCIPullCache: Sendable {
         var manifests: [String: [String: Manifest]] = [:]
         /// Blobs readers of the chart may fetch (its active versions' chart, prov and config), with their sizes.
         var blobs: [String: [SHA256Digest: Int64]] = [:]
+        /// Keyed by chart: its served manifests that name a subject, as referrers list them.
+        var referrers: [String: [Referrer]] = [:]
         var count = 0
+        var manifestBytes = 0
     }
 
     /// Entries per repository and generation: positive answers only, so bounded by what is
-    /// stored; the cap only guards memory against a repository of very many manifests.
+    /// stored; the caps guard memory against a repository of very many (or padded, up to 64 KiB)
+    /// manifests: past them, answers simply come from the store.
     private let maxEntriesPerRepository: Int
+    private let maxManifestBytesPerRepository: Int
     /// Nil: entries live as long as their generation (a store only this process writes).
     private let maxAge: Duration?
     private let entries = Mutex<[String: Entry]>([:])
 
-    package init(maxEntriesPerRepository: Int = 100_000, maxAge: Duration? = nil) {
+    package init(maxEntriesPerRepository: Int = 100_000, maxManifestBytesPerRepository: Int = 16 << 20,
+                 maxAge: Duration? = nil) {
         self.maxEntriesPerRepository = maxEntriesPerRepository
+        self.maxManifestBytesPerRepository = maxManifestBytesPerRepository
         self.maxAge = maxAge
     }
 
@@ -76,12 +94,37 @@ package final class OCIPullCache: Sendable {
         entries.withLock { entries in current(entries, repository, generation)?.blobs[chart]?[digest] }
     }
 
+    /// The chart's referrers (every subject), if read in `generation`.
+    package func referrers(repository: String, generation: UInt64, chart: String) -> [Referrer]? {
+        entries.withLock { entries in current(entries, repository, generation)?.referrers[chart] }
+    }
+
+    /// Remembers the chart's referrers, read from the store at `generation`.
+    package func rememberReferrers(_ referrers: [Referrer], repository: String, generation: UInt64, chart: String) {
+        let size = referrers.reduce(0) { $0 + 256 + ($1.descriptor.annotations ?? [:]).reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count } }
+        update(repository, generation) { entry in
+            guard entry.referrers[chart] == nil, entry.manifestBytes + size <= maxManifestBytesPerRepository else { return false }
+            entry.referrers[chart] = referrers
+            entry.manifestBytes += size
+            return true
+        }
+    }
+
+    /// Drops what is known of `repository`: a push stored a manifest without changing the
+    /// repository's generation (a re-push of the same chart).
+    package func forget(repository: String) {
+        entries.withLock { entries in entries[repository] = nil }
+    }
+
     /// Remembers a manifest read from the store for an active version; `generation` is the one
     /// read before the store was.
     package func remember(_ manifest: Manifest, repository: String, generation: UInt64, chart: String, reference: String) {
+        let size = manifest.content.readableBytes
         update(repository, generation) { entry in
-            guard entry.manifests[chart]?[reference] == nil else { return false }
+            guard entry.manifests[chart]?[reference] == nil,
+                  entry.manifestBytes + size <= maxManifestBytesPerRepository else { return false }
             entry.manifests[chart, default: [:]][reference] = manifest
+            entry.manifestBytes += size
             return true
         }
     }

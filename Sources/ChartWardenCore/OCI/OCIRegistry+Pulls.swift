@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import OpenSSLSupport
 import Storage
@@ -112,35 +113,43 @@ extension OCIRegistry {
 
     /// The chart's manifests whose `subject` is `digest` (distribution-spec 1.1 referrers),
     /// among those its active versions serve (a quarantined, deleted or staged version refers to
-    /// nothing), oldest version first; only those of `artifactType` when given. A Helm chart
-    /// manifest's artifact type is its `artifactType`, else its config's media type: always
-    /// `HelmChartManifest.configMediaType`, the only one accepted.
+    /// nothing), oldest first; only those of `artifactType` when given. A Helm chart manifest's
+    /// artifact type is its `artifactType`, else its config's media type: always
+    /// `HelmChartManifest.configMediaType`, the only one accepted. The chart's referrers are read
+    /// from the store once per generation (`pulls`), so asking costs no parsing.
     package func referrers(of digest: SHA256Digest, at address: OCIAddress, artifactType: String?)
         async throws(OCIError) -> [OCIReferrer] {
-        try await onPool { stores throws(OCIError) in
-            do {
-                var found: [OCIReferrer] = []
-                let versions = try stores.metadata.charts(repository: address.repository, statuses: [.active])
-                    .filter { $0.name == address.chart }
-                for record in versions {
-                    let served = try stores.metadata.manifests(repository: record.repository, name: record.name,
-                                                               version: record.version)
-                        .filter { $0.chartDigest == record.digest && $0.provenanceDigest == record.provenanceDigest }
-                    for stored in served.reversed() {
-                        // Stored manifests passed this parser at push; generated ones have no subject.
-                        guard let manifest = try? HelmChartManifest.parse(Array(stored.content), contentType: nil),
-                              manifest.subject?.digest == digest else { continue }
-                        let type = HelmChartManifest.configMediaType
-                        guard artifactType == nil || artifactType == type else { continue }
-                        found.append(OCIReferrer(mediaType: stored.mediaType, digest: "sha256:\(stored.digest)",
-                                                 size: Int64(stored.content.count), artifactType: type,
-                                                 annotations: manifest.annotations.isEmpty ? nil : manifest.annotations))
-                    }
-                }
-                return found
-            } catch {
-                throw OCIError(.internalError, "referrers lookup failed: \(error)")
+        let generation = ingest.catalog.repository(named: address.repository)?.snapshot.generation
+        var all: [OCIPullCache.Referrer]
+        if let generation, let cached = pulls.referrers(repository: address.repository, generation: generation,
+                                                        chart: address.chart) {
+            all = cached
+        } else {
+            all = try await onPool { stores throws(OCIError) in try Self.referrers(of: address, stores) }
+            if let generation {
+                pulls.rememberReferrers(all, repository: address.repository, generation: generation, chart: address.chart)
             }
+        }
+        all.removeAll { $0.subject != digest || (artifactType != nil && artifactType != $0.descriptor.artifactType) }
+        return all.map(\.descriptor)
+    }
+
+    /// Every served manifest of the chart that names a subject. Blocking.
+    private static func referrers(of address: OCIAddress, _ stores: Stores) throws(OCIError) -> [OCIPullCache.Referrer] {
+        let marker = Data(#""subject""#.utf8)
+        do {
+            return try stores.metadata.servedManifests(repository: address.repository, name: address.chart).compactMap { stored in
+                // Stored manifests passed this parser at push; most (generated ones always) name no subject.
+                guard stored.content.range(of: marker) != nil,
+                      let manifest = try? HelmChartManifest.parse(Array(stored.content), contentType: nil),
+                      let subject = manifest.subject else { return nil }
+                return OCIPullCache.Referrer(subject: subject.digest, descriptor: OCIReferrer(
+                    mediaType: stored.mediaType, digest: "sha256:\(stored.digest)", size: Int64(stored.content.count),
+                    artifactType: HelmChartManifest.configMediaType,
+                    annotations: manifest.annotations.isEmpty ? nil : manifest.annotations))
+            }
+        } catch {
+            throw OCIError(.internalError, "referrers lookup failed: \(error)")
         }
     }
 }

@@ -20,6 +20,8 @@ package final class OCIRegistry: Sendable {
     /// `server.ociPendingBytesPerRepository`): one writer cannot fill the volume every repository shares.
     package let pendingBytesPerUploader: Int64
     package let pendingBytesPerRepository: Int64
+    /// What each pending blob counts against those bounds at least (100 MiB: 1,600 blobs).
+    package static let minimumBlobCharge: Int64 = 64 << 10
 
     package init(work: BlockingWork<Stores>, ingest: Ingest, sessions: OCIUploadSessions, maxBlobBytes: Int,
                  pendingBytesPerUploader: Int64 = 100 << 20, pendingBytesPerRepository: Int64 = 1 << 30,
@@ -138,8 +140,11 @@ package final class OCIRegistry: Sendable {
             do {
                 let size = handle.writer.bytesWritten
                 _ = try handle.writer.commit(expecting: digest)
+                // Each blob is charged at least `minimumBlobCharge`: a file and a row cost more
+                // than their bytes, and tiny blobs must not come by the million.
                 let cap = try stores.metadata.recordBlobUpload(OCIBlobUploadRecord(
-                    repository: address.repository, name: address.chart, digest: digest.hex, size: size, uploader: owner,
+                    repository: address.repository, name: address.chart, digest: digest.hex,
+                    size: max(size, Self.minimumBlobCharge), uploader: owner,
                     uploadedAt: Date()), maxUploaderBytes: perUploader, maxRepositoryBytes: perRepository)
                 if let cap {
                     try? stores.publisher.reclaim([digest.hex])
@@ -250,6 +255,9 @@ package final class OCIRegistry: Sendable {
             throw OCIError(error, context: .manifestInvalid)
         }
         await settleLayers(of: manifest, at: address, refused: false)
+        // An unchanged push may have stored a manifest (pullable by digest, maybe a referrer)
+        // without a new generation.
+        if outcome == .unchanged { pulls.forget(repository: address.repository) }
         if outcome == .staged {
             throw OCIError(.denied, "\(address.chart) was staged, waiting for its provenance file: push the chart with its .prov")
         }
@@ -327,13 +335,13 @@ package final class OCIRegistry: Sendable {
 
     // MARK: Tags
 
-    /// The tags of the chart's active versions, in lexical order (the handler pages them).
+    /// The tags of the chart's active versions, in lexical order (the handler pages them); one
+    /// indexed query of the chart's rows, never the whole repository.
     package func tags(at address: OCIAddress) async throws(OCIError) -> [String] {
         try await onPool { stores throws(OCIError) in
             do {
-                return try stores.metadata.charts(repository: address.repository, statuses: [.active])
-                    .filter { $0.name == address.chart }
-                    .map { OCITag.tag(forVersion: $0.version) }
+                return try stores.metadata.versions(repository: address.repository, name: address.chart, statuses: [.active])
+                    .map(OCITag.tag(forVersion:))
                     .sorted()
             } catch {
                 throw OCIError(.internalError, "tag lookup failed: \(error)", cause: error)

@@ -126,7 +126,8 @@ enum ChartAPIHandlers {
         let name = context.parameters.get("name") ?? ""
         let version = context.parameters.get("version") ?? ""
         try await environment.service.ingest.delete(name: name, version: version, from: repository,
-                                                    actor: AccessPolicy.actor(principals))
+                                                    actor: AccessPolicy.actor(principals),
+                                                    byGlobalAdmin: environment.policy.isAdmin(principals))
         return JSONResponse.make(.ok, ["deleted": true])
     }
 

@@ -58,7 +58,8 @@ enum OCIHandlers {
                 let (repository, principals) = try await access(.delete, address, request, context, environment)
                 let version = try await registry.versionToDelete(reference, at: address)
                 try await environment.service.ingest.delete(name: address.chart, version: version, from: repository,
-                                                            actor: AccessPolicy.actor(principals))
+                                                            actor: AccessPolicy.actor(principals),
+                                                            byGlobalAdmin: environment.policy.isAdmin(principals))
                 return OCIResponses.empty(.accepted)
             default:
                 throw unsupportedMethod
