@@ -1,4 +1,5 @@
 import ChartIndex
+import Logging
 import Storage
 
 /// Applying a change another replica committed: the version's row is re-read and the index made
@@ -14,7 +15,7 @@ extension Catalog {
         do {
             try repository.inCommitOrder {
                 let current = try metadata.chart(repository: repository.name, name: name, version: version)
-                try repository.reconcile(name: name, version: version, with: current, onPool)
+                repository.reconcile(name: name, version: version, with: current, onPool)
             }
         } catch let error as ServiceError {
             throw error
@@ -25,8 +26,10 @@ extension Catalog {
 }
 
 extension ChartRepository {
+    static let replicaLogger = Logger(label: "chartwarden.replica")
+
     /// Makes this version's entry and files match `record` (nil: no row). Blocking.
-    package func reconcile(name: String, version: String, with record: ChartVersionRecord?, _ onPool: OnThreadPool) throws {
+    package func reconcile(name: String, version: String, with record: ChartVersionRecord?, _ onPool: OnThreadPool) {
         let fileName = IndexEntry.fileName(name: name, version: version)
         let served = snapshot
         switch record?.status {
@@ -35,7 +38,17 @@ extension ChartRepository {
             let isServed = served.files[fileName]?.digest.hex == record.digest
                 && served.files[fileName + ".prov"]?.digest.hex == record.provenanceDigest
                 && served.withheld[fileName] == nil
-            if !isServed { try didPublish(record, onPool) }
+            guard !isServed else { return }
+            do {
+                try didPublish(record, onPool)
+            } catch {
+                // A row whose stored metadata this build cannot index (as `load` leaves such rows
+                // out): the replica that stored it could not index it either. Skipped, so one row
+                // never stops a replica from applying every later change.
+                Self.replicaLogger.warning("a published chart left out of index.yaml on this replica", metadata: [
+                    "repository": "\(self.name)", "chart": "\(fileName)", "reason": "\(error)",
+                ])
+            }
         case .quarantined:
             guard let record else { return }
             let reason = record.statusReason ?? "quarantined"
