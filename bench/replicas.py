@@ -6,6 +6,7 @@
                                                   each; prints uploads/s
 """
 import http.client
+import re
 import ssl
 import sys
 import threading
@@ -29,6 +30,12 @@ def upload(connection, name, version):
         sys.exit(f"upload {name} {version}: {response.status}")
 
 
+def get_index(connection):
+    connection.request("GET", "/bench/index.yaml")
+    response = connection.getresponse()
+    return response.read()
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -41,13 +48,11 @@ def lag(tls_dir, count, port_a, port_b):
         version = f"9.{index}.0"
         upload(writer, "lag-probe", version)
         acknowledged = time.monotonic()
-        needle = f"version: {version}\n".encode()
-        while True:
-            reader.request("GET", "/bench/index.yaml")
-            response = reader.getresponse()
-            body = response.read()
-            if needle in body:
-                break
+        # The entry's own `version:` line (versions are quoted; `appVersion:` lines do not match).
+        needle = re.compile(rb'(?m)^\s+version: "?' + re.escape(version.encode()) + rb'"?$')
+        while not needle.search(get_index(reader)):
+            if time.monotonic() - acknowledged > 30:
+                sys.exit(f"{version} did not reach the other replica within 30 s")
         lags.append((time.monotonic() - acknowledged) * 1000)
     print(f"lag_p50_ms={percentile(lags, 0.50):.1f} lag_p99_ms={percentile(lags, 0.99):.1f} "
           f"lag_max_ms={max(lags):.1f} samples={len(lags)}")
