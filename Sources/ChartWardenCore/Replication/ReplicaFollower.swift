@@ -126,7 +126,7 @@ package actor ReplicaFollower {
             for step in steps {
                 switch step {
                 case .reloadTrust:
-                    try Self.restoreKeys(stores)
+                    try Self.reimportKeys(stores)
                 case .reconcile(let name, let chart, let version):
                     guard let repository = catalog.repository(named: name) else { continue }
                     try Catalog.reconcile(name: chart, version: version, in: repository, metadata: stores.metadata, onPool)
@@ -146,17 +146,25 @@ package actor ReplicaFollower {
             } catch {
                 throw ServiceError(.internalError, "cannot read the change journal: \(error)")
             }
-            try Self.restoreKeys(stores)
+            try Self.reimportKeys(stores)
             try catalog.load(from: stores.metadata, onPool)
             return newest
         }
     }
 
-    private static func restoreKeys(_ stores: Stores) throws(ServiceError) {
+    private static func reimportKeys(_ stores: Stores) throws(ServiceError) {
+        let refused: [String]
         do {
-            try stores.trust.restoreKeys()
+            refused = try stores.trust.reimportKeys()
         } catch {
-            throw ServiceError(.internalError, "cannot re-import the signers' keys: \(error)")
+            throw ServiceError(.internalError, "cannot read the signers' keys: \(error)")
+        }
+        if !refused.isEmpty {
+            logger.error("GnuPG refused stored keys; this replica verifies without them", metadata: [
+                "fingerprints": "\(refused.joined(separator: ","))",
+            ])
         }
     }
+
+    private static let logger = Logger(label: "chartwarden.replica")
 }

@@ -34,6 +34,23 @@ public final class TrustStore: Sendable {
         }
     }
 
+    /// Re-imports every stored key, as `restoreKeys` at start, for a replica following another's
+    /// trust change; a key GnuPG refuses is skipped and named, so one key never keeps a replica
+    /// from the others (or from the chart changes that follow). Throws only when the store
+    /// cannot be read.
+    package func reimportKeys() throws(StorageError) -> [String] {
+        guard keysInStore else { return [] }
+        var refused: [String] = []
+        for key in try metadata.signerKeys() {
+            do throws(OpenPGPError) {
+                _ = try keyring.importKeys(Array(key.armored.utf8))
+            } catch {
+                refused.append(key.fingerprint)
+            }
+        }
+        return refused
+    }
+
     /// Records the key as the keyring now holds it (after an adopt), when the store keeps keys:
     /// before anything else of the change is recorded, so no replica sees a signer without its key.
     private func storeKeyMaterial(_ fingerprint: String) throws(ServiceError) {
