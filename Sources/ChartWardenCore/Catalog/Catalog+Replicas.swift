@@ -5,7 +5,9 @@ import Storage
 /// Applying a change another replica committed: the version's row is re-read and the index made
 /// to match it, one chart at a time (never a full reload), through the same paths as a local
 /// change, so the snapshot's generation grows as it would here and every cache keyed on it
-/// (served answers, OCI manifests) lets go.
+/// (served answers, OCI manifests) lets go. The blob cache needs nothing: it is keyed by content
+/// digest, and a snapshot serves only the digests its rows name, so an overwritten version's old
+/// bytes are never served again (they age out of the cache).
 extension Catalog {
     /// Re-reads `name` `version` under the repository's commit-order lock and applies its status:
     /// active is served, quarantined withheld with its reason, anything else (staged, deleted,
