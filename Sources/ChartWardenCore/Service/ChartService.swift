@@ -60,7 +60,7 @@ public final class ChartService: Sendable {
                           maxBlobBytes: configuration.server.maxUploadBytes,
                           pendingBytesPerUploader: Int64(configuration.server.ociPendingBytesPerPrincipal),
                           pendingBytesPerRepository: Int64(configuration.server.ociPendingBytesPerRepository))
-        let replica = ReplicaFollower(work: work, catalog: catalog, metricsFactory: metricsFactory)
+        let replica = ReplicaFollower(work: work, catalog: catalog, trust: trust, metricsFactory: metricsFactory)
         self.replica = replica
         replicaSync = changeListener.map { ReplicaSync(follower: replica, listener: $0) }
     }

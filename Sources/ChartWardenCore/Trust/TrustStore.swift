@@ -56,8 +56,12 @@ public final class TrustStore: Sendable {
     private func storeKeyMaterial(_ fingerprint: String) throws(ServiceError) {
         guard keysInStore else { return }
         do {
-            let armored = try keyring.exportArmored(fingerprint)
-            try metadata.storeSignerKey(SignerKeyRecord(fingerprint: fingerprint, armored: armored))
+            // The stored copy (perhaps holding a revocation another replica adopted) is merged
+            // into this keyring first: GnuPG only adds what it validates, so what is stored only grows.
+            try metadata.mergeSignerKey(fingerprint) { stored in
+                if let stored { _ = try keyring.importKeys(Array(stored.utf8)) }
+                return try keyring.exportArmored(fingerprint)
+            }
         } catch {
             throw ServiceError(.internalError, "cannot record the key material of \(fingerprint): \(error)")
         }
