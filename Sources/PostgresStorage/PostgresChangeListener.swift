@@ -41,7 +41,10 @@ public final class PostgresChangeListener: Sendable {
             try await connection.listen(on: PostgresMetadataStore.notificationChannel) { notifications in
                 await onListening()
                 for try await notification in notifications {
-                    let decoded = try? JSONDecoder().decode(ChangeNotification.self, from: Data(notification.payload.utf8))
+                    // A real payload is a few dozen bytes; anyone on the database may NOTIFY more.
+                    let payload = notification.payload.utf8
+                    let decoded = payload.count > 512 ? nil
+                        : try? JSONDecoder().decode(ChangeNotification.self, from: Data(payload))
                     await onNotification(decoded)
                 }
             }

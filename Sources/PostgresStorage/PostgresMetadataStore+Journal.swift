@@ -44,11 +44,8 @@ extension PostgresMetadataStore {
                 WHERE id > \(id) ORDER BY id LIMIT \(max(0, limit))
                 """).map { row throws(StorageError) in
                 let read = PostgresRows.Reader(row)
-                let typeName: String = try read("type")
-                guard let type = ChangeEventType(rawValue: typeName) else {
-                    throw StorageError(.corrupt, "unknown change event type '\(typeName)'")
-                }
-                return ChangeEvent(id: try read("id"), at: try read("at"), type: type, repository: try read("repository"),
+                return ChangeEvent(id: try read("id"), at: try read("at"), type: ChangeEventType(stored: try read("type")),
+                                   repository: try read("repository"),
                                    generation: try read("generation"), name: try read("name"), version: try read("version"),
                                    fingerprint: try read("fingerprint"), actor: try read("actor"), data: try read("data"))
             }

@@ -106,6 +106,30 @@ extension PostgresMetadataStore {
         }
     }
 
+    /// The first key of the signer keys' advisory locks (the second is the fingerprint's hash).
+    static let keyLockSpace: Int32 = 0x4357_6B65
+
+    public func mergeSignerKey(_ fingerprint: String, _ merge: (String?) throws -> String) throws(StorageError) {
+        try database.transaction { session throws(StorageError) in
+            // Serializes writers of this key, its first insert included (no row to lock yet).
+            try session.execute("SELECT pg_advisory_xact_lock(\(Self.keyLockSpace), hashtext(\(fingerprint)))")
+            let stored = try session.query("SELECT armored FROM signer_keys WHERE fingerprint = \(fingerprint)").first
+                .map { row throws(StorageError) in try PostgresRows.decode(row, String.self) }
+            let merged: String
+            do {
+                merged = try merge(stored)
+            } catch {
+                throw StorageError(.io, "cannot merge the key material of \(fingerprint): \(error)")
+            }
+            guard merged != stored else { return }
+            try session.execute("""
+                INSERT INTO signer_keys (fingerprint, armored, updated_at) VALUES (\(fingerprint), \(merged), \(Date()))
+                ON CONFLICT (fingerprint) DO UPDATE SET armored = excluded.armored, updated_at = excluded.updated_at
+                """)
+            try Self.journal(JournalEntry(type: .signerKeyUpdated, repository: nil, fingerprint: fingerprint), session)
+        }
+    }
+
     public func signerKeys() throws(StorageError) -> [SignerKeyRecord] {
         try database.withConnection { session throws(StorageError) in
             try session.query("SELECT fingerprint, armored FROM signer_keys ORDER BY fingerprint").map { row throws(StorageError) in

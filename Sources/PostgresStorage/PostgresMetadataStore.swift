@@ -27,6 +27,29 @@ public final class PostgresMetadataStore: MetadataStore {
         }
     }
 
+    /// Refuses a publish whose passing verdict names a signer revoked (hard, or soft before the
+    /// signature) or no longer trusted for the repository, as the database says *now*: the
+    /// verdict was judged before this transaction, perhaps on another replica than a revocation
+    /// or distrust. `FOR SHARE` orders it against those changes' row locks: a revocation that
+    /// commits first is seen here; one that waits commits after this row, and its re-evaluation
+    /// lists it.
+    static func refuseChangedSigner(_ verdict: ProvenanceVerdictRecord?, repository: String, _ session: PostgresSession)
+        throws(StorageError) {
+        guard let verdict, verdict.passed, let fingerprint = verdict.signerFingerprint else { return }
+        let changed = StorageError(.conflict, "the signer \(fingerprint) of \(verdict.name) \(verdict.version) was revoked "
+            + "or distrusted while the upload was being checked; upload it again to have it judged anew")
+        guard let signer = try session.query("""
+            SELECT revoked_at, revocation_kind FROM signers WHERE fingerprint = \(fingerprint) FOR SHARE
+            """).first else { throw changed }
+        let read = PostgresRows.Reader(signer)
+        let revokedAt: Date? = try read("revoked_at")
+        let kind: String? = try read("revocation_kind")
+        if let revokedAt, kind != "soft" || (verdict.signedAt ?? revokedAt) >= revokedAt { throw changed }
+        guard !(try session.query("""
+            SELECT 1 FROM repository_trust WHERE repository = \(repository) AND fingerprint = \(fingerprint) FOR SHARE
+            """).isEmpty) else { throw changed }
+    }
+
     public func ensureRepository(_ name: String) throws(StorageError) {
         try database.withConnection { session throws(StorageError) in
             try session.execute("""
@@ -41,6 +64,7 @@ public final class PostgresMetadataStore: MetadataStore {
         try database.transaction { session throws(StorageError) in
             var record = record
             try Self.holdBlobs([record.digest, record.provenanceDigest], session)
+            try Self.refuseChangedSigner(verdict, repository: record.repository, session)
             try Self.refuseStageOfTakenFileName(record, session)
             guard let inserted = try session.unlessUnique("""
                 INSERT INTO chart_versions (repository, name, version, digest, size, created, uploader, status,
@@ -174,6 +198,7 @@ public final class PostgresMetadataStore: MetadataStore {
                     throw StorageError(.conflict, "\(record.name) \(record.version) changed while it was being replaced")
                 }
             }
+            try Self.refuseChangedSigner(verdict, repository: record.repository, session)
             try Self.refuseStageOfTakenFileName(record, session)
             guard let updated = try session.unlessUnique("""
                 UPDATE chart_versions SET repository = \(record.repository), name = \(record.name),
@@ -210,6 +235,7 @@ public final class PostgresMetadataStore: MetadataStore {
                               audit: AuditEvent?, verdict: ProvenanceVerdictRecord?) throws(StorageError) {
         try database.transaction { session throws(StorageError) in
             try Self.holdBlobs([digest], session)
+            try Self.refuseChangedSigner(verdict, repository: expecting.repository, session)
             // Only the row the prov was verified against: same status and bytes.
             let update: PostgresQuery = activate
                 ? """

@@ -20,6 +20,14 @@ public enum ChangeEventType: String, Codable, Sendable, CaseIterable {
     case signerRevoked = "signer.revoked"
     /// A signer's key material changed (imported, or a revocation adopted): replicas re-import it.
     case signerKeyUpdated = "signer.key.updated"
+    /// A row whose type this build does not know (written by a newer build during a rolling
+    /// upgrade): read as "something changed", never a reason to stop reading the journal.
+    case unrecognized = "unrecognized"
+
+    /// The type named `name`, `.unrecognized` for a name this build does not know.
+    public init(stored name: String) {
+        self = ChangeEventType(rawValue: name) ?? .unrecognized
+    }
 
     /// Whether the event changes trust everywhere (no repository): replicas then re-import the
     /// keys and re-read what trust caches.

@@ -93,6 +93,10 @@ public protocol MetadataStore: APITokenStore, OCIMetadataStore, StoreCoordinatio
     func storeSignerKey(_ key: SignerKeyRecord) throws(StorageError)
     /// Every stored key, to import into a fresh GnuPG home.
     func signerKeys() throws(StorageError) -> [SignerKeyRecord]
+    /// Replaces the stored key of `fingerprint` with what `merge` makes of the stored copy (nil
+    /// when none), one writer per key at a time across replicas: the caller merges the stored
+    /// copy into its keyring first, so a revocation another replica stored is never overwritten.
+    func mergeSignerKey(_ fingerprint: String, _ merge: (String?) throws -> String) throws(StorageError)
 
     // The change journal (`ChangeEvent`): every change above writes its row in its own
     // transaction (publish, overwrite, delete, quarantine, restore, stages and their expiry,
@@ -137,6 +141,16 @@ extension MetadataStore {
     public func storeIndexFragments(_ fragments: [(id: Int64, fragment: StoredIndexFragment)]) throws(StorageError) {}
 
     public func signerKeys() throws(StorageError) -> [SignerKeyRecord] { [] }
+
+    public func mergeSignerKey(_ fingerprint: String, _ merge: (String?) throws -> String) throws(StorageError) {
+        let armored: String
+        do {
+            armored = try merge(nil)
+        } catch {
+            throw StorageError(.io, "cannot merge the key material of \(fingerprint): \(error)")
+        }
+        try storeSignerKey(SignerKeyRecord(fingerprint: fingerprint, armored: armored))
+    }
 
     public func insertChart(_ record: ChartVersionRecord, audit: AuditEvent?,
                             verdict: ProvenanceVerdictRecord? = nil) throws(StorageError) -> ChartVersionRecord {

@@ -51,11 +51,8 @@ extension SQLiteMetadataStore {
             try Row.fetchAll(db, sql: """
                 SELECT id, at, type, repository, generation, name, version, fingerprint, actor, data FROM change_events
                 WHERE id > ? ORDER BY id LIMIT ?
-                """, arguments: [id, max(0, limit)]).map { row throws(StorageError) in
-                guard let type = ChangeEventType(rawValue: row["type"]) else {
-                    throw StorageError(.corrupt, "unknown change event type '\(String(describing: row["type"] as String?))'")
-                }
-                return ChangeEvent(id: row["id"], at: row["at"], type: type, repository: row["repository"],
+                """, arguments: [id, max(0, limit)]).map { row in
+                ChangeEvent(id: row["id"], at: row["at"], type: ChangeEventType(stored: row["type"]), repository: row["repository"],
                                    generation: row["generation"], name: row["name"], version: row["version"],
                                    fingerprint: row["fingerprint"], actor: row["actor"], data: row["data"])
             }

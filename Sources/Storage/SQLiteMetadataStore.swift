@@ -40,6 +40,7 @@ public final class SQLiteMetadataStore: MetadataStore {
         -> ChartVersionRecord {
         try write { db in
             var record = record
+            try Self.refuseChangedSigner(verdict, repository: record.repository, db)
             try Self.refuseStageOfTakenFileName(record, db)
             do {
                 try record.insert(db)
@@ -75,6 +76,20 @@ public final class SQLiteMetadataStore: MetadataStore {
             """, arguments: [record.repository, fileName, record.name, record.version]) else { return nil }
         return StorageError(.fileNameTaken, "\(fileName).tgz is already the file of chart '\(owner.name)' version \(owner.version) "
             + "in this repository; chart '\(record.name)' version \(record.version) would share its download and .prov")
+    }
+
+    /// Refuses a publish whose passing verdict names a signer revoked (hard, or soft before the
+    /// signature) or no longer trusted for the repository, as the store says now (the verdict
+    /// was judged before this write transaction; `PostgresMetadataStore.refuseChangedSigner`).
+    static func refuseChangedSigner(_ verdict: ProvenanceVerdictRecord?, repository: String, _ db: Database) throws {
+        guard let verdict, verdict.passed, let fingerprint = verdict.signerFingerprint else { return }
+        let changed = StorageError(.conflict, "the signer \(fingerprint) of \(verdict.name) \(verdict.version) was revoked "
+            + "or distrusted while the upload was being checked; upload it again to have it judged anew")
+        guard let signer = try SignerRecord.fetchOne(db, key: fingerprint) else { throw changed }
+        if let revokedAt = signer.revokedAt,
+           signer.revocationKind != .soft || (verdict.signedAt ?? revokedAt) >= revokedAt { throw changed }
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM repository_trust WHERE repository = ? AND fingerprint = ?)",
+                                arguments: [repository, fingerprint]) == true else { throw changed }
     }
 
     /// A stage is outside the unique index, but one whose file name a live row already owns could
@@ -139,6 +154,7 @@ public final class SQLiteMetadataStore: MetadataStore {
                     throw StorageError(.conflict, "\(record.name) \(record.version) changed while it was being replaced")
                 }
             }
+            try Self.refuseChangedSigner(verdict, repository: record.repository, db)
             try Self.refuseStageOfTakenFileName(record, db)
             do {
                 try record.update(db)
@@ -166,6 +182,7 @@ public final class SQLiteMetadataStore: MetadataStore {
     public func setProvenance(id: Int64, digest: String, expecting: ChartVersionRecord, activate: Bool,
                               audit: AuditEvent?, verdict: ProvenanceVerdictRecord?) throws(StorageError) {
         try write { db in
+            try Self.refuseChangedSigner(verdict, repository: expecting.repository, db)
             // Only the row the prov was verified against: same status and bytes. A row superseded,
             // overwritten, quarantined or deleted meanwhile is left alone.
             let guardClause = "WHERE id = ? AND status = ? AND digest = ?"

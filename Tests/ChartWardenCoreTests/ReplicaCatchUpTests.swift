@@ -127,3 +127,42 @@ import Testing
         #expect(await second.replica.appliedThrough == (try first.metadata.latestEventID()))
     }
 }
+
+/// Review findings F1, F2, F4 (#14): a notification is only a hint, a row of an unknown type is
+/// "something changed", a revocation makes every replica re-judge the signer's charts.
+@Suite struct CatchUpHardeningTests {
+    @Test func aRowOfAnUnknownTypeIsReReadOrReloadedNeverAStop() {
+        let named = CatchUpPlan.plan(lastApplied: 0, events: [CatchUpPlanTests.event(1, .unrecognized)], pageSize: 500,
+                                     knownLatest: 1, repositories: ["stable"])
+        #expect(named.steps == [.reconcile(repository: "stable", name: "demo", version: "1.0.0")])
+        #expect(named.appliedThrough == 1)
+        let unnamed = CatchUpPlan.plan(lastApplied: 0, events: [CatchUpPlanTests.event(1, .unrecognized, nil, name: nil, version: nil)],
+                                       pageSize: 500, knownLatest: 1, repositories: ["stable"])
+        #expect(unnamed.steps == [.reloadAll])
+        #expect(ChangeEventType(stored: "chart.signed.future") == .unrecognized)
+        #expect(ChangeEventType(stored: "chart.published") == .chartPublished)
+    }
+
+    @Test func aRevocationReImportsKeysThenReJudgesTheSignersCharts() {
+        var revoked = CatchUpPlanTests.event(1, .signerRevoked, nil, name: nil, version: nil)
+        revoked.fingerprint = "AAAA"
+        let plan = CatchUpPlan.plan(lastApplied: 0, events: [revoked, CatchUpPlanTests.event(2, .chartPublished)],
+                                    pageSize: 500, knownLatest: 2, repositories: ["stable"])
+        #expect(plan.steps == [.reloadTrust, .reconcile(repository: "stable", name: "demo", version: "1.0.0"),
+                               .reevaluate(signer: "AAAA")])
+    }
+
+    /// F1: a NOTIFY with a huge id (anyone who can connect may send one) triggers a read, never a
+    /// full reload: the journal's head is read from the store.
+    @Test func aCraftedNotificationIdNeverCausesAFullReload() async throws {
+        let first = try await CoreHarness()
+        defer { first.remove() }
+        let second = try await ReplicaFollowerTests.replica(first.directory, keyring: "gnupg-second")
+        #expect(try await first.upload("redis-lite-0.8.1.tgz", to: "plain") == .published)
+        await second.replica.heard(of: 9_000_000_000_000_000_000)
+        await second.replica.catchUp()
+        await second.replica.catchUp()
+        #expect(await second.replica.fullReloads == 0)
+        #expect(ReplicaFollowerTests.versions(second, "redis-lite") == ["0.8.1"])
+    }
+}

@@ -140,3 +140,45 @@ import Testing
         #expect(JournalEntry.alone(renewal) == nil)
     }
 }
+
+/// Review finding F3 (#14): a publish re-checks, inside its own transaction, that the signer its
+/// passing verdict names is still trusted and not revoked (the verdict was judged before, maybe
+/// on another replica than a revocation).
+@Suite struct ChangedSignerTests {
+    static func verdict(signedAt: Date) -> ProvenanceVerdictRecord {
+        ProvenanceVerdictRecord(repository: "stable", name: "demo", version: "1.0.0", signerFingerprint: "AAAA",
+                                signedAt: signedAt, passed: true, checks: "{}", createdAt: Date())
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func aPublishWhoseSignerWasRevokedOrDistrustedMeanwhileIsRefused(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let store = try StageGuardTests.store(opened)
+        let signedAt = Date(timeIntervalSince1970: 1_700_000_000)
+        try store.upsertSigner(ChangeJournalTests.signer("AAAA"))
+        // Not trusted for the repository (distrusted meanwhile): refused.
+        #expect(throws: StorageError.self) {
+            try store.insertChart(SQLiteMetadataStoreTests.record("demo", "1.0.0"), audit: nil,
+                                  verdict: Self.verdict(signedAt: signedAt), contentVerdict: nil)
+        }
+        _ = try store.trust(RepositoryTrustRecord(repository: "stable", fingerprint: "AAAA", addedAt: Date(), addedBy: "a"),
+                            audit: nil)
+        _ = try store.insertChart(SQLiteMetadataStoreTests.record("demo", "1.0.0"), audit: nil,
+                                  verdict: Self.verdict(signedAt: signedAt), contentVerdict: nil)
+        // Retired (soft) after the signature: still valid; before it: refused.
+        try store.recordRevocation("AAAA", at: signedAt.addingTimeInterval(60), kind: .soft, audit: nil)
+        _ = try store.insertChart(SQLiteMetadataStoreTests.record("demo", "1.0.1"), audit: nil,
+                                  verdict: Self.verdict(signedAt: signedAt), contentVerdict: nil)
+        #expect(throws: StorageError.self) {
+            try store.insertChart(SQLiteMetadataStoreTests.record("demo", "1.0.2"), audit: nil,
+                                  verdict: Self.verdict(signedAt: signedAt.addingTimeInterval(120)), contentVerdict: nil)
+        }
+        // Compromised (hard): every signature refused.
+        try store.recordRevocation("AAAA", at: signedAt.addingTimeInterval(60), kind: .hard, audit: nil)
+        #expect(throws: StorageError.self) {
+            try store.insertChart(SQLiteMetadataStoreTests.record("demo", "1.0.3"), audit: nil,
+                                  verdict: Self.verdict(signedAt: signedAt), contentVerdict: nil)
+        }
+        #expect(try store.chart(repository: "stable", name: "demo", version: "1.0.3") == nil)
+    }
+}

@@ -52,6 +52,10 @@ import Testing
         let verdict = ProvenanceVerdictRecord(repository: "stable", name: "demo", version: "1.0.0",
                                               signerFingerprint: "F", signedAt: now, passed: true, checks: "{}",
                                               createdAt: now)
+        // A passing verdict's signer must be trusted there when the row commits (ChangedSignerTests).
+        try store.upsertSigner(ChangeJournalTests.signer("F"))
+        _ = try store.trust(RepositoryTrustRecord(repository: "stable", fingerprint: "F", addedAt: now, addedBy: "admin"),
+                            audit: nil)
         let stored = try store.insertChart(SQLiteMetadataStoreTests.record("demo", "1.0.0"), audit: nil, verdict: verdict)
         let id = try #require(stored.id)
         #expect(try store.verdict(chartVersionID: id) != nil)

@@ -15,6 +15,9 @@ package struct CatchUpPlan: Equatable, Sendable {
         case reconcile(repository: String, name: String, version: String)
         /// Reload every repository's index and the keys from the store.
         case reloadAll
+        /// Re-judge the published charts of a revoked signer (after the keys), so the revocation
+        /// quarantines them even when the replica that recorded it stopped before it did.
+        case reevaluate(signer: String)
     }
 
     package var steps: [Step]
@@ -52,9 +55,21 @@ package struct CatchUpPlan: Equatable, Sendable {
             seen.insert(.reloadTrust)
         }
         for event in events where event.type.changesChart {
-            guard let repository = event.repository, repositories.contains(repository),
-                  let name = event.name, let version = event.version else { continue }
+            guard let repository = event.repository, let name = event.name, let version = event.version else {
+                // A row this build cannot read (a newer build's type) that names no version:
+                // whatever it changed, a full reload applies it.
+                if event.type == .unrecognized {
+                    return CatchUpPlan(steps: [.reloadAll], appliedThrough: nil, readAgain: false)
+                }
+                continue
+            }
+            guard repositories.contains(repository) else { continue }
             let step = Step.reconcile(repository: repository, name: name, version: version)
+            if seen.insert(step).inserted { steps.append(step) }
+        }
+        for event in events where event.type == .signerRevoked {
+            guard let signer = event.fingerprint else { continue }
+            let step = Step.reevaluate(signer: signer)
             if seen.insert(step).inserted { steps.append(step) }
         }
         return CatchUpPlan(steps: steps, appliedThrough: events.last?.id, readAgain: events.count >= pageSize)

@@ -12,6 +12,7 @@ import Storage
 package actor ReplicaFollower {
     private let work: BlockingWork<Stores>
     private let catalog: Catalog
+    private let trust: TrustService
     /// Nil until `warm` loaded the catalog and said where the journal stood before it.
     private var lastApplied: Int64?
     private var knownLatest: Int64 = 0
@@ -25,10 +26,13 @@ package actor ReplicaFollower {
     private let reloads: Counter
     private let failures: Counter
     package static let pageSize = 500
+    /// Full reloads so far (also `chartwarden_replica_full_reloads_total`).
+    package private(set) var fullReloads = 0
 
-    package init(work: BlockingWork<Stores>, catalog: Catalog, metricsFactory: any MetricsFactory) {
+    package init(work: BlockingWork<Stores>, catalog: Catalog, trust: TrustService, metricsFactory: any MetricsFactory) {
         self.work = work
         self.catalog = catalog
+        self.trust = trust
         lagEvents = Gauge(label: "chartwarden_replica_lag_events", dimensions: [], factory: metricsFactory)
         lagSeconds = Gauge(label: "chartwarden_replica_lag_seconds", dimensions: [], factory: metricsFactory)
         listening = Gauge(label: "chartwarden_replica_listening", dimensions: [], factory: metricsFactory)
@@ -55,9 +59,10 @@ package actor ReplicaFollower {
         listening.record(isListening ? 1 : 0)
     }
 
-    /// A notification of journal id `id` (nil: one that could not be read).
+    /// A notification of journal id `id` (nil: one that could not be read). Only a hint to read:
+    /// anyone who can connect to the database can NOTIFY, so the id it carries never counts as
+    /// the journal's head (that is read from the store); it only spares a read when not newer.
     package func heard(of id: Int64?) async {
-        if let id { knownLatest = max(knownLatest, id) }
         guard let last = lastApplied else { return }
         guard CatchUpPlan.mustRead(lastApplied: last, notified: id) else { return }
         await catchUp()
@@ -98,17 +103,24 @@ package actor ReplicaFollower {
                     throw ServiceError(.internalError, "cannot read the change journal: \(error)")
                 }
             }
-            knownLatest = max(knownLatest, latest)
+            knownLatest = latest
             let plan = CatchUpPlan.plan(lastApplied: last, events: events, pageSize: Self.pageSize,
-                                        knownLatest: knownLatest, repositories: repositories)
+                                        knownLatest: latest, repositories: repositories)
             if plan.steps.contains(.reloadAll) {
                 lastApplied = try await reloadAll()
                 reloads.increment()
+                fullReloads += 1
                 logger.notice("the change journal no longer holds what this replica missed: reloaded every repository")
                 recordLag(appliedAt: nil)
                 return
             }
             if !plan.steps.isEmpty { try await apply(plan.steps) }
+            for case .reevaluate(let signer) in plan.steps {
+                // Charts already withheld are not listed again; a chart the recording replica
+                // quarantined meanwhile is skipped the same way.
+                _ = try await trust.reevaluate(signer: signer, repository: nil, actor: "system",
+                                               cause: "signer key revoked")
+            }
             if let through = plan.appliedThrough { lastApplied = through }
             applied.increment(by: Int64(events.count))
             recordLag(appliedAt: events.last?.at)
@@ -126,11 +138,11 @@ package actor ReplicaFollower {
             for step in steps {
                 switch step {
                 case .reloadTrust:
-                    try Self.restoreKeys(stores)
+                    try Self.reimportKeys(stores)
                 case .reconcile(let name, let chart, let version):
                     guard let repository = catalog.repository(named: name) else { continue }
                     try Catalog.reconcile(name: chart, version: version, in: repository, metadata: stores.metadata, onPool)
-                case .reloadAll:
+                case .reloadAll, .reevaluate:
                     continue
                 }
             }
@@ -146,17 +158,25 @@ package actor ReplicaFollower {
             } catch {
                 throw ServiceError(.internalError, "cannot read the change journal: \(error)")
             }
-            try Self.restoreKeys(stores)
+            try Self.reimportKeys(stores)
             try catalog.load(from: stores.metadata, onPool)
             return newest
         }
     }
 
-    private static func restoreKeys(_ stores: Stores) throws(ServiceError) {
+    private static func reimportKeys(_ stores: Stores) throws(ServiceError) {
+        let refused: [String]
         do {
-            try stores.trust.restoreKeys()
+            refused = try stores.trust.reimportKeys()
         } catch {
-            throw ServiceError(.internalError, "cannot re-import the signers' keys: \(error)")
+            throw ServiceError(.internalError, "cannot read the signers' keys: \(error)")
+        }
+        if !refused.isEmpty {
+            logger.error("GnuPG refused stored keys; this replica verifies without them", metadata: [
+                "fingerprints": "\(refused.joined(separator: ","))",
+            ])
         }
     }
+
+    private static let logger = Logger(label: "chartwarden.replica")
 }

@@ -20,8 +20,14 @@ package struct ReplicaSync: Service {
     package func run() async throws {
         do {
             try await cancelWhenGracefulShutdown {
+                // Notifications only mark the journal as worth reading: a flood of them (anyone on
+                // the database may NOTIFY) collapses into one pending wake-up, never a queue.
+                let (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
                 await withDiscardingTaskGroup { group in
-                    group.addTask { await listenForever() }
+                    group.addTask { await listenForever(wake) }
+                    group.addTask {
+                        for await _ in wakeUps { await follower.catchUp() }
+                    }
                     group.addTask { await pollForever() }
                 }
                 try Task.checkCancellation()
@@ -31,7 +37,7 @@ package struct ReplicaSync: Service {
         }
     }
 
-    private func listenForever() async {
+    private func listenForever(_ wake: AsyncStream<Void>.Continuation) async {
         var backoff = ReconnectBackoff()
         while !Task.isCancelled {
             do {
@@ -39,8 +45,8 @@ package struct ReplicaSync: Service {
                     await follower.setListening(true)
                     // Whatever committed while this replica was not listening.
                     await follower.catchUp()
-                }, onNotification: { [follower] notification in
-                    await follower.heard(of: notification?.id)
+                }, onNotification: { _ in
+                    wake.yield()
                 })
             } catch {
                 if Task.isCancelled { break }

@@ -69,7 +69,7 @@ public final class ChartService: Sendable {
                           pendingBytesPerRepository: Int64(configuration.server.ociPendingBytesPerRepository),
                           // Other replicas write a PostgreSQL store: what they change is seen within 2 s.
                           pulls: OCIPullCache(maxAge: configuration.storage.postgres == nil ? nil : .seconds(2)))
-        let replica = ReplicaFollower(work: work, catalog: catalog, metricsFactory: metricsFactory)
+        let replica = ReplicaFollower(work: work, catalog: catalog, trust: trust, metricsFactory: metricsFactory)
         self.replica = replica
         replicaSync = changeListener.map { ReplicaSync(follower: replica, listener: $0) }
         webhooks = configuration.webhooks.isEmpty ? nil

@@ -34,13 +34,34 @@ public final class TrustStore: Sendable {
         }
     }
 
+    /// Re-imports every stored key, as `restoreKeys` at start, for a replica following another's
+    /// trust change; a key GnuPG refuses is skipped and named, so one key never keeps a replica
+    /// from the others (or from the chart changes that follow). Throws only when the store
+    /// cannot be read.
+    package func reimportKeys() throws(StorageError) -> [String] {
+        guard keysInStore else { return [] }
+        var refused: [String] = []
+        for key in try metadata.signerKeys() {
+            do throws(OpenPGPError) {
+                _ = try keyring.importKeys(Array(key.armored.utf8))
+            } catch {
+                refused.append(key.fingerprint)
+            }
+        }
+        return refused
+    }
+
     /// Records the key as the keyring now holds it (after an adopt), when the store keeps keys:
     /// before anything else of the change is recorded, so no replica sees a signer without its key.
     private func storeKeyMaterial(_ fingerprint: String) throws(ServiceError) {
         guard keysInStore else { return }
         do {
-            let armored = try keyring.exportArmored(fingerprint)
-            try metadata.storeSignerKey(SignerKeyRecord(fingerprint: fingerprint, armored: armored))
+            // The stored copy (perhaps holding a revocation another replica adopted) is merged
+            // into this keyring first: GnuPG only adds what it validates, so what is stored only grows.
+            try metadata.mergeSignerKey(fingerprint) { stored in
+                if let stored { _ = try keyring.importKeys(Array(stored.utf8)) }
+                return try keyring.exportArmored(fingerprint)
+            }
         } catch {
             throw ServiceError(.internalError, "cannot record the key material of \(fingerprint): \(error)", cause: error)
         }
