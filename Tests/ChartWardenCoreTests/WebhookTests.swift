@@ -186,6 +186,21 @@ struct WebhookTests {
         #expect(Array(deliveries[0].body.utf8) == (try CloudEvent(Self.event, sourceBase: nil).body()))
     }
 
+    @Test func urlCredentialsBecomeABasicHeaderNotPartOfTheRequestURL() {
+        let target = WebhookTarget("https://hook%20user:p%40ss@h.example:8443/in?token=t")
+        #expect(target.url == "https://h.example:8443/in?token=t")
+        #expect(target.authorization == "Basic " + Data("hook user:p@ss".utf8).base64EncodedString())
+        let plain = WebhookTarget("https://h.example/in")
+        #expect(plain.url == "https://h.example/in" && plain.authorization == nil)
+    }
+
+    @Test func onlyReceiversWithDueWorkClaim() {
+        let now = Date(timeIntervalSince1970: 100)
+        #expect(WebhookDeliveryPlan.due(["a", "b", "c", "d"], nextAttempts: ["a": now, "b": now.addingTimeInterval(1),
+                                                                              "d": now.addingTimeInterval(-3)], now: now)
+                == ["a", "d"])
+    }
+
     @Test func claimsShareFreeSlotsFairlyWithinBothLimits() {
         let limits = WebhookDeliveryPlan.Limits(total: 5, perWebhook: 3)
         #expect(WebhookDeliveryPlan.claims(webhooks: ["a", "b"], inFlight: [:], limits: limits) == ["a": 3, "b": 2])

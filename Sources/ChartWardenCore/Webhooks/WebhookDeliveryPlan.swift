@@ -34,6 +34,11 @@ package enum WebhookDeliveryPlan {
         return deliveries
     }
 
+    /// The receivers (by key, in configuration order) with a delivery due at `now`.
+    package static func due(_ webhooks: [String], nextAttempts: [String: Date], now: Date) -> [String] {
+        webhooks.filter { key in nextAttempts[key].map { $0 <= now } ?? false }
+    }
+
     /// How many due deliveries each receiver (by key, in configuration order) may claim now: up
     /// to its free slots, within the free slots overall, handed out one by one in turn so an
     /// early receiver with a backlog cannot starve the others.

@@ -56,7 +56,9 @@ final class WebhookDeliveryService: Service, Sendable {
                         "url": "\(webhook.displayURL)", "error": "\(error.message)"])
                 }
             }
-            let claims = WebhookDeliveryPlan.claims(webhooks: keys, inFlight: inFlight.withLock { $0 }, limits: limits)
+            // Only receivers with a due delivery claim (a write transaction): an idle loop only reads.
+            let due = WebhookDeliveryPlan.due(keys, nextAttempts: (try? await outbox.nextAttempts()) ?? [:], now: Date())
+            let claims = WebhookDeliveryPlan.claims(webhooks: due, inFlight: inFlight.withLock { $0 }, limits: limits)
             for webhook in outbox.webhooks {
                 guard let limit = claims[webhook.key], limit > 0, let client = clients[webhook.key] else { continue }
                 let deliveries: [WebhookDeliveryRecord]
@@ -95,8 +97,10 @@ final class WebhookDeliveryService: Service, Sendable {
     /// One POST; its result goes to the deliveries log and settles the delivery.
     private func attempt(_ delivery: WebhookDeliveryRecord, webhook: Webhook, client: HTTPClient) async {
         let body = Array(delivery.body.utf8)
-        var request = HTTPClientRequest(url: webhook.url)
+        let target = WebhookTarget(webhook.url)
+        var request = HTTPClientRequest(url: target.url)
         request.method = .POST
+        if let authorization = target.authorization { request.headers.add(name: "Authorization", value: authorization) }
         request.headers.add(name: "Content-Type", value: CloudEvent.contentType)
         request.headers.add(name: "User-Agent", value: "ChartWarden-Webhooks")
         request.headers.add(name: WebhookSignature.header, value: WebhookSignature.value(body: body, secret: webhook.secret))
