@@ -5,10 +5,13 @@ change's own transaction, so a kill -9 after the 201 loses none."""
 import base64
 import datetime
 import signal
+import subprocess
+import time
 
 import pytest
+import yaml
 
-from conftest import PGP_KEYS, packaged, pgp_file
+from conftest import PGP_KEYS, base_config, packaged, pgp_file
 from webhook_receiver import Receiver, wait_until
 
 SECRET = "whsec-0123456789abcdef-test"
@@ -219,3 +222,92 @@ def test_two_replicas_on_one_database_deliver_each_event_once(server_factory, re
     receiver.wait_for(lambda: len(receiver.unique("chart.published")) == len(charts), 30, "every event")
     wait_until(lambda: deliveries(first)["pending"] == {receiver.url: 0}, 10, "nothing pending")
     assert len(receiver.events()) == len(charts), receiver.events()
+
+
+# --- Regression tests of the hostile review (/work/wt/review4/hooks-findings.md) ---------------
+
+@pytest.mark.parametrize("url", ["http://127.attacker.example/hook", "http://127.0.0.1.nip.io:8080/hook"])
+def test_plain_http_to_a_name_that_starts_with_127_stops_startup(chartwarden_bin, tmp_path, url):
+    """F2: a DNS name is not the loopback interface; events and signatures must not cross a network in clear."""
+    config = base_config(tmp_path / "data")
+    config["webhooks"] = [{"url": url, "events": ["chart.published"], "secret": SECRET}]
+    path = tmp_path / "chartwarden.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = subprocess.run([chartwarden_bin, "serve", "--config", str(path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "webhooks[0].url" in result.stderr, result.stderr
+    assert SECRET not in result.stderr
+
+
+def test_four_stuck_receivers_do_not_hold_back_a_healthy_one(server_factory, receiver):
+    """F3: each receiver has slots of its own; four that never answer hold only theirs."""
+    stuck = [Receiver(SECRET).hang() for _ in range(4)]
+
+    def mutate(config):
+        config["webhooks"] = [{"url": s.url.replace("/hooks/", f"/hooks{i}/"), "events": ["chart.published"],
+                               "secret": SECRET, "timeoutSeconds": 60} for i, s in enumerate(stuck)] + [
+            {"url": receiver.url, "events": ["chart.published"], "secret": SECRET}]
+    server = server_factory(mutate)
+    charts = ["redis-lite-0.8.1.tgz", "redis-lite-0.8.2.tgz", "webapp-1.0.0.tgz", "webapp-1.1.0.tgz", "common-lib-1.4.0.tgz"]
+    for chart in charts:
+        assert push(server, "stable", chart).status == 201
+    # Well within the stuck attempts' 60 s timeout.
+    receiver.wait_for(lambda: len(receiver.unique()) == len(charts), 20, "every event while four receivers hang")
+    for hung in stuck:
+        hung.hanging[0].close()
+
+
+def test_a_webhook_back_after_an_absence_is_not_sent_events_older_than_its_retry_time(server_factory, receiver,
+                                                                                         tmp_path):
+    """F4: the cursor of a removed webhook stays; re-added later, it must not replay stale changes as new."""
+    data = tmp_path / "data"
+    hook = with_webhook(receiver.url, maxRetrySeconds=5)
+    first = server_factory(hook, data_dir=data)
+    assert push(first, "stable", "redis-lite-0.8.1.tgz").status == 201
+    receiver.wait_for(lambda: receiver.unique("chart.published"), 20, "the first event")
+    first.stop()
+    second = server_factory(None, data_dir=data)  # the webhook is removed meanwhile
+    assert push(second, "stable", "redis-lite-0.8.2.tgz").status == 201
+    second.stop()
+    time.sleep(6)  # not synchronisation: the change must be older than maxRetrySeconds (5 s)
+    third = server_factory(hook, data_dir=data)
+    assert push(third, "stable", "webapp-1.0.0.tgz").status == 201
+    receiver.wait_for(lambda: any(e["subject"] == "webapp/1.0.0" for e in receiver.unique()), 20, "the new event")
+    assert [e["subject"] for e in receiver.unique()] == ["redis-lite/0.8.1", "webapp/1.0.0"]
+
+
+def test_narrowing_a_webhooks_scope_stops_what_it_is_still_owed(server_factory, receiver, tmp_path):
+    """F5: the configuration in force decides what leaves, also for deliveries owed before a change."""
+    receiver.stop()
+    data = tmp_path / "data"
+    first = server_factory(with_webhook(receiver.url, maxIntervalSeconds=1), data_dir=data)
+    assert push(first, "private", "webapp-1.2.0.tgz").status == 201
+    wait_until(lambda: deliveries(first)["deliveries"], 20, "a failed attempt")
+    first.stop()
+    second = server_factory(with_webhook(receiver.url, maxIntervalSeconds=1, repositories=["stable"]), data_dir=data)
+    receiver.start()
+    assert push(second, "stable", "redis-lite-0.8.1.tgz").status == 201
+    receiver.wait_for(lambda: any(e["subject"] == "redis-lite/0.8.1" for e in receiver.unique()), 30, "the stable event")
+    wait_until(lambda: deliveries(second)["pending"] == {receiver.url: 0}, 30, "nothing owed")
+    assert [e for e in receiver.unique() if e["data"].get("repository") == "private"] == []
+    dropped = [d for d in deliveries(second)["deliveries"] if d["outcome"] == "abandoned"]
+    assert [d["error"] for d in dropped] == ["not sent: no longer wanted by the configuration"], dropped
+
+
+def test_rotating_the_credentials_in_a_webhook_url_keeps_what_it_is_owed(server_factory, receiver, tmp_path):
+    """F6: the receiver is its address, not its password: owed deliveries survive a rotation."""
+    receiver.stop()
+    data = tmp_path / "data"
+
+    def hook(password):
+        return with_webhook(receiver.url.replace("http://", f"http://hook:{password}@"), maxIntervalSeconds=1)
+    first = server_factory(hook("old-password"), data_dir=data)
+    assert push(first, "stable", "redis-lite-0.8.1.tgz").status == 201
+    wait_until(lambda: deliveries(first)["deliveries"], 20, "a failed attempt")
+    first.stop()
+    second = server_factory(hook("new-password"), data_dir=data)
+    receiver.start()
+    assert push(second, "stable", "webapp-1.0.0.tgz").status == 201
+    receiver.wait_for(lambda: {e["subject"] for e in receiver.unique()} == {"redis-lite/0.8.1", "webapp/1.0.0"}, 30,
+                      "the event owed before the rotation and the new one")
+    assert all(d.headers["Authorization"] == "Basic " + base64.b64encode(b"hook:new-password").decode()
+               for d in receiver.deliveries if d.verified and d.event["subject"] == "webapp/1.0.0")

@@ -15,8 +15,10 @@ extension ChartWardenConfiguration {
             ])
             guard let url = try reader.string("url") else { throw ConfigurationError(key: reader.key("url"), "is required") }
             try checkURL(url, key: reader.key("url"))
-            if webhooks.contains(where: { $0.url == url }) {
-                throw ConfigurationError(key: reader.key("url"), "is configured twice; list every event type in one entry")
+            // One receiver per address: credentials and query are not part of who it is (review F6).
+            if webhooks.contains(where: { $0.displayURL == Webhook.displayURL(url) }) {
+                throw ConfigurationError(key: reader.key("url"), "is configured twice (user information and query aside); "
+                    + "list every event type in one entry")
             }
             guard let eventNames = try reader.stringList("events"), !eventNames.isEmpty else {
                 throw ConfigurationError(key: reader.key("events"), "is required: a list of event types such as chart.published")
@@ -61,8 +63,7 @@ extension ChartWardenConfiguration {
         switch scheme {
         case "https": return
         case "http":
-            let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
-            guard ListenAddress(host: bare, port: 0).isLoopback else {
+            guard Webhook.isLoopbackHost(host) else {
                 throw ConfigurationError(key: key, "must be https:// (http:// only to a loopback address)")
             }
         default:

@@ -41,7 +41,8 @@ package final class WebhookOutbox: Sendable {
                 while true {
                     let page = try journal.events(after: cursor, limit: Self.pageSize, stores.metadata)
                     guard page.cursor != cursor else { return added }
-                    let deliveries = try WebhookDeliveryPlan.deliveries(of: page.events, for: webhook, sourceBase: sourceBase)
+                    let deliveries = try WebhookDeliveryPlan.deliveries(of: page.events, for: webhook, sourceBase: sourceBase,
+                                                                        now: Date())
                     // Another replica moved the cursor first: it enqueued this page.
                     guard try stores.metadata.enqueueWebhookDeliveries(deliveries, webhook: webhook.key, expected: cursor,
                                                                        cursor: page.cursor) else { return added }
@@ -85,6 +86,19 @@ package final class WebhookOutbox: Sendable {
             }
         }
         return attempt
+    }
+
+    /// Settles a claimed delivery without sending it (`WebhookDeliveryPlan.reasonNotToSend`).
+    package func drop(_ delivery: WebhookDeliveryRecord, webhook: Webhook, reason: String, now: Date = Date())
+        async throws(ServiceError) {
+        let attempt = WebhookDeliveryPlan.dropped(delivery, webhook: webhook, reason: reason, now: now)
+        try await work.run { (stores, _) throws(ServiceError) in
+            do {
+                _ = try stores.metadata.finishWebhookAttempt(attempt, delivery: delivery, retryAt: nil)
+            } catch {
+                throw ServiceError(.internalError, "webhook \(webhook.displayURL): cannot record an attempt: \(error)")
+            }
+        }
     }
 
     /// The earliest due attempt of each webhook owed anything (by key).

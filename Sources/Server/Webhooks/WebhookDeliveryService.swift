@@ -24,9 +24,9 @@ final class WebhookDeliveryService: Service, Sendable {
     private let wakeUp: AsyncStream<Void>.Continuation
     private let wakeUps: AsyncStream<Void>
 
-    init(outbox: WebhookOutbox, limits: WebhookDeliveryPlan.Limits = .init(), metrics: ServerMetrics, logger: Logger) {
+    init(outbox: WebhookOutbox, limits: WebhookDeliveryPlan.Limits? = nil, metrics: ServerMetrics, logger: Logger) {
         self.outbox = outbox
-        self.limits = limits
+        self.limits = limits ?? .forWebhooks(outbox.webhooks.count)
         self.metrics = metrics
         self.logger = logger
         (wakeUps, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -96,6 +96,17 @@ final class WebhookDeliveryService: Service, Sendable {
 
     /// One POST; its result goes to the deliveries log and settles the delivery.
     private func attempt(_ delivery: WebhookDeliveryRecord, webhook: Webhook, client: HTTPClient) async {
+        if let reason = WebhookDeliveryPlan.reasonNotToSend(delivery, webhook: webhook, now: Date()) {
+            do throws(ServiceError) {
+                try await outbox.drop(delivery, webhook: webhook, reason: reason)
+                logger.warning("webhook: delivery dropped unsent", metadata: [
+                    "url": "\(webhook.displayURL)", "event": "\(delivery.eventID)", "reason": "\(reason)"])
+            } catch {
+                logger.error("webhook: cannot record a dropped delivery", metadata: [
+                    "url": "\(webhook.displayURL)", "event": "\(delivery.eventID)", "error": "\(error.message)"])
+            }
+            return
+        }
         let body = Array(delivery.body.utf8)
         let target = WebhookTarget(webhook.url)
         var request = HTTPClientRequest(url: target.url)
