@@ -87,6 +87,39 @@ struct WebhookTests {
         #expect(hook.secret == Array("from-a-file-0123456789".utf8))
     }
 
+    @Test func aYAMLErrorNeverQuotesTheLineItIsOn() {
+        // Review F15: Yams quotes the offending line, here the secret itself.
+        for entry in ["{url: \"https://h.example/x\", events: [chart.deleted], secret: \"TOPSECRET-abc\\qdefghijklmnop\"}",
+                      "url: \"https://h.example/x\"\n    events: [chart.deleted]\n    secret: TOPSECRET: abc: def"] {
+            let failure = error(entry)
+            #expect(failure != nil && !"\(failure!)".contains("TOPSECRET"), "\(String(describing: failure))")
+        }
+    }
+
+    @Test func aSecretFileIsItsExactBytesLessOneFinalLineBreak() throws {
+        // Review F7: a random key is not text; decoding it as UTF-8 signed with other bytes.
+        let key: [UInt8] = Array(0x80..<0xA0) + [0x0A, 0x0D] + Array("tail".utf8)
+        let path = NSTemporaryDirectory() + "/webhook-secret-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for (content, expected) in [(key + [0x0D, 0x0A], key), (key + [0x0A], key), (key, key),
+                                    (key + [0x0A, 0x0A], key + [0x0A])] {
+            try Data(content).write(to: URL(fileURLWithPath: path))
+            #expect(try parse("{url: \"https://h.example/x\", events: [chart.deleted], secretFile: \(path)}")[0].secret
+                    == expected)
+        }
+        // The minimum is counted in the file's bytes.
+        try Data(repeating: 0xFF, count: 15).write(to: URL(fileURLWithPath: path))
+        #expect(error("{url: \"https://h.example/x\", events: [chart.deleted], secretFile: \(path)}")?.key == "webhooks[0].secret")
+    }
+
+    @Test func theLogKeepsFirstAttemptsEveryTenthAndTheOutcome() {
+        // Review F8: a dead receiver costs rows per event, not per retry.
+        let logged = (1...40).filter { WebhookDeliveryPlan.logs(attempt: $0, outcome: .retrying) }
+        #expect(logged == [1, 2, 3, 10, 20, 30, 40])
+        #expect(WebhookDeliveryPlan.logs(attempt: 17, outcome: .delivered))
+        #expect(WebhookDeliveryPlan.logs(attempt: 17, outcome: .abandoned))
+    }
+
     @Test func repositoriesFilterRepositoryEventsNotTrustWideOnes() {
         let hook = Webhook(url: "https://h.example", events: [.chartPublished, .signerRevoked], secret: [],
                            repositories: ["stable"])

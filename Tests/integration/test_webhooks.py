@@ -311,3 +311,24 @@ def test_rotating_the_credentials_in_a_webhook_url_keeps_what_it_is_owed(server_
                       "the event owed before the rotation and the new one")
     assert all(d.headers["Authorization"] == "Basic " + base64.b64encode(b"hook:new-password").decode()
                for d in receiver.deliveries if d.verified and d.event["subject"] == "webapp/1.0.0")
+
+
+def test_a_receiver_that_refuses_connections_fails_fast_and_does_not_hold_back_others(server_factory, receiver):
+    """F12 (and F3 without a hostile receiver): a refused connection is one failed attempt at once,
+    retried by the webhook's backoff, not reconnected by the HTTP client until the timeout."""
+    downs = [Receiver(SECRET).start() for _ in range(4)]
+    for down in downs:
+        down.stop()
+
+    def mutate(config):
+        config["webhooks"] = [{"url": d.url.replace("/hooks/", f"/hooks{i}/"), "events": ["chart.published"],
+                               "secret": SECRET, "timeoutSeconds": 60} for i, d in enumerate(downs)] + [
+            {"url": receiver.url, "events": ["chart.published"], "secret": SECRET}]
+    server = server_factory(mutate)
+    charts = ["redis-lite-0.8.1.tgz", "redis-lite-0.8.2.tgz", "webapp-1.0.0.tgz", "webapp-1.1.0.tgz", "common-lib-1.4.0.tgz"]
+    for chart in charts:
+        assert push(server, "stable", chart).status == 201
+    # Liveness bounds far below the 60 s timeout of the down receivers' attempts.
+    receiver.wait_for(lambda: len(receiver.unique()) == len(charts), 20, "every event while four receivers are down")
+    refused = wait_until(lambda: [d for d in deliveries(server)["deliveries"] if d.get("error")], 10, "a refused attempt")
+    assert all("refused" in d["error"] or "connection" in d["error"] for d in refused), refused

@@ -103,6 +103,13 @@ package enum WebhookDeliveryPlan {
                              outcome: .abandoned, at: now, nextAttemptAt: nil)
     }
 
+    /// Whether the deliveries log keeps attempt `attempt` of a delivery: the first three, then
+    /// every tenth, and always the one that settles it, so a dead receiver costs rows in
+    /// proportion to events, not to retries (review F8).
+    package static func logs(attempt: Int, outcome: WebhookAttemptRecord.Outcome) -> Bool {
+        outcome != .retrying || attempt <= 3 || attempt % 10 == 0
+    }
+
     /// What one attempt leaves behind: the row for the deliveries log and when to try again
     /// (nil: the delivery is settled, delivered or abandoned).
     package static func settle(_ delivery: WebhookDeliveryRecord, webhook: Webhook, status: Int?, error: String?,

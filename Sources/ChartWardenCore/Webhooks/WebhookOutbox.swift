@@ -80,7 +80,8 @@ package final class WebhookOutbox: Sendable {
                                                             now: now, jitter: jitter)
         try await work.run { (stores, _) throws(ServiceError) in
             do {
-                _ = try stores.metadata.finishWebhookAttempt(attempt, delivery: delivery, retryAt: retryAt)
+                let logged = WebhookDeliveryPlan.logs(attempt: attempt.attempt, outcome: attempt.outcome)
+                _ = try stores.metadata.finishWebhookAttempt(logged ? attempt : nil, delivery: delivery, retryAt: retryAt)
             } catch {
                 throw ServiceError(.internalError, "webhook \(webhook.displayURL): cannot record an attempt: \(error)")
             }

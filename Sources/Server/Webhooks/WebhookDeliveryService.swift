@@ -11,8 +11,8 @@ import Synchronization
 
 /// Sends what `WebhookOutbox` owes (README, "Webhooks"): every `pollInterval` (sooner when an
 /// attempt is due) it reads the journal into deliveries, claims as many due ones as
-/// `WebhookDeliveryPlan.claims` allows and posts each on AsyncHTTPClient's own event loops,
-/// bounded by the webhook's timeout. Requests being served never wait for any of it: uploads
+/// `WebhookDeliveryPlan.claims` allows and posts each with AsyncHTTPClient on an event loop of
+/// its own, bounded by the webhook's timeout. Requests being served never wait for any of it: uploads
 /// only write the journal, in their own transaction.
 final class WebhookDeliveryService: Service, Sendable {
     private let outbox: WebhookOutbox
@@ -33,7 +33,10 @@ final class WebhookDeliveryService: Service, Sendable {
     }
 
     func run() async throws {
-        let clients = Self.makeClients(for: outbox.webhooks)
+        // The receivers' connections, TLS and parsing run on a loop of their own, never on the
+        // loops that serve requests (review F10).
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let clients = Self.makeClients(for: outbox.webhooks, on: loops)
         // On shutdown the loop stops; attempts in flight finish or time out first, and any left
         // unsettled stay owed, claimed again once their lease runs out.
         await cancelWhenGracefulShutdown {
@@ -42,6 +45,7 @@ final class WebhookDeliveryService: Service, Sendable {
             }
         }
         for client in clients.values { try? await client.shutdown() }
+        try? await loops.shutdownGracefully()
     }
 
     private func loop(clients: [String: HTTPClient], group: inout DiscardingTaskGroup) async {
@@ -83,13 +87,17 @@ final class WebhookDeliveryService: Service, Sendable {
                                                 inFlight: inFlight.withLock { $0 }, limits: limits)
             let pause = wake.timeIntervalSince(now)
             if pause > 0 {
-                // Whichever comes first: the due time, or a finished attempt freeing a slot.
+                // Whichever comes first: the due time, or a finished attempt freeing a slot. One
+                // timer at a time: the loser is cancelled and never wakes a later pass (review F9).
                 let wakeUp = self.wakeUp
-                group.addTask {
-                    try? await Task.sleep(for: .milliseconds(Int64((pause * 1_000).rounded(.up))))
+                let timer = Task {
+                    guard (try? await Task.sleep(for: .milliseconds(Int64((pause * 1_000).rounded(.up))))) != nil else {
+                        return
+                    }
                     wakeUp.yield()
                 }
                 _ = await wakeUps.next()
+                timer.cancel()
             }
         }
     }
@@ -155,9 +163,8 @@ final class WebhookDeliveryService: Service, Sendable {
     }
 
     /// One client per webhook: its own trust roots, no redirects (a redirect could move a signed
-    /// event elsewhere), its own timeout; all on AsyncHTTPClient's event loops, none of the
-    /// server's.
-    static func makeClients(for webhooks: [Webhook]) -> [String: HTTPClient] {
+    /// event elsewhere), its own timeout; all on `loops`, none of the server's.
+    static func makeClients(for webhooks: [Webhook], on loops: any EventLoopGroup) -> [String: HTTPClient] {
         var clients: [String: HTTPClient] = [:]
         for webhook in webhooks {
             var tls = TLSConfiguration.makeClientConfiguration()
@@ -165,7 +172,10 @@ final class WebhookDeliveryService: Service, Sendable {
             var configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow)
             let timeout = TimeAmount.seconds(Int64(webhook.timeoutSeconds))
             configuration.timeout = .init(connect: timeout, read: timeout)
-            clients[webhook.key] = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            // A refused connection is one failed attempt, retried by the webhook's own backoff:
+            // the client's reconnecting would hold the slot for the whole timeout (review F12).
+            configuration.connectionPool.retryConnectionEstablishment = false
+            clients[webhook.key] = HTTPClient(eventLoopGroup: loops, configuration: configuration)
         }
         return clients
     }
