@@ -23,6 +23,24 @@ package final class WebhookOutbox: Sendable {
         self.work = work
     }
 
+    /// Gives each webhook seen for the first time its cursor at the journal's head. Called at
+    /// start, before the listeners accept anything: a change made before the worker's first pass
+    /// is then behind no new cursor, so it is delivered, not skipped.
+    package func startCursors() async throws(ServiceError) {
+        let journal = self.journal
+        for webhook in webhooks {
+            try await work.run { (stores, _) throws(ServiceError) in
+                do {
+                    guard try stores.metadata.webhookCursor(webhook: webhook.key) == nil else { return }
+                    _ = try stores.metadata.enqueueWebhookDeliveries([], webhook: webhook.key, expected: nil,
+                                                                     cursor: try journal.head(stores.metadata))
+                } catch {
+                    throw ServiceError(.internalError, "webhook \(webhook.displayURL): cannot start its cursor: \(error)")
+                }
+            }
+        }
+    }
+
     /// Reads the journal after `webhook`'s cursor, page by page, and enqueues what it wants. A
     /// webhook seen for the first time starts at the journal's head (it is not sent history).
     /// Returns how many deliveries were added.
