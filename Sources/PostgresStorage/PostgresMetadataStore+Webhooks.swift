@@ -57,7 +57,7 @@ extension PostgresMetadataStore {
         }
     }
 
-    public func finishWebhookAttempt(_ attempt: WebhookAttemptRecord, delivery: WebhookDeliveryRecord, retryAt: Date?)
+    public func finishWebhookAttempt(_ attempt: WebhookAttemptRecord?, delivery: WebhookDeliveryRecord, retryAt: Date?)
         throws(StorageError) -> Bool {
         guard let id = delivery.id else { return false }
         return try database.transaction { session throws(StorageError) in
@@ -69,6 +69,7 @@ extension PostgresMetadataStore {
                 try session.execute("DELETE FROM webhook_deliveries WHERE id = \(id) AND attempts = \(delivery.attempts)")
             }
             guard settled == 1 else { return false }
+            guard let attempt else { return true }
             try session.execute("""
                 INSERT INTO webhook_attempts (webhook, url, event_id, event_type, attempt, status_code, error, outcome, at,
                                               next_attempt_at)

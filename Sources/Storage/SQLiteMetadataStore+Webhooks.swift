@@ -77,7 +77,7 @@ extension SQLiteMetadataStore {
         }
     }
 
-    public func finishWebhookAttempt(_ attempt: WebhookAttemptRecord, delivery: WebhookDeliveryRecord, retryAt: Date?)
+    public func finishWebhookAttempt(_ attempt: WebhookAttemptRecord?, delivery: WebhookDeliveryRecord, retryAt: Date?)
         throws(StorageError) -> Bool {
         try write { db in
             guard let id = delivery.id,
@@ -88,8 +88,7 @@ extension SQLiteMetadataStore {
             } else {
                 try db.execute(sql: "DELETE FROM webhook_deliveries WHERE id = ?", arguments: [id])
             }
-            var attempt = attempt
-            try attempt.insert(db)
+            if var attempt { try attempt.insert(db) }
             return true
         }
     }

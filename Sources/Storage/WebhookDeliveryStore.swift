@@ -17,11 +17,11 @@ public protocol WebhookDeliveryStore: Sendable {
     /// (PostgreSQL: `FOR UPDATE SKIP LOCKED`). Returns them as claimed.
     func claimWebhookDeliveries(webhook: String, now: Date, leaseUntil: Date, limit: Int)
         throws(StorageError) -> [WebhookDeliveryRecord]
-    /// Records `attempt` and settles the claimed delivery in one transaction: removed when
-    /// `retryAt` is nil (delivered or abandoned), else due again at `retryAt`. Nothing changes
-    /// when the row no longer has the attempt count of the claim (its lease ran out and another
-    /// replica claimed it); returns whether it did.
-    func finishWebhookAttempt(_ attempt: WebhookAttemptRecord, delivery: WebhookDeliveryRecord, retryAt: Date?)
+    /// Records `attempt` (nil: an attempt the log samples out) and settles the claimed delivery in
+    /// one transaction: removed when `retryAt` is nil (delivered or abandoned), else due again at
+    /// `retryAt`. Nothing changes when the row no longer has the attempt count of the claim (its
+    /// lease ran out and another replica claimed it); returns whether it did.
+    func finishWebhookAttempt(_ attempt: WebhookAttemptRecord?, delivery: WebhookDeliveryRecord, retryAt: Date?)
         throws(StorageError) -> Bool
     /// The earliest `nextAttemptAt` of `webhook`'s deliveries, nil when it is owed none.
     func nextWebhookAttempt(webhook: String) throws(StorageError) -> Date?

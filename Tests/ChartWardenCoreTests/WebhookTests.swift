@@ -87,6 +87,39 @@ struct WebhookTests {
         #expect(hook.secret == Array("from-a-file-0123456789".utf8))
     }
 
+    @Test func aYAMLErrorNeverQuotesTheLineItIsOn() {
+        // Review F15: Yams quotes the offending line, here the secret itself.
+        for entry in ["{url: \"https://h.example/x\", events: [chart.deleted], secret: \"TOPSECRET-abc\\qdefghijklmnop\"}",
+                      "url: \"https://h.example/x\"\n    events: [chart.deleted]\n    secret: TOPSECRET: abc: def"] {
+            let failure = error(entry)
+            #expect(failure != nil && !"\(failure!)".contains("TOPSECRET"), "\(String(describing: failure))")
+        }
+    }
+
+    @Test func aSecretFileIsItsExactBytesLessOneFinalLineBreak() throws {
+        // Review F7: a random key is not text; decoding it as UTF-8 signed with other bytes.
+        let key: [UInt8] = Array(0x80..<0xA0) + [0x0A, 0x0D] + Array("tail".utf8)
+        let path = NSTemporaryDirectory() + "/webhook-secret-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for (content, expected) in [(key + [0x0D, 0x0A], key), (key + [0x0A], key), (key, key),
+                                    (key + [0x0A, 0x0A], key + [0x0A])] {
+            try Data(content).write(to: URL(fileURLWithPath: path))
+            #expect(try parse("{url: \"https://h.example/x\", events: [chart.deleted], secretFile: \(path)}")[0].secret
+                    == expected)
+        }
+        // The minimum is counted in the file's bytes.
+        try Data(repeating: 0xFF, count: 15).write(to: URL(fileURLWithPath: path))
+        #expect(error("{url: \"https://h.example/x\", events: [chart.deleted], secretFile: \(path)}")?.key == "webhooks[0].secret")
+    }
+
+    @Test func theLogKeepsFirstAttemptsEveryTenthAndTheOutcome() {
+        // Review F8: a dead receiver costs rows per event, not per retry.
+        let logged = (1...40).filter { WebhookDeliveryPlan.logs(attempt: $0, outcome: .retrying) }
+        #expect(logged == [1, 2, 3, 10, 20, 30, 40])
+        #expect(WebhookDeliveryPlan.logs(attempt: 17, outcome: .delivered))
+        #expect(WebhookDeliveryPlan.logs(attempt: 17, outcome: .abandoned))
+    }
+
     @Test func repositoriesFilterRepositoryEventsNotTrustWideOnes() {
         let hook = Webhook(url: "https://h.example", events: [.chartPublished, .signerRevoked], secret: [],
                            repositories: ["stable"])
@@ -180,10 +213,85 @@ struct WebhookTests {
         revoked.repository = nil
         let hook = Webhook(url: "https://h.example/x", events: [.chartPublished, .signerRevoked], secret: [],
                            repositories: ["stable"])
-        let deliveries = try WebhookDeliveryPlan.deliveries(of: [Self.event, other, revoked], for: hook, sourceBase: nil)
+        let deliveries = try WebhookDeliveryPlan.deliveries(of: [Self.event, other, revoked], for: hook, sourceBase: nil,
+                                                            now: Self.event.time.addingTimeInterval(10))
         #expect(deliveries.map(\.eventID) == ["42-1800000000125", "44-1"])
         #expect(deliveries.allSatisfy { $0.webhook == hook.key && $0.attempts == 0 && $0.nextAttemptAt == $0.createdAt })
         #expect(Array(deliveries[0].body.utf8) == (try CloudEvent(Self.event, sourceBase: nil).body()))
+    }
+
+    @Test func urlCredentialsBecomeABasicHeaderNotPartOfTheRequestURL() {
+        let target = WebhookTarget("https://hook%20user:p%40ss@h.example:8443/in?token=t")
+        #expect(target.url == "https://h.example:8443/in?token=t")
+        #expect(target.authorization == "Basic " + Data("hook user:p@ss".utf8).base64EncodedString())
+        let plain = WebhookTarget("https://h.example/in")
+        #expect(plain.url == "https://h.example/in" && plain.authorization == nil)
+    }
+
+    @Test func onlyReceiversWithDueWorkClaim() {
+        let now = Date(timeIntervalSince1970: 100)
+        #expect(WebhookDeliveryPlan.due(["a", "b", "c", "d"], nextAttempts: ["a": now, "b": now.addingTimeInterval(1),
+                                                                              "d": now.addingTimeInterval(-3)], now: now)
+                == ["a", "d"])
+    }
+
+    // MARK: review findings
+
+    @Test func plainHTTPOnlyToLiteralLoopbackAddresses() throws {
+        // Review F2: a DNS name that starts with 127. resolves wherever its owner wants.
+        for host in ["127.0.0.1", "127.255.0.9", "localhost", "LOCALHOST", "::1", "[::1]"] {
+            #expect(Webhook.isLoopbackHost(host), "\(host)")
+        }
+        for host in ["127.attacker.example", "127.0.0.1.nip.io", "127.0.0", "127.0.0.1.", "1270.0.0.1", "128.0.0.1",
+                     "127.0.0.256", "localhost.example", "::2", "0127.0.0.1"] {
+            #expect(!Webhook.isLoopbackHost(host), "\(host)")
+        }
+        for url in ["http://127.attacker.example/hook", "http://127.0.0.1.nip.io:8080/hook"] {
+            #expect(error("{url: \"\(url)\", events: [chart.deleted], secret: \"0123456789abcdef\"}")?.key
+                    == "webhooks[0].url", "\(url)")
+        }
+    }
+
+    @Test func aReceiverKeepsItsKeyWhenItsCredentialsOrQueryChange() throws {
+        // Review F6: rotating a password in the URL must not orphan the deliveries owed.
+        let old = Webhook(url: "https://hook:old@h.example/in?token=a", events: [.chartPublished], secret: [])
+        let new = Webhook(url: "https://hook:new@h.example/in?token=b", events: [.chartPublished], secret: [])
+        #expect(old.key == new.key)
+        #expect(old.key != Webhook(url: "https://h.example/other", events: [.chartPublished], secret: []).key)
+        #expect(error("{url: \"https://a:b@h.example/x\", events: [chart.deleted], secret: \"0123456789abcdef\"}\n"
+            + "  - {url: \"https://h.example/x?t=1\", events: [chart.published], secret: \"0123456789abcdef\"}")?.key
+                == "webhooks[1].url")
+    }
+
+    @Test func everyReceiverHasItsOwnSlots() {
+        // Review F3: four stuck receivers at their limit leave the fifth its slots.
+        let limits = WebhookDeliveryPlan.Limits.forWebhooks(5)
+        let claims = WebhookDeliveryPlan.claims(webhooks: ["a", "b", "c", "d", "e"],
+                                                inFlight: ["a": 4, "b": 4, "c": 4, "d": 4], limits: limits)
+        #expect(claims == ["e": 4])
+    }
+
+    @Test func staleOrUnwantedDeliveriesAreDroppedUnsent() throws {
+        let hook = Webhook(url: "https://h.example/x", events: [.chartPublished], secret: [], repositories: ["stable"],
+                           maxRetrySeconds: 60)
+        // Review F4: an event older than the retry time is not enqueued at all.
+        #expect(try WebhookDeliveryPlan.deliveries(of: [Self.event], for: hook, sourceBase: nil,
+                                                   now: Self.event.time.addingTimeInterval(61)).isEmpty)
+        let delivery = try #require(try WebhookDeliveryPlan.deliveries(
+            of: [Self.event], for: hook, sourceBase: nil, now: Self.event.time).first)
+        #expect(WebhookDeliveryPlan.reasonNotToSend(delivery, webhook: hook, now: Self.event.time.addingTimeInterval(5)) == nil)
+        #expect(WebhookDeliveryPlan.reasonNotToSend(delivery, webhook: hook, now: Self.event.time.addingTimeInterval(61))
+                == "not sent: older than maxRetrySeconds")
+        // Review F5: a scope narrowed while the delivery was owed stops it.
+        var narrowed = hook
+        narrowed.repositories = ["other"]
+        #expect(WebhookDeliveryPlan.reasonNotToSend(delivery, webhook: narrowed, now: Self.event.time)
+                == "not sent: no longer wanted by the configuration")
+        narrowed = hook
+        narrowed.events = [.chartDeleted]
+        #expect(WebhookDeliveryPlan.reasonNotToSend(delivery, webhook: narrowed, now: Self.event.time) != nil)
+        let dropped = WebhookDeliveryPlan.dropped(delivery, webhook: hook, reason: "not sent: x", now: Self.event.time)
+        #expect(dropped.outcome == .abandoned && dropped.statusCode == nil && dropped.error == "not sent: x")
     }
 
     @Test func claimsShareFreeSlotsFairlyWithinBothLimits() {

@@ -41,4 +41,19 @@ struct OIDCLoginMemoryTests {
         #expect(answers == [true, false, false, true])
         #expect(memory.count == OIDCLoginMemory.capacity)
     }
+
+    /// Webhooks review F14: below capacity, each login re-audited after its window left a stale
+    /// entry in the order queue, forever.
+    @Test func reAuditedLoginsDoNotGrowTheQueue() {
+        var memory = OIDCLoginMemory()
+        for round in 0..<1_000 {
+            let now = Self.now.addingTimeInterval(Double(round) * (OIDCLoginMemory.window + 1))
+            for index in 0..<100 {
+                let audited = memory.firstUse(of: Self.login("s\(index)"), now: now)
+                #expect(audited)
+            }
+        }
+        #expect(memory.count == 100)
+        #expect(memory.queued <= 2 * 100 + 64)
+    }
 }

@@ -150,6 +150,9 @@ def test_expired_wrong_audience_wrong_claim_and_other_key_get_401_and_are_not_pa
     # right token too (review F13); from another address the right token pushes.
     assert push(server, key.sign(claims()), interface="127.0.0.2").status == 429
     assert push(server, key.sign(claims()), interface="127.0.0.3").status == 201
+    # Once the issuer's key proved valid, its tokens pass the limited address again: one caller's
+    # garbage behind a shared NAT does not lock the working jobs out (webhooks review F1).
+    assert push(server, key.sign(claims()), chart="redis-lite-0.8.2.tgz", interface="127.0.0.2").status == 201
     events = server.curl("/api/admin/audit?action=authenticate&outcome=denied", cert="admin").json()["events"]
     assert sorted(event["detail"]["reason"] for event in events) == [
         "oidc-audience", "oidc-claim", "oidc-expired", "oidc-signature"], events

@@ -129,6 +129,10 @@ def test_failed_tokens_are_not_password_guesses_and_a_limited_address_is_refused
     limited = server.curl("/private/index.yaml", *bearer(valid["token"]), interface="127.0.0.2")
     assert limited.status == 429 and "retry-after" in limited.headers, limited
     assert server.curl("/private/index.yaml", *bearer(valid["token"]), interface="127.0.0.3").status == 200
+    # A token that proved valid passes the limited address (webhooks review F1: garbage from a
+    # shared NAT must not lock the working jobs out); the garbage is still refused there.
+    assert server.curl("/private/index.yaml", *bearer(valid["token"]), interface="127.0.0.2").status == 200
+    assert server.curl("/private/index.yaml", *bearer(forged), interface="127.0.0.2").status == 429
     refusals = server.curl("/api/admin/audit?action=authenticate&limit=100", cert="admin").json()["events"]
     reasons = [event["detail"]["reason"] for event in refusals if event["outcome"] == "denied"]
     assert sorted(set(reasons)) == ["token-malformed", "token-unknown"] and len(reasons) == 10, reasons
@@ -187,3 +191,14 @@ def test_an_htpasswd_user_named_token_stops_startup(chartwarden_bin, tmp_path):
                             timeout=60)
     assert result.returncode != 0 and "listening" not in result.stdout
     assert "auth.htpasswd" in result.stderr and '"token" is reserved' in result.stderr, result.stderr
+
+
+def test_garbage_from_a_shared_address_does_not_lock_out_a_working_token(server_factory):
+    """Webhooks review F1: with the limiter checked first (F13), eleven garbage bearer tokens from
+    the CI fleet's NAT address locked every valid token there out."""
+    server = server_factory(with_tokens())
+    token = create(server, "ci", ["stable"], ["write"])["token"]
+    assert push(server, "stable", "redis-lite-0.8.1.tgz", *bearer(token)).status == 201
+    for attempt in range(11):
+        server.curl("/api/stable/charts", *bearer(f"cwt_{attempt:016x}_{'0' * 64}"))
+    assert push(server, "stable", "redis-lite-0.8.2.tgz", *bearer(token)).status == 201

@@ -15,8 +15,10 @@ extension ChartWardenConfiguration {
             ])
             guard let url = try reader.string("url") else { throw ConfigurationError(key: reader.key("url"), "is required") }
             try checkURL(url, key: reader.key("url"))
-            if webhooks.contains(where: { $0.url == url }) {
-                throw ConfigurationError(key: reader.key("url"), "is configured twice; list every event type in one entry")
+            // One receiver per address: credentials and query are not part of who it is (review F6).
+            if webhooks.contains(where: { $0.displayURL == Webhook.displayURL(url) }) {
+                throw ConfigurationError(key: reader.key("url"), "is configured twice (user information and query aside); "
+                    + "list every event type in one entry")
             }
             guard let eventNames = try reader.stringList("events"), !eventNames.isEmpty else {
                 throw ConfigurationError(key: reader.key("events"), "is required: a list of event types such as chart.published")
@@ -61,8 +63,7 @@ extension ChartWardenConfiguration {
         switch scheme {
         case "https": return
         case "http":
-            let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
-            guard ListenAddress(host: bare, port: 0).isLoopback else {
+            guard Webhook.isLoopbackHost(host) else {
                 throw ConfigurationError(key: key, "must be https:// (http:// only to a loopback address)")
             }
         default:
@@ -70,26 +71,30 @@ extension ChartWardenConfiguration {
         }
     }
 
-    /// Exactly one of `secret` and `secretFile` (its content without the final line break).
+    /// Exactly one of `secret` (its UTF-8) and `secretFile`: the file's exact bytes, less one
+    /// final line break (`\n` or `\r\n`), never decoded as text — `head -c 32 /dev/urandom`
+    /// makes a key receivers read the same way (review F7).
     private static func parseSecret(_ reader: YAMLMappingReader) throws(ConfigurationError) -> [UInt8] {
-        let text: String
+        var bytes: [UInt8]
         switch (try reader.string("secret"), try reader.string("secretFile")) {
         case (let secret?, nil):
-            text = secret
+            bytes = Array(secret.utf8)
         case (nil, let path?):
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw ConfigurationError(key: reader.key("secretFile"), "cannot read \(path)")
             }
-            var content = String(decoding: data, as: UTF8.self)
-            while content.hasSuffix("\n") || content.hasSuffix("\r") { content.removeLast() }
-            text = content
+            bytes = Array(data)
+            if bytes.last == 0x0A {
+                bytes.removeLast()
+                if bytes.last == 0x0D { bytes.removeLast() }
+            }
         default:
             throw ConfigurationError(key: reader.key("secret"), "needs exactly one of secret and secretFile")
         }
-        guard text.utf8.count >= Webhook.minimumSecretBytes else {
+        guard bytes.count >= Webhook.minimumSecretBytes else {
             throw ConfigurationError(key: reader.key("secret"),
                                      "must be at least \(Webhook.minimumSecretBytes) bytes (the value is not shown)")
         }
-        return Array(text.utf8)
+        return bytes
     }
 }

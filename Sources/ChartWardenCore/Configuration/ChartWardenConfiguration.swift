@@ -150,7 +150,10 @@ public struct ChartWardenConfiguration: Sendable, Equatable {
         } catch let error as ConfigurationError {
             throw error
         } catch {
-            throw ConfigurationError(key: "", "invalid YAML: \(error)")
+            // Yams follows its first line with the offending source line, which may hold a secret
+            // (webhooks review F15): the position and the problem say enough.
+            let summary = "\(error)".split(separator: "\n", maxSplits: 1).first.map(String.init) ?? "unreadable"
+            throw ConfigurationError(key: "", "invalid YAML: \(summary)")
         }
         let top = try YAMLMappingReader(root, path: "", allowedKeys: ["server", "storage", "auth", "repositories", "audit",
                                                                            "webhooks"])

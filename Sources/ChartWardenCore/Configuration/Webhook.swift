@@ -52,10 +52,25 @@ public struct Webhook: Sendable, Equatable, CustomStringConvertible, CustomDebug
         self.timeoutSeconds = timeoutSeconds
     }
 
-    /// Stable name of the receiver in the delivery tables: the SHA-256 of its URL (credentials
-    /// included, so two logins at one address are two receivers), so reordering the list keeps
-    /// each receiver's progress.
-    public var key: String { String(SHA256Hasher.hash(Array(url.utf8)).hex.prefix(32)) }
+    /// Stable name of the receiver in the delivery tables: the SHA-256 of its URL without user
+    /// information, query or fragment (`displayURL`), so reordering the list, or rotating a
+    /// password or token in the URL, keeps each receiver's cursor and owed deliveries (review F6).
+    public var key: String { String(SHA256Hasher.hash(Array(displayURL.utf8)).hex.prefix(32)) }
+
+    /// Whether a URL host is the loopback interface itself: `localhost`, `::1`, or a literal IPv4
+    /// address in 127.0.0.0/8. Names are not addresses: `127.0.0.1.nip.io` resolves wherever
+    /// its owner wants (review F2).
+    package static func isLoopbackHost(_ host: String) -> Bool {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if bare.lowercased() == "localhost" || bare == "::1" || bare.lowercased() == "0:0:0:0:0:0:0:1" { return true }
+        let octets = bare.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4 else { return false }
+        let values = octets.compactMap { octet -> Int? in
+            guard (1...3).contains(octet.count), octet.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            return Int(octet).flatMap { (0...255).contains($0) ? $0 : nil }
+        }
+        return values.count == 4 && values[0] == 127
+    }
 
     /// The URL without user information, query or fragment, which may carry credentials: what
     /// logs and the deliveries API show.

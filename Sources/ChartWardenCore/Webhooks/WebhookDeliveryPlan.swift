@@ -15,23 +15,36 @@ package enum WebhookDeliveryPlan {
             self.total = total
             self.perWebhook = perWebhook
         }
+
+        /// `perWebhook` for each of `count` receivers, and a total that fits them all: stuck
+        /// receivers hold only their own slots, never another's (review F3).
+        package static func forWebhooks(_ count: Int, perWebhook: Int = 4) -> Limits {
+            Limits(total: perWebhook * max(count, 1), perWebhook: perWebhook)
+        }
     }
 
     /// Longest pause between two looks at the journal, so new events leave within about a second.
     package static let pollInterval: TimeInterval = 1
 
-    /// The deliveries `events` make for `webhook` (those of a type and repository it wants), due
-    /// at once, each carrying its CloudEvent body.
-    package static func deliveries(of events: [WebhookEvent], for webhook: Webhook, sourceBase: String?)
+    /// The deliveries `events` make for `webhook` (those of a type and repository it wants, and
+    /// not older than its retry time: a webhook back after a long absence is not sent stale
+    /// changes as new, review F4), due at once, each carrying its CloudEvent body.
+    package static func deliveries(of events: [WebhookEvent], for webhook: Webhook, sourceBase: String?, now: Date)
         throws(ServiceError) -> [WebhookDeliveryRecord] {
         var deliveries: [WebhookDeliveryRecord] = []
-        for event in events where webhook.wants(event.type, repository: event.repository) {
+        for event in events where webhook.wants(event.type, repository: event.repository)
+            && now.timeIntervalSince(event.time) <= TimeInterval(webhook.maxRetrySeconds) {
             let body = try CloudEvent(event, sourceBase: sourceBase).body()
             deliveries.append(WebhookDeliveryRecord(
                 webhook: webhook.key, eventID: event.id, eventType: event.type.rawValue,
                 body: String(decoding: body, as: UTF8.self), createdAt: event.time, nextAttemptAt: event.time))
         }
         return deliveries
+    }
+
+    /// The receivers (by key, in configuration order) with a delivery due at `now`.
+    package static func due(_ webhooks: [String], nextAttempts: [String: Date], now: Date) -> [String] {
+        webhooks.filter { key in nextAttempts[key].map { $0 <= now } ?? false }
     }
 
     /// How many due deliveries each receiver (by key, in configuration order) may claim now: up
@@ -62,6 +75,39 @@ package enum WebhookDeliveryPlan {
         guard inFlight.values.reduce(0, +) < limits.total else { return poll }
         let due = nextAttempts.filter { (inFlight[$0.key] ?? 0) < limits.perWebhook }.values.min() ?? poll
         return max(now, min(due, poll))
+    }
+
+    /// Why an owed delivery must not be sent now, or nil: its retry time is over (review F4), or
+    /// the configuration in force no longer wants its type or repository — a scope narrowed while
+    /// deliveries were owed stops them (review F5). The body is ChartWarden's own CloudEvent.
+    package static func reasonNotToSend(_ delivery: WebhookDeliveryRecord, webhook: Webhook, now: Date) -> String? {
+        if now.timeIntervalSince(delivery.createdAt) > TimeInterval(webhook.maxRetrySeconds) {
+            return "not sent: older than maxRetrySeconds"
+        }
+        struct Sent: Decodable {
+            struct Payload: Decodable { let repository: String? }
+            let data: Payload?
+        }
+        guard let type = Webhook.EventType(rawValue: delivery.eventType),
+              let sent = try? JSONDecoder().decode(Sent.self, from: Data(delivery.body.utf8)) else {
+            return "not sent: unreadable delivery"
+        }
+        return webhook.wants(type, repository: sent.data?.repository) ? nil : "not sent: no longer wanted by the configuration"
+    }
+
+    /// The attempt row of a delivery dropped unsent (`reasonNotToSend`): abandoned, no status.
+    package static func dropped(_ delivery: WebhookDeliveryRecord, webhook: Webhook, reason: String, now: Date)
+        -> WebhookAttemptRecord {
+        WebhookAttemptRecord(webhook: webhook.key, url: webhook.displayURL, eventID: delivery.eventID,
+                             eventType: delivery.eventType, attempt: delivery.attempts, statusCode: nil, error: reason,
+                             outcome: .abandoned, at: now, nextAttemptAt: nil)
+    }
+
+    /// Whether the deliveries log keeps attempt `attempt` of a delivery: the first three, then
+    /// every tenth, and always the one that settles it, so a dead receiver costs rows in
+    /// proportion to events, not to retries (review F8).
+    package static func logs(attempt: Int, outcome: WebhookAttemptRecord.Outcome) -> Bool {
+        outcome != .retrying || attempt <= 3 || attempt % 10 == 0
     }
 
     /// What one attempt leaves behind: the row for the deliveries log and when to try again

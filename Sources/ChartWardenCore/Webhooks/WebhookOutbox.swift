@@ -23,6 +23,24 @@ package final class WebhookOutbox: Sendable {
         self.work = work
     }
 
+    /// Gives each webhook seen for the first time its cursor at the journal's head. Called at
+    /// start, before the listeners accept anything: a change made before the worker's first pass
+    /// is then behind no new cursor, so it is delivered, not skipped.
+    package func startCursors() async throws(ServiceError) {
+        let journal = self.journal
+        for webhook in webhooks {
+            try await work.run { (stores, _) throws(ServiceError) in
+                do {
+                    guard try stores.metadata.webhookCursor(webhook: webhook.key) == nil else { return }
+                    _ = try stores.metadata.enqueueWebhookDeliveries([], webhook: webhook.key, expected: nil,
+                                                                     cursor: try journal.head(stores.metadata))
+                } catch {
+                    throw ServiceError(.internalError, "webhook \(webhook.displayURL): cannot start its cursor: \(error)")
+                }
+            }
+        }
+    }
+
     /// Reads the journal after `webhook`'s cursor, page by page, and enqueues what it wants. A
     /// webhook seen for the first time starts at the journal's head (it is not sent history).
     /// Returns how many deliveries were added.
@@ -41,7 +59,8 @@ package final class WebhookOutbox: Sendable {
                 while true {
                     let page = try journal.events(after: cursor, limit: Self.pageSize, stores.metadata)
                     guard page.cursor != cursor else { return added }
-                    let deliveries = try WebhookDeliveryPlan.deliveries(of: page.events, for: webhook, sourceBase: sourceBase)
+                    let deliveries = try WebhookDeliveryPlan.deliveries(of: page.events, for: webhook, sourceBase: sourceBase,
+                                                                        now: Date())
                     // Another replica moved the cursor first: it enqueued this page.
                     guard try stores.metadata.enqueueWebhookDeliveries(deliveries, webhook: webhook.key, expected: cursor,
                                                                        cursor: page.cursor) else { return added }
@@ -79,12 +98,26 @@ package final class WebhookOutbox: Sendable {
                                                             now: now, jitter: jitter)
         try await work.run { (stores, _) throws(ServiceError) in
             do {
-                _ = try stores.metadata.finishWebhookAttempt(attempt, delivery: delivery, retryAt: retryAt)
+                let logged = WebhookDeliveryPlan.logs(attempt: attempt.attempt, outcome: attempt.outcome)
+                _ = try stores.metadata.finishWebhookAttempt(logged ? attempt : nil, delivery: delivery, retryAt: retryAt)
             } catch {
                 throw ServiceError(.internalError, "webhook \(webhook.displayURL): cannot record an attempt: \(error)")
             }
         }
         return attempt
+    }
+
+    /// Settles a claimed delivery without sending it (`WebhookDeliveryPlan.reasonNotToSend`).
+    package func drop(_ delivery: WebhookDeliveryRecord, webhook: Webhook, reason: String, now: Date = Date())
+        async throws(ServiceError) {
+        let attempt = WebhookDeliveryPlan.dropped(delivery, webhook: webhook, reason: reason, now: now)
+        try await work.run { (stores, _) throws(ServiceError) in
+            do {
+                _ = try stores.metadata.finishWebhookAttempt(attempt, delivery: delivery, retryAt: nil)
+            } catch {
+                throw ServiceError(.internalError, "webhook \(webhook.displayURL): cannot record an attempt: \(error)")
+            }
+        }
     }
 
     /// The earliest due attempt of each webhook owed anything (by key).

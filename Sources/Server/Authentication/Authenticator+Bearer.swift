@@ -17,24 +17,30 @@ extension Authenticator {
 
     /// Checks a token: one lookup by its public id and one SHA-256, never a password hash. An
     /// address past its bearer failure limit is answered 429 first, before any store lookup or
-    /// signature check, and without an audit row, so a flood costs neither reads nor audit
-    /// writes (a valid token from that address waits too, until the limit refills).
+    /// signature check and without an audit row (review F13), unless the credential's public
+    /// handle proved valid recently (`KnownGoodBearers`): a flood costs neither reads nor audit
+    /// writes, and cannot lock the working jobs behind the same address out.
     func authenticateToken(_ text: String, client: String, repository: String?) async throws(ServiceError)
         -> AuthenticatedCaller {
-        try refuseIfBearerLimited(client)
+        let handle = KnownGoodBearers.handle(of: text)
+        if !(handle.map { handle in knownGoodBearers.withLock { $0.contains(handle) } } ?? false) {
+            try refuseIfBearerLimited(client)
+        }
         if let oidc, !APITokenCredential.looksLikeToken(text), JWTSegments.looksLikeJWT(text) {
-            return try await authenticateWorkload(text, oidc: oidc, client: client, repository: repository)
+            return try await authenticateWorkload(text, oidc: oidc, client: client, repository: repository, handle: handle)
         }
         let verdict = try await tokens.verify(text)
         let refusal: APITokenVerdict.Refusal
         switch verdict {
         case .valid(let name, let scope):
             try refuseUnlessNamed(.token(name), client: client)
+            if let handle { knownGoodBearers.withLock { $0.remember(handle) } }
             metrics.authentication(outcome: "token")
             return .token(name: name, scope: scope)
         case .refused(let why):
             refusal = why
         }
+        try refuseIfBearerLimited(client)
         let reason: AuthenticationFailure.Reason = switch refusal {
         case .malformed: .tokenMalformed
         case .unknown: .tokenUnknown
@@ -71,11 +77,12 @@ extension Authenticator {
     /// An OIDC workload token (README, "OIDC workload identity"). Refusals count like failed API
     /// tokens, never as password guesses; an accepted workload is audited as a login by its
     /// subject once per hour (`OIDCLoginMemory`), whatever the number of its tokens.
-    private func authenticateWorkload(_ text: String, oidc: OIDCVerifier, client: String, repository: String?)
-        async throws(ServiceError) -> AuthenticatedCaller {
+    private func authenticateWorkload(_ text: String, oidc: OIDCVerifier, client: String, repository: String?,
+                                      handle: String?) async throws(ServiceError) -> AuthenticatedCaller {
         switch await oidc.verify(text) {
         case .valid(let identity):
             try refuseUnlessNamed(identity.principal, client: client)
+            if let handle { knownGoodBearers.withLock { $0.remember(handle) } }
             metrics.authentication(outcome: "oidc")
             let now = Date()
             let login = OIDCLoginMemory.Login(issuer: identity.issuer, subject: identity.subject,
@@ -96,6 +103,7 @@ extension Authenticator {
             }
             return .workload(identity.principal)
         case .refused(let refusal):
+            try refuseIfBearerLimited(client)
             try await reject(AuthenticationFailure(.oidc, refusal.message, detail: refusal.rawValue), user: nil,
                              client: client, repository: repository, bearer: true)
         }

@@ -32,6 +32,8 @@ final class Authenticator: Sendable {
     let oidc: OIDCVerifier?
     /// Workload logins already audited (per issuer, subject and principal, per hour).
     let oidcLogins = Mutex(OIDCLoginMemory())
+    /// Bearer handles (token ids, issuer and key ids) that proved valid: they pass a limited address.
+    let knownGoodBearers = Mutex(KnownGoodBearers())
     let namedPrincipals: Set<Principal>?
     let audit: AuditLog
     let metrics: ServerMetrics

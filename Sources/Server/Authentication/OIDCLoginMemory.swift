@@ -38,6 +38,12 @@ struct OIDCLoginMemory: Sendable {
             order.removeFirst(head)
             head = 0
         }
+        // Re-audited logins leave stale entries behind; below capacity `head` never moves, so
+        // drop them once they outnumber the live ones (webhooks review F14).
+        if order.count - head > 2 * seen.count + 64 {
+            order = order[head...].filter { seen[$0.login]?.sequence == $0.sequence }
+            head = 0
+        }
         return true
     }
 
@@ -47,4 +53,6 @@ struct OIDCLoginMemory: Sendable {
     }
 
     var count: Int { seen.count }
+    /// Entries held in the order queue, stale ones included (tests bound it).
+    var queued: Int { order.count - head }
 }

@@ -87,6 +87,8 @@ public struct ChartWardenServer: Sendable {
     public func services(onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in })
         async throws -> [any Service] {
         try await service.warm()
+        // New webhooks start at the journal's head before any request can change something.
+        try await service.webhooks?.startCursors()
         let adminListen = configuration.server.adminListen
         let router = makeRouter(for: adminListen == nil ? .all : .withoutAdmin)
         let tlsHTTP1 = http1Configuration(tls: true)

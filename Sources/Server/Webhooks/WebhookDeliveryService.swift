@@ -11,8 +11,8 @@ import Synchronization
 
 /// Sends what `WebhookOutbox` owes (README, "Webhooks"): every `pollInterval` (sooner when an
 /// attempt is due) it reads the journal into deliveries, claims as many due ones as
-/// `WebhookDeliveryPlan.claims` allows and posts each on AsyncHTTPClient's own event loops,
-/// bounded by the webhook's timeout. Requests being served never wait for any of it: uploads
+/// `WebhookDeliveryPlan.claims` allows and posts each with AsyncHTTPClient on an event loop of
+/// its own, bounded by the webhook's timeout. Requests being served never wait for any of it: uploads
 /// only write the journal, in their own transaction.
 final class WebhookDeliveryService: Service, Sendable {
     private let outbox: WebhookOutbox
@@ -24,16 +24,19 @@ final class WebhookDeliveryService: Service, Sendable {
     private let wakeUp: AsyncStream<Void>.Continuation
     private let wakeUps: AsyncStream<Void>
 
-    init(outbox: WebhookOutbox, limits: WebhookDeliveryPlan.Limits = .init(), metrics: ServerMetrics, logger: Logger) {
+    init(outbox: WebhookOutbox, limits: WebhookDeliveryPlan.Limits? = nil, metrics: ServerMetrics, logger: Logger) {
         self.outbox = outbox
-        self.limits = limits
+        self.limits = limits ?? .forWebhooks(outbox.webhooks.count)
         self.metrics = metrics
         self.logger = logger
         (wakeUps, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     func run() async throws {
-        let clients = Self.makeClients(for: outbox.webhooks)
+        // The receivers' connections, TLS and parsing run on a loop of their own, never on the
+        // loops that serve requests (review F10).
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let clients = Self.makeClients(for: outbox.webhooks, on: loops)
         // On shutdown the loop stops; attempts in flight finish or time out first, and any left
         // unsettled stay owed, claimed again once their lease runs out.
         await cancelWhenGracefulShutdown {
@@ -42,6 +45,7 @@ final class WebhookDeliveryService: Service, Sendable {
             }
         }
         for client in clients.values { try? await client.shutdown() }
+        try? await loops.shutdownGracefully()
     }
 
     private func loop(clients: [String: HTTPClient], group: inout DiscardingTaskGroup) async {
@@ -56,7 +60,9 @@ final class WebhookDeliveryService: Service, Sendable {
                         "url": "\(webhook.displayURL)", "error": "\(error.message)"])
                 }
             }
-            let claims = WebhookDeliveryPlan.claims(webhooks: keys, inFlight: inFlight.withLock { $0 }, limits: limits)
+            // Only receivers with a due delivery claim (a write transaction): an idle loop only reads.
+            let due = WebhookDeliveryPlan.due(keys, nextAttempts: (try? await outbox.nextAttempts()) ?? [:], now: Date())
+            let claims = WebhookDeliveryPlan.claims(webhooks: due, inFlight: inFlight.withLock { $0 }, limits: limits)
             for webhook in outbox.webhooks {
                 guard let limit = claims[webhook.key], limit > 0, let client = clients[webhook.key] else { continue }
                 let deliveries: [WebhookDeliveryRecord]
@@ -81,22 +87,39 @@ final class WebhookDeliveryService: Service, Sendable {
                                                 inFlight: inFlight.withLock { $0 }, limits: limits)
             let pause = wake.timeIntervalSince(now)
             if pause > 0 {
-                // Whichever comes first: the due time, or a finished attempt freeing a slot.
+                // Whichever comes first: the due time, or a finished attempt freeing a slot. One
+                // timer at a time: the loser is cancelled and never wakes a later pass (review F9).
                 let wakeUp = self.wakeUp
-                group.addTask {
-                    try? await Task.sleep(for: .milliseconds(Int64((pause * 1_000).rounded(.up))))
+                let timer = Task {
+                    guard (try? await Task.sleep(for: .milliseconds(Int64((pause * 1_000).rounded(.up))))) != nil else {
+                        return
+                    }
                     wakeUp.yield()
                 }
                 _ = await wakeUps.next()
+                timer.cancel()
             }
         }
     }
 
     /// One POST; its result goes to the deliveries log and settles the delivery.
     private func attempt(_ delivery: WebhookDeliveryRecord, webhook: Webhook, client: HTTPClient) async {
+        if let reason = WebhookDeliveryPlan.reasonNotToSend(delivery, webhook: webhook, now: Date()) {
+            do throws(ServiceError) {
+                try await outbox.drop(delivery, webhook: webhook, reason: reason)
+                logger.warning("webhook: delivery dropped unsent", metadata: [
+                    "url": "\(webhook.displayURL)", "event": "\(delivery.eventID)", "reason": "\(reason)"])
+            } catch {
+                logger.error("webhook: cannot record a dropped delivery", metadata: [
+                    "url": "\(webhook.displayURL)", "event": "\(delivery.eventID)", "error": "\(error.message)"])
+            }
+            return
+        }
         let body = Array(delivery.body.utf8)
-        var request = HTTPClientRequest(url: webhook.url)
+        let target = WebhookTarget(webhook.url)
+        var request = HTTPClientRequest(url: target.url)
         request.method = .POST
+        if let authorization = target.authorization { request.headers.add(name: "Authorization", value: authorization) }
         request.headers.add(name: "Content-Type", value: CloudEvent.contentType)
         request.headers.add(name: "User-Agent", value: "ChartWarden-Webhooks")
         request.headers.add(name: WebhookSignature.header, value: WebhookSignature.value(body: body, secret: webhook.secret))
@@ -140,9 +163,8 @@ final class WebhookDeliveryService: Service, Sendable {
     }
 
     /// One client per webhook: its own trust roots, no redirects (a redirect could move a signed
-    /// event elsewhere), its own timeout; all on AsyncHTTPClient's event loops, none of the
-    /// server's.
-    static func makeClients(for webhooks: [Webhook]) -> [String: HTTPClient] {
+    /// event elsewhere), its own timeout; all on `loops`, none of the server's.
+    static func makeClients(for webhooks: [Webhook], on loops: any EventLoopGroup) -> [String: HTTPClient] {
         var clients: [String: HTTPClient] = [:]
         for webhook in webhooks {
             var tls = TLSConfiguration.makeClientConfiguration()
@@ -150,7 +172,10 @@ final class WebhookDeliveryService: Service, Sendable {
             var configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow)
             let timeout = TimeAmount.seconds(Int64(webhook.timeoutSeconds))
             configuration.timeout = .init(connect: timeout, read: timeout)
-            clients[webhook.key] = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            // A refused connection is one failed attempt, retried by the webhook's own backoff:
+            // the client's reconnecting would hold the slot for the whole timeout (review F12).
+            configuration.connectionPool.retryConnectionEstablishment = false
+            clients[webhook.key] = HTTPClient(eventLoopGroup: loops, configuration: configuration)
         }
         return clients
     }
