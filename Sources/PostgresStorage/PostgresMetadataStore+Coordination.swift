@@ -33,7 +33,7 @@ extension PostgresMetadataStore {
             database.giveBack(session)
             return nil
         }
-        return ExclusiveJob(name: name) { [database] in
+        return ExclusiveJob(name: name, release: { [database] in
             do {
                 try session.execute("SELECT pg_advisory_unlock(\(Self.jobLockSpace), hashtext(\(name)))")
                 database.giveBack(session)
@@ -41,6 +41,6 @@ extension PostgresMetadataStore {
                 // Closing the connection releases the lock as surely.
                 session.close()
             }
-        }
+        }, abandon: { session.close() })
     }
 }
