@@ -14,7 +14,9 @@ extension PostgresMetadataStore {
 
     /// A session-level advisory lock, tried (never waited for) on a connection kept out of the
     /// pool for the job's duration: a replica holding it that dies or loses its connection
-    /// releases it with the connection, so a job is never stuck behind a dead replica.
+    /// releases it with the connection, so a job is never stuck behind a dead replica. A database
+    /// restart mid-job drops the lock too, and another replica may then start the same job: the
+    /// jobs tolerate that (their deletes are conditional: a row or blob changed or gone is left).
     public func beginExclusiveJob(_ name: String) throws(StorageError) -> ExclusiveJob? {
         let session = try database.lend()
         let held: Bool
@@ -31,7 +33,7 @@ extension PostgresMetadataStore {
             database.giveBack(session)
             return nil
         }
-        return ExclusiveJob(name: name) { [database] in
+        return ExclusiveJob(name: name, release: { [database] in
             do {
                 try session.execute("SELECT pg_advisory_unlock(\(Self.jobLockSpace), hashtext(\(name)))")
                 database.giveBack(session)
@@ -39,6 +41,6 @@ extension PostgresMetadataStore {
                 // Closing the connection releases the lock as surely.
                 session.close()
             }
-        }
+        }, abandon: { session.close() })
     }
 }

@@ -68,16 +68,13 @@ public final class PostgresPool: Sendable {
         let session = PostgresSession(connection: connection, logger: logger, answerLimit: answerLimit ?? timeouts.answer)
         do throws(StorageError) {
             let result = try body(session)
-            checkIn(connection)
+            giveBack(session)
             return result
         } catch {
             // A connection that failed as unavailable (timed out, broken, the server shutting
             // down) may still look open while it closes: never hand it to the next caller.
-            if error.code == .unavailable {
-                connection.discard()
-            } else {
-                checkIn(connection)
-            }
+            if error.code == .unavailable { session.close() }
+            giveBack(session)
             throw error
         }
     }
@@ -118,8 +115,9 @@ public final class PostgresPool: Sendable {
         PostgresSession(connection: try checkOut(), logger: logger, answerLimit: timeouts.answer)
     }
 
+    /// Returns the session's connection to the pool, unless it is being closed.
     func giveBack(_ session: PostgresSession) {
-        checkIn(session.connection)
+        if !session.isClosing { checkIn(session.connection) }
     }
 
     private func checkOut() throws(StorageError) -> PostgresConnection {

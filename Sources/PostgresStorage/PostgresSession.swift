@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import Storage
+import Synchronization
 
 /// One connection lent to a caller on the thread pool: statements run one after the other and
 /// each answer is waited for from the calling (pool) thread, at most `answerLimit`: past it the
@@ -11,6 +12,12 @@ public struct PostgresSession: Sendable {
     let connection: PostgresConnection
     let logger: Logger
     var answerLimit: TimeAmount? = nil
+    /// Set once the connection is being closed: it may still look open for a moment, and must
+    /// not go back to the pool.
+    private let closing = ClosingMark()
+
+    /// Whether `close()` was called on this session's connection.
+    var isClosing: Bool { closing.isSet.load(ordering: .acquiring) }
 
     /// Every row of `query`.
     @discardableResult
@@ -50,6 +57,7 @@ public struct PostgresSession: Sendable {
 
     /// Drops the connection (it is not reused).
     func close() {
+        closing.isSet.store(true, ordering: .releasing)
         connection.discard()
     }
 
@@ -81,4 +89,9 @@ public struct PostgresSession: Sendable {
         }
         return "\(error.code)"
     }
+}
+
+/// Shared by the copies of one session.
+final class ClosingMark: Sendable {
+    let isSet = Atomic<Bool>(false)
 }

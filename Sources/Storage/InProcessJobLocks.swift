@@ -10,6 +10,7 @@ public final class InProcessJobLocks: Sendable {
 
     public func begin(_ name: String) -> ExclusiveJob? {
         guard running.withLock({ $0.insert(name).inserted }) else { return nil }
-        return ExclusiveJob(name: name) { [self] in _ = running.withLock { $0.remove(name) } }
+        let release: @Sendable () -> Void = { [self] in _ = running.withLock { $0.remove(name) } }
+        return ExclusiveJob(name: name, release: release, abandon: release)
     }
 }

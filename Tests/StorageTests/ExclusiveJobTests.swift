@@ -1,3 +1,4 @@
+import Foundation
 import Storage
 import Testing
 
@@ -22,5 +23,26 @@ import Testing
         next.end()
         retention.end()
         try opened.store.checkReachable()
+    }
+}
+
+extension ExclusiveJobTests {
+    /// A job dropped without `end()` (its task torn down) does not hold the job forever: on
+    /// PostgreSQL its connection is closed, which releases the lock on the server.
+    @Test(arguments: StoreBackend.available)
+    func aJobDroppedWithoutEndingIsReleased(_ backend: StoreBackend) throws {
+        let opened = try backend.open()
+        let other = backend == .postgres ? try opened.reopen() : opened.store
+        do {
+            _ = try #require(try opened.store.beginExclusiveJob("retention-sweeper"))
+        }
+        // The server notices the closed connection a moment later.
+        var next: ExclusiveJob?
+        for _ in 0..<100 where next == nil {
+            next = try other.beginExclusiveJob("retention-sweeper")
+            if next == nil { usleep(50_000) }  // polling, bounded by the loop
+        }
+        #expect(next != nil)
+        next?.end()
     }
 }
