@@ -1,18 +1,16 @@
 """The PostgreSQL backend end to end (README, "PostgreSQL storage"): everything, keys included,
-lives in the database, so a server on a new, empty data directory serves what another stored;
-racing uploads through two servers on one database give one 201; a bad URL or an unreachable
+lives in the database, so a server on a new, empty data directory serves what another stored
+(racing uploads over several servers: test_replicas.py); a bad URL or an unreachable
 database stop the server at start with a clear error; `chartwarden migrate` moves an embedded
 install, idempotently. Skipped without a PostgreSQL server
 (CHARTWARDEN_TEST_POSTGRES_URL; scripts/test.sh starts a private cluster)."""
 import os
 import socket
 import subprocess
-import threading
 
 import yaml
 
 from conftest import PGP_KEYS, base_config, packaged, pgp_file, tls_file
-from test_oci import make_chart
 
 
 def on_postgres(databases, database_key, repositories=None):
@@ -70,35 +68,6 @@ def test_a_server_on_a_new_data_directory_serves_and_trusts_what_the_database_ho
     for data_dir in ["first", "second"]:
         assert not os.path.exists(tmp_path / data_dir / "chartwarden.sqlite")
         assert not os.path.exists(tmp_path / data_dir / "blobs")
-
-
-def test_racing_uploads_through_two_servers_give_exactly_one_201(server_factory, postgres_server, tmp_path):
-    servers = [server_factory(on_postgres(postgres_server, "shared"), data_dir=tmp_path / name) for name in ["a", "b"]]
-    # Sixteen different archives of one version: the same bytes again would be a 201 no-op
-    # (`unchanged`), so each racer sends its own.
-    charts = []
-    for index in range(16):
-        os.makedirs(tmp_path / f"racer{index}")
-        charts.append(make_chart(tmp_path / f"racer{index}", "racer", "1.0.0", marker=f"racer{index}"))
-    statuses = {}
-    lock = threading.Lock()
-
-    def upload(index):
-        response = servers[index % 2].curl("/api/stable/charts", "--data-binary", "@" + charts[index], cert="ci-pusher")
-        with lock:
-            statuses[index] = response.status
-
-    threads = [threading.Thread(target=upload, args=(index,)) for index in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses.values()) == [201] + [409] * 15, statuses
-    winner = next(index for index, status in statuses.items() if status == 201)
-    expected = open(charts[winner], "rb").read()
-    # The winner's replica serves its bytes (the other learns of it through notifications: phase 2).
-    served = servers[winner % 2].curl("/stable/charts/racer-1.0.0.tgz")
-    assert served.status == 200 and served.body == expected
 
 
 def test_a_bad_url_or_an_unreachable_database_stops_the_server_at_start(chartwarden_bin, tmp_path):

@@ -6,29 +6,10 @@ import subprocess
 import time
 import urllib.parse
 
-import yaml
-
 from conftest import POSTGRES_SERVER_URL, packaged
+from test_replicas import versions, wait_for
 
 LIVENESS = 20.0
-
-
-def wait_for(condition, deadline, what):
-    end = time.monotonic() + deadline
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > end:
-            raise AssertionError(f"not within {deadline} s: {what}")
-        time.sleep(0.02)
-
-
-def versions(server, repo, name):
-    response = server.curl(f"/{repo}/index.yaml")
-    assert response.status == 200, response
-    index = yaml.safe_load(response.body)
-    return [entry["version"] for entry in (index.get("entries") or {}).get(name, [])]
 
 
 def db_url(postgres_server):
