@@ -119,7 +119,7 @@ package actor ReplicaFollower {
                 // Charts already withheld are not listed again; a chart the recording replica
                 // quarantined meanwhile is skipped the same way.
                 _ = try await trust.reevaluate(signer: signer, repository: nil, actor: "system",
-                                               cause: "signer key revoked")
+                                               cause: "signer key revoked", unlessUnderWay: true)
             }
             if let through = plan.appliedThrough { lastApplied = through }
             applied.increment(by: Int64(events.count))

@@ -3,6 +3,7 @@ import OpenPGP
 import OpenSSLSupport
 import Provenance
 import Storage
+import Synchronization
 
 /// Signer trust and what it decides about published charts: key import, distrust and
 /// revocation (through the GnuPG `TrustStore`), re-evaluation, quarantine, restore, and the
@@ -10,6 +11,10 @@ import Storage
 package final class TrustService: Sendable {
     let work: BlockingWork<Stores>
     let catalog: Catalog
+    /// Signers whose charts this process is re-judging now, and how many runs are at it: a
+    /// replica's follower, seeing the revocation this process just committed, leaves its charts
+    /// to the run already at work (whose answer lists them), instead of racing it chart by chart.
+    private let reevaluating = Mutex<[String: Int]>([:])
 
     package init(work: BlockingWork<Stores>, catalog: Catalog) {
         self.work = work
@@ -59,8 +64,20 @@ package final class TrustService: Sendable {
     /// Re-verifies every published chart whose current verdict names `signer` (in `repository`
     /// or everywhere) against the trust as it stands now. Charts that no longer pass are
     /// quarantined: out of the index, downloads refused with the reason, bytes kept.
-    public func reevaluate(signer: String, repository: String?, actor: String, cause: String) async throws(ServiceError)
-        -> [ChartVersionRecord] {
+    public func reevaluate(signer: String, repository: String?, actor: String, cause: String,
+                           unlessUnderWay: Bool = false) async throws(ServiceError) -> [ChartVersionRecord] {
+        let started = reevaluating.withLock { runs -> Bool in
+            if unlessUnderWay, runs[signer, default: 0] > 0 { return false }
+            runs[signer, default: 0] += 1
+            return true
+        }
+        guard started else { return [] }
+        defer {
+            reevaluating.withLock { runs in
+                runs[signer, default: 1] -= 1
+                if runs[signer] == 0 { runs[signer] = nil }
+            }
+        }
         let signed: [SignedChart] = try await work.run { (stores, _) throws(ServiceError) in
             do {
                 return try stores.metadata.signedCharts(by: signer, repository: repository, statuses: [.active])
@@ -79,23 +96,35 @@ package final class TrustService: Sendable {
             var record = entry.chart
             record.status = .quarantined
             record.statusReason = reason
-            try await work.run { [record] (stores, onPool) throws(ServiceError) in
-                guard let id = record.id else { return }
+            let changed: Bool = try await work.run { [record] (stores, onPool) throws(ServiceError) in
+                guard let id = record.id else { return false }
+                var changed = false
                 do {
-                    var stored = try ProvenanceVerdictRecord(verdict, repository: record.repository, record.name, record.version)
-                    stored.chartVersionID = id
-                    try stores.metadata.appendVerdict(stored)
-                    try stores.metadata.updateStatus(id: id, to: .quarantined, reason: reason, audit: AuditEvent(
-                        at: Date(), repository: record.repository, actor: actor, action: .quarantine, outcome: .quarantined,
-                        subject: "\(record.name)-\(record.version)",
-                        detail: AuditDetail(AuditDetails.Quarantined(signer: signer,
-                                                                     failedChecks: verdict.failedChecks.joined(separator: ",")))))
+                    // Re-read under the repository's commit-order lock: a revocation and this
+                    // replica's follower re-judging the same signer (or two admin calls) quarantine
+                    // a chart once, with one audit row and one journal event, not once each.
+                    try target.inCommitOrder {
+                        guard let current = try stores.metadata.chart(repository: record.repository, name: record.name,
+                                                                      version: record.version),
+                              current.id == id, current.status == .active else { return }
+                        var stored = try ProvenanceVerdictRecord(verdict, repository: record.repository, record.name, record.version)
+                        stored.chartVersionID = id
+                        try stores.metadata.appendVerdict(stored)
+                        try stores.metadata.updateStatus(id: id, to: .quarantined, reason: reason, audit: AuditEvent(
+                            at: Date(), repository: record.repository, actor: actor, action: .quarantine, outcome: .quarantined,
+                            subject: "\(record.name)-\(record.version)",
+                            detail: AuditDetail(AuditDetails.Quarantined(signer: signer,
+                                                                         failedChecks: verdict.failedChecks.joined(separator: ",")))))
+                        // Re-rendering the index is blocking work too: here, on the pool, never inline.
+                        target.didQuarantine(record, reason: reason, onPool)
+                        changed = true
+                    }
                 } catch {
                     throw ServiceError(.internalError, "cannot quarantine \(record.name) \(record.version): \(error)", cause: error)
                 }
-                // Re-rendering the index is blocking work too: here, on the pool, never inline.
-                target.didQuarantine(record, reason: reason, onPool)
+                return changed
             }
+            guard changed else { continue }
             quarantined.append(record)
         }
         return quarantined
