@@ -42,6 +42,16 @@ struct CoreHarness {
     init(gate decision: ProvenanceDecision = .publish(nil)) async throws {
         directory = NSTemporaryDirectory() + "cw-core-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        gate = FakeProvenanceGate(decision)
+        let made = try await Self.service(in: directory, keyring: "gnupg", gate: gate)
+        service = made.0
+        metadata = made.1
+    }
+
+    /// A warmed service on the store in `directory`, with its own GnuPG home `keyring`: a second
+    /// one on the same directory stands in for another replica.
+    static func service(in directory: String, keyring: String, gate: FakeProvenanceGate) async throws
+        -> (ChartService, SQLiteMetadataStore) {
         let configuration = try ChartWardenConfiguration.parse(yaml: """
         server:
           tls: {certificate: unused.crt, privateKey: unused.key}
@@ -51,13 +61,13 @@ struct CoreHarness {
           - {name: team, read: ["user:reader"], write: ["user:writer"], provenance: {mode: enforce}}
           - {name: plain, read: ["user:reader"], write: ["user:writer"]}
         """)
-        metadata = try SQLiteMetadataStore(path: directory + "/chartwarden.sqlite")
-        gate = FakeProvenanceGate(decision)
-        service = ChartService(
+        let metadata = try SQLiteMetadataStore(path: directory + "/chartwarden.sqlite")
+        let service = ChartService(
             configuration: configuration, metadata: metadata, blobs: try FileBlobStore(root: directory + "/blobs"),
-            trust: TrustStore(keyring: try OpenPGPKeyring(homeDirectory: directory + "/gnupg"), metadata: metadata),
+            trust: TrustStore(keyring: try OpenPGPKeyring(homeDirectory: directory + "/" + keyring), metadata: metadata),
             provenanceGate: gate)
         try await service.warm()
+        return (service, metadata)
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: directory) }

@@ -64,22 +64,7 @@ import Testing
 /// first one commits only by catching up from the journal (the PostgreSQL LISTEN merely says when).
 @Suite struct ReplicaFollowerTests {
     static func replica(_ directory: String, keyring: String) async throws -> ChartService {
-        let configuration = try ChartWardenConfiguration.parse(yaml: """
-        server:
-          tls: {certificate: unused.crt, privateKey: unused.key}
-        storage:
-          dataDir: \(directory)
-        repositories:
-          - {name: team, read: ["user:reader"], write: ["user:writer"], provenance: {mode: enforce}}
-          - {name: plain, read: ["user:reader"], write: ["user:writer"]}
-        """)
-        let metadata = try SQLiteMetadataStore(path: directory + "/chartwarden.sqlite")
-        let service = ChartService(
-            configuration: configuration, metadata: metadata, blobs: try FileBlobStore(root: directory + "/blobs"),
-            trust: TrustStore(keyring: try OpenPGPKeyring(homeDirectory: directory + "/" + keyring), metadata: metadata),
-            provenanceGate: FakeProvenanceGate(.publish(nil)))
-        try await service.warm()
-        return service
+        try await CoreHarness.service(in: directory, keyring: keyring, gate: FakeProvenanceGate(.publish(nil))).0
     }
 
     static func versions(_ service: ChartService, _ name: String) -> [String] {

@@ -41,6 +41,16 @@ def versions(server, repo, name):
     return [entry["version"] for entry in (index.get("entries") or {}).get(name, [])]
 
 
+def enforcing(*keys):
+    """A `replica_factory` configuration: repository `signed`, provenance enforced, trusting `keys`
+    (files of keys-test/pgp)."""
+    def configure(config, index):
+        config["repositories"] = [{"name": "signed", "read": ["anonymous"], "write": ["group:ci"],
+                                   "delete": ["group:admins"],
+                                   "provenance": {"mode": "enforce", "trustedKeys": [pgp_file(key) for key in keys]}}]
+    return configure
+
+
 def psql(sql):
     """Runs `sql` on the test cluster (any database: pg_stat_activity is cluster-wide)."""
     result = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", POSTGRES_SERVER_URL, "-c", sql],
@@ -96,13 +106,7 @@ def test_helm_adds_through_a_ci_pushes_through_b_and_c_serves_the_download(repli
 
 
 def test_a_signer_revoked_through_a_quarantines_its_charts_on_all_three(replica_factory, pgp, tmp_path):
-    def signed(config, index):
-        config["repositories"] = [{"name": "signed", "read": ["anonymous"], "write": ["group:ci"],
-                                   "delete": ["group:admins"],
-                                   "provenance": {"mode": "enforce",
-                                                  "trustedKeys": [pgp_file("hard-revoked-signer.pub.asc"),
-                                                                  pgp_file("rsa-signer.pub.asc")]}}]
-    replicas = replica_factory(3, signed)
+    replicas = replica_factory(3, enforcing("hard-revoked-signer.pub.asc", "rsa-signer.pub.asc"))
     a, b, c = replicas
     for name, key in [("webapp-1.0.0.tgz", "hard-revoked-signer"), ("redis-lite-0.8.1.tgz", "rsa-signer")]:
         chart = packaged(name)

@@ -7,7 +7,7 @@ import time
 import urllib.parse
 
 from conftest import POSTGRES_SERVER_URL, packaged
-from test_replicas import versions, wait_for
+from test_replicas import enforcing, versions, wait_for
 
 LIVENESS = 20.0
 
@@ -82,12 +82,7 @@ def test_f3_upload_verified_on_b_before_a_revocation_commits_after_it_and_is_nev
     import threading
     from conftest import PGP_KEYS, pgp_file
 
-    def signed(config, index):
-        config["repositories"] = [{"name": "signed", "read": ["anonymous"], "write": ["group:ci"],
-                                   "delete": ["group:admins"],
-                                   "provenance": {"mode": "enforce",
-                                                  "trustedKeys": [pgp_file("hard-revoked-signer.pub.asc")]}}]
-    a, b = replica_factory(2, signed)
+    a, b = replica_factory(2, enforcing("hard-revoked-signer.pub.asc"))
     url = db_url(postgres_server)
     chart = packaged("webapp-1.0.0.tgz")
     prov = tmp_path / "webapp-1.0.0.tgz.prov"
@@ -133,12 +128,7 @@ def test_f4_replica_killed_between_revocation_commit_and_quarantine_leaves_chart
     import threading
     from conftest import PGP_KEYS, pgp_file
 
-    def signed(config, index):
-        config["repositories"] = [{"name": "signed", "read": ["anonymous"], "write": ["group:ci"],
-                                   "delete": ["group:admins"],
-                                   "provenance": {"mode": "enforce",
-                                                  "trustedKeys": [pgp_file("hard-revoked-signer.pub.asc")]}}]
-    a, b = replica_factory(2, signed)
+    a, b = replica_factory(2, enforcing("hard-revoked-signer.pub.asc"))
     url = db_url(postgres_server)
     chart = packaged("webapp-1.0.0.tgz")
     prov = tmp_path / "webapp-1.0.0.tgz.prov"
@@ -207,12 +197,7 @@ def test_f6_a_concurrent_key_import_on_another_replica_erases_a_subkey_revocatio
     import threading
     from conftest import PGP_KEYS, pgp_file
 
-    def signed(config, index):
-        config["repositories"] = [{"name": "signed", "read": ["anonymous"], "write": ["group:ci"],
-                                   "delete": ["group:admins"],
-                                   "provenance": {"mode": "enforce",
-                                                  "trustedKeys": [pgp_file("subkey-signer.pub.asc")]}}]
-    a, b = replica_factory(2, signed)
+    a, b = replica_factory(2, enforcing("subkey-signer.pub.asc"))
     url = db_url(postgres_server)
     fingerprint = PGP_KEYS["subkey-signer"]["fingerprint"]
     home = tmp_path / "subkey-home"
@@ -249,7 +234,7 @@ def test_f6_a_concurrent_key_import_on_another_replica_erases_a_subkey_revocatio
     print("revoke:", results["revoke"], "import:", results["import"])
     assert results["revoke"].status == 200
     # A replica whose GnuPG home is rebuilt from the database now.
-    (c,) = replica_factory(1, signed)
+    (c,) = replica_factory(1, enforcing("subkey-signer.pub.asc"))
     chart = packaged("webapp-1.1.0.tgz")
     prov = tmp_path / "webapp-1.1.0.tgz.prov"
     prov.write_bytes(pgp.prov(chart, "subkey-signer"))
