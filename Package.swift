@@ -140,7 +140,9 @@ let package = Package(
         .testTarget(name: "ChartIndexTests", dependencies: [
             "ChartIndex", "ChartModel", "ChartArchive", "UntrustedYAML", .product(name: "Yams", package: "Yams"),
         ], exclude: ["Golden"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "PostgresStorage", "ChartModel", "OpenSSLSupport"]),
+        .testTarget(name: "StorageTests", dependencies: [
+            "Storage", "PostgresStorage", "ChartModel", "OpenSSLSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "TLSTests", dependencies: [
             "TLS", "COpenSSL",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -20,3 +20,23 @@ extension Array where Element: Sendable {
         return parts.flatMap { $0 }
     }
 }
+
+/// Runs two independent pieces of start-up work at once, on two threads, and returns both
+/// results (or the first one's error, then the second's): at 100,000 versions reading the rows
+/// and reading their stored renderings each take about half a second.
+package func concurrently<First: Sendable, Second: Sendable>(
+    _ first: @Sendable () throws -> First, _ second: @Sendable () throws -> Second) throws -> (First, Second) {
+    var results: (Result<First, any Error>?, Result<Second, any Error>?) = (nil, nil)
+    withUnsafeMutablePointer(to: &results) { pointer in
+        // Each iteration writes only its own half.
+        nonisolated(unsafe) let slots = pointer
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            if index == 0 {
+                slots.pointee.0 = Result { try first() }
+            } else {
+                slots.pointee.1 = Result { try second() }
+            }
+        }
+    }
+    return (try results.0!.get(), try results.1!.get())
+}

@@ -5,6 +5,8 @@ import GRDB
 /// (`+Migrations`); charts here, the audit log and signer trust in their own files.
 public final class SQLiteMetadataStore: MetadataStore {
     let database: DatabasePool
+    /// Checkpoints the WAL away from the commits (`WALCheckpointer`).
+    let checkpointer: WALCheckpointer
     /// `beginExclusiveJob`: one process owns the file, so jobs exclude each other in memory.
     let jobLocks = InProcessJobLocks()
 
@@ -15,12 +17,18 @@ public final class SQLiteMetadataStore: MetadataStore {
             configuration.prepareDatabase { db in
                 // WAL (set by DatabasePool) plus FULL sync: a commit that returned is on disk.
                 try db.execute(sql: "PRAGMA synchronous = FULL")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.backstopPages)")
             }
             database = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(database)
+            checkpointer = try WALCheckpointer(path: path)
         } catch {
             throw StorageError(.io, "cannot open metadata database \(path): \(error)")
         }
+    }
+
+    deinit {
+        checkpointer.stop()
     }
 
     /// Journal mode as SQLite reports it (tests check for "wal").
@@ -283,6 +291,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     func write<T>(_ body: (Database) throws -> T) throws(StorageError) -> T {
         do {
+            defer { checkpointer.committed() }
             return try database.write(body)
         } catch let error as StorageError {
             throw error

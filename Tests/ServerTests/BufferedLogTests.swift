@@ -124,6 +124,15 @@ import Testing
         #expect(DurationMilliseconds(.milliseconds(12) + .microseconds(340)).description == "12.34")
         #expect(DurationMilliseconds(.seconds(2)).description == "2000.00")
     }
+
+    /// The digits the writer appends for a number are `String(number)`'s.
+    @Test func numbersPrintLikeStringOfThem() {
+        for number in [0, 7, 10, 99, 100, 13_027, -1, -10, Int.max, Int.min] {
+            var bytes: [UInt8] = []
+            LogBytes.appendDecimal(number, to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == String(number))
+        }
+    }
 }
 
 @Suite struct BufferedLogWriterTests {

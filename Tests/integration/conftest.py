@@ -2,6 +2,7 @@
 import functools
 import http.server
 import os
+import time
 import subprocess
 import sys
 import threading
@@ -169,6 +170,21 @@ class RunningServer:
                 self.process.wait()
                 raise AssertionError("server did not stop after SIGTERM")
         return self.process.returncode
+
+    def wait_for_orphan_sweep(self, deadline_seconds=30):
+        """The start-up sweep of unreferenced blobs runs in the background once the server serves:
+        waits until `chartwarden_blob_orphan_sweeps_total` counts it (polled, bounded)."""
+        end = time.monotonic() + deadline_seconds
+        while True:
+            answer = self.curl("/metrics", cert="admin")
+            body = answer.body.decode()
+            if any(line.startswith("chartwarden_blob_orphan_sweeps_total") and float(line.split()[-1]) >= 1
+                   for line in body.splitlines()):
+                return
+            if time.monotonic() > end:
+                raise AssertionError(f"the orphan sweep did not finish within {deadline_seconds} s "
+                                     f"(/metrics: {answer.status}, {body[:300]!r})")
+            time.sleep(0.1)  # polling period, bounded by the deadline above
 
     @property
     def admin_url(self):

@@ -287,3 +287,50 @@ def test_gzip_is_the_same_document_and_a_304_needs_no_compression(server_factory
                        cert="ci-pusher").status == 201
     changed = server.curl("/frag/index.yaml", "-H", f"If-None-Match: {plain.headers['etag']}")
     assert changed.status == 200 and changed.headers["etag"] != plain.headers["etag"]
+
+
+
+def test_one_keep_alive_connection_sees_every_change_to_what_it_asked_before(server_factory, pgp):
+    """The fast path keeps each connection's last answer while its repository's generation holds:
+    a client polling on one connection must still see a publish, a quarantine and a delete made
+    through other connections at its very next request, in the index and in the file."""
+    server = server_factory(repository_config("yaml"))
+    pusher, admin, poller = Connection(server.port, "ci-pusher"), Connection(server.port, "admin"), Connection(server.port)
+
+    def publish(name, version, sign=False):
+        chart = chart_tgz(name, version, f"{name} {version}")
+        if sign:
+            file_name = f"{name}-{version}.tgz"
+            body = chart_yaml(name, version, f"{name} {version}").rstrip("\n")
+            body += f"\n\n...\nfiles:\n  {file_name}: sha256:{hashlib.sha256(chart).hexdigest()}\n"
+            status, _, answer = pusher.request("POST", "/api/frag/charts",
+                                               *multipart(chart, pgp.clearsign(body, SIGNER), file_name))
+        else:
+            status, _, answer = pusher.request("POST", "/api/frag/charts", chart, {"Content-Type": "application/gzip"})
+        assert status == 201, answer
+        return chart
+
+    signed = publish("held", "1.0.0", sign=True)
+    for _ in range(3):  # the second and third are answered from what the connection kept
+        status, _, body = poller.request("GET", "/frag/index.yaml")
+        assert status == 200 and served_versions(body) == {("held", "1.0.0")}
+        status, _, body = poller.request("GET", "/frag/charts/held-1.0.0.tgz")
+        assert status == 200 and body == signed
+
+    publish("plain", "2.0.0")
+    status, _, body = poller.request("GET", "/frag/index.yaml")
+    assert served_versions(body) == {("held", "1.0.0"), ("plain", "2.0.0")}
+
+    status, _, answer = admin.request(
+        "DELETE", f"/api/admin/repositories/frag/signers/{PGP_KEYS[SIGNER]['fingerprint']}?quarantine=true")
+    assert status == 200, answer
+    assert poller.request("GET", "/frag/charts/held-1.0.0.tgz")[0] == 403
+    status, _, body = poller.request("GET", "/frag/index.yaml")
+    assert served_versions(body) == {("plain", "2.0.0")}
+
+    assert poller.request("GET", "/frag/charts/plain-2.0.0.tgz")[0] == 200
+    assert admin.request("DELETE", "/api/frag/charts/plain/2.0.0")[0] == 200
+    assert poller.request("GET", "/frag/charts/plain-2.0.0.tgz")[0] == 404
+    assert poller.request("GET", "/frag/index.yaml")[0] == 200
+    for connection in (pusher, admin, poller):
+        connection.close()

@@ -325,6 +325,7 @@ def test_a_restart_keeps_config_blobs_and_uploads_awaiting_their_manifest(server
     assert OCIClient(registry, cert="ci-pusher").push_blob("plain/redis-lite", blob).status == 201
     registry.stop()
     restarted = server_factory(oci_config(htpasswd), data_dir=data)
+    restarted.wait_for_orphan_sweep()
     assert OCIClient(restarted).request("GET", f"/v2/plain/redis-lite/blobs/{config}").status == 200
     kept = OCIClient(restarted, cert="ci-pusher").request("HEAD", f"/v2/plain/redis-lite/blobs/{digest_of(blob)}")
     assert kept.status == 200, kept

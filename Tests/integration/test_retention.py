@@ -72,6 +72,7 @@ def test_an_unreferenced_blob_is_swept_at_start_and_stored_charts_stay(server_fa
     orphan.write_bytes(orphan_bytes)
 
     second = server_factory(data_dir=data)
+    second.wait_for_orphan_sweep()
     assert not orphan.exists(), "the unreferenced blob is still there after start-up"
     download = second.curl("/stable/charts/redis-lite-0.8.1.tgz")
     assert download.status == 200 and download.body == chart

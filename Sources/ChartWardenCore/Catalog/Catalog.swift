@@ -1,3 +1,4 @@
+import ChartIndex
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -30,12 +31,14 @@ package final class Catalog: Sendable {
 
     /// Replaces every repository's snapshot with the stored active and quarantined charts, read
     /// in one statement (start-up reads every row once, not one query per repository or chart),
-    /// joined with their stored index renderings (one more statement); rows rendered anew (none
+    /// joined with their stored index renderings (one more statement, run at the same time on a
+    /// second thread); rows rendered anew (none
     /// stored, or made for other settings) are stored in one transaction for the next start.
     package func load(from metadata: any MetadataStore, _ onPool: OnThreadPool) throws(ServiceError) {
         do {
-            var byRepository = try metadata.bulkLoadCharts(statuses: [.active, .quarantined])
-            var stored = try metadata.bulkLoadIndexFragments(statuses: [.active])
+            var (byRepository, stored) = try concurrently(
+                { try metadata.bulkLoadCharts(statuses: [.active, .quarantined]) },
+                { try metadata.bulkLoadIndexFragments(statuses: [.active]) })
             for (name, repository) in repositories {
                 // Taken out and filtered in place: 100,000 rows are held once, not copied per status.
                 var active = byRepository.removeValue(forKey: name) ?? []

@@ -21,9 +21,9 @@ public final class ChartRepository: Sendable {
 
     private struct WriterState {
         var index: FragmentIndex
-        var files: [String: ServedFile] = [:]
+        var files: ShardedFileMap<ServedFile> = [:]
         /// Quarantined files and why: downloads answer 403 with the reason.
-        var withheld: [String: String] = [:]
+        var withheld: ShardedFileMap<String> = [:]
         /// The document's `generated`: the time of the index's last change. It changes only with the
         /// index's generation, so one ETag never names two documents.
         var generated = Date()
@@ -36,6 +36,9 @@ public final class ChartRepository: Sendable {
     /// Held while a committed row is re-read and applied, so publishes land in commit order.
     private let commitOrder = Mutex(())
     private let current: Mutex<IndexSnapshot>
+    /// `current`'s generation, readable without the lock or a copy of the snapshot: a connection
+    /// that keeps the answer it prepared checks this per request (`HelmFastPathHandler`).
+    private let currentGeneration = Atomic<UInt64>(0)
 
     public var name: String { configuration.name }
 
@@ -52,6 +55,9 @@ public final class ChartRepository: Sendable {
     }
 
     package var snapshot: IndexSnapshot { current.withLock { $0 } }
+
+    /// The generation of `snapshot`, set in the same critical section that swaps it in.
+    package var generation: UInt64 { currentGeneration.load(ordering: .acquiring) }
 
     /// The base URL chart links use: `publicURL/R` when configured, relative otherwise.
     private var baseURL: String? {
@@ -140,18 +146,27 @@ public final class ChartRepository: Sendable {
                 ])
             }
         }
-        let index = FragmentIndex(versions: versions, format: format, generation: IndexGeneration(repository: name))
+        // The index is built while this thread maps the files: both read every row.
+        let generation = IndexGeneration(repository: name)
+        let frozenVersions = versions
+        let (index, (files, withheld)) = try concurrently(
+            { FragmentIndex(versions: frozenVersions, format: format, generation: generation) },
+            { () -> (ShardedFileMap<ServedFile>, ShardedFileMap<String>) in
+                var files: ShardedFileMap<ServedFile> = [:]
+                for record in records {
+                    for (name, file) in Self.files(for: record) { files[name] = file }
+                }
+                var withheld: ShardedFileMap<String> = [:]
+                for record in quarantined {
+                    for (name, _) in Self.files(for: record) { withheld[name] = record.statusReason ?? "quarantined" }
+                }
+                return (files, withheld)
+            })
         writer.withLock { state in
             state.index = index
             state.unstored = unstored
-            state.files = [:]
-            for record in records {
-                for (name, file) in Self.files(for: record) { state.files[name] = file }
-            }
-            state.withheld = [:]
-            for record in quarantined {
-                for (name, _) in Self.files(for: record) { state.withheld[name] = record.statusReason ?? "quarantined" }
-            }
+            state.files = files
+            state.withheld = withheld
             state.generated = records.map(\.created).max() ?? Date()
             publish(&state)
         }
@@ -223,7 +238,10 @@ public final class ChartRepository: Sendable {
     private func publish(_ state: inout WriterState) {
         state.generation += 1
         let snapshot = Self.snapshot(of: state)
-        current.withLock { $0 = snapshot }
+        current.withLock {
+            $0 = snapshot
+            currentGeneration.store(snapshot.generation, ordering: .releasing)
+        }
     }
 
     /// The chain of the current fragments: as many buffers as charts are shared, none copied.

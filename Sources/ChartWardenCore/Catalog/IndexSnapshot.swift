@@ -10,9 +10,9 @@ package struct IndexSnapshot: Sendable {
     /// serialized response heads) are keyed by.
     package let generation: UInt64
     package let served: ServedIndex
-    package let files: [String: ServedFile]
+    package let files: ShardedFileMap<ServedFile>
     /// Quarantined file names and the reason given to anyone who asks for them.
-    package let withheld: [String: String]
+    package let withheld: ShardedFileMap<String>
     /// The entries behind the document, for the list and describe APIs.
     package let index: FragmentIndex
 }

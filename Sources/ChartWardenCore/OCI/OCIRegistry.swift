@@ -139,13 +139,17 @@ package final class OCIRegistry: Sendable {
         try await onPool { stores throws(OCIError) in
             do {
                 let size = handle.writer.bytesWritten
-                _ = try handle.writer.commit(expecting: digest)
-                // Each blob is charged at least `minimumBlobCharge`: a file and a row cost more
-                // than their bytes, and tiny blobs must not come by the million.
-                let cap = try stores.metadata.recordBlobUpload(OCIBlobUploadRecord(
-                    repository: address.repository, name: address.chart, digest: digest.hex,
-                    size: max(size, Self.minimumBlobCharge), uploader: owner,
-                    uploadedAt: Date()), maxUploaderBytes: perUploader, maxRepositoryBytes: perRepository)
+                // Held from the blob's rename to its row's commit: the orphan sweep (which runs
+                // beside uploads) and a concurrent reclaim must not take it in between.
+                let cap = try stores.publisher.inFlight.holding([digest]) { () throws -> OCIUploadCap? in
+                    _ = try handle.writer.commit(expecting: digest)
+                    // Each blob is charged at least `minimumBlobCharge`: a file and a row cost more
+                    // than their bytes, and tiny blobs must not come by the million.
+                    return try stores.metadata.recordBlobUpload(OCIBlobUploadRecord(
+                        repository: address.repository, name: address.chart, digest: digest.hex,
+                        size: max(size, Self.minimumBlobCharge), uploader: owner,
+                        uploadedAt: Date()), maxUploaderBytes: perUploader, maxRepositoryBytes: perRepository)
+                }
                 if let cap {
                     try? stores.publisher.reclaim([digest.hex])
                     throw Self.refusal(cap, owner: owner, repository: address.repository)

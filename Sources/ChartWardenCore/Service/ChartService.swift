@@ -5,6 +5,7 @@ import Logging
 import NIOPosix
 import PostgresStorage
 import Storage
+import Synchronization
 
 /// The repository service for every configured repository, split by job: `ingest` (uploads,
 /// provs, stages, deletes), `trust` (keys, re-evaluation, quarantine, restore, verdicts),
@@ -41,6 +42,15 @@ public final class ChartService: Sendable {
     private static let storageLogger = Logger(label: "chartwarden.storage")
     /// The lock of the start-up sweep of unreferenced blobs across replicas.
     package static let orphanSweepJob = "orphan-blob-sweep"
+    /// The start-up sweep of unreferenced blobs, run in the background once `warm` has loaded the
+    /// charts: with 100,000 blobs, listing them and reading every reference takes most of a
+    /// second, and serving need not wait for it. It may run beside uploads: a publish holds its
+    /// digests in `InFlightBlobs` from before its blob write to its commit, and the sweep skips
+    /// held digests under the same lock.
+    private let orphanSweep = Mutex<Task<Void, Never>?>(nil)
+    /// Sweeps finished (`chartwarden_blob_orphan_sweeps_total`), and blobs they removed.
+    private let orphanSweeps: Counter
+    private let orphansRemoved: Counter
 
     public init(configuration: ChartWardenConfiguration, metadata: any MetadataStore, blobs: any BlobStore,
                 trust trustStore: TrustStore, provenanceGate: (any ProvenanceGate)? = nil,
@@ -54,6 +64,8 @@ public final class ChartService: Sendable {
         let gate = provenanceGate ?? VerifyingProvenanceGate(trust: BlockingWork(trustStore, threadPool: threadPool))
         self.work = work
         self.configuration = configuration
+        orphanSweeps = Counter(label: "chartwarden_blob_orphan_sweeps_total", dimensions: [], factory: metricsFactory)
+        orphansRemoved = Counter(label: "chartwarden_blob_orphans_removed_total", dimensions: [], factory: metricsFactory)
         self.catalog = catalog
         self.audit = audit
         let ingest = Ingest(work: work, catalog: catalog, provenanceGate: gate, audit: audit)
@@ -112,19 +124,34 @@ public final class ChartService: Sendable {
                 throw ServiceError(.internalError, "cannot read the change journal: \(error)")
             }
             try catalog.load(from: stores.metadata, onPool)
-            // A kill between a blob's write and its row's commit leaves a blob nothing serves.
-            // Replicas starting together on one database: one sweeps, the others skip it.
-            do {
-                if let job = try stores.metadata.beginExclusiveJob(Self.orphanSweepJob) {
-                    defer { job.end() }
-                    let swept = try stores.publisher.sweepOrphans()
-                    if !swept.isEmpty { Self.storageLogger.info("removed \(swept.count) unreferenced blob(s) left by a crash") }
-                }
-            } catch {
-                Self.storageLogger.error("the sweep of unreferenced blobs failed; they stay: \(error)")
-            }
             return journalHead
         }
         await replica.start(at: journalHead)
+        orphanSweep.withLock { $0 = Task { await self.sweepOrphanBlobs() } }
+    }
+
+    /// Waits for the start-up sweep of unreferenced blobs, if one was started.
+    package func orphanSweepFinished() async {
+        await orphanSweep.withLock { $0 }?.value
+    }
+
+    /// A kill between a blob's write and its row's commit leaves a blob nothing serves: removed
+    /// here. Replicas starting together on one database: one sweeps, the others skip it.
+    private func sweepOrphanBlobs() async {
+        let removed = try? await work.run { (stores, _) throws(ServiceError) -> Int in
+            do {
+                guard let job = try stores.metadata.beginExclusiveJob(Self.orphanSweepJob) else { return 0 }
+                defer { job.end() }
+                return try stores.publisher.sweepOrphans().count
+            } catch {
+                Self.storageLogger.error("the sweep of unreferenced blobs failed; they stay: \(error)")
+                return 0
+            }
+        }
+        if let removed, removed > 0 {
+            orphansRemoved.increment(by: removed)
+            Self.storageLogger.info("removed \(removed) unreferenced blob(s) left by a crash")
+        }
+        orphanSweeps.increment()
     }
 }

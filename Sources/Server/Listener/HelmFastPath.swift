@@ -61,6 +61,23 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var downloadCounters: [String: Metrics.Counter] = [:]
     /// The peer's address as the access log writes it, made once per connection.
     private var client: String?
+    /// The last 200 answer this connection prepared, reused while its repository's generation
+    /// holds: a client polling one index or downloading one chart skips the lookups, the access
+    /// rule and the caches' locks. Every change a reader could see (publish, delete, quarantine,
+    /// restore, a replica's catch-up) makes a new generation.
+    private var lastAnswer: RememberedAnswer?
+
+    /// Bodies larger than this are not kept per connection: an idle keep-alive connection must not
+    /// hold an old generation of a large index alive (the bytes cost more than the lookups then).
+    static let rememberedBodyLimit = 256 * 1_024
+
+    private struct RememberedAnswer {
+        let path: String
+        let acceptEncoding: String?
+        let repository: ChartRepository
+        let generation: UInt64
+        let prepared: PreparedAnswer
+    }
 
     init(_ dependencies: Dependencies) {
         self.dependencies = dependencies
@@ -133,9 +150,11 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.flush()
     }
 
+    /// Not passed on while every request was answered here: the HTTP/1 pipeline above was given
+    /// nothing to complete, and the event would cost a trip through its handlers per read.
     func channelReadComplete(context: ChannelHandlerContext) {
         if unflushedBytes > 0 { flushAnswers(context: context) }
-        context.fireChannelReadComplete()
+        if passingThrough { context.fireChannelReadComplete() }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -168,6 +187,10 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func prepareAnswer(for head: SimpleRequestHead) -> PreparedAnswer? {
+        if head.ifNoneMatch == nil, let last = lastAnswer, last.path == head.path, last.acceptEncoding == head.acceptEncoding,
+           last.repository.generation == last.generation {
+            return last.prepared
+        }
         if head.path.utf8.starts(with: "/v2/".utf8) { return prepareOCIAnswer(for: head) }
         // "/R/index.yaml", "/R/charts/F", "/index.yaml" or "/charts/F": split by hand, this runs per request.
         let path = head.path.utf8
@@ -205,7 +228,8 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             guard let response = HelmResponses.index(snapshot, of: repository.name, answers: dependencies.answers,
                                                      acceptEncoding: head.acceptEncoding, ifNoneMatch: head.ifNoneMatch)
             else { return nil }
-            return PreparedAnswer(response: response, route: prefix + "/index.yaml", served: nil)
+            return remember(PreparedAnswer(response: response, route: prefix + "/index.yaml", served: nil),
+                            for: head, repository: repository, generation: snapshot.generation)
         }
         guard rest.count == 2, rest.first == "charts" else { return nil }
         let fileName = String(rest.last!)
@@ -214,8 +238,19 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let ok = dependencies.answers.fileOK(file, in: snapshot, repository: repository.name)
         let response = HelmResponses.file(file, bytes: bytes, ok: ok, ifNoneMatch: head.ifNoneMatch)
         let kind = file.kind == .chart ? "chart" : "provenance"
-        return PreparedAnswer(response: response, route: prefix + "/charts/{file}",
-                      served: head.method == .get && response.status == .ok ? (repository.name, kind) : nil)
+        return remember(PreparedAnswer(response: response, route: prefix + "/charts/{file}",
+                                       served: response.status == .ok ? (repository.name, kind) : nil),
+                        for: head, repository: repository, generation: snapshot.generation)
+    }
+
+    /// Keeps `prepared` for the connection's next request when it is a 200 of a small body.
+    private func remember(_ prepared: PreparedAnswer, for head: SimpleRequestHead, repository: ChartRepository,
+                          generation: UInt64) -> PreparedAnswer {
+        guard head.ifNoneMatch == nil, prepared.response.status == .ok,
+              prepared.response.bodyLength <= Self.rememberedBodyLimit else { return prepared }
+        lastAnswer = RememberedAnswer(path: head.path, acceptEncoding: head.acceptEncoding, repository: repository,
+                                      generation: generation, prepared: prepared)
+        return prepared
     }
 
     private func write(_ answer: PreparedAnswer, for head: SimpleRequestHead, context: ChannelHandlerContext) {
@@ -296,7 +331,7 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             requestMetrics[key] = metrics
             metrics.record(duration)
         }
-        if let served = answer.served {
+        if head.method == .get, let served = answer.served {
             let counterKey = served.repository + "/" + served.kind
             if let counter = downloadCounters[counterKey] {
                 counter.increment()

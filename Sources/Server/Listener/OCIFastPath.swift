@@ -50,6 +50,6 @@ extension HelmFastPathHandler {
     private func publicGeneration(of name: String) -> UInt64? {
         guard let repository = dependencies.service.repository(named: name),
               dependencies.policy.isPublic(repository.configuration) else { return nil }
-        return repository.snapshot.generation
+        return repository.generation
     }
 }

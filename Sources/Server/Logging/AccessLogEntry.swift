@@ -45,21 +45,39 @@ struct AccessLogEntry: Sendable {
     }
 
     /// The fields as the text line writes metadata (`key=value`, keys in byte order, values as is),
-    /// without building the dictionary: `LogLineFormatTests` checks it equals the generic rendering.
+    /// without building the dictionary or any intermediate string (numbers are written as digits
+    /// straight into the line): `LogLineFormatTests` checks it equals the generic rendering.
     func appendText(to out: inout [UInt8]) {
-        func field(_ key: StaticString, _ value: String, first: Bool = false) {
+        func key(_ key: StaticString, first: Bool = false) {
             if !first { out.append(UInt8(ascii: " ")) }
             out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
             out.append(UInt8(ascii: "="))
-            out.append(contentsOf: value.utf8)
         }
-        field("bytes", String(bytes), first: true)
-        field("client", client)
-        field("duration_ms", DurationMilliseconds(duration).description)
-        field("method", method)
-        field("path", path)
-        if let pathKind { field("path_kind", pathKind) }
-        if let requestID { field("request_id", requestID.description) }
-        field("status", String(status))
+        key("bytes", first: true)
+        LogBytes.appendDecimal(bytes, to: &out)
+        key("client")
+        out.append(contentsOf: client.utf8)
+        key("duration_ms")
+        DurationMilliseconds(duration).append(to: &out)
+        key("method")
+        out.append(contentsOf: method.utf8)
+        key("path")
+        out.append(contentsOf: path.utf8)
+        if let pathKind {
+            key("path_kind")
+            out.append(contentsOf: pathKind.utf8)
+        }
+        switch requestID {
+        case .given(let id)?:
+            key("request_id")
+            out.append(contentsOf: id.utf8)
+        case .generated(let sequence)?:
+            key("request_id")
+            RequestIDMiddleware.append(sequence, to: &out)
+        case nil:
+            break
+        }
+        key("status")
+        LogBytes.appendDecimal(status, to: &out)
     }
 }

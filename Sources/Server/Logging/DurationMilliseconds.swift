@@ -5,11 +5,25 @@ struct DurationMilliseconds: CustomStringConvertible, Sendable {
 
     init(_ duration: Duration) { self.duration = duration }
 
-    var description: String {
-        // Thousandths of a millisecond, rounded half up to hundredths (what `%.2f` prints).
+    /// Hundredths of a millisecond, rounded half up (what `%.2f` prints).
+    private var hundredths: Int64 {
         let thousandths = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
-        let hundredths = (thousandths + 5) / 10
-        let fraction = hundredths % 100
-        return "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
+        return (thousandths + 5) / 10
+    }
+
+    var description: String {
+        var bytes: [UInt8] = []
+        append(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The same text, written into a log line's bytes.
+    func append(to out: inout [UInt8]) {
+        let hundredths = hundredths
+        LogBytes.appendDecimal(Int(hundredths / 100), to: &out)
+        out.append(UInt8(ascii: "."))
+        let fraction = Int(hundredths % 100)
+        out.append(UInt8(ascii: "0") + UInt8(fraction / 10))
+        out.append(UInt8(ascii: "0") + UInt8(fraction % 10))
     }
 }

@@ -23,7 +23,11 @@ public enum LogLineFormat: String, Sendable, CaseIterable {
         switch self {
         case .text:
             out.append(contentsOf: timestamps.text(for: record.time))
-            out.append(contentsOf: " \(record.level)\(record.label.isEmpty ? "" : " ")\(record.label):".utf8)
+            out.append(UInt8(ascii: " "))
+            out.append(contentsOf: record.level.rawValue.utf8)
+            if !record.label.isEmpty { out.append(UInt8(ascii: " ")) }
+            out.append(contentsOf: record.label.utf8)
+            out.append(UInt8(ascii: ":"))
             switch record.body {
             case .access(let entry):
                 // The fields straight into the line: no dictionary, no sort (keys are fixed).
@@ -35,7 +39,11 @@ public enum LogLineFormat: String, Sendable, CaseIterable {
                     out.append(contentsOf: metadata.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " ").utf8)
                 }
             }
-            out.append(contentsOf: " [\(record.source)] \(record.message)\n".utf8)
+            out.append(contentsOf: " [".utf8)
+            out.append(contentsOf: record.source.utf8)
+            out.append(contentsOf: "] ".utf8)
+            out.append(contentsOf: record.message.utf8)
+            out.append(UInt8(ascii: "\n"))
         case .json:
             let metadata = record.metadata
             let line = JSONLine(time: IndexTimestamp.format(record.time), level: record.level.rawValue, label: record.label,

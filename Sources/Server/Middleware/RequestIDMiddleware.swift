@@ -53,6 +53,15 @@ struct RequestIDMiddleware: RouterMiddleware {
         }
     }
 
+    /// Writes the id of `sequence` into a log line's bytes (the log writer's thread).
+    static func append(_ sequence: UInt64, to out: inout [UInt8]) {
+        out.append(contentsOf: prefix.utf8)
+        let digits: StaticString = "0123456789abcdef"
+        for shift in stride(from: 44, through: 0, by: -4) {
+            out.append(digits.utf8Start[Int((sequence >> UInt64(shift)) & 0xF)])
+        }
+    }
+
     private static let prefix: String = {
         var generator = SystemRandomNumberGenerator()
         return String(generator.next() as UInt64, radix: 16).leftPadded(16) + "-"
