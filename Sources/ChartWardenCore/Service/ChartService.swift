@@ -5,7 +5,6 @@ import Logging
 import NIOPosix
 import PostgresStorage
 import Storage
-import Synchronization
 
 /// The repository service for every configured repository, split by job: `ingest` (uploads,
 /// provs, stages, deletes), `trust` (keys, re-evaluation, quarantine, restore, verdicts),
@@ -42,13 +41,7 @@ public final class ChartService: Sendable {
     private static let storageLogger = Logger(label: "chartwarden.storage")
     /// The lock of the start-up sweep of unreferenced blobs across replicas.
     package static let orphanSweepJob = "orphan-blob-sweep"
-    /// The start-up sweep of unreferenced blobs, run in the background once `warm` has loaded the
-    /// charts: with 100,000 blobs, listing them and reading every reference takes most of a
-    /// second, and serving need not wait for it. It may run beside uploads: a publish holds its
-    /// digests in `InFlightBlobs` from before its blob write to its commit, and the sweep skips
-    /// held digests under the same lock.
-    private let orphanSweep = Mutex<Task<Void, Never>?>(nil)
-    /// Sweeps finished (`chartwarden_blob_orphan_sweeps_total`), and blobs they removed.
+    /// Start-up sweeps of unreferenced blobs finished (`chartwarden_blob_orphan_sweeps_total`), and blobs they removed.
     private let orphanSweeps: Counter
     private let orphansRemoved: Counter
 
@@ -127,16 +120,15 @@ public final class ChartService: Sendable {
             return journalHead
         }
         await replica.start(at: journalHead)
-        orphanSweep.withLock { $0 = Task { await self.sweepOrphanBlobs() } }
-    }
-
-    /// Waits for the start-up sweep of unreferenced blobs, if one was started.
-    package func orphanSweepFinished() async {
-        await orphanSweep.withLock { $0 }?.value
+        Task { await self.sweepOrphanBlobs() }
     }
 
     /// A kill between a blob's write and its row's commit leaves a blob nothing serves: removed
-    /// here. Replicas starting together on one database: one sweeps, the others skip it.
+    /// here, in the background once `warm` has loaded the charts (with 100,000 blobs, listing
+    /// them and reading every reference takes most of a second; serving need not wait). It may
+    /// run beside uploads: a publish holds its digests in `InFlightBlobs` from before its blob
+    /// write to its commit, and the sweep skips held digests under the same lock. Replicas
+    /// starting together on one database: one sweeps, the others skip it.
     private func sweepOrphanBlobs() async {
         let removed = try? await work.run { (stores, _) throws(ServiceError) -> Int in
             do {

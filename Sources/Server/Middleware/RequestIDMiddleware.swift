@@ -47,18 +47,20 @@ struct RequestIDMiddleware: RouterMiddleware {
     /// Writes the id of `sequence` into `buffer` (the fast path's response head) without building a String.
     static func write(_ sequence: UInt64, into buffer: inout ByteBuffer) {
         buffer.writeString(prefix)
-        let digits: StaticString = "0123456789abcdef"
-        for shift in stride(from: 44, through: 0, by: -4) {
-            buffer.writeInteger(digits.utf8Start[Int((sequence >> UInt64(shift)) & 0xF)])
-        }
+        forEachCounterDigit(of: sequence) { buffer.writeInteger($0) }
     }
 
     /// Writes the id of `sequence` into a log line's bytes (the log writer's thread).
     static func append(_ sequence: UInt64, to out: inout [UInt8]) {
         out.append(contentsOf: prefix.utf8)
+        forEachCounterDigit(of: sequence) { out.append($0) }
+    }
+
+    /// The counter part's 12 lowercase hex digits, most significant first, as ASCII bytes.
+    private static func forEachCounterDigit(of sequence: UInt64, _ body: (UInt8) -> Void) {
         let digits: StaticString = "0123456789abcdef"
         for shift in stride(from: 44, through: 0, by: -4) {
-            out.append(digits.utf8Start[Int((sequence >> UInt64(shift)) & 0xF)])
+            body(digits.utf8Start[Int((sequence >> UInt64(shift)) & 0xF)])
         }
     }
 
