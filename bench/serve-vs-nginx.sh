@@ -4,6 +4,8 @@
 # driven by wrk over keep-alive connections in the same run. Prints requests/s and the ratio.
 #
 #   bench/serve-vs-nginx.sh [DURATION_SECONDS] [CONNECTIONS]
+#   ROUNDS=n             runs per server and resource (default 3), the two servers alternating;
+#                        the medians are compared (one 10 s run swings by ±15% on 2 shared cores)
 #   ACCESS_LOG=1         both servers write their access log (ChartWarden at --log-level info, its
 #                        default; nginx to a file), as in production
 #   CHARTWARDEN_BIN=path use that binary instead of a release build
@@ -96,18 +98,24 @@ for path in big/index.yaml small/index.yaml small/charts/webapp-1.2.0.tgz; do
     done
 done
 
+rounds=${ROUNDS:-3}
 rps() { # url
     wrk -t1 -c"$connections" -d"${duration}s" "$1" | awk '/Requests\/sec/ {print $2}'
 }
-printf '%-26s %10s %14s %14s %8s\n' "resource" "bytes" "chartwarden" "nginx" "ratio"
+median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+printf '%-26s %10s %14s %14s %8s  %s\n' "resource" "bytes" "chartwarden" "nginx" "ratio" "rounds (chartwarden/nginx)"
 for path in big/index.yaml small/index.yaml small/charts/webapp-1.2.0.tgz; do
     size=$(stat -c %s "$work/www/$path")
     # Warm both (caches, TLS session) before measuring.
     wrk -t1 -c"$connections" -d1s "https://localhost:$cw_port/$path" >/dev/null
     wrk -t1 -c"$connections" -d1s "https://localhost:$nginx_port/$path" >/dev/null
-    ours=$(rps "https://localhost:$cw_port/$path")
-    theirs=$(rps "https://localhost:$nginx_port/$path")
+    ours_all=""; theirs_all=""; pairs=""
+    for _ in $(seq "$rounds"); do
+        ours=$(rps "https://localhost:$cw_port/$path"); theirs=$(rps "https://localhost:$nginx_port/$path")
+        ours_all="$ours_all $ours"; theirs_all="$theirs_all $theirs"; pairs="$pairs ${ours%.*}/${theirs%.*}"
+    done
+    ours=$(echo "$ours_all" | median); theirs=$(echo "$theirs_all" | median)
     ratio=$(python3 -c "print(f'{$ours / $theirs:.2f}x')")
-    printf '%-26s %10s %14s %14s %8s\n' "$path" "$size" "$ours" "$theirs" "$ratio"
+    printf '%-26s %10s %14s %14s %8s %s\n' "$path" "$size" "$ours" "$theirs" "$ratio" "$pairs"
 done
-echo "(access logs: $([ "${ACCESS_LOG:-0}" = 1 ] && echo "on for both" || echo off); wrk -t1 -c$connections -d${duration}s, keep-alive; $threads nginx workers / $threads NIO event loops; $(nproc) cores shared with wrk)"
+echo "(access logs: $([ "${ACCESS_LOG:-0}" = 1 ] && echo "on for both" || echo off); medians of $rounds alternating wrk -t1 -c$connections -d${duration}s runs each, keep-alive; $threads nginx workers / $threads NIO event loops; $(nproc) cores shared with wrk)"
