@@ -4,7 +4,7 @@
 # driven by wrk over keep-alive connections in the same run. Prints requests/s and the ratio.
 #
 #   bench/serve-vs-nginx.sh [DURATION_SECONDS] [CONNECTIONS]
-#   ROUNDS=n             runs per server and resource (default 3), the two servers alternating;
+#   ROUNDS=n             runs per server and resource (default 5), the two servers alternating;
 #                        the medians are compared (one 10 s run swings by ±15% on 2 shared cores)
 #   ACCESS_LOG=1         both servers write their access log (ChartWarden at --log-level info, its
 #                        default; nginx to a file), as in production
@@ -98,7 +98,7 @@ for path in big/index.yaml small/index.yaml small/charts/webapp-1.2.0.tgz; do
     done
 done
 
-rounds=${ROUNDS:-3}
+rounds=${ROUNDS:-5}
 rps() { # url
     wrk -t1 -c"$connections" -d"${duration}s" "$1" | awk '/Requests\/sec/ {print $2}'
 }

@@ -207,9 +207,7 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
             }
             perform(stateMachine.ciphertextReceived(), context: context)
         case .readPlaintext:
-            var buffer = plaintext ?? context.channel.allocator.buffer(capacity: 0)
-            let outcome = connection.readPlaintext(into: &buffer)
-            plaintext = buffer
+            let outcome = connection.readPlaintext(into: &plaintext, allocator: context.channel.allocator)
             perform(stateMachine.plaintextRead(outcome), context: context)
         case .encryptWrites:
             encryptBufferedWrites(context: context)
@@ -277,7 +275,7 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
             }
             let error = connection.write(plaintext, emit: { ciphertext in
                 context.write(wrapOutboundOut(ciphertext), promise: nil)
-            }, allocator: context.channel.allocator)
+            })
             if let error {
                 promises.forEach { $0.fail(error) }
                 perform(stateMachine.plaintextRead(.failed(error)), context: context)
@@ -301,7 +299,7 @@ public final class OpenSSLServerHandler: ChannelDuplexHandler, RemovableChannelH
     /// Writes what OpenSSL produced; returns false when there was nothing.
     @discardableResult
     private func sendCiphertext(context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) -> Bool {
-        guard let ciphertext = connection.takeCiphertext(allocator: context.channel.allocator) else { return false }
+        guard let ciphertext = connection.takeCiphertext() else { return false }
         context.write(wrapOutboundOut(ciphertext), promise: promise)
         return true
     }

@@ -2,13 +2,14 @@ import COpenSSL
 import CShims
 import NIOCore
 
-/// One server-side `SSL` over a pair of memory BIOs: ciphertext from the network is written into
-/// `networkToTLS`, ciphertext for the network is read out of `tlsToNetwork`. No I/O happens here;
-/// the channel handler moves the bytes. Owns the `SSL` (which owns both BIOs).
+/// One server-side `SSL` between two BIOs: ciphertext from the network is written into the memory
+/// BIO `networkToTLS`; ciphertext for the network collects in `tlsToNetwork`'s buffer
+/// (`CiphertextOutput`). No I/O happens here; the channel handler moves the bytes. Owns the `SSL`
+/// (which owns both BIOs) and the output buffer.
 final class TLSConnection {
     private let ssl: OpaquePointer
     private let networkToTLS: OpaquePointer
-    private let tlsToNetwork: OpaquePointer
+    private let tlsToNetwork: CiphertextOutput
     /// Kept alive for the lifetime of the connection (the SSL also holds a reference).
     private let context: TLSContext
 
@@ -21,11 +22,17 @@ final class TLSConnection {
         guard let ssl = SSL_new(context.pointer) else {
             throw TLSError(.configuration, OpenSSLErrorQueue.drain(fallback: "SSL_new failed"))
         }
-        guard let input = BIO_new(BIO_s_mem()), let output = BIO_new(BIO_s_mem()) else {
+        let output = CiphertextOutput()
+        guard let input = BIO_new(BIO_s_mem()) else {
             SSL_free(ssl)
-            throw TLSError(.configuration, "cannot allocate memory BIOs")
+            throw TLSError(.configuration, "cannot allocate a memory BIO")
         }
-        SSL_set_bio(ssl, input, output)
+        guard let outputBIO = CiphertextOutput.makeBIO(writingTo: output) else {
+            BIO_free(input)
+            SSL_free(ssl)
+            throw TLSError(.configuration, "cannot allocate the output BIO")
+        }
+        SSL_set_bio(ssl, input, outputBIO)
         SSL_set_accept_state(ssl)
         self.ssl = ssl
         self.networkToTLS = input
@@ -33,6 +40,7 @@ final class TLSConnection {
     }
 
     deinit {
+        // Frees the output BIO, which points at `tlsToNetwork`, before that is released.
         SSL_free(ssl)
     }
 
@@ -65,15 +73,17 @@ final class TLSConnection {
         }
     }
 
-    /// Decrypts as much as is available into `buffer`.
-    func readPlaintext(into buffer: inout ByteBuffer) -> TLSStateMachine.ReadOutcome {
+    /// Decrypts as much as is available into `buffer`, allocating it (sized by what is pending)
+    /// when it is nil.
+    func readPlaintext(into buffer: inout ByteBuffer?, allocator: ByteBufferAllocator) -> TLSStateMachine.ReadOutcome {
         while true {
             OpenSSLErrorQueue.clear()
             var status: Int32 = 0
             // Plaintext is never larger than the ciphertext it came from: size the space by what
             // is pending instead of a full record, so small requests do not allocate 16 KiB.
             let wanted = min(16_384, max(512, Int(BIO_ctrl_pending(networkToTLS)) + Int(SSL_pending(ssl))))
-            let read = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: wanted) { space in
+            if buffer == nil { buffer = allocator.buffer(capacity: wanted) }
+            let read = buffer!.writeWithUnsafeMutableBytes(minimumWritableBytes: wanted) { space in
                 status = SSL_read(ssl, space.baseAddress, Int32(clamping: space.count))
                 return status > 0 ? Int(status) : 0
             }
@@ -91,11 +101,12 @@ final class TLSConnection {
 
     /// Encrypts all of `plaintext`, chunk by chunk, calling `emit` whenever the output BIO holds
     /// enough ciphertext to be worth a socket write. Partial `SSL_write` results are resumed.
-    func write(_ plaintext: ByteBuffer, emit: (ByteBuffer) -> Void, allocator: ByteBufferAllocator) -> TLSError? {
+    func write(_ plaintext: ByteBuffer, emit: (ByteBuffer) -> Void) -> TLSError? {
         var remaining = plaintext
         while remaining.readableBytes > 0 {
             OpenSSLErrorQueue.clear()
             let chunk = min(remaining.readableBytes, Self.writeChunk)
+            tlsToNetwork.reserve(forPlaintext: chunk)
             let written = remaining.withUnsafeReadableBytes { bytes in
                 SSL_write(ssl, bytes.baseAddress, Int32(chunk))
             }
@@ -104,13 +115,13 @@ final class TLSConnection {
             } else {
                 switch SSL_get_error(ssl, written) {
                 case SSL_ERROR_WANT_WRITE, SSL_ERROR_WANT_READ:
-                    // Cannot happen with a growing memory BIO; treat as a stall rather than spin.
+                    // Cannot happen: the output BIO takes every byte. A stall rather than a spin.
                     return TLSError(.protocolFailure, "TLS write stalled")
                 default:
                     return TLSError(.protocolFailure, OpenSSLErrorQueue.drain(fallback: "TLS write failed"))
                 }
             }
-            if pendingCiphertext >= 256 * 1024, let ciphertext = takeCiphertext(allocator: allocator) {
+            if pendingCiphertext >= 256 * 1024, let ciphertext = takeCiphertext() {
                 emit(ciphertext)
             }
         }
@@ -124,17 +135,11 @@ final class TLSConnection {
         OpenSSLErrorQueue.clear()
     }
 
-    var pendingCiphertext: Int { Int(BIO_ctrl_pending(tlsToNetwork)) }
+    var pendingCiphertext: Int { tlsToNetwork.pendingBytes }
 
     /// Everything OpenSSL produced for the network since the last call, or nil.
-    func takeCiphertext(allocator: ByteBufferAllocator) -> ByteBuffer? {
-        let pending = pendingCiphertext
-        guard pending > 0 else { return nil }
-        var buffer = allocator.buffer(capacity: pending)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: pending) { space in
-            Int(max(0, BIO_read(tlsToNetwork, space.baseAddress, Int32(pending))))
-        }
-        return buffer
+    func takeCiphertext() -> ByteBuffer? {
+        tlsToNetwork.take()
     }
 
     /// The protocol chosen by ALPN, if any.

@@ -2,13 +2,16 @@
 chain of buffers. After many changes through the HTTP API the served index must be the one a
 from-scratch render of the store gives (a restart builds every fragment anew from the rows), and a
 repository with `indexFormat: json` must work for the real Helm client."""
+import email.utils
 import hashlib
 import http.client
 import io
 import json
 import random
+import socket
 import ssl
 import tarfile
+import time
 
 import pytest
 import yaml
@@ -334,3 +337,69 @@ def test_one_keep_alive_connection_sees_every_change_to_what_it_asked_before(ser
     assert poller.request("GET", "/frag/index.yaml")[0] == 200
     for connection in (pusher, admin, poller):
         connection.close()
+
+
+def read_responses(connection, count):
+    """`count` HTTP/1.1 responses with Content-Length from `connection` (a TLS socket), in order:
+    (status, headers, body) each."""
+    data, responses = b"", []
+    while len(responses) < count:
+        head_end = data.find(b"\r\n\r\n")
+        if head_end >= 0:
+            lines = data[:head_end].decode().split("\r\n")
+            headers = {name.lower(): value for name, value in (line.split(": ", 1) for line in lines[1:])}
+            end = head_end + 4 + int(headers["content-length"])
+            if len(data) >= end:
+                responses.append((int(lines[0].split()[1]), headers, data[head_end + 4:end]))
+                data = data[end:]
+                continue
+        chunk = connection.recv(65536)
+        assert chunk, f"the connection closed after {len(responses)} of {count} responses"
+        data += chunk
+    return responses
+
+
+def test_repeated_answers_on_one_connection_each_carry_their_own_request_id_and_date(server_factory):
+    """A connection asking again for its last small answer gets the bytes it was sent before with
+    the new request id and date written over the old ones. Pipelined requests are answered before
+    the first answer is encrypted: each must still go out with its own id, and a client's own
+    `X-Request-Id` in the middle must be echoed, not written into the kept bytes."""
+    server = server_factory(repository_config("yaml"))
+    pusher = Connection(server.port, "ci-pusher")
+    chart = chart_tgz("poll", "1.0.0", "poll 1.0.0")
+    assert pusher.request("POST", "/api/frag/charts", chart, {"Content-Type": "application/gzip"})[0] == 201
+    pusher.close()
+    index = server.curl("/frag/index.yaml").body
+
+    context = ssl.create_default_context(cafile=tls_file("ca.crt"))
+    with socket.create_connection(("localhost", server.port), timeout=60) as raw, \
+            context.wrap_socket(raw, server_hostname="localhost") as connection:
+        def get(path, request_id=None):
+            extra = f"X-Request-Id: {request_id}\r\n" if request_id else ""
+            return f"GET {path} HTTP/1.1\r\nHost: localhost\r\n{extra}\r\n".encode()
+
+        paths = ["/frag/index.yaml"] * 4 + ["/frag/charts/poll-1.0.0.tgz"] * 3 + ["/frag/index.yaml"]
+        sent = [get(path) for path in paths]
+        sent.insert(2, get("/frag/index.yaml", "client-trace-7"))
+        paths.insert(2, "/frag/index.yaml")
+        connection.sendall(b"".join(sent))
+        pipelined = read_responses(connection, len(sent))
+        one_by_one = []
+        for path in paths:
+            connection.sendall(get(path))
+            one_by_one += read_responses(connection, 1)
+
+    ids = []
+    for path, (status, headers, body) in zip(paths * 2, pipelined + one_by_one):
+        assert status == 200
+        assert body == (index if path.endswith("index.yaml") else chart)
+        assert email.utils.parsedate_to_datetime(headers["date"]).year >= 2024
+        ids.append(headers["x-request-id"])
+    assert ids[2] == "client-trace-7"
+    generated = ids[:2] + ids[3:]
+    assert len(set(generated)) == len(generated), ids
+    # Each generated id is the one the access log wrote for that answer.
+    deadline = time.monotonic() + 30
+    while not all(f"request_id={each}" in server.log() for each in generated):
+        assert time.monotonic() < deadline, f"ids missing from the access log: {generated}"
+        time.sleep(0.05)  # polling the log writer's batches, bounded by the deadline

@@ -35,6 +35,17 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let answers: HelmAnswerCache
         let metrics: ServerMetrics
         let logger: Logger
+        /// `logger`'s handler when it is the buffered writer's, cast once rather than per request.
+        let bufferedLog: BufferedLogHandler?
+
+        init(service: ChartService, policy: AccessPolicy, answers: HelmAnswerCache, metrics: ServerMetrics, logger: Logger) {
+            self.service = service
+            self.policy = policy
+            self.answers = answers
+            self.metrics = metrics
+            self.logger = logger
+            bufferedLog = logger.handler as? BufferedLogHandler
+        }
     }
 
     /// Unflushed answer bytes after which the answers go out before the next request is read.
@@ -65,7 +76,20 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// holds: a client polling one index or downloading one chart skips the lookups, the access
     /// rule and the caches' locks. Every change a reader could see (publish, delete, quarantine,
     /// restore, a replica's catch-up) makes a new generation.
-    private var lastAnswer: RememberedAnswer?
+    private var lastAnswer: RememberedAnswer? {
+        didSet { lastWire = nil }
+    }
+    /// `lastAnswer`'s GET response as last written, head and body in one buffer, when it fits in
+    /// one TLS record: the next request for it changes only its id and date, in place.
+    private var lastWire: Wire?
+
+    private struct Wire {
+        var bytes: ByteBuffer
+        /// Where the generated request id's counter digits and the `Date` value start.
+        let requestIDDigitsAt: Int
+        let dateAt: Int
+        let dateLength: Int
+    }
 
     /// Bodies larger than this are not kept per connection: an idle keep-alive connection must not
     /// hold an old generation of a large index alive (the bytes cost more than the lookups then).
@@ -184,6 +208,8 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let response: HelmResponses.Answer
         let route: String
         let served: (repository: String, kind: String)?
+        /// This is the connection's `lastAnswer`.
+        var isRemembered = false
     }
 
     private func prepareAnswer(for head: SimpleRequestHead) -> PreparedAnswer? {
@@ -248,79 +274,34 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                           generation: UInt64) -> PreparedAnswer {
         guard head.ifNoneMatch == nil, prepared.response.status == .ok,
               prepared.response.bodyLength <= Self.rememberedBodyLimit else { return prepared }
+        var remembered = prepared
+        remembered.isRemembered = true
         lastAnswer = RememberedAnswer(path: head.path, acceptEncoding: head.acceptEncoding, repository: repository,
-                                      generation: generation, prepared: prepared)
-        return prepared
+                                      generation: generation, prepared: remembered)
+        return remembered
     }
 
     private func write(_ answer: PreparedAnswer, for head: SimpleRequestHead, context: ChannelHandlerContext) {
         let start = ContinuousClock.now
-        let status = answer.response.status
-        // A body that fits in one record with the head is gathered into this buffer: sized for
-        // both now, rather than grown (and copied) by doubling as the fragments go in.
-        let bodyBytes = head.method == .get ? answer.response.bodyLength : 0
-        var bytes = context.channel.allocator.buffer(capacity: bodyBytes <= Self.recordBytes - 512 ? 512 + bodyBytes : 512)
-        if var serialized = answer.response.serializedHead {
-            bytes.writeBuffer(&serialized)
+        let requestID: AccessLogEntry.RequestID = head.requestID.flatMap(RequestIDMiddleware.accept).map { .given($0) }
+            ?? .generated(RequestIDMiddleware.nextSequence())
+        // The remembered answer's last bytes on the wire, with this request's id and date set
+        // in place: a client polling one small resource costs no head formatting and no copy of
+        // the body. Only a generated id has a fixed width.
+        let date = HTTPDate.now
+        if answer.isRemembered, head.method == .get, case .generated(let sequence) = requestID, var wire = lastWire,
+           date.utf8.count == wire.dateLength {
+            lastWire = nil  // one owner while it changes: no copy-on-write once the last write went out
+            RequestIDMiddleware.set(sequence, in: &wire.bytes, at: wire.requestIDDigitsAt)
+            wire.bytes.setString(date, at: wire.dateAt)
+            unflushedBytes += wire.bytes.readableBytes
+            context.write(wrapOutboundOut(wire.bytes), promise: nil)
+            lastWire = wire
         } else {
-            bytes.writeStaticString("HTTP/1.1 ")
-            bytes.writeString(String(status.code))
-            bytes.writeStaticString(" ")
-            bytes.writeString(status.reasonPhrase)
-            bytes.writeStaticString("\r\n")
-            for field in answer.response.headers {
-                bytes.writeString(field.name.rawName)
-                bytes.writeStaticString(": ")
-                bytes.writeString(field.value)
-                bytes.writeStaticString("\r\n")
-            }
-        }
-        bytes.writeStaticString("X-Request-Id: ")
-        let requestID: AccessLogEntry.RequestID
-        if let given = head.requestID.flatMap(RequestIDMiddleware.accept) {
-            requestID = .given(given)
-            bytes.writeString(given)
-        } else {
-            // The text of the id is made only for the head here; the log line makes its own later.
-            let sequence = RequestIDMiddleware.nextSequence()
-            requestID = .generated(sequence)
-            RequestIDMiddleware.write(sequence, into: &bytes)
-        }
-        bytes.writeStaticString("\r\nDate: ")
-        bytes.writeString(HTTPDate.now)
-        bytes.writeStaticString("\r\n\r\n")
-        let body = head.method == .get ? answer.response.body : []
-        // Buffers smaller than a TLS record (the head, a file, the index's small chart fragments)
-        // are gathered into record-sized writes: each write is its own SSL_write and record, and a
-        // chain of hundreds of small fragments must not become hundreds of records. Larger
-        // fragments go out as they are, shared with the snapshot (TLS splits them into records).
-        var pending: ByteBuffer? = bytes
-        for var chunk in body {
-            if var gathered = pending, gathered.readableBytes + chunk.readableBytes <= Self.recordBytes {
-                pending = nil  // one owner while it grows: no copy-on-write
-                gathered.writeBuffer(&chunk)
-                pending = gathered
-                continue
-            }
-            if let gathered = pending {
-                unflushedBytes += gathered.readableBytes
-                context.write(wrapOutboundOut(gathered), promise: nil)
-                pending = nil
-            }
-            if chunk.readableBytes < Self.recordBytes {
-                var gathered = context.channel.allocator.buffer(capacity: Self.recordBytes)
-                gathered.writeBuffer(&chunk)
-                pending = gathered
-            } else {
-                unflushedBytes += chunk.readableBytes
-                context.write(wrapOutboundOut(chunk), promise: nil)
-            }
-        }
-        if let gathered = pending {
-            unflushedBytes += gathered.readableBytes
-            context.write(wrapOutboundOut(gathered), promise: nil)
+            writeAnswer(answer, method: head.method, requestID: requestID, date: date, context: context)
         }
 
+        let status = answer.response.status
         let duration = ContinuousClock.now - start
         let method = head.method == .get ? "GET" : "HEAD"
         let key = MetricsKey(route: answer.route, isGet: head.method == .get, status: status.code)
@@ -344,9 +325,85 @@ final class HelmFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let logger = dependencies.logger
         if logger.logLevel <= .info {
             if client == nil { client = context.channel.remoteAddress?.ipAddress ?? "-" }
-            AccessLogMiddleware.record(logger, level: .info, AccessLogEntry(
+            AccessLogMiddleware.record(logger, through: dependencies.bufferedLog, level: .info, AccessLogEntry(
                 method: method, path: head.path, status: status.code, bytes: answer.response.bodyLength,
                 duration: duration, client: client!, requestID: requestID, pathKind: "fast"))
+        }
+    }
+
+    /// Formats the head and writes head and body, gathering buffers smaller than a TLS record; keeps
+    /// the bytes as `lastWire` when they are the remembered answer's whole GET response.
+    private func writeAnswer(_ answer: PreparedAnswer, method: SimpleRequestHead.Method, requestID: AccessLogEntry.RequestID,
+                             date: String, context: ChannelHandlerContext) {
+        let status = answer.response.status
+        // A body that fits in one record with the head is gathered into this buffer: sized for
+        // both now, rather than grown (and copied) by doubling as the fragments go in.
+        let bodyBytes = method == .get ? answer.response.bodyLength : 0
+        var bytes = context.channel.allocator.buffer(capacity: bodyBytes <= Self.recordBytes - 512 ? 512 + bodyBytes : 512)
+        if var serialized = answer.response.serializedHead {
+            bytes.writeBuffer(&serialized)
+        } else {
+            bytes.writeStaticString("HTTP/1.1 ")
+            bytes.writeString(String(status.code))
+            bytes.writeStaticString(" ")
+            bytes.writeString(status.reasonPhrase)
+            bytes.writeStaticString("\r\n")
+            for field in answer.response.headers {
+                bytes.writeString(field.name.rawName)
+                bytes.writeStaticString(": ")
+                bytes.writeString(field.value)
+                bytes.writeStaticString("\r\n")
+            }
+        }
+        bytes.writeStaticString("X-Request-Id: ")
+        switch requestID {
+        case .given(let given):
+            bytes.writeString(given)
+        case .generated(let sequence):
+            // The text of the id is made only for the head here; the log line makes its own later.
+            RequestIDMiddleware.write(sequence, into: &bytes)
+        }
+        let requestIDEnd = bytes.writerIndex
+        bytes.writeStaticString("\r\nDate: ")
+        let dateAt = bytes.writerIndex
+        bytes.writeString(date)
+        bytes.writeStaticString("\r\n\r\n")
+        let body = method == .get ? answer.response.body : []
+        // Buffers smaller than a TLS record (the head, a file, the index's small chart fragments)
+        // are gathered into record-sized writes: each write is its own SSL_write and record, and a
+        // chain of hundreds of small fragments must not become hundreds of records. Larger
+        // fragments go out as they are, shared with the snapshot (TLS splits them into records).
+        var pending: ByteBuffer? = bytes
+        var wroteEarlier = false
+        for var chunk in body {
+            if var gathered = pending, gathered.readableBytes + chunk.readableBytes <= Self.recordBytes {
+                pending = nil  // one owner while it grows: no copy-on-write
+                gathered.writeBuffer(&chunk)
+                pending = gathered
+                continue
+            }
+            if let gathered = pending {
+                unflushedBytes += gathered.readableBytes
+                context.write(wrapOutboundOut(gathered), promise: nil)
+                pending = nil
+            }
+            wroteEarlier = true
+            if chunk.readableBytes < Self.recordBytes {
+                var gathered = context.channel.allocator.buffer(capacity: Self.recordBytes)
+                gathered.writeBuffer(&chunk)
+                pending = gathered
+            } else {
+                unflushedBytes += chunk.readableBytes
+                context.write(wrapOutboundOut(chunk), promise: nil)
+            }
+        }
+        if let gathered = pending {
+            unflushedBytes += gathered.readableBytes
+            context.write(wrapOutboundOut(gathered), promise: nil)
+            if answer.isRemembered, method == .get, !wroteEarlier, case .generated = requestID {
+                lastWire = Wire(bytes: gathered, requestIDDigitsAt: requestIDEnd - RequestIDMiddleware.counterDigitCount,
+                                dateAt: dateAt, dateLength: date.utf8.count)
+            }
         }
     }
 }

@@ -23,8 +23,13 @@ struct AccessLogMiddleware: RouterMiddleware {
     /// The access log line, shared with the event-loop fast path so both log alike: through the
     /// buffered writer's queue as plain fields when the logger writes there, else as metadata.
     static func record(_ logger: Logger, level: Logger.Level, _ entry: AccessLogEntry, source: String = "Server") {
-        if let buffered = logger.handler as? BufferedLogHandler,
-           buffered.logAccess(entry, level: level, source: source) {
+        record(logger, through: logger.handler as? BufferedLogHandler, level: level, entry, source: source)
+    }
+
+    /// `record`, for a caller that cast `logger.handler` once (the fast path, per connection).
+    static func record(_ logger: Logger, through buffered: BufferedLogHandler?, level: Logger.Level,
+                       _ entry: AccessLogEntry, source: String = "Server") {
+        if let buffered, buffered.logAccess(entry, level: level, source: source) {
             return
         }
         logger.log(level: level, "\(LogRecord.accessMessage)", metadata: entry.metadata, source: source)

@@ -50,11 +50,22 @@ struct RequestIDMiddleware: RouterMiddleware {
         forEachCounterDigit(of: sequence) { buffer.writeInteger($0) }
     }
 
+    /// Replaces the counter digits of an id written by `write(_:into:)` that start at `index`.
+    static func set(_ sequence: UInt64, in buffer: inout ByteBuffer, at index: Int) {
+        var at = index
+        forEachCounterDigit(of: sequence) { digit in
+            buffer.setInteger(digit, at: at)
+            at += 1
+        }
+    }
+
     /// Writes the id of `sequence` into a log line's bytes (the log writer's thread).
     static func append(_ sequence: UInt64, to out: inout [UInt8]) {
         out.append(contentsOf: prefix.utf8)
         forEachCounterDigit(of: sequence) { out.append($0) }
     }
+
+    static let counterDigitCount = 12
 
     /// The counter part's 12 lowercase hex digits, most significant first, as ASCII bytes.
     private static func forEachCounterDigit(of sequence: UInt64, _ body: (UInt8) -> Void) {
